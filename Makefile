@@ -1,0 +1,35 @@
+# Conveyor developer entry points. `make help` lists them.
+# Shell logic lives in scripts/*.sh; CI runs .ci/run, which calls `make test`.
+
+.DEFAULT_GOAL := help
+.PHONY: help dev test typecheck build bench clean
+
+# Extra arguments for vitest, e.g. make test ARGS=test/integration/redis-server-process.test.ts
+ARGS ?=
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+dev: ## Install deps if needed, build, then `conveyor dev` (makes Redis reachable, reports status)
+	@scripts/ensure.sh node-modules
+	npm run build
+	node out/main/cli.js dev
+
+test: ## Install redis-server and node_modules if missing, run all tests (vitest starts its own Redis), print "N passed, N failed"
+	@scripts/ensure.sh redis node-modules
+	@scripts/test.sh $(ARGS)
+
+typecheck: ## Type-check main/shared/tests (tsconfig.node.json) and the renderer (tsconfig.web.json)
+	@scripts/ensure.sh node-modules
+	npm run typecheck
+
+build: ## Build main (index.js, cli.js), preload and renderer into out/
+	@scripts/ensure.sh node-modules
+	npm run build
+
+bench: ## Run the queue benchmark (needs redis-server)
+	@scripts/ensure.sh redis node-modules
+	npm run bench
+
+clean: ## Remove build output, test reports and tsc caches (keeps node_modules and .data/)
+	rm -rf out test-results playwright-report coverage node_modules/.cache/tsc

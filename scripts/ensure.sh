@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what the dev/test targets need, when it is missing.
+#   scripts/ensure.sh redis          redis-server on PATH (apt-get as root on Debian/Ubuntu, else say what to install)
+#   scripts/ensure.sh node-modules   `npm ci` when node_modules is missing or older than package-lock.json
+# ELECTRON_SKIP_BINARY_DOWNLOAD is passed through to npm if you set it; it is never forced here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ensure_redis() {
+  command -v redis-server >/dev/null 2>&1 && return 0
+  if [[ $(id -u) -eq 0 ]] && { [[ -f /etc/debian_version ]] || command -v apt-get >/dev/null 2>&1; }; then
+    echo "redis-server not found: installing it with apt-get" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q </dev/null
+    apt-get install -y -q --no-install-recommends redis-server </dev/null
+    command -v redis-server >/dev/null 2>&1 && return 0
+    echo "apt-get installed redis-server but it is not on PATH" >&2
+    exit 1
+  fi
+  cat >&2 <<'MSG'
+redis-server not found: install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or run docker compose up -d redis
+  (then point the tests at it: CONVEYOR_TEST_REDIS_URL=redis://127.0.0.1:6379 make test)
+MSG
+  exit 1
+}
+
+ensure_node_modules() {
+  local stamp=node_modules/.package-lock.json
+  if [[ ! -d node_modules || ! -f $stamp || package-lock.json -nt $stamp ]]; then
+    echo "node_modules missing or older than package-lock.json: npm ci" >&2
+    npm ci --no-audit --no-fund </dev/null
+  fi
+}
+
+[[ $# -gt 0 ]] || set -- redis node-modules
+for what in "$@"; do
+  case $what in
+    redis) ensure_redis ;;
+    node-modules) ensure_node_modules ;;
+    *) echo "usage: $0 [redis] [node-modules]" >&2; exit 2 ;;
+  esac
+done

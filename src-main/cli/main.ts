@@ -1,0 +1,2 @@
+// Placeholder so the main build has its `cli` entry; replaced by the real `conveyor` CLI.
+console.log('conveyor CLI placeholder');

@@ -1,0 +1,236 @@
+/**
+ * Reading and writing config.yml. Writes go through the `yaml` Document API so
+ * the user's comments and key order survive an edit from the control center,
+ * and land atomically (temp file, fsync, rename) so a crash never leaves half a
+ * file. Nothing is written unless the result validates.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { parseConfig, type ConveyorConfig, type QueueConfig } from '../../src-shared/config-schema';
+import { ConfigError, ConveyorError, ErrorCode } from '../../src-shared/errors';
+
+export interface LoadedConfig {
+  /** Absolute path the config was read from (or would be, when it does not exist). */
+  path: string;
+  /** False when the file does not exist and `config` is all defaults. */
+  exists: boolean;
+  config: ConveyorConfig;
+  /** YAML and config warnings, each already prefixed with what it is about. */
+  warnings: string[];
+}
+
+export interface LoadOptions {
+  /** Fail with CONFIG_IO instead of using defaults when the file is missing (an explicit `--config`). */
+  required?: boolean;
+}
+
+/**
+ * A nested partial change. A plain object merges into the existing mapping;
+ * any other value replaces; `null` removes the key, so it falls back to its
+ * default. (Arrives over IPC, so it is validated after merging, not trusted.)
+ */
+export type ConfigPatch = { queue?: Patch<QueueConfig> | null };
+type Patch<T> = { [K in keyof T]?: PatchValue<T[K]> | null };
+type PatchValue<V> = V extends object ? Patch<V> : V; // distributes, so `tls` takes `true` or `{ ca }`
+
+function ioError(message: string, file: string, cause: unknown): ConveyorError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new ConveyorError(ErrorCode.ConfigIo, `${file}: ${message}: ${reason}`, { path: file }, { cause });
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
+}
+
+/** Returns undefined when the file does not exist. */
+async function readText(file: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw ioError('cannot read config file', file, err);
+  }
+}
+
+/** Parse YAML text into a Document, turning syntax errors into a ConfigError with line and column. */
+function parseYaml(text: string, file: string): { doc: Document; warnings: string[] } {
+  const doc = parseDocument(text, { prettyErrors: true });
+  const where = (e: { linePos?: [{ line: number; col: number }, ...unknown[]] }) =>
+    e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '';
+  // prettyErrors appends " at line X, column Y:" and a code excerpt; keep only the reason.
+  const reason = (message: string) => (message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({ path: '', message: `YAML syntax error at ${where(e)}${reason(e.message)}` })),
+      file,
+    );
+  }
+  return { doc, warnings: doc.warnings.map((w) => `${file}: ${where(w)}${reason(w.message)}`) };
+}
+
+function validate(doc: Document, file: string, yamlWarnings: string[]): LoadedConfig {
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // e.g. the yaml library's guard against alias bombs
+    throw new ConfigError([{ path: '', message: err instanceof Error ? err.message : String(err) }], file);
+  }
+  const { config, warnings } = parseConfig(raw, file);
+  return { path: file, exists: true, config, warnings: [...yamlWarnings, ...warnings] };
+}
+
+/** Load and validate a config file. A missing file means all defaults (unless `required`). */
+export async function loadConfigFile(file: string, options: LoadOptions = {}): Promise<LoadedConfig> {
+  const abs = path.resolve(file);
+  const text = await readText(abs);
+  if (text === undefined) {
+    if (options.required) {
+      throw new ConveyorError(ErrorCode.ConfigIo, `${abs}: config file not found`, { path: abs });
+    }
+    return { path: abs, exists: false, ...parseConfig(undefined, abs) };
+  }
+  const { doc, warnings } = parseYaml(text, abs);
+  return validate(doc, abs, warnings);
+}
+
+/** Validate YAML text (e.g. from the config editor) without touching any file. */
+export function checkConfigText(file: string, yamlText: string): LoadedConfig {
+  const abs = path.resolve(file);
+  const { doc, warnings } = parseYaml(yamlText, abs);
+  return validate(doc, abs, warnings);
+}
+
+/** Validate `yamlText`, then write it verbatim and atomically. Invalid → throws, file untouched. */
+export async function saveConfigText(file: string, yamlText: string): Promise<LoadedConfig> {
+  const loaded = checkConfigText(file, yamlText);
+  await serialized(loaded.path, () => writeFileAtomic(loaded.path, yamlText));
+  return loaded;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Apply a patch in place. Scalars are updated rather than replaced, so their inline comments stay. */
+function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] = []): void {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue; // an absent key, as in the TS type
+    const keyPath = [...at, key];
+    const existing: unknown = doc.getIn(keyPath, true);
+    if (value === null) {
+      if (doc.hasIn(keyPath)) doc.deleteIn(keyPath);
+    } else if (isPlainObject(value)) {
+      // Recurse even into a new mapping, so nulls inside a patch never reach the file.
+      if (!isMap(existing)) doc.setIn(keyPath, doc.createNode({}));
+      applyPatch(doc, value, keyPath);
+    } else if (isScalar(existing)) {
+      existing.value = value;
+    } else {
+      doc.setIn(keyPath, doc.createNode(value));
+    }
+  }
+}
+
+const NEW_FILE_HEADER = '# Conveyor configuration; every key and its default: config.example.yml\n';
+
+/** The file's own indentation step (smallest indent of a content line), so a save does not reindent it. */
+function indentOf(text: string): number {
+  const indents = text
+    .split('\n')
+    .filter((line) => /^ +[^\s#]/.test(line))
+    .map((line) => line.length - line.trimStart().length);
+  return indents.length > 0 ? Math.min(...indents) : 2;
+}
+
+/**
+ * Merge `patch` into the file's existing YAML, validate the result, and write
+ * it atomically. Invalid → throws, file untouched. Comments, key order, blank
+ * lines, quoting and indentation survive; the space before an inline comment
+ * is normalized to one. A missing file is created with just the patched keys.
+ */
+export function saveConfigPatch(file: string, patch: ConfigPatch): Promise<LoadedConfig> {
+  const abs = path.resolve(file);
+  return serialized(abs, async () => {
+    const text = await readText(abs);
+    const { doc, warnings } =
+      text === undefined
+        ? { doc: parseDocument(NEW_FILE_HEADER), warnings: [] }
+        : parseYaml(text, abs);
+    if (doc.contents !== null && !isMap(doc.contents)) {
+      // Patching would overwrite whatever the top level is; only an explicit null (`~`) may go.
+      if (!(isScalar(doc.contents) && doc.contents.value === null)) {
+        throw new ConfigError([{ path: '', message: 'expected a mapping at the top level; fix the file before saving changes to it' }], abs);
+      }
+      doc.contents = doc.createNode({});
+    }
+    applyPatch(doc, patch);
+    const loaded = validate(doc, abs, warnings);
+    // lineWidth 0: never fold a long string the user wrote on one line.
+    await writeFileAtomic(abs, doc.toString({ indent: indentOf(text ?? ''), lineWidth: 0 }));
+    return loaded;
+  });
+}
+
+/**
+ * Read-modify-write saves of one file from this process run one at a time,
+ * so two quick edits from the UI cannot lose one another.
+ */
+const pending = new Map<string, Promise<unknown>>();
+function serialized<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = pending.get(key) ?? Promise.resolve();
+  const run = previous.then(task, task);
+  const settled = run.catch(() => undefined);
+  pending.set(key, settled);
+  void settled.then(() => {
+    if (pending.get(key) === settled) pending.delete(key);
+  });
+  return run;
+}
+
+/**
+ * Write via a temp file in the same directory (so rename stays on one
+ * filesystem and is atomic), fsync'd before the rename so a crash leaves
+ * either the old file or the new one. A symlinked config is written through
+ * to its target rather than replaced by a regular file.
+ */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  let target = path.resolve(file);
+  let mode: number | undefined;
+  try {
+    target = await fs.realpath(target);
+    mode = (await fs.stat(target)).mode & 0o777;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw ioError('cannot inspect config file', target, err);
+  }
+  const dir = path.dirname(target);
+  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    const handle = await fs.open(tmp, 'wx', 0o644);
+    try {
+      // Keep the existing file's permissions exactly (open's mode is filtered by the umask).
+      if (mode !== undefined) await handle.chmod(mode);
+      await handle.writeFile(data, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, target);
+  } catch (err) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError('cannot write config file', target, err);
+  }
+  // Persist the rename itself; directories cannot be opened for fsync on Windows, hence best effort.
+  try {
+    const dirHandle = await fs.open(dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  } catch {
+    /* best effort */
+  }
+}

@@ -1,0 +1,130 @@
+import type { Attempt, AttemptOutcome, JobRecord, JobState, Message } from '../../src-shared/job';
+import { JOB_STATES } from '../../src-shared/job';
+import { messageSchema } from '../../src-shared/item-schema';
+
+/**
+ * Turns a job hash (as the Lua scripts write it) into a JobRecord. Field names
+ * are short because every job stores them: msg, agent, prio, att, mr, ts, to,
+ * state, run, fin, tok, wk, res, err, stk, why, cxl, rb, prog, and
+ * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
+ */
+
+export type MessageParse = { ok: true; message: Message } | { ok: false; reason: string };
+
+/** Parses a stored message; anything that is not a valid message is malformed. */
+export function parseMessage(raw: string): MessageParse {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  const parsed = messageSchema.safeParse(value);
+  if (!parsed.success) return { ok: false, reason: `invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
+  return { ok: true, message: parsed.data as Message };
+}
+
+function num(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function parseJsonField(v: string | undefined): unknown {
+  if (v === undefined) return undefined;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+function decodeAttempts(hash: Record<string, string>, count: number): Attempt[] {
+  const attempts: Attempt[] = [];
+  for (let n = 1; n <= count; n++) {
+    const p = `a:${n}:`;
+    const a: Attempt = { number: n };
+    const worker = hash[p + 'worker'];
+    if (worker !== undefined) a.worker = worker;
+    const leasedAt = num(hash[p + 'leased']);
+    if (leasedAt !== undefined) a.leasedAt = leasedAt;
+    const startedAt = num(hash[p + 'started']);
+    if (startedAt !== undefined) a.startedAt = startedAt;
+    const heartbeatAt = num(hash[p + 'hb']);
+    if (heartbeatAt !== undefined) a.heartbeatAt = heartbeatAt;
+    const endedAt = num(hash[p + 'ended']);
+    if (endedAt !== undefined) a.endedAt = endedAt;
+    const outcome = hash[p + 'outcome'];
+    if (outcome !== undefined) a.outcome = outcome as AttemptOutcome;
+    const error = hash[p + 'error'];
+    if (error !== undefined) a.error = error;
+    const stack = hash[p + 'stack'];
+    if (stack !== undefined) a.stack = stack;
+    attempts.push(a);
+  }
+  return attempts;
+}
+
+function decodeState(v: string | undefined): JobState {
+  return (JOB_STATES as readonly string[]).includes(v ?? '') ? (v as JobState) : 'dead';
+}
+
+/** Decodes a job hash; `null` when the hash is empty (no such job). */
+export function decodeJob(queue: string, id: string, hash: Record<string, string>, logs: string[] = []): JobRecord | null {
+  if (Object.keys(hash).length === 0) return null;
+  const rawMsg = hash['msg'];
+  const parsed = rawMsg === undefined ? undefined : parseMessage(rawMsg);
+  const record: JobRecord = {
+    id,
+    queue,
+    state: decodeState(hash['state']),
+    item: parsed?.ok ? { action: { id }, message: parsed.message } : null,
+    priority: num(hash['prio']) ?? 0,
+    createdAt: num(hash['ts']) ?? 0,
+    attempts: decodeAttempts(hash, num(hash['att']) ?? 0),
+    maxRetries: num(hash['mr']) ?? 0,
+    logs,
+    cancelRequested: hash['cxl'] === '1',
+  };
+  if (parsed && !parsed.ok && rawMsg !== undefined) record.raw = rawMsg;
+  if (hash['agent']) record.agent = hash['agent'];
+  const runAt = num(hash['run']);
+  if (runAt !== undefined) record.runAt = runAt;
+  const finishedAt = num(hash['fin']);
+  if (finishedAt !== undefined) record.finishedAt = finishedAt;
+  const timeoutMs = num(hash['to']);
+  if (timeoutMs !== undefined) record.timeoutMs = timeoutMs;
+  if (hash['res'] !== undefined) record.result = parseJsonField(hash['res']);
+  if (hash['err'] !== undefined) record.error = hash['err'];
+  if (hash['stk'] !== undefined) record.stack = hash['stk'];
+  if (hash['why'] !== undefined) record.reason = hash['why'];
+  const progress = parseJsonField(hash['prog']);
+  if (progress && typeof progress === 'object' && typeof (progress as { fraction?: unknown }).fraction === 'number') {
+    record.progress = progress as { fraction: number; message?: string };
+  }
+  return record;
+}
+
+/** The agent named by a payload, if it is an agent job. */
+export function agentOf(payload: unknown): string {
+  if (payload && typeof payload === 'object' && typeof (payload as { agent?: unknown }).agent === 'string') {
+    return (payload as { agent: string }).agent;
+  }
+  return '';
+}
+
+/** Serializes a job result or error for storage; undefined becomes null. */
+export function encodeResult(result: unknown): string {
+  return JSON.stringify(result === undefined ? null : result);
+}
+
+/** Error text and stack from anything a job may throw. */
+export function describeError(error: unknown): { message: string; stack: string } {
+  if (error instanceof Error) return { message: error.message || error.name, stack: error.stack ?? '' };
+  if (typeof error === 'string') return { message: error, stack: '' };
+  try {
+    return { message: JSON.stringify(error) ?? String(error), stack: '' };
+  } catch {
+    return { message: String(error), stack: '' };
+  }
+}

@@ -1,0 +1,141 @@
+--[[
+  Shared pieces, included at the top of every script by scripts.ts.
+
+  Every script receives the same nine queue keys, all under one hash tag so a
+  script touches a single Redis Cluster slot:
+    KEYS[1] meta       hash: options, paused flag, id and lease counters
+    KEYS[2] wait       zset: waiting ids, score = priority band + FIFO sequence
+    KEYS[3] delayed    zset: ids due later, score = due time (ms)
+    KEYS[4] active     zset: leased ids, score = lease deadline (ms, Redis clock)
+    KEYS[5] completed  zset: score = finish time
+    KEYS[6] dead       zset: score = finish time
+    KEYS[7] cancelled  zset: score = finish time
+    KEYS[8] marker     zset: wakes consumers blocked in BZPOPMIN
+    KEYS[9] events     stream: lifecycle events
+  ARGV[1] is the job key prefix (`<prefix>:{<queue>}:job:`) and ARGV[2] the
+  events stream cap; script-specific arguments follow.
+
+  Negative return codes (mapped to typed errors in errors.ts):
+    -1 queue does not exist      -2 queue full
+    -3 job not found             -4 lease not held (stale or foreign token)
+    -5 job in the wrong state    -6 job id already used by another queue item
+]]
+local K_META, K_WAIT, K_DELAYED, K_ACTIVE = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_COMPLETED, K_DEAD, K_CANCELLED = KEYS[5], KEYS[6], KEYS[7]
+local K_MARKER, K_EVENTS = KEYS[8], KEYS[9]
+local JOB = ARGV[1]
+local EVENTS_MAX = tonumber(ARGV[2])
+
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function emit(...)
+  redis.call('XADD', K_EVENTS, 'MAXLEN', '~', EVENTS_MAX, '*', ...)
+end
+
+-- Higher priority pops first; within a priority, FIFO by sequence. Fits in a
+-- double exactly: (2e6 bands) * 2^32 < 2^53.
+local function waitScore(prio, seq)
+  return (1000000 - prio) * 4294967296 + (seq % 4294967296)
+end
+
+local function pushWaiting(id, prio)
+  local seq = redis.call('HINCRBY', K_META, 'seq', 1)
+  redis.call('ZADD', K_WAIT, waitScore(prio, seq), id)
+  redis.call('HSET', JOB .. id, 'state', 'waiting')
+end
+
+local function wake()
+  redis.call('ZADD', K_MARKER, 0, '0')
+end
+
+local function deleteJob(id)
+  redis.call('DEL', JOB .. id, JOB .. id .. ':logs')
+end
+
+-- Keeps a final-state set within its count and age; deletes trimmed jobs.
+local function trim(setKey, count, ageS, now)
+  if ageS > 0 then
+    local old = redis.call('ZRANGEBYSCORE', setKey, '-inf', now - ageS * 1000, 'LIMIT', 0, 200)
+    for i = 1, #old do
+      deleteJob(old[i])
+      redis.call('ZREM', setKey, old[i])
+    end
+  end
+  local n = redis.call('ZCARD', setKey)
+  if n > count then
+    local excess = redis.call('ZRANGE', setKey, 0, n - count - 1)
+    for i = 1, #excess do deleteJob(excess[i]) end
+    redis.call('ZREMRANGEBYRANK', setKey, 0, n - count - 1)
+  end
+end
+
+local function retention(kind, now)
+  local r = redis.call('HMGET', K_META, kind .. '_count', kind .. '_age_s')
+  trim(kind == 'completed' and K_COMPLETED or K_DEAD, tonumber(r[1]), tonumber(r[2]), now)
+end
+
+-- Ends the current attempt of a job; `extra` holds more field/value pairs.
+local function endAttempt(id, att, outcome, now, err, stk)
+  local key = JOB .. id
+  local p = 'a:' .. att .. ':'
+  redis.call('HSET', key, p .. 'ended', now, p .. 'outcome', outcome)
+  if err then redis.call('HSET', key, p .. 'error', err) end
+  if stk and stk ~= '' then redis.call('HSET', key, p .. 'stack', stk) end
+  redis.call('HDEL', key, 'tok')
+end
+
+local function toDead(id, reason, now, err, stk)
+  local key = JOB .. id
+  redis.call('ZADD', K_DEAD, now, id)
+  redis.call('HSET', key, 'state', 'dead', 'fin', now, 'why', reason)
+  if err then redis.call('HSET', key, 'err', err) end
+  if stk and stk ~= '' then redis.call('HSET', key, 'stk', stk) end
+  emit('e', 'dead', 'j', id, 'why', reason)
+end
+
+-- Retries a job has left after attempt `att`; attempts before its last manual
+-- retry (`rb`) do not count, and the first attempt is not a retry.
+local function retriesLeft(id, att)
+  local r = redis.call('HMGET', JOB .. id, 'mr', 'rb')
+  return tonumber(r[1]) - (att - tonumber(r[2] or '0') - 1)
+end
+
+-- Moves due delayed jobs to waiting.
+local function promoteDelayed(now, limit)
+  local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, limit)
+  for i = 1, #due do
+    local id = due[i]
+    local prio = redis.call('HGET', JOB .. id, 'prio')
+    redis.call('ZREM', K_DELAYED, id)
+    if prio then pushWaiting(id, tonumber(prio)) end
+  end
+  return #due
+end
+
+-- Jobs whose lease expired go back to waiting (attempt counted) or to dead.
+local function recoverStalled(now, limit)
+  local expired = redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, limit)
+  local retried, dead = 0, 0
+  for i = 1, #expired do
+    local id = expired[i]
+    redis.call('ZREM', K_ACTIVE, id)
+    local r = redis.call('HMGET', JOB .. id, 'att', 'prio')
+    if r[1] then
+      local att = tonumber(r[1])
+      endAttempt(id, att, 'stalled', now, 'lease expired', nil)
+      emit('e', 'stalled', 'j', id, 'a', att)
+      if retriesLeft(id, att) > 0 then
+        pushWaiting(id, tonumber(r[2]))
+        retried = retried + 1
+      else
+        toDead(id, 'stalled', now, 'lease expired ' .. att .. ' times', nil)
+        dead = dead + 1
+      end
+    end
+  end
+  if retried > 0 then wake() end
+  return retried, dead
+end

@@ -1,0 +1,79 @@
+--[[
+  Leases up to n jobs: promotes due delayed jobs, recovers expired leases,
+  then moves the next waiting jobs to active with a fresh lease token.
+  ARGV[3] n, ARGV[4] worker id ('' if unknown yet)
+  Returns {paused, ms until the next timer (a delayed job falls due or a lease
+           expires; -1 if none), more waiting (0/1),
+           then 7 values per job: id, message, attempt, max retries, timeout, token, deadline}
+  or {-1} when the queue does not exist.
+]]
+local n = tonumber(ARGV[3])
+local worker = ARGV[4]
+local meta = redis.call('HMGET', K_META, 'lease_ms', 'paused')
+if not meta[1] then return {-1} end
+local leaseMs = tonumber(meta[1])
+local now = nowMs()
+
+promoteDelayed(now, 1000)
+recoverStalled(now, 100)
+
+local out = {0, -1, 0}
+-- Blocked consumers must wake for these even when nobody enqueues.
+for _, set in ipairs({ K_DELAYED, K_ACTIVE }) do
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  if first[2] then
+    local ms = tonumber(first[2]) - now
+    if out[2] < 0 or ms < out[2] then out[2] = ms end
+  end
+end
+if meta[2] == '1' then
+  out[1] = 1
+  return out
+end
+
+local leased = 0
+-- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
+while leased < n do
+  local popped = redis.call('ZPOPMIN', K_WAIT, n - leased)
+  if #popped == 0 then break end
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local key = JOB .. id
+    local r = redis.pcall('HMGET', key, 'msg', 'mr', 'to')
+    if r.err then
+      -- The job key holds another type: keep its raw value beside a dead record.
+      redis.call('RENAME', key, key .. ':raw')
+      redis.call('HSET', key, 'state', 'dead', 'why', 'malformed', 'fin', now, 'ts', now, 'att', 0, 'mr', 0, 'prio', 0,
+        'err', 'job key held a ' .. redis.call('TYPE', key .. ':raw')['ok'] .. ', not a hash; raw value kept at ' .. key .. ':raw')
+      redis.call('ZADD', K_DEAD, now, id)
+      emit('e', 'malformed', 'j', id, 'why', 'job key is not a hash')
+    elseif not r[1] then
+      -- A waiting id without its job hash: nothing to run, nothing to keep.
+      emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
+    else
+      local att = redis.call('HINCRBY', key, 'att', 1)
+      local token = tostring(redis.call('HINCRBY', K_META, 'lseq', 1))
+      local deadline = now + leaseMs
+      local p = 'a:' .. att .. ':'
+      redis.call('HSET', key, 'state', 'active', 'tok', token, p .. 'leased', now)
+      if worker ~= '' then redis.call('HSET', key, p .. 'worker', worker) end
+      redis.call('ZADD', K_ACTIVE, deadline, id)
+      emit('e', 'leased', 'j', id, 'a', att)
+      local o = #out
+      out[o + 1] = id
+      out[o + 2] = r[1]
+      out[o + 3] = att
+      out[o + 4] = tonumber(r[2])
+      out[o + 5] = r[3] or ''
+      out[o + 6] = token
+      out[o + 7] = deadline
+      leased = leased + 1
+    end
+  end
+end
+-- Other blocked consumers may be waiting for what is left: pass the wake-up on.
+if redis.call('ZCARD', K_WAIT) > 0 then
+  out[3] = 1
+  wake()
+end
+return out

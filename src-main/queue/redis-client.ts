@@ -1,0 +1,125 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { ConveyorError, ErrorCode, RedisUnavailableError } from '../../src-shared/errors';
+import type { RedisConnectionSettings } from '../config/connection-settings';
+
+/**
+ * ioredis clients set up to fail fast: no offline queue, so a command sent
+ * while Redis is down rejects at once instead of hanging; reconnection goes on
+ * in the background so long-lived loops resume by themselves.
+ */
+export function createRedisClient(settings: RedisConnectionSettings, name = 'conveyor'): Redis {
+  const options: RedisOptions = {
+    host: settings.host,
+    port: settings.port,
+    db: settings.db,
+    connectionName: name,
+    connectTimeout: settings.connectTimeoutMs,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: true,
+    // Keep trying forever, at most every 2 s: outages end, and loops wait for them.
+    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+  };
+  if (settings.username !== undefined) options.username = settings.username;
+  if (settings.password !== undefined) options.password = settings.password;
+  if (settings.tls) options.tls = { ...settings.tls };
+  return new Redis(options);
+}
+
+const REFUSED = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/;
+
+/**
+ * Connects and waits until ready, or throws a typed error naming the target.
+ * A refused connection fails at once unless `patient` (then only
+ * `connection_timeout` ends the wait): a CLI should not sit out 30 s when
+ * nothing listens, while a long-running worker may wait for Redis to come up.
+ */
+export async function connectClient(client: Redis, settings: RedisConnectionSettings, patient = false): Promise<void> {
+  if (client.status === 'ready') return;
+  const timeoutMs = settings.connectTimeoutMs;
+  let lastError: unknown;
+  const onError = (err: unknown): void => {
+    lastError = err;
+  };
+  client.on('error', onError);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(unavailable(settings, lastError, `no answer within ${timeoutMs / 1000}s`));
+      }, timeoutMs);
+      const onReady = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onAuthFailure = (err: unknown): void => {
+        if (isAuthError(err)) {
+          cleanup();
+          reject(authError(settings, err));
+        } else if (!patient && REFUSED.test(messageOf(err))) {
+          cleanup();
+          reject(unavailable(settings, err));
+        }
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        client.off('ready', onReady);
+        client.off('error', onAuthFailure);
+      };
+      client.on('ready', onReady);
+      client.on('error', onAuthFailure);
+      if (client.status === 'wait') client.connect().catch(() => undefined);
+    });
+  } finally {
+    client.off('error', onError);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function isAuthError(err: unknown): boolean {
+  return /WRONGPASS|NOAUTH|NOPERM|invalid username-password|AUTH failed/i.test(messageOf(err));
+}
+
+const CONNECTION_ERROR =
+  /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|connect ETIMEDOUT|MaxRetriesPerRequest|Reached the max retries|LOADING/;
+
+export function isConnectionError(err: unknown): boolean {
+  if (err instanceof RedisUnavailableError) return true;
+  return CONNECTION_ERROR.test(messageOf(err));
+}
+
+export function unavailable(settings: RedisConnectionSettings, cause: unknown, why?: string): RedisUnavailableError {
+  const detail = why ?? (cause ? messageOf(cause) : 'not connected');
+  return new RedisUnavailableError(`Redis at ${settings.display} is unavailable: ${detail}`, { target: settings.display }, { cause });
+}
+
+export function authError(settings: RedisConnectionSettings, cause: unknown): ConveyorError {
+  return new ConveyorError(
+    ErrorCode.RedisAuth,
+    `Redis at ${settings.display} refused the credentials: ${messageOf(cause)}`,
+    { target: settings.display },
+    { cause },
+  );
+}
+
+/** Resolves once the client is ready again, or false after `timeoutMs`. */
+export function waitForReady(client: Redis, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onReady = (): void => done(true);
+    const onAbort = (): void => done(false);
+    const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+    client.on('ready', onReady);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,752 @@
+import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import {
+  ConveyorError,
+  ErrorCode,
+  InvalidStateError,
+  JobNotFoundError,
+  LeaseLostError,
+  QueueFullError,
+  QueueNotFoundError,
+} from '../../src-shared/errors';
+import { describeItemIssues, itemInputSchema } from '../../src-shared/item-schema';
+import type {
+  EnqueueOptions,
+  FailOptions,
+  JobEvent,
+  JobPage,
+  JobRecord,
+  JobState,
+  LeasedItem,
+  QueueCounts,
+  QueueInfo,
+  QueueItemInput,
+  QueueOptions,
+} from '../../src-shared/job';
+import { JOB_STATES } from '../../src-shared/job';
+import { enqueueOptionsSchema, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
+import type { RedisConnectionSettings } from '../config/connection-settings';
+import { tailStreams } from './events';
+import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
+import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, registryKey } from './keys';
+import type { DequeueOptions, EventsOptions, QueuePort } from './port';
+import {
+  authError,
+  connectClient,
+  createRedisClient,
+  isAuthError,
+  isConnectionError,
+  unavailable,
+  waitForReady,
+} from './redis-client';
+import { type ScriptName, type ScriptReply, defineScripts, runScript } from './scripts';
+
+export interface RedisQueueAdapterOptions {
+  connection: RedisConnectionSettings;
+  keyPrefix: string;
+  /** Options of queues created without them (from config.yml's `queue:` section). */
+  defaults: QueueOptions;
+  eventsMaxLen: number;
+  maxPayloadBytes: number;
+  /** Where quarantine and repair notices go. */
+  log?: (line: string) => void;
+}
+
+export interface DequeueManyOptions extends DequeueOptions {
+  /** Recorded on the attempt at lease time. */
+  workerId?: string;
+}
+
+export interface LeaseRef {
+  id: string;
+  token?: string;
+}
+
+/** Per-job outcome of a batched call: ok, or the typed error for that job. */
+export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
+
+const ENQUEUE_FIELDS = 7;
+const DEQUEUE_FIELDS = 7;
+const MIN_BLOCK_S = 0.01;
+
+/** Generated ids are integers; custom ids that look like one could collide with them. */
+const GENERATED_ID = /^\d+$/;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function asArray(reply: ScriptReply): ScriptReply[] {
+  return Array.isArray(reply) ? reply : [];
+}
+
+function str(v: ScriptReply | undefined): string {
+  return v === null || v === undefined ? '' : String(v);
+}
+
+function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new ConveyorError(ErrorCode.ItemInvalid, `invalid ${what}: ${describeItemIssues(parsed.error)}`, {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * The queue port on Redis. Every state change is one Lua script that also
+ * appends the lifecycle event; reads are pipelined. Commands fail fast with
+ * RedisUnavailableError while Redis is down; blocking dequeues and event
+ * iterators wait out an outage and resume.
+ */
+export class RedisQueueAdapter implements QueuePort {
+  private readonly client: Redis;
+  private readonly idleBlockers: Redis[] = [];
+  private readonly allClients = new Set<Redis>();
+  /** Lease tokens handed out by this adapter, so callers of the seed's API need not carry them. */
+  private readonly leases = new Map<string, string>();
+  private readonly keyCache = new Map<string, QueueKeys>();
+  private readonly log: (line: string) => void;
+  private closed = false;
+
+  private constructor(private readonly options: RedisQueueAdapterOptions) {
+    this.client = this.newClient('conveyor');
+    this.log = options.log ?? ((line) => console.warn(line));
+  }
+
+  /**
+   * Creates an adapter once Redis answers. A refused connection fails at once;
+   * with `patient`, it keeps trying until `connection_timeout`.
+   */
+  static async connect(options: RedisQueueAdapterOptions, opts: { patient?: boolean } = {}): Promise<RedisQueueAdapter> {
+    const adapter = new RedisQueueAdapter(options);
+    try {
+      await connectClient(adapter.client, options.connection, opts.patient ?? false);
+    } catch (err) {
+      await adapter.close();
+      throw err;
+    }
+    return adapter;
+  }
+
+  get keyPrefix(): string {
+    return this.options.keyPrefix;
+  }
+
+  /** Whether the command connection is up right now. */
+  get connected(): boolean {
+    return this.client.status === 'ready';
+  }
+
+  /** The main connection, for modules beside the adapter that keep their own keys (worker registry). */
+  get redis(): Redis {
+    return this.client;
+  }
+
+  private newClient(name: string): Redis {
+    const client = createRedisClient(this.options.connection, name);
+    defineScripts(client);
+    // Errors surface through the calls that hit them; without a listener ioredis would print them.
+    client.on('error', () => undefined);
+    this.allClients.add(client);
+    return client;
+  }
+
+  private keys(queue: string): QueueKeys {
+    let k = this.keyCache.get(queue);
+    if (!k) {
+      assertQueueName(queue);
+      k = new QueueKeys(this.options.keyPrefix, queue);
+      this.keyCache.set(queue, k);
+    }
+    return k;
+  }
+
+  private leaseKey(queue: string, id: string): string {
+    return `${queue}\u0000${id}`;
+  }
+
+  private tokenFor(queue: string, id: string, token?: string): string {
+    return token ?? this.leases.get(this.leaseKey(queue, id)) ?? '';
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new ConveyorError(ErrorCode.Internal, 'the queue adapter is closed');
+    if (this.client.status !== 'ready') throw unavailable(this.options.connection, undefined);
+  }
+
+  private mapError(err: unknown): unknown {
+    if (err instanceof ConveyorError) return err;
+    if (isAuthError(err)) return authError(this.options.connection, err);
+    if (isConnectionError(err)) return unavailable(this.options.connection, err);
+    return err;
+  }
+
+  /** Runs a Redis call with fail-fast and error mapping. */
+  private async io<T>(fn: () => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    try {
+      return await fn();
+    } catch (err) {
+      throw this.mapError(err);
+    }
+  }
+
+  private async script(q: QueueKeys, name: ScriptName, args: Array<string | number>): Promise<ScriptReply> {
+    this.ensureOpen();
+    const run = (): Promise<ScriptReply> =>
+      runScript(this.client, name, q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args]);
+    try {
+      return await run();
+    } catch (err) {
+      if (!/WRONGTYPE/.test(String((err as Error)?.message))) throw this.mapError(err);
+      // A queue key holds the wrong type: set it aside (raw value kept) and carry on.
+      await this.repairQueueKeys(q);
+      try {
+        return await run();
+      } catch (again) {
+        throw this.mapError(again);
+      }
+    }
+  }
+
+  /** Renames queue keys of the wrong Redis type to `<key>:malformed:<ms>` so the queue keeps moving. */
+  async repairQueueKeys(queue: string | QueueKeys): Promise<string[]> {
+    const q = typeof queue === 'string' ? this.keys(queue) : queue;
+    const types = await this.io(async () => {
+      const pipe = this.client.pipeline();
+      for (const key of q.list) pipe.type(key);
+      return (await pipe.exec()) ?? [];
+    });
+    const moved: string[] = [];
+    for (const [i, type] of QUEUE_KEY_TYPES.entries()) {
+      const actual = String(types[i]?.[1] ?? 'none');
+      if (actual === 'none' || actual === QUEUE_KEY_REDIS_TYPE[type]) continue;
+      const key = q.key(type);
+      const aside = `${key}:malformed:${Date.now()}`;
+      await this.io(() => this.client.rename(key, aside));
+      moved.push(aside);
+      this.log(
+        `[conveyor] queue "${q.queue}": key ${key} held a ${actual}, expected a ${QUEUE_KEY_REDIS_TYPE[type]}; moved it to ${aside}`,
+      );
+    }
+    if (moved.length > 0) {
+      await this.io(() =>
+        this.client.xadd(q.key('events'), 'MAXLEN', '~', this.options.eventsMaxLen, '*', 'e', 'malformed', 'why', `wrong key type: ${moved.join(', ')}`),
+      );
+    }
+    return moved;
+  }
+
+  // ---------------------------------------------------------------- queues
+
+  async createQueue(name: string, options: Partial<QueueOptions> = {}): Promise<QueueInfo> {
+    const q = this.keys(name);
+    const given = validate(partialQueueOptionsSchema, options, 'queue options');
+    const d = this.options.defaults;
+    const fields = (o: Partial<QueueOptions>): Record<string, string | number> => {
+      const f: Record<string, string | number> = {};
+      if (o.maxLength !== undefined) f['max_len'] = o.maxLength;
+      if (o.maxRetries !== undefined) f['max_retries'] = o.maxRetries;
+      if (o.leaseMs !== undefined) f['lease_ms'] = o.leaseMs;
+      if (o.backoff) {
+        f['backoff_type'] = o.backoff.type;
+        f['backoff_delay'] = o.backoff.delayMs;
+        f['backoff_max'] = o.backoff.maxDelayMs;
+      }
+      if (o.retention) {
+        f['completed_count'] = o.retention.completed.count;
+        f['completed_age_s'] = o.retention.completed.ageS;
+        f['dead_count'] = o.retention.dead.count;
+        f['dead_age_s'] = o.retention.dead.ageS;
+      }
+      return f;
+    };
+    await this.io(async () => {
+      const tx = this.client.multi();
+      for (const [k, v] of Object.entries({ ...fields(d), paused: '0' })) tx.hsetnx(q.key('meta'), k, v);
+      tx.hsetnx(q.key('meta'), 'created', Date.now());
+      const explicit = fields(given as Partial<QueueOptions>);
+      if (Object.keys(explicit).length > 0) tx.hset(q.key('meta'), explicit);
+      await tx.exec();
+      await this.client.sadd(registryKey(this.options.keyPrefix), name);
+    });
+    return this.getQueueInfo(name);
+  }
+
+  async listQueues(): Promise<string[]> {
+    const names = await this.io(() => this.client.smembers(registryKey(this.options.keyPrefix)));
+    return names.sort();
+  }
+
+  async getQueueInfo(name: string): Promise<QueueInfo> {
+    const q = this.keys(name);
+    const [meta, counts] = await Promise.all([this.io(() => this.client.hgetall(q.key('meta'))), this.counts(name)]);
+    if (!meta['max_len']) throw new QueueNotFoundError(name);
+    const n = (k: string): number => Number(meta[k] ?? 0);
+    return {
+      name,
+      paused: meta['paused'] === '1',
+      createdAt: n('created'),
+      counts,
+      options: {
+        maxLength: n('max_len'),
+        maxRetries: n('max_retries'),
+        leaseMs: n('lease_ms'),
+        backoff: { type: meta['backoff_type'] === 'fixed' ? 'fixed' : 'exponential', delayMs: n('backoff_delay'), maxDelayMs: n('backoff_max') },
+        retention: {
+          completed: { count: n('completed_count'), ageS: n('completed_age_s') },
+          dead: { count: n('dead_count'), ageS: n('dead_age_s') },
+        },
+      },
+    };
+  }
+
+  async deleteQueue(name: string): Promise<void> {
+    const q = this.keys(name);
+    await this.io(async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.client.scan(cursor, 'MATCH', q.pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await this.client.unlink(...keys);
+      } while (cursor !== '0');
+      await this.client.srem(registryKey(this.options.keyPrefix), name);
+    });
+    for (const key of this.leases.keys()) if (key.startsWith(name + '\u0000')) this.leases.delete(key);
+  }
+
+  // --------------------------------------------------------------- enqueue
+
+  private encodeEnqueue(item: QueueItemInput, opts: EnqueueOptions): Array<string | number> {
+    const parsed = validate(itemInputSchema, item, 'queue item');
+    const o = validate(enqueueOptionsSchema, opts, 'enqueue options');
+    const id = o.jobId ?? parsed.action?.id ?? '';
+    if (id !== '' && GENERATED_ID.test(id)) {
+      throw new ConveyorError(ErrorCode.ItemInvalid, `invalid job id "${id}": ids made only of digits are reserved for generated ids`, { id });
+    }
+    const msg = JSON.stringify(parsed.message);
+    const bytes = Buffer.byteLength(msg);
+    if (bytes > this.options.maxPayloadBytes) {
+      throw new ConveyorError(
+        ErrorCode.PayloadTooLarge,
+        `message is ${bytes} bytes; the limit is ${this.options.maxPayloadBytes} (queue.max_payload_bytes)`,
+        { bytes, limit: this.options.maxPayloadBytes },
+      );
+    }
+    return [id, msg, agentOf(parsed.message.payload), o.priority ?? 0, o.delayMs ?? 0, o.maxRetries ?? '', o.timeoutMs ?? ''];
+  }
+
+  private async addJobs(queue: string, encoded: Array<string | number>, waitMs: number): Promise<string[]> {
+    const q = this.keys(queue);
+    const count = encoded.length / ENQUEUE_FIELDS;
+    const deadline = Date.now() + waitMs;
+    for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
+      const reply = asArray(await this.script(q, 'enqueue', [count, ...encoded]));
+      if (reply[0] === -1) throw new QueueNotFoundError(queue);
+      if (reply[0] !== -2) return reply.map(str);
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new QueueFullError(queue, Number(reply[1]), Number(reply[2]));
+      await sleep(Math.min(pause, remaining));
+    }
+  }
+
+  async enqueue<P>(queue: string, item: QueueItemInput<P>, opts: EnqueueOptions = {}): Promise<string> {
+    const ids = await this.addJobs(queue, this.encodeEnqueue(item, opts), opts.waitMs ?? 0);
+    return ids[0] as string;
+  }
+
+  async enqueueMany<P>(
+    queue: string,
+    items: Array<QueueItemInput<P> | { item: QueueItemInput<P>; opts?: EnqueueOptions }>,
+  ): Promise<string[]> {
+    if (items.length === 0) return [];
+    const encoded: Array<string | number> = [];
+    for (const entry of items) {
+      const isWrapped = typeof entry === 'object' && entry !== null && 'item' in entry && !('message' in entry);
+      const item = isWrapped ? (entry as { item: QueueItemInput<P> }).item : (entry as QueueItemInput<P>);
+      const opts = isWrapped ? ((entry as { opts?: EnqueueOptions }).opts ?? {}) : {};
+      encoded.push(...this.encodeEnqueue(item, opts));
+    }
+    return this.addJobs(queue, encoded, 0);
+  }
+
+  // --------------------------------------------------------------- dequeue
+
+  async dequeue<P = unknown>(queue: string, opts: DequeueManyOptions = {}): Promise<LeasedItem<P> | null> {
+    const [item] = await this.dequeueMany<P>(queue, 1, opts);
+    return item ?? null;
+  }
+
+  async dequeueMany<P = unknown>(queue: string, n: number, opts: DequeueManyOptions = {}): Promise<LeasedItem<P>[]> {
+    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `dequeueMany: n must be a positive integer, got ${n}`);
+    const q = this.keys(queue);
+    const deadline = Date.now() + (opts.blockMs ?? 0);
+    for (;;) {
+      let reply: ScriptReply[];
+      try {
+        reply = asArray(await this.script(q, 'dequeue', [n, opts.workerId ?? '']));
+      } catch (err) {
+        // A blocking call rides out an outage until its deadline.
+        if (!(isConnectionError(err) && Date.now() < deadline && !this.closed)) throw err;
+        await waitForReady(this.client, deadline - Date.now());
+        continue;
+      }
+      if (reply[0] === -1) throw new QueueNotFoundError(queue);
+      const items = await this.decodeLeased<P>(q, reply);
+      if (items.length > 0) return items;
+      // Everything leased was quarantined as malformed: try again at once.
+      if (reply.length > 3) continue;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || this.closed) return [];
+      const nextTimer = Number(reply[1]);
+      const waitMs = nextTimer >= 0 ? Math.min(remaining, Math.max(nextTimer, 1)) : remaining;
+      await this.waitForWork(q, waitMs);
+    }
+  }
+
+  private async decodeLeased<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeasedItem<P>[]> {
+    const items: LeasedItem<P>[] = [];
+    for (let i = 3; i + DEQUEUE_FIELDS <= reply.length; i += DEQUEUE_FIELDS) {
+      const id = str(reply[i]);
+      const parsed = parseMessage(str(reply[i + 1]));
+      if (!parsed.ok) {
+        await this.script(q, 'quarantine', [id, parsed.reason]);
+        this.log(`[conveyor] queue "${q.queue}": job ${id} is malformed (${parsed.reason}); moved to dead, raw value kept`);
+        continue;
+      }
+      const token = str(reply[i + 5]);
+      this.leases.set(this.leaseKey(q.queue, id), token);
+      const item: LeasedItem<P> = {
+        action: { id },
+        message: parsed.message as LeasedItem<P>['message'],
+        lease: { token, deadline: Number(reply[i + 6]) },
+        attempt: Number(reply[i + 2]),
+        maxRetries: Number(reply[i + 3]),
+      };
+      const timeout = str(reply[i + 4]);
+      if (timeout !== '') item.timeoutMs = Number(timeout);
+      items.push(item);
+    }
+    return items;
+  }
+
+  /** Blocks on the queue's marker on a connection of its own, so other calls are not held up. */
+  private async waitForWork(q: QueueKeys, waitMs: number): Promise<void> {
+    const blocker = this.idleBlockers.pop() ?? this.newClient('conveyor:blocking');
+    try {
+      if (blocker.status !== 'ready') {
+        if (blocker.status === 'wait') blocker.connect().catch(() => undefined);
+        if (!(await waitForReady(blocker, waitMs))) return;
+      }
+      await blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S));
+    } catch (err) {
+      if (!isConnectionError(err)) throw this.mapError(err);
+      await waitForReady(blocker, waitMs);
+    } finally {
+      if (this.closed) blocker.disconnect();
+      else this.idleBlockers.push(blocker);
+    }
+  }
+
+  // ------------------------------------------------------------ processing
+
+  private leaseCodeError(queue: string, id: string, code: number): ConveyorError {
+    if (code === -3) return new JobNotFoundError(queue, id);
+    return new LeaseLostError(queue, id, 'the lease expired, was re-leased, or belongs to another worker');
+  }
+
+  async startProcessing(queue: string, id: string, workerId: string, token?: string): Promise<void> {
+    const reply = await this.script(this.keys(queue), 'start', [id, this.tokenFor(queue, id, token), workerId]);
+    if (typeof reply === 'number' && reply < 0) throw this.leaseCodeError(queue, id, reply);
+  }
+
+  async extendLease(queue: string, id: string, token?: string): Promise<{ deadline: number; cancelRequested: boolean }> {
+    const [result] = await this.extendLeases(queue, [{ id, ...(token ? { token } : {}) }]);
+    if (!result || !result.ok) throw result?.error ?? new LeaseLostError(queue, id, 'unknown');
+    return result.value;
+  }
+
+  /** Heartbeats many leases in one call. */
+  async extendLeases(queue: string, refs: LeaseRef[]): Promise<BatchResult<{ deadline: number; cancelRequested: boolean }>[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, this.tokenFor(queue, r.id, r.token)]);
+    const reply = asArray(await this.script(this.keys(queue), 'extendLeases', args));
+    return refs.map((r, i) => {
+      const deadline = Number(reply[i * 2]);
+      if (deadline < 0) {
+        this.leases.delete(this.leaseKey(queue, r.id));
+        return { id: r.id, ok: false, error: this.leaseCodeError(queue, r.id, deadline) };
+      }
+      return { id: r.id, ok: true, value: { deadline, cancelRequested: Number(reply[i * 2 + 1]) === 1 } };
+    });
+  }
+
+  async completeProcessing(queue: string, id: string, result: unknown, token?: string): Promise<void> {
+    const [r] = await this.completeMany(queue, [{ id, result, ...(token ? { token } : {}) }]);
+    if (r && !r.ok) throw r.error;
+  }
+
+  /** Completes many jobs in one call; one job's lost lease does not fail the others. */
+  async completeMany(queue: string, jobs: Array<LeaseRef & { result: unknown }>): Promise<BatchResult[]> {
+    if (jobs.length === 0) return [];
+    const args = jobs.flatMap((j) => [j.id, this.tokenFor(queue, j.id, j.token), encodeResult(j.result)]);
+    const reply = asArray(await this.script(this.keys(queue), 'complete', args));
+    return jobs.map((j, i) => {
+      this.leases.delete(this.leaseKey(queue, j.id));
+      const code = Number(reply[i]);
+      return code === 1 ? { id: j.id, ok: true, value: true } : { id: j.id, ok: false, error: this.leaseCodeError(queue, j.id, code) };
+    });
+  }
+
+  async failProcessing(queue: string, id: string, error: unknown, opts: FailOptions = {}): Promise<'delayed' | 'dead' | 'cancelled'> {
+    const [r] = await this.failMany(queue, [{ id, error, ...opts }]);
+    if (!r) throw new LeaseLostError(queue, id, 'unknown');
+    if (!r.ok) throw r.error;
+    return r.value === 'waiting' ? 'delayed' : r.value;
+  }
+
+  /** Fails many jobs in one call. Each resolves to where the job went. */
+  async failMany(
+    queue: string,
+    jobs: Array<LeaseRef & FailOptions & { error: unknown }>,
+  ): Promise<BatchResult<'delayed' | 'waiting' | 'dead' | 'cancelled'>[]> {
+    if (jobs.length === 0) return [];
+    const args = jobs.flatMap((j) => {
+      const e = describeError(j.error);
+      return [j.id, this.tokenFor(queue, j.id, j.token), e.message, e.stack, j.retryable === false ? 0 : 1, j.reason ?? 'failed'];
+    });
+    const reply = asArray(await this.script(this.keys(queue), 'fail', args));
+    return jobs.map((j, i) => {
+      this.leases.delete(this.leaseKey(queue, j.id));
+      const v = reply[i];
+      if (typeof v === 'number') return { id: j.id, ok: false, error: this.leaseCodeError(queue, j.id, v) };
+      return { id: j.id, ok: true, value: str(v) as 'delayed' | 'waiting' | 'dead' | 'cancelled' };
+    });
+  }
+
+  async releaseLease(queue: string, id: string, token?: string): Promise<void> {
+    const [r] = await this.releaseMany(queue, [{ id, ...(token ? { token } : {}) }]);
+    if (r && !r.ok) throw r.error;
+  }
+
+  /** Hands many leases back at once; the jobs wait again without spending an attempt. */
+  async releaseMany(queue: string, refs: LeaseRef[]): Promise<BatchResult[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, this.tokenFor(queue, r.id, r.token)]);
+    const reply = asArray(await this.script(this.keys(queue), 'release', args));
+    return refs.map((r, i) => {
+      this.leases.delete(this.leaseKey(queue, r.id));
+      const code = Number(reply[i]);
+      return code === 1 ? { id: r.id, ok: true, value: true } : { id: r.id, ok: false, error: this.leaseCodeError(queue, r.id, code) };
+    });
+  }
+
+  async recoverStalled(queue: string): Promise<{ retried: number; dead: number }> {
+    const reply = asArray(await this.script(this.keys(queue), 'recoverStalled', [1000]));
+    return { retried: Number(reply[0] ?? 0), dead: Number(reply[1] ?? 0) };
+  }
+
+  // --------------------------------------------------------------- control
+
+  private async setPaused(queue: string, paused: boolean): Promise<void> {
+    const reply = await this.script(this.keys(queue), 'setPaused', [paused ? '1' : '0']);
+    if (reply === -1) throw new QueueNotFoundError(queue);
+  }
+
+  pause(queue: string): Promise<void> {
+    return this.setPaused(queue, true);
+  }
+
+  resume(queue: string): Promise<void> {
+    return this.setPaused(queue, false);
+  }
+
+  private async stateOf(queue: string, id: string): Promise<string> {
+    return (await this.io(() => this.client.hget(this.keys(queue).job(id), 'state'))) ?? 'missing';
+  }
+
+  async cancel(queue: string, id: string): Promise<'cancelled' | 'cancel_requested'> {
+    const reply = await this.script(this.keys(queue), 'cancel', [id]);
+    if (reply === -3) throw new JobNotFoundError(queue, id);
+    if (reply === -5) throw new InvalidStateError(queue, id, await this.stateOf(queue, id), 'only waiting, delayed or active jobs can be cancelled');
+    return str(reply) as 'cancelled' | 'cancel_requested';
+  }
+
+  async retry(queue: string, id: string): Promise<void> {
+    const reply = await this.script(this.keys(queue), 'retry', [id, '', 0]);
+    if (reply === -3) throw new JobNotFoundError(queue, id);
+    if (reply === -5) throw new InvalidStateError(queue, id, await this.stateOf(queue, id), 'only dead or cancelled jobs can be retried');
+  }
+
+  async retryAll(queue: string, state: 'dead' | 'cancelled'): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const moved = Number(await this.script(this.keys(queue), 'retry', ['', state, 500]));
+      total += moved;
+      if (moved < 500) return total;
+    }
+  }
+
+  async remove(queue: string, id: string): Promise<void> {
+    const reply = await this.script(this.keys(queue), 'remove', [id]);
+    if (reply === -3) throw new JobNotFoundError(queue, id);
+    if (reply === -5) throw new InvalidStateError(queue, id, 'active', 'cancel it first, then remove it');
+    this.leases.delete(this.leaseKey(queue, id));
+  }
+
+  async drain(queue: string): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = Number(await this.script(this.keys(queue), 'drain', [1000]));
+      total += removed;
+      if (removed < 1000) return total;
+    }
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  async getJob<P = unknown>(queue: string, id: string): Promise<JobRecord<P> | null> {
+    const q = this.keys(queue);
+    const [hash, logs] = await this.io(async () => {
+      const res = (await this.client.pipeline().hgetall(q.job(id)).lrange(q.logs(id), 0, -1).exec()) ?? [];
+      const [hashErr, hashVal] = res[0] ?? [null, {}];
+      if (hashErr) {
+        // Not a hash: report it as malformed rather than failing the read.
+        return [{ state: 'dead', why: 'malformed', err: `job key is not a hash: ${hashErr.message}` }, []] as const;
+      }
+      return [hashVal as Record<string, string>, (res[1]?.[1] as string[] | undefined) ?? []] as const;
+    });
+    return decodeJob(queue, id, { ...hash }, [...logs]) as JobRecord<P> | null;
+  }
+
+  private async getJobs<P>(queue: string, ids: string[]): Promise<JobRecord<P>[]> {
+    if (ids.length === 0) return [];
+    const q = this.keys(queue);
+    const res = await this.io(async () => {
+      const pipe = this.client.pipeline();
+      for (const id of ids) pipe.hgetall(q.job(id));
+      return (await pipe.exec()) ?? [];
+    });
+    const jobs: JobRecord<P>[] = [];
+    ids.forEach((id, i) => {
+      const [err, hash] = res[i] ?? [null, {}];
+      const job = err ? null : decodeJob(queue, id, hash as Record<string, string>);
+      if (job) jobs.push(job as JobRecord<P>);
+    });
+    return jobs;
+  }
+
+  async listJobs<P = unknown>(queue: string, state: JobState, opts: { cursor?: string; limit?: number } = {}): Promise<JobPage<P>> {
+    if (!(JOB_STATES as readonly string[]).includes(state)) {
+      throw new ConveyorError(ErrorCode.ItemInvalid, `unknown state "${state}"; one of ${JOB_STATES.join(', ')}`);
+    }
+    const q = this.keys(queue);
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 1000);
+    const offset = Math.max(Number(opts.cursor ?? 0) || 0, 0);
+    const key = q.key(state === 'waiting' ? 'wait' : state);
+    const newestFirst = state === 'completed' || state === 'dead' || state === 'cancelled';
+    const ids = await this.io(() =>
+      newestFirst ? this.client.zrevrange(key, offset, offset + limit) : this.client.zrange(key, offset, offset + limit),
+    );
+    const page: JobPage<P> = { jobs: await this.getJobs<P>(queue, ids.slice(0, limit)) };
+    if (ids.length > limit) page.cursor = String(offset + limit);
+    return page;
+  }
+
+  async counts(queue: string): Promise<QueueCounts> {
+    const q = this.keys(queue);
+    const res = await this.io(async () => {
+      const pipe = this.client.pipeline();
+      for (const t of ['wait', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const) pipe.zcard(q.key(t));
+      pipe.hget(q.key('meta'), 'paused');
+      return (await pipe.exec()) ?? [];
+    });
+    const n = (i: number): number => (res[i]?.[0] ? 0 : Number(res[i]?.[1] ?? 0));
+    const paused = res[6]?.[1] === '1';
+    return {
+      waiting: paused ? 0 : n(0),
+      delayed: n(1),
+      active: n(2),
+      completed: n(3),
+      dead: n(4),
+      cancelled: n(5),
+      paused: paused ? n(0) : 0,
+    };
+  }
+
+  /** Case-insensitive substring search over id, agent, payload and error text; newest states first. */
+  async search<P = unknown>(queue: string, text: string, opts: { limit?: number } = {}): Promise<JobRecord<P>[]> {
+    const q = this.keys(queue);
+    const needle = text.toLowerCase();
+    const limit = opts.limit ?? 100;
+    const found: string[] = [];
+    const SCAN_PER_STATE = 10_000;
+    for (const t of ['active', 'wait', 'delayed', 'dead', 'completed', 'cancelled'] as const) {
+      const ids = await this.io(() => this.client.zrevrange(q.key(t), 0, SCAN_PER_STATE - 1));
+      for (let i = 0; i < ids.length && found.length < limit; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        const res = await this.io(async () => {
+          const pipe = this.client.pipeline();
+          for (const id of chunk) pipe.hmget(q.job(id), 'agent', 'msg', 'err');
+          return (await pipe.exec()) ?? [];
+        });
+        chunk.forEach((id, j) => {
+          const fields = (res[j]?.[1] as Array<string | null> | undefined) ?? [];
+          const haystack = [id, ...fields].filter(Boolean).join('\n').toLowerCase();
+          if (found.length < limit && haystack.includes(needle)) found.push(id);
+        });
+      }
+      if (found.length >= limit) break;
+    }
+    return this.getJobs<P>(queue, found);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  async *events(queues: string[], opts: EventsOptions = {}): AsyncIterableIterator<JobEvent[]> {
+    const streams = new Map(queues.map((name) => [this.keys(name).key('events'), name] as const));
+    const client = this.newClient('conveyor:events');
+    client.connect().catch(() => undefined);
+    // Ends a blocked XREAD at once rather than at its next timeout.
+    const onAbort = (): void => client.disconnect();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const fromIds = new Map<string, string>();
+      for (const [key, name] of streams) {
+        const wanted = typeof opts.fromId === 'string' ? opts.fromId : (opts.fromId?.[name] ?? '$');
+        // '$' is pinned to a concrete id now, so a reconnect cannot skip what came meanwhile.
+        fromIds.set(key, wanted === '$' ? await this.lastEventId(client, key, opts.signal) : wanted);
+      }
+      yield* tailStreams(client, { streams, fromIds, batch: opts.batch ?? 500, blockMs: 1000, signal: opts.signal });
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      this.allClients.delete(client);
+      client.disconnect();
+    }
+  }
+
+  private async lastEventId(client: Redis, key: string, signal?: AbortSignal): Promise<string> {
+    while (!signal?.aborted && !this.closed) {
+      try {
+        if (client.status !== 'ready') await waitForReady(client, 1000, signal);
+        const last = await client.xrevrange(key, '+', '-', 'COUNT', 1);
+        return last[0]?.[0] ?? '0-0';
+      } catch {
+        await waitForReady(client, 1000, signal);
+      }
+    }
+    return '0-0';
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.allClients) {
+      // quit lets replies in flight arrive; blocked and idle side connections just go.
+      if (c === this.client && c.status === 'ready') await c.quit().catch(() => c.disconnect());
+      else c.disconnect();
+    }
+    this.allClients.clear();
+  }
+}

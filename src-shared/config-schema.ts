@@ -1,0 +1,382 @@
+/**
+ * The config.yml contract: the zod schema, the resolved types, the defaults,
+ * and `parseConfig`, which turns raw YAML data into a config or a
+ * `ConfigError` listing every problem in human words.
+ *
+ * Pure (no Node imports) so the renderer's config editor can validate too.
+ * Keys mirror the YAML (snake_case) so a path in an error message is the path
+ * the user types.
+ */
+import { z } from 'zod';
+import { ConfigError, type ConfigIssue } from './errors';
+
+// ---------------------------------------------------------------------------
+// Resolved types (what the rest of the code reads; every default filled in)
+// ---------------------------------------------------------------------------
+
+export type BackoffType = 'fixed' | 'exponential';
+
+export interface BackoffConfig {
+  /** `fixed`: always `delay_ms`; `exponential`: `delay_ms * 2^(attempt-1)`, capped at `max_delay_ms`. */
+  type: BackoffType;
+  delay_ms: number;
+  max_delay_ms: number;
+}
+
+export interface RetentionRule {
+  /** Keep at most this many jobs (0: keep none). */
+  count: number;
+  /** Drop jobs older than this many seconds (0: no age limit). */
+  age_s: number;
+}
+
+export interface RetentionConfig {
+  completed: RetentionRule;
+  dead: RetentionRule;
+}
+
+/** TLS options as written in config.yml: file paths, not contents. */
+export interface TlsFileConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  reject_unauthorized?: boolean;
+}
+
+export interface QueueConfig {
+  redis_host: string;
+  redis_port: number;
+  redis_db: number;
+  /** Seconds. */
+  connection_timeout: number;
+  /** Prefix of every Redis key; the queue adds its own `{hash tags}`. */
+  key_prefix: string;
+  /** Retries after the first attempt. */
+  max_retries: number;
+  /** `redis://` or `rediss://`; overrides host, port and db when set. */
+  redis_url?: string;
+  redis_username?: string;
+  /** Name of the environment variable holding the password. */
+  redis_password_env?: string;
+  /** Literal password: accepted, but warned about. */
+  redis_password?: string;
+  tls: boolean | TlsFileConfig;
+  /** Default cap of a queue (waiting + delayed jobs). */
+  max_length: number;
+  lease_ms: number;
+  backoff: BackoffConfig;
+  retention: RetentionConfig;
+  events_max_len: number;
+  max_payload_bytes: number;
+}
+
+export interface ConveyorConfig {
+  queue: QueueConfig;
+}
+
+// ---------------------------------------------------------------------------
+// Defaults
+// ---------------------------------------------------------------------------
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Frozen: `parseConfig` always returns fresh objects, so nobody mutates these by accident. */
+export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
+  queue: {
+    redis_host: 'localhost',
+    redis_port: 6379,
+    redis_db: 0,
+    connection_timeout: 30,
+    key_prefix: 'paladin:queue',
+    max_retries: 3,
+    tls: false,
+    max_length: 100_000,
+    lease_ms: 30_000,
+    backoff: { type: 'exponential', delay_ms: 1000, max_delay_ms: 60_000 },
+    retention: {
+      completed: { count: 1000, age_s: 86_400 },
+      dead: { count: 10_000, age_s: 604_800 },
+    },
+    events_max_len: 10_000,
+    max_payload_bytes: 1_048_576,
+  },
+});
+
+/** Shared with connection-settings, which repeats them when such a password is actually used. */
+export const LITERAL_PASSWORD_WARNING =
+  'queue.redis_password: a literal password in config.yml is readable by anyone who can read the file; use redis_password_env';
+export const URL_PASSWORD_WARNING =
+  'queue.redis_url: a password in the URL in config.yml is readable by anyone who can read the file; use redis_password_env';
+
+// ---------------------------------------------------------------------------
+// Schema building blocks. Each leaf carries its own "expected ..." phrase, so
+// every failure on it reads `expected <phrase>, got <value>`.
+// ---------------------------------------------------------------------------
+
+/** How a got-value is shown: strings JSON-quoted (and shortened), containers by kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const quoted = JSON.stringify(value);
+    return quoted.length > 62 ? `${quoted.slice(0, 58)}…"` : quoted;
+  }
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null (empty value)';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+/** Like `describeValue` but never the value itself: for secrets. */
+function kindOf(value: unknown): string {
+  if (value === '') return 'an empty string';
+  if (value === null || value === undefined || Array.isArray(value) || typeof value === 'object') return describeValue(value);
+  return typeof value === 'boolean' ? 'a boolean' : `a ${typeof value}`;
+}
+
+type ErrorFn = (issue: { input?: unknown }) => string;
+
+const expected =
+  (what: string, show: (v: unknown) => string = describeValue): ErrorFn =>
+  (issue) =>
+    `expected ${what}, got ${show(issue.input)}`;
+
+function integer(min: number, max?: number) {
+  const error = expected(max === undefined ? `an integer >= ${min}` : `an integer ${min}-${max}`);
+  const schema = z.int({ error }).min(min, { error });
+  return max === undefined ? schema : schema.max(max, { error });
+}
+
+/** One phrase for every way a string can fail, so `""` or a bad pattern reads the same as a wrong type. */
+function nonEmptyString(what = 'a non-empty string', opts: { pattern?: RegExp; show?: (v: unknown) => string } = {}) {
+  const error = expected(what, opts.show);
+  const schema = z.string({ error }).min(1, { error });
+  return opts.pattern ? schema.regex(opts.pattern, { error }) : schema;
+}
+
+const boolean = () => z.boolean({ error: expected('true or false') });
+
+/** A mapping whose keys are all known; a missing or empty (`key:` with no value) section means "all defaults". */
+function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  return z.preprocess(
+    (v) => v ?? {},
+    z.strictObject(shape, { error: expected(`a mapping of ${Object.keys(shape).join(', ')}`) }),
+  );
+}
+
+/** A URL may carry a password: never echo it back. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
+}
+
+export interface RedisUrlParts {
+  /** rediss:// */
+  tls: boolean;
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * Parse `redis://[user[:password]@]host[:port][/db]` (or rediss://). On
+ * failure, `expected` says what a valid value looks like. Shared by the
+ * schema and by connection-settings (for env REDIS_URL) so both agree.
+ */
+export function tryParseRedisUrl(url: string): { ok: true; parts: RedisUrlParts } | { ok: false; expected: string } {
+  if (!/^rediss?:\/\//i.test(url) || !URL.canParse(url)) return { ok: false, expected: 'a redis:// or rediss:// URL' };
+  const u = new URL(url);
+  const db = /^\/?(\d*)$/.exec(u.pathname);
+  if (!db) return { ok: false, expected: 'a URL whose path is empty or a db number (redis://host:6379/0)' };
+  const port = u.port === '' ? 6379 : Number(u.port);
+  if (port < 1) return { ok: false, expected: 'a URL with a port 1-65535' };
+  const parts: RedisUrlParts = {
+    tls: u.protocol.toLowerCase() === 'rediss:',
+    // URL keeps IPv6 brackets ("[::1]"); clients want the bare address.
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost',
+    port,
+    db: db[1] ? Number(db[1]) : 0,
+  };
+  if (u.username) parts.username = decodeURIComponent(u.username);
+  if (u.password) parts.password = decodeURIComponent(u.password);
+  return { ok: true, parts };
+}
+
+const redisUrl = z.string({ error: expected('a redis:// or rediss:// URL') }).check((ctx) => {
+  const parsed = tryParseRedisUrl(ctx.value);
+  if (!parsed.ok) {
+    const message = `expected ${parsed.expected}, got ${describeValue(redactUrl(ctx.value))}`;
+    ctx.issues.push({ code: 'custom', input: ctx.value, message });
+  }
+});
+
+const KEY_PREFIX = 'a non-empty string without "{" or "}" (the queue adds its own hash tags)';
+const ENV_NAME = 'an environment variable name (letters, digits and _, not starting with a digit)';
+
+// Not a `section`: an empty `tls:` is more likely a mistake than a request for TLS with all defaults.
+const tlsFiles = z.strictObject({
+  ca: nonEmptyString('a path to a CA certificate file').optional(),
+  cert: nonEmptyString('a path to a client certificate file').optional(),
+  key: nonEmptyString('a path to a client key file').optional(),
+  servername: nonEmptyString().optional(),
+  reject_unauthorized: boolean().optional(),
+}, { error: expected('a mapping of ca, cert, key, servername, reject_unauthorized') }).check((ctx) => {
+  // A client certificate is useless without its key and vice versa; fail here rather than in the TLS handshake.
+  if ((ctx.value.cert === undefined) !== (ctx.value.key === undefined)) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: 'cert and key must be given together' });
+  }
+});
+
+const D = DEFAULT_CONFIG.queue;
+
+const backoff = section({
+  type: z
+    .enum(['fixed', 'exponential'], { error: expected('"fixed" or "exponential"') })
+    .default(D.backoff.type),
+  delay_ms: integer(0).default(D.backoff.delay_ms),
+  max_delay_ms: integer(0).default(D.backoff.max_delay_ms),
+}).check((ctx) => {
+  // Only exponential growth is capped; a fixed delay above the cap is legitimate.
+  // Skipped when a field is already invalid, so one mistake gives one message.
+  const b = ctx.value;
+  if (ctx.issues.length === 0 && b.type === 'exponential' && b.max_delay_ms < b.delay_ms) {
+    ctx.issues.push({
+      code: 'custom',
+      input: b.max_delay_ms,
+      path: ['max_delay_ms'],
+      message: `expected an integer >= delay_ms (${b.delay_ms}), got ${b.max_delay_ms}`,
+    });
+  }
+});
+
+const retentionRule = (d: RetentionRule) =>
+  section({ count: integer(0).default(d.count), age_s: integer(0).default(d.age_s) });
+
+const queue = section({
+  redis_host: nonEmptyString().default(D.redis_host),
+  redis_port: integer(1, 65535).default(D.redis_port),
+  redis_db: integer(0).default(D.redis_db),
+  connection_timeout: z
+    .number({ error: expected('a number of seconds > 0') })
+    .gt(0, { error: expected('a number of seconds > 0') })
+    .default(D.connection_timeout),
+  key_prefix: nonEmptyString(KEY_PREFIX, { pattern: /^[^{}]*$/ }).default(D.key_prefix),
+  max_retries: integer(0).default(D.max_retries),
+  redis_url: redisUrl.optional(),
+  redis_username: nonEmptyString().optional(),
+  redis_password_env: nonEmptyString(ENV_NAME, { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/ }).optional(),
+  // Never show the value: it is a password.
+  redis_password: nonEmptyString('a non-empty string (quote it if it looks like a number)', { show: kindOf }).optional(),
+  tls: z
+    .union([boolean(), tlsFiles], {
+      error: expected('true, false or a mapping of ca, cert, key, servername, reject_unauthorized'),
+    })
+    .default(D.tls),
+  max_length: integer(1).default(D.max_length),
+  lease_ms: integer(1000).default(D.lease_ms),
+  backoff,
+  retention: section({
+    completed: retentionRule(D.retention.completed),
+    dead: retentionRule(D.retention.dead),
+  }),
+  events_max_len: integer(100).default(D.events_max_len),
+  max_payload_bytes: integer(1).default(D.max_payload_bytes),
+});
+
+export const configSchema = z.strictObject(
+  { queue },
+  { error: expected('a mapping with a queue: section') },
+);
+
+// The hand-written interfaces document the fields; this keeps them equal to what the schema produces.
+type Equal<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemaMatchesTypes: Equal<z.output<typeof configSchema>, ConveyorConfig> = true;
+void schemaMatchesTypes;
+
+// ---------------------------------------------------------------------------
+// Issues → human messages
+// ---------------------------------------------------------------------------
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+function toIssues(zodIssues: readonly z.core.$ZodIssue[]): ConfigIssue[] {
+  // Two checks failing on one value (e.g. "" is both too short and off-pattern) share one phrase: say it once.
+  const seen = new Set<string>();
+  return flatten(zodIssues).filter((i) => {
+    const key = `${i.path}\0${i.message}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+function flatten(zodIssues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of zodIssues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: formatPath([...path, key]), message: 'unknown key' });
+    } else if (issue.code === 'invalid_union') {
+      // Report from the branch whose type matched (e.g. tls given as a mapping),
+      // so the user sees `queue.tls.ca: ...` instead of "matches no option".
+      const matched = issue.errors.filter((branch) => !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0));
+      const only = matched.length === 1 ? matched[0] : undefined;
+      if (only) out.push(...flatten(only, path));
+      else out.push({ path: formatPath(path), message: issue.message });
+    } else {
+      out.push({ path: formatPath(path), message: issue.message });
+    }
+  }
+  return out;
+}
+
+/** Things that are valid but probably not what the user meant. */
+function warningsFor(raw: unknown, config: ConveyorConfig): string[] {
+  const warnings: string[] = [];
+  const q = config.queue;
+  const rawQueue =
+    typeof raw === 'object' && raw !== null && typeof (raw as { queue?: unknown }).queue === 'object'
+      ? ((raw as { queue: object | null }).queue ?? {})
+      : {};
+  if (q.redis_url !== undefined) {
+    const shadowed = (['redis_host', 'redis_port', 'redis_db'] as const).filter((k) => k in rawQueue);
+    if (shadowed.length > 0) {
+      warnings.push(`${shadowed.map((k) => `queue.${k}`).join(', ')}: ignored because queue.redis_url is set`);
+    }
+  }
+  const url = q.redis_url === undefined ? undefined : tryParseRedisUrl(q.redis_url);
+  if (url?.ok && url.parts.password !== undefined && q.redis_password_env === undefined) {
+    warnings.push(URL_PASSWORD_WARNING);
+  }
+  if (q.redis_password !== undefined) {
+    warnings.push(
+      q.redis_password_env !== undefined
+        ? 'queue.redis_password: ignored because queue.redis_password_env is set'
+        : LITERAL_PASSWORD_WARNING,
+    );
+  }
+  if (typeof q.tls === 'object' && q.tls.reject_unauthorized === false) {
+    warnings.push('queue.tls.reject_unauthorized: false disables server certificate checks; anyone on the path can impersonate Redis');
+  }
+  return warnings;
+}
+
+/**
+ * Validate raw config data (e.g. `yaml` output). `null`/`undefined` (an empty
+ * file) is all defaults. Throws a `ConfigError` listing every issue, not just
+ * the first; `source` (usually the file path) prefixes its message.
+ */
+export function parseConfig(raw: unknown, source?: string): { config: ConveyorConfig; warnings: string[] } {
+  const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!result.success) throw new ConfigError(toIssues(result.error.issues), source);
+  return { config: result.data, warnings: warningsFor(raw, result.data) };
+}

@@ -1,0 +1,143 @@
+import { describe, expect } from 'vitest';
+import { ErrorCode, QueueFullError } from '../../../src-shared/errors';
+import { item, queueTest as test } from '../../support/queue';
+
+describe('enqueue', () => {
+  test('returns a generated id and the job waits with its item', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', { text: 'hi' }));
+    const job = await adapter.getJob(queue, id);
+    expect(job).toMatchObject({ id, state: 'waiting', agent: 'echo', attempts: [] });
+    expect(job?.item).toEqual({ action: { id }, message: item('echo', { text: 'hi' }).message });
+  });
+
+  test('uses action.id as the job id when the producer gives one', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, { action: { id: 'order-7' }, ...item('echo', 1) });
+    expect(id).toBe('order-7');
+    expect((await adapter.dequeue(queue))?.action.id).toBe('order-7');
+  });
+
+  test('is idempotent on jobId: a second enqueue returns the same id and adds nothing', async ({ adapter, queue }) => {
+    const a = await adapter.enqueue(queue, item('echo', 1), { jobId: 'key-1' });
+    const b = await adapter.enqueue(queue, item('echo', 2), { jobId: 'key-1' });
+    expect(b).toBe(a);
+    expect((await adapter.counts(queue)).waiting).toBe(1);
+    expect((await adapter.getJob(queue, a))?.item?.message.payload).toEqual({ agent: 'echo', input: 1 });
+  });
+
+  test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {
+    await expect(adapter.enqueue(queue, item('echo', 1), { jobId: '42' })).rejects.toMatchObject({ code: ErrorCode.ItemInvalid });
+  });
+
+  test('enqueueMany adds all jobs in order and returns their ids', async ({ adapter, queue }) => {
+    const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('echo', 3)]);
+    expect(ids).toHaveLength(3);
+    const got = await adapter.dequeueMany(queue, 3);
+    expect(got.map((j) => j.action.id)).toEqual(ids);
+  });
+
+  test('enqueueMany is all or nothing: one invalid item adds none', async ({ adapter, queue }) => {
+    const bad = { message: { source: { id: 'p' }, payload: 1 } } as never;
+    await expect(adapter.enqueueMany(queue, [item('echo', 1), bad])).rejects.toMatchObject({ code: ErrorCode.ItemInvalid });
+    expect((await adapter.counts(queue)).waiting).toBe(0);
+  });
+
+  test('enqueueMany over the cap adds none and says the queue is full', async ({ adapter }) => {
+    await adapter.createQueue('small', { maxLength: 2 });
+    await expect(adapter.enqueueMany('small', [item('echo', 1), item('echo', 2), item('echo', 3)])).rejects.toBeInstanceOf(QueueFullError);
+    expect((await adapter.counts('small')).waiting).toBe(0);
+  });
+
+  test('rejects a malformed item with the path of the problem', async ({ adapter, queue }) => {
+    const err = await adapter.enqueue(queue, { message: { source: { id: 'p' }, destination: {}, payload: 1 } } as never).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.ItemInvalid });
+    expect(String((err as Error).message)).toMatch(/message\.destination\.id/);
+  });
+
+  test('rejects a payload over max_payload_bytes with the size and the limit', async ({ connect }) => {
+    const small = await connect({ max_payload_bytes: 1024 });
+    await small.createQueue('big');
+    const err = await small.enqueue('big', item('echo', 'x'.repeat(2000))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.PayloadTooLarge, details: { limit: 1024 } });
+  });
+
+  test('refuses a queue that was never created', async ({ adapter }) => {
+    await expect(adapter.enqueue('nope', item('echo', 1))).rejects.toMatchObject({ code: ErrorCode.QueueNotFound });
+  });
+
+  test('refuses an invalid queue name', async ({ adapter }) => {
+    await expect(adapter.enqueue('a{b}', item('echo', 1))).rejects.toMatchObject({ code: ErrorCode.QueueNameInvalid });
+  });
+});
+
+describe('ordering', () => {
+  test('higher priority runs first, FIFO within a priority', async ({ adapter, queue }) => {
+    const low = await adapter.enqueue(queue, item('echo', 'low'), { priority: -5 });
+    const a = await adapter.enqueue(queue, item('echo', 'a'));
+    const high = await adapter.enqueue(queue, item('echo', 'high'), { priority: 10 });
+    const b = await adapter.enqueue(queue, item('echo', 'b'));
+    const order = (await adapter.dequeueMany(queue, 4)).map((j) => j.action.id);
+    expect(order).toEqual([high, a, b, low]);
+  });
+
+  test('a delayed job is not leased before its time, then is', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { delayMs: 300 });
+    expect((await adapter.getJob(queue, id))?.state).toBe('delayed');
+    expect(await adapter.dequeue(queue)).toBeNull();
+    await new Promise((r) => setTimeout(r, 350));
+    expect((await adapter.dequeue(queue))?.action.id).toBe(id);
+  });
+
+  test('a blocking dequeue wakes when a delayed job falls due', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { delayMs: 200 });
+    const started = Date.now();
+    const got = await adapter.dequeue(queue, { blockMs: 2000 });
+    expect(got?.action.id).toBe(id);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('a blocking dequeue wakes as soon as a job is enqueued', async ({ adapter, connect, queue }) => {
+    const producer = await connect();
+    const pending = adapter.dequeue(queue, { blockMs: 5000 });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const id = await producer.enqueue(queue, item('echo', 1));
+    expect((await pending)?.action.id).toBe(id);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test('a blocking dequeue returns null when nothing comes', async ({ adapter, queue }) => {
+    const started = Date.now();
+    expect(await adapter.dequeue(queue, { blockMs: 200 })).toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+});
+
+describe('backpressure', () => {
+  test('enqueue on a full queue rejects with QueueFullError carrying depth and limit', async ({ adapter }) => {
+    await adapter.createQueue('capped', { maxLength: 2 });
+    await adapter.enqueue('capped', item('echo', 1));
+    await adapter.enqueue('capped', item('echo', 2), { delayMs: 10_000 });
+    const err = await adapter.enqueue('capped', item('echo', 3)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueueFullError);
+    expect(err).toMatchObject({ code: ErrorCode.QueueFull, queue: 'capped', depth: 2, limit: 2 });
+  });
+
+  test('enqueue with waitMs waits for room and then succeeds', async ({ adapter }) => {
+    await adapter.createQueue('capped', { maxLength: 1 });
+    await adapter.enqueue('capped', item('echo', 1));
+    setTimeout(() => void adapter.dequeue('capped'), 150);
+    const started = Date.now();
+    const id = await adapter.enqueue('capped', item('echo', 2), { waitMs: 2000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect((await adapter.getJob('capped', id))?.state).toBe('waiting');
+  });
+
+  test('enqueue with waitMs rejects when no room comes in time', async ({ adapter }) => {
+    await adapter.createQueue('capped', { maxLength: 1 });
+    await adapter.enqueue('capped', item('echo', 1));
+    const started = Date.now();
+    await expect(adapter.enqueue('capped', item('echo', 2), { waitMs: 200 })).rejects.toBeInstanceOf(QueueFullError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+});

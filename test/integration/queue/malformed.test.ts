@@ -1,0 +1,56 @@
+import { describe, expect } from 'vitest';
+import { item, queueTest as test } from '../../support/queue';
+
+describe('bad data in Redis', () => {
+  test('a job whose stored message is not JSON is moved to dead as malformed, raw value kept', async ({ adapter, queue, redis, prefix }) => {
+    const bad = await adapter.enqueue(queue, item('echo', 'bad'));
+    const good = await adapter.enqueue(queue, item('echo', 'good'));
+    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'msg', '{not json');
+    const got = await adapter.dequeueMany(queue, 2);
+    expect(got.map((j) => j.action.id)).toEqual([good]);
+    const job = await adapter.getJob(queue, bad);
+    expect(job).toMatchObject({ state: 'dead', reason: 'malformed', raw: '{not json', item: null });
+    expect(job?.error).toMatch(/invalid JSON/);
+  });
+
+  test('a stored message of the wrong shape is quarantined too', async ({ adapter, queue, redis, prefix }) => {
+    const bad = await adapter.enqueue(queue, item('echo', 'bad'));
+    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'msg', '{"payload": 1}');
+    expect(await adapter.dequeue(queue)).toBeNull();
+    expect((await adapter.getJob(queue, bad))?.reason).toBe('malformed');
+  });
+
+  test('a waiting id with no job hash is skipped and the queue keeps moving', async ({ adapter, queue, redis, prefix }) => {
+    await redis.zadd(`${prefix}:{${queue}}:wait`, 0, 'ghost');
+    const real = await adapter.enqueue(queue, item('echo', 1));
+    expect((await adapter.dequeue(queue))?.action.id).toBe(real);
+    expect(await adapter.counts(queue)).toMatchObject({ waiting: 0, active: 1 });
+  });
+
+  test('a job key of the wrong type becomes a dead record pointing at its raw value', async ({ adapter, queue, redis, prefix }) => {
+    const key = `${prefix}:{${queue}}:job:broken`;
+    await redis.zadd(`${prefix}:{${queue}}:wait`, 0, 'broken');
+    await redis.set(key, 'garbage');
+    const real = await adapter.enqueue(queue, item('echo', 1));
+    expect((await adapter.dequeue(queue))?.action.id).toBe(real);
+    expect(await adapter.getJob(queue, 'broken')).toMatchObject({ state: 'dead', reason: 'malformed' });
+    expect(await redis.get(`${key}:raw`)).toBe('garbage');
+  });
+
+  test('a queue key of the wrong type is set aside with its value and the queue keeps working', async ({ adapter, queue, redis, prefix }) => {
+    await redis.set(`${prefix}:{${queue}}:wait`, 'not a zset');
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    expect((await adapter.dequeue(queue))?.action.id).toBe(id);
+    const aside = await redis.keys(`${prefix}:{${queue}}:wait:malformed:*`);
+    expect(aside).toHaveLength(1);
+    expect(await redis.get(aside[0]!)).toBe('not a zset');
+  });
+
+  test('stalled recovery skips an active id whose job hash is gone', async ({ adapter, redis, prefix }) => {
+    await adapter.createQueue('short', { leaseMs: 1000 });
+    await redis.zadd(`${prefix}:{short}:active`, 0, 'ghost');
+    const id = await adapter.enqueue('short', item('echo', 1));
+    expect((await adapter.dequeue('short'))?.action.id).toBe(id);
+    expect((await adapter.counts('short')).active).toBe(1);
+  });
+});

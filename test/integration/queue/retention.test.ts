@@ -1,0 +1,49 @@
+import { describe, expect } from 'vitest';
+import { item, queueTest as test } from '../../support/queue';
+
+const keep = (completed: { count: number; ageS: number }, dead: { count: number; ageS: number }) => ({ retention: { completed, dead } });
+
+describe('retention', () => {
+  test('completed jobs beyond the count are trimmed, oldest first, hashes included', async ({ adapter, redis, prefix }) => {
+    await adapter.createQueue('r', keep({ count: 3, ageS: 3600 }, { count: 10, ageS: 3600 }));
+    const ids = await adapter.enqueueMany('r', Array.from({ length: 5 }, (_, i) => item('echo', i)));
+    for (const id of ids) {
+      await adapter.dequeue('r');
+      await adapter.completeProcessing('r', id, null);
+    }
+    expect((await adapter.counts('r')).completed).toBe(3);
+    expect(await adapter.getJob('r', ids[0]!)).toBeNull();
+    expect(await adapter.getJob('r', ids[4]!)).not.toBeNull();
+    expect(await redis.exists(`${prefix}:{r}:job:${ids[0]}`)).toBe(0);
+  });
+
+  test('dead jobs older than age_s are trimmed', async ({ adapter }) => {
+    await adapter.createQueue('r', { maxRetries: 0, ...keep({ count: 100, ageS: 3600 }, { count: 100, ageS: 1 }) });
+    const old = await adapter.enqueue('r', item('echo', 'old'));
+    await adapter.dequeue('r');
+    await adapter.failProcessing('r', old, 'x');
+    await new Promise((r) => setTimeout(r, 1100));
+    const fresh = await adapter.enqueue('r', item('echo', 'fresh'));
+    await adapter.dequeue('r');
+    await adapter.failProcessing('r', fresh, 'x');
+    expect(await adapter.getJob('r', old)).toBeNull();
+    expect((await adapter.getJob('r', fresh))?.state).toBe('dead');
+  });
+
+  test('memory stays bounded: 2,000 completed jobs leave only the retained ones', async ({ adapter, redis, prefix }) => {
+    await adapter.createQueue('r', keep({ count: 100, ageS: 3600 }, { count: 100, ageS: 3600 }));
+    for (let b = 0; b < 4; b++) {
+      await adapter.enqueueMany('r', Array.from({ length: 500 }, (_, i) => item('echo', i)));
+      const leased = await adapter.dequeueMany('r', 500);
+      await adapter.completeMany('r', leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })));
+    }
+    let jobKeys = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:{r}:job:*`, 'COUNT', 1000);
+      cursor = next;
+      jobKeys += keys.length;
+    } while (cursor !== '0');
+    expect(jobKeys).toBe(100);
+  });
+});

@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CONFIG,
+  LITERAL_PASSWORD_WARNING,
+  parseConfig,
+  type ConveyorConfig,
+} from '../../../src-shared/config-schema';
+import { ConfigError, type ConfigIssue } from '../../../src-shared/errors';
+
+/** The issues `parseConfig` reports for `raw`; fails the test if it parses. */
+function issuesOf(raw: unknown): ConfigIssue[] {
+  try {
+    parseConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error('expected parseConfig to throw');
+}
+
+const queue = (q: Record<string, unknown>) => ({ queue: q });
+
+describe('parseConfig: defaults', () => {
+  it('gives all defaults for an empty file (null), nothing, or an empty mapping', () => {
+    for (const raw of [null, undefined, {}]) {
+      expect(parseConfig(raw)).toEqual({ config: DEFAULT_CONFIG, warnings: [] });
+    }
+  });
+
+  it('gives all defaults for an empty queue: section', () => {
+    expect(parseConfig({ queue: null }).config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('has the documented default values', () => {
+    expect(DEFAULT_CONFIG).toEqual<ConveyorConfig>({
+      queue: {
+        redis_host: 'localhost',
+        redis_port: 6379,
+        redis_db: 0,
+        connection_timeout: 30,
+        key_prefix: 'paladin:queue',
+        max_retries: 3,
+        tls: false,
+        max_length: 100000,
+        lease_ms: 30000,
+        backoff: { type: 'exponential', delay_ms: 1000, max_delay_ms: 60000 },
+        retention: { completed: { count: 1000, age_s: 86400 }, dead: { count: 10000, age_s: 604800 } },
+        events_max_len: 10000,
+        max_payload_bytes: 1048576,
+      },
+    });
+  });
+
+  it('fills defaults around the keys that are given, at every level', () => {
+    const { config } = parseConfig(queue({ redis_port: 7000, backoff: { type: 'fixed' }, retention: { dead: { count: 5 } } }));
+    expect(config.queue.redis_port).toBe(7000);
+    expect(config.queue.redis_host).toBe('localhost');
+    expect(config.queue.backoff).toEqual({ type: 'fixed', delay_ms: 1000, max_delay_ms: 60000 });
+    expect(config.queue.retention).toEqual({ completed: { count: 1000, age_s: 86400 }, dead: { count: 5, age_s: 604800 } });
+  });
+
+  it('returns fresh objects, never the frozen defaults', () => {
+    const { config } = parseConfig({});
+    config.queue.backoff.delay_ms = 5;
+    expect(DEFAULT_CONFIG.queue.backoff.delay_ms).toBe(1000);
+    expect(Object.isFrozen(DEFAULT_CONFIG.queue.backoff)).toBe(true);
+  });
+
+  it('keeps optional connection keys absent unless given', () => {
+    const q = parseConfig({}).config.queue;
+    expect(q).not.toHaveProperty('redis_url');
+    expect(q).not.toHaveProperty('redis_password_env');
+  });
+});
+
+describe('parseConfig: constraint messages name the path, what was expected, and what was got', () => {
+  const cases: Array<[string, Record<string, unknown>, ConfigIssue]> = [
+    ['redis_host empty', { redis_host: '' }, { path: 'queue.redis_host', message: 'expected a non-empty string, got ""' }],
+    ['redis_port not a number', { redis_port: 'abc' }, { path: 'queue.redis_port', message: 'expected an integer 1-65535, got "abc"' }],
+    ['redis_port too big', { redis_port: 70000 }, { path: 'queue.redis_port', message: 'expected an integer 1-65535, got 70000' }],
+    ['redis_port zero', { redis_port: 0 }, { path: 'queue.redis_port', message: 'expected an integer 1-65535, got 0' }],
+    ['redis_db negative', { redis_db: -1 }, { path: 'queue.redis_db', message: 'expected an integer >= 0, got -1' }],
+    ['connection_timeout zero', { connection_timeout: 0 }, { path: 'queue.connection_timeout', message: 'expected a number of seconds > 0, got 0' }],
+    ['key_prefix empty', { key_prefix: '' }, { path: 'queue.key_prefix', message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got ""' }],
+    ['key_prefix with braces', { key_prefix: 'a{b}' }, { path: 'queue.key_prefix', message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got "a{b}"' }],
+    ['max_retries fractional', { max_retries: 1.5 }, { path: 'queue.max_retries', message: 'expected an integer >= 0, got 1.5' }],
+    ['redis_url other scheme', { redis_url: 'http://x' }, { path: 'queue.redis_url', message: 'expected a redis:// or rediss:// URL, got "http://x"' }],
+    ['redis_url with a non-numeric db', { redis_url: 'redis://x/abc' }, { path: 'queue.redis_url', message: 'expected a URL whose path is empty or a db number (redis://host:6379/0), got "redis://x/abc"' }],
+    ['redis_url with port 0', { redis_url: 'redis://h:0' }, { path: 'queue.redis_url', message: 'expected a URL with a port 1-65535, got "redis://h:0"' }],
+    ['redis_username empty', { redis_username: '' }, { path: 'queue.redis_username', message: 'expected a non-empty string, got ""' }],
+    ['redis_password_env not a variable name', { redis_password_env: '1PASS' }, { path: 'queue.redis_password_env', message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got "1PASS"' }],
+    ['redis_password_env empty (one message, not one per failed check)', { redis_password_env: '' }, { path: 'queue.redis_password_env', message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got ""' }],
+    ['tls a string', { tls: 'yes' }, { path: 'queue.tls', message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got "yes"' }],
+    ['tls empty', { tls: null }, { path: 'queue.tls', message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got null (empty value)' }],
+    ['tls.ca not a string', { tls: { ca: 3 } }, { path: 'queue.tls.ca', message: 'expected a path to a CA certificate file, got 3' }],
+    ['tls.reject_unauthorized not a boolean', { tls: { reject_unauthorized: 'no' } }, { path: 'queue.tls.reject_unauthorized', message: 'expected true or false, got "no"' }],
+    ['tls.cert without key', { tls: { cert: 'c.pem' } }, { path: 'queue.tls', message: 'cert and key must be given together' }],
+    ['max_length zero', { max_length: 0 }, { path: 'queue.max_length', message: 'expected an integer >= 1, got 0' }],
+    ['lease_ms below a second', { lease_ms: 999 }, { path: 'queue.lease_ms', message: 'expected an integer >= 1000, got 999' }],
+    ['backoff.type unknown', { backoff: { type: 'linear' } }, { path: 'queue.backoff.type', message: 'expected "fixed" or "exponential", got "linear"' }],
+    ['backoff.delay_ms negative', { backoff: { delay_ms: -1 } }, { path: 'queue.backoff.delay_ms', message: 'expected an integer >= 0, got -1' }],
+    ['backoff.max_delay_ms negative', { backoff: { max_delay_ms: -1 } }, { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= 0, got -1' }],
+    ['exponential cap below the base delay', { backoff: { delay_ms: 5000, max_delay_ms: 100 } }, { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= delay_ms (5000), got 100' }],
+    ['retention.completed.count negative', { retention: { completed: { count: -1 } } }, { path: 'queue.retention.completed.count', message: 'expected an integer >= 0, got -1' }],
+    ['retention.completed.age_s fractional', { retention: { completed: { age_s: 0.5 } } }, { path: 'queue.retention.completed.age_s', message: 'expected an integer >= 0, got 0.5' }],
+    ['retention.dead.count negative', { retention: { dead: { count: -1 } } }, { path: 'queue.retention.dead.count', message: 'expected an integer >= 0, got -1' }],
+    ['retention.dead.age_s a string', { retention: { dead: { age_s: '7d' } } }, { path: 'queue.retention.dead.age_s', message: 'expected an integer >= 0, got "7d"' }],
+    ['retention.dead not a mapping', { retention: { dead: 5 } }, { path: 'queue.retention.dead', message: 'expected a mapping of count, age_s, got 5' }],
+    ['backoff a list', { backoff: [1] }, { path: 'queue.backoff', message: 'expected a mapping of type, delay_ms, max_delay_ms, got a list' }],
+    ['events_max_len below 100', { events_max_len: 99 }, { path: 'queue.events_max_len', message: 'expected an integer >= 100, got 99' }],
+    ['max_payload_bytes zero', { max_payload_bytes: 0 }, { path: 'queue.max_payload_bytes', message: 'expected an integer >= 1, got 0' }],
+  ];
+  it.each(cases)('%s', (_name, q, issue) => {
+    expect(issuesOf(queue(q))).toEqual([issue]);
+  });
+
+  it('allows a fixed delay above max_delay_ms: the cap is for exponential growth', () => {
+    expect(parseConfig(queue({ backoff: { type: 'fixed', delay_ms: 120000 } })).config.queue.backoff.delay_ms).toBe(120000);
+  });
+
+  it('reports a queue: that is not a mapping', () => {
+    expect(issuesOf({ queue: 5 })).toEqual([{ path: 'queue', message: expect.stringMatching(/^expected a mapping of redis_host, .*, got 5$/) }]);
+  });
+
+  it('reports a top level that is not a mapping', () => {
+    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping with a queue: section, got a list' }]);
+  });
+
+  it('shortens long string values in messages', () => {
+    const [issue] = issuesOf(queue({ redis_port: 'x'.repeat(200) }));
+    expect(issue?.message.length).toBeLessThan(100);
+  });
+});
+
+describe('parseConfig: secrets stay out of messages', () => {
+  it('never echoes a redis_password value', () => {
+    const [issue] = issuesOf(queue({ redis_password: 123456 }));
+    expect(issue).toEqual({ path: 'queue.redis_password', message: 'expected a non-empty string (quote it if it looks like a number), got a number' });
+  });
+
+  it('masks the password of an invalid redis_url', () => {
+    const [issue] = issuesOf(queue({ redis_url: 'http://me:hunter2@host' }));
+    expect(issue?.message).toBe('expected a redis:// or rediss:// URL, got "http://me:***@host"');
+  });
+});
+
+describe('parseConfig: unknown keys', () => {
+  it('reports an unknown key in queue: with its path', () => {
+    expect(issuesOf(queue({ redis_prot: 6379 }))).toEqual([{ path: 'queue.redis_prot', message: 'unknown key' }]);
+  });
+
+  it('reports unknown top-level keys, including sections not supported yet', () => {
+    expect(issuesOf({ workers: {}, agents: {} })).toEqual([
+      { path: 'workers', message: 'unknown key' },
+      { path: 'agents', message: 'unknown key' },
+    ]);
+  });
+
+  it('reports unknown keys in nested sections', () => {
+    expect(issuesOf(queue({ backoff: { jitter: true }, retention: { failed: {} }, tls: { verify: true } }))).toEqual([
+      { path: 'queue.tls.verify', message: 'unknown key' },
+      { path: 'queue.backoff.jitter', message: 'unknown key' },
+      { path: 'queue.retention.failed', message: 'unknown key' },
+    ]);
+  });
+});
+
+describe('parseConfig: the error', () => {
+  it('collects every issue, not just the first', () => {
+    const issues = issuesOf(queue({ redis_port: 'abc', redis_db: -1, nope: 1, backoff: { type: 'linear' } }));
+    expect(issues.map((i) => i.path)).toEqual(['queue.redis_port', 'queue.redis_db', 'queue.backoff.type', 'queue.nope']);
+  });
+
+  it('is a CONFIG_INVALID ConfigError whose message starts with the source', () => {
+    try {
+      parseConfig(queue({ redis_port: 'abc' }), '/etc/conveyor/config.yml');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+      expect((err as ConfigError).message).toBe('/etc/conveyor/config.yml: queue.redis_port: expected an integer 1-65535, got "abc"');
+    }
+  });
+});
+
+describe('parseConfig: valid forms', () => {
+  it('accepts tls: true', () => {
+    expect(parseConfig(queue({ tls: true })).config.queue.tls).toBe(true);
+  });
+
+  it('accepts tls as a mapping of files and options', () => {
+    const tls = { ca: 'ca.pem', cert: 'c.pem', key: 'k.pem', servername: 'redis.internal', reject_unauthorized: true };
+    expect(parseConfig(queue({ tls })).config.queue.tls).toEqual(tls);
+  });
+
+  it('accepts rediss:// URLs with credentials and a db', () => {
+    expect(parseConfig(queue({ redis_url: 'rediss://u:p@h:6380/2' })).config.queue.redis_url).toBe('rediss://u:p@h:6380/2');
+  });
+
+  it('accepts a fractional connection_timeout', () => {
+    expect(parseConfig(queue({ connection_timeout: 0.5 })).config.queue.connection_timeout).toBe(0.5);
+  });
+});
+
+describe('parseConfig: warnings', () => {
+  it('warns about a literal redis_password', () => {
+    expect(parseConfig(queue({ redis_password: 's3cret' })).warnings).toEqual([LITERAL_PASSWORD_WARNING]);
+  });
+
+  it('warns that redis_password is ignored when redis_password_env is also set', () => {
+    expect(parseConfig(queue({ redis_password: 's3cret', redis_password_env: 'REDIS_PW' })).warnings).toEqual([
+      'queue.redis_password: ignored because queue.redis_password_env is set',
+    ]);
+  });
+
+  it('warns about a password inside redis_url', () => {
+    expect(parseConfig(queue({ redis_url: 'redis://:pw@h' })).warnings).toEqual([
+      'queue.redis_url: a password in the URL in config.yml is readable by anyone who can read the file; use redis_password_env',
+    ]);
+  });
+
+  it('warns that host, port and db are ignored when redis_url is set', () => {
+    expect(parseConfig(queue({ redis_url: 'redis://h', redis_host: 'x', redis_db: 1 })).warnings).toEqual([
+      'queue.redis_host, queue.redis_db: ignored because queue.redis_url is set',
+    ]);
+  });
+
+  it('warns when TLS certificate checks are off', () => {
+    expect(parseConfig(queue({ tls: { reject_unauthorized: false } })).warnings).toEqual([
+      'queue.tls.reject_unauthorized: false disables server certificate checks; anyone on the path can impersonate Redis',
+    ]);
+  });
+});
