@@ -43,6 +43,7 @@ export function printJson(out: CliWritable, value: unknown): void {
 /** `label  value` lines with the labels padded to one width; undefined values are left out. */
 export function formatFields(fields: Array<[label: string, value: string | undefined]>): string {
   const shown = fields.filter((f): f is [string, string] => f[1] !== undefined);
+  if (shown.length === 0) return '';
   const width = Math.max(0, ...shown.map(([label]) => label.length));
   return shown.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n') + '\n';
 }

@@ -113,6 +113,9 @@ export async function saveConfigText(file: string, yamlText: string): Promise<Lo
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+const setsSomething = (patch: Record<string, unknown>): boolean =>
+  Object.values(patch).some((v) => v !== null && v !== undefined && (!isPlainObject(v) || setsSomething(v)));
+
 /** Apply a patch in place. Scalars are updated rather than replaced, so their inline comments stay. */
 function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] = []): void {
   for (const [key, value] of Object.entries(patch)) {
@@ -122,8 +125,12 @@ function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] 
     if (value === null) {
       if (doc.hasIn(keyPath)) doc.deleteIn(keyPath);
     } else if (isPlainObject(value)) {
-      // Recurse even into a new mapping, so nulls inside a patch never reach the file.
-      if (!isMap(existing)) doc.setIn(keyPath, doc.createNode({}));
+      // Recurse even into a new mapping, so nulls inside a patch never reach the file;
+      // but do not create one just to remove things from it.
+      if (!isMap(existing)) {
+        if (!setsSomething(value)) continue;
+        doc.setIn(keyPath, doc.createNode({}));
+      }
       applyPatch(doc, value, keyPath);
     } else if (isScalar(existing)) {
       existing.value = value;

@@ -46,7 +46,7 @@ export function formatJob(job: JobRecord): string {
   text += formatFields([
     ['result', job.result === undefined ? undefined : formatValue(job.result)],
     ['error', job.error],
-  ]).replace(/^\n$/, '');
+  ]);
   if (job.stack) text += `stack\n${job.stack.replace(/^/gm, '  ')}\n`;
   if (job.logs.length > 0) text += `logs\n${job.logs.map((l) => `  ${l}`).join('\n')}\n`;
   return text;
