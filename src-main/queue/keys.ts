@@ -74,3 +74,13 @@ export class QueueKeys {
 export function registryKey(prefix: string): string {
   return `${prefix}:queues`;
 }
+
+/** Sorted set of worker ids, scored by their last heartbeat (ms). */
+export function workersKey(prefix: string): string {
+  return `${prefix}:workers`;
+}
+
+/** One worker's registry entry (hash, expiring unless heartbeated). */
+export function workerKey(prefix: string, id: string): string {
+  return `${prefix}:worker:${id}`;
+}

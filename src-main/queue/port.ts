@@ -11,6 +11,7 @@ import type {
   QueueItemInput,
   QueueOptions,
 } from '../../src-shared/job';
+import type { WorkerInfo } from '../../src-shared/worker';
 
 export interface DequeueOptions {
   /** Block up to this long for a job when the queue is empty (0: return at once). */
@@ -65,6 +66,7 @@ export interface QueuePort {
   search<P = unknown>(queue: string, text: string, opts?: { limit?: number }): Promise<JobRecord<P>[]>;
 
   events(queues: string[], opts?: EventsOptions): AsyncIterableIterator<JobEvent[]>;
+  listWorkers(): Promise<WorkerInfo[]>;
 
   close(): Promise<void>;
 }

@@ -24,12 +24,14 @@ import type {
   QueueOptions,
 } from '../../src-shared/job';
 import { JOB_STATES } from '../../src-shared/job';
+import type { WorkerInfo } from '../../src-shared/worker';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
 import type { RedisConnectionSettings } from '../config/connection-settings';
 import { tailStreams } from './events';
 import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
 import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, registryKey } from './keys';
 import type { DequeueOptions, EventsOptions, QueuePort } from './port';
+import { WorkerRegistry } from './worker-registry';
 import {
   authError,
   connectClient,
@@ -62,12 +64,22 @@ export interface LeaseRef {
   token?: string;
 }
 
+export interface ProgressUpdate extends LeaseRef {
+  /** 0..1 */
+  fraction?: number;
+  message?: string;
+  /** One log line. */
+  log?: string;
+}
+
 /** Per-job outcome of a batched call: ok, or the typed error for that job. */
 export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
 
 const ENQUEUE_FIELDS = 7;
 const DEQUEUE_FIELDS = 7;
 const MIN_BLOCK_S = 0.01;
+/** Log lines kept per job (the newest). */
+const MAX_LOG_LINES = 1000;
 
 /** Generated ids are integers; custom ids that look like one could collide with them. */
 const GENERATED_ID = /^\d+$/;
@@ -109,10 +121,13 @@ export class RedisQueueAdapter implements QueuePort {
   private readonly keyCache = new Map<string, QueueKeys>();
   private readonly log: (line: string) => void;
   private closed = false;
+  /** Worker processes announce themselves here; `listWorkers` reads it. */
+  readonly workers: WorkerRegistry;
 
   private constructor(private readonly options: RedisQueueAdapterOptions) {
     this.client = this.newClient('conveyor');
     this.log = options.log ?? ((line) => console.warn(line));
+    this.workers = new WorkerRegistry(this.client, options.keyPrefix);
   }
 
   /**
@@ -458,8 +473,32 @@ export class RedisQueueAdapter implements QueuePort {
   }
 
   async startProcessing(queue: string, id: string, workerId: string, token?: string): Promise<void> {
-    const reply = await this.script(this.keys(queue), 'start', [id, this.tokenFor(queue, id, token), workerId]);
-    if (typeof reply === 'number' && reply < 0) throw this.leaseCodeError(queue, id, reply);
+    const [r] = await this.startMany(queue, workerId, [{ id, ...(token ? { token } : {}) }]);
+    if (r && !r.ok) throw r.error;
+  }
+
+  /** Records the start of many attempts in one call; resolves to each attempt number. */
+  async startMany(queue: string, workerId: string, refs: LeaseRef[]): Promise<BatchResult<number>[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, this.tokenFor(queue, r.id, r.token), workerId]);
+    const reply = asArray(await this.script(this.keys(queue), 'start', args));
+    return refs.map((r, i) => {
+      const v = Number(reply[i]);
+      return v > 0 ? { id: r.id, ok: true, value: v } : { id: r.id, ok: false, error: this.leaseCodeError(queue, r.id, v) };
+    });
+  }
+
+  /**
+   * Stores progress and log lines of running jobs (batched); updates for jobs
+   * whose lease is gone are dropped. Resolves to how many were applied.
+   */
+  async reportProgress(queue: string, updates: ProgressUpdate[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const args: Array<string | number> = [MAX_LOG_LINES];
+    for (const u of updates) {
+      args.push(u.id, this.tokenFor(queue, u.id, u.token), u.fraction ?? '', u.message ?? '', u.log ?? '');
+    }
+    return Number(await this.script(this.keys(queue), 'progress', args));
   }
 
   async extendLease(queue: string, id: string, token?: string): Promise<{ deadline: number; cancelRequested: boolean }> {
@@ -701,6 +740,11 @@ export class RedisQueueAdapter implements QueuePort {
       if (found.length >= limit) break;
     }
     return this.getJobs<P>(queue, found);
+  }
+
+  /** Every worker process whose registry entry has not expired. */
+  listWorkers(): Promise<WorkerInfo[]> {
+    return this.io(() => this.workers.list());
   }
 
   // ---------------------------------------------------------------- events

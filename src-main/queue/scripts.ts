@@ -7,6 +7,7 @@ import drain from './lua/drain-9.lua?raw';
 import enqueue from './lua/enqueue-9.lua?raw';
 import extendLeases from './lua/extendLeases-9.lua?raw';
 import fail from './lua/fail-9.lua?raw';
+import progress from './lua/progress-9.lua?raw';
 import quarantine from './lua/quarantine-9.lua?raw';
 import recoverStalled from './lua/recoverStalled-9.lua?raw';
 import release from './lua/release-9.lua?raw';
@@ -28,6 +29,7 @@ const SOURCES = {
   enqueue,
   extendLeases,
   fail,
+  progress,
   quarantine,
   recoverStalled,
   release,

@@ -1,0 +1,37 @@
+/**
+ * The agent contract: what a module in `workers.agents_dir` (or a built-in)
+ * default-exports. Agents run inside worker threads, many at once per thread.
+ */
+
+export interface AgentContext {
+  /** Fires on timeout, cancel or shutdown; agents should stop promptly. */
+  signal: AbortSignal;
+  /** Reports progress, 0..1, with an optional message; stored on the job and evented. */
+  progress(fraction: number, message?: string): void;
+  /** Appends a line to the job's log; stored on the job and evented. */
+  log(line: string): void;
+  jobId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+}
+
+export interface Agent<I = unknown, O = unknown> {
+  name: string;
+  description: string;
+  run(input: I, ctx: AgentContext): Promise<O> | O;
+}
+
+/** What the control center and `agents.list` show about an agent. */
+export interface AgentInfo {
+  name: string;
+  description: string;
+  /** 'builtin', 'plugin' (from agents_dir, with its path) or 'llm' (from config). */
+  kind: 'builtin' | 'plugin' | 'llm';
+  source?: string;
+}
+
+/** A plug-in module that failed to load, reported with its path. */
+export interface AgentLoadError {
+  path: string;
+  error: string;
+}
