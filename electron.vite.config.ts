@@ -20,6 +20,8 @@ export default defineConfig({
         input: {
           index: at('src-main/index.ts'),
           cli: at('src-main/cli/main.ts'),
+          // Each worker thread of the pool runs this file.
+          'thread-entry': at('src-main/pool/thread-entry.ts'),
         },
         output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

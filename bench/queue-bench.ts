@@ -9,13 +9,15 @@
  * empty queue each; progress goes to stderr, the tables to stdout.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session as InspectorSession } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { RedisServerProcess } from '../src-main/redis/redis-server-process';
-import { USAGE, parseBenchArgs, type BenchArgs } from './bench-args';
+import { USAGE, UsageError, parseBenchArgs, type BenchArgs } from './bench-args';
 import { BullmqContender } from './bullmq-contender';
 import type { Contender, ContenderName } from './contender';
 import { ConveyorContender } from './conveyor-contender';
@@ -77,18 +79,56 @@ async function openTarget(redisUrl: string | undefined): Promise<Target> {
   };
 }
 
+/** Samples this process' CPU during the timed parts only, one .cpuprofile per run. */
+class TimedProfiler {
+  private readonly session = new InspectorSession();
+
+  private constructor(private readonly dir: string) {}
+
+  static async open(dir: string): Promise<TimedProfiler> {
+    mkdirSync(dir, { recursive: true });
+    const p = new TimedProfiler(dir);
+    p.session.connect();
+    await p.session.post('Profiler.enable');
+    await p.session.post('Profiler.setSamplingInterval', { interval: 200 });
+    return p;
+  }
+
+  async around<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    await this.session.post('Profiler.start');
+    try {
+      return await fn();
+    } finally {
+      const { profile } = await this.session.post('Profiler.stop');
+      writeFileSync(join(this.dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    }
+  }
+
+  close(): void {
+    this.session.disconnect();
+  }
+}
+
 function jobsFor(m: Measurement, args: BenchArgs): number {
   return args.jobs ?? m.defaultJobs;
 }
 
-async function timedRun(target: Target, contender: Contender, m: Measurement, jobs: number, run: number): Promise<RunRecord> {
+async function timedRun(
+  target: Target,
+  contender: Contender,
+  m: Measurement,
+  jobs: number,
+  run: number,
+  profiler?: TimedProfiler,
+): Promise<RunRecord> {
   await target.reset();
   const session = await contender.open(`${m.key}-${run}`);
   try {
     const timed = await m.prepare(session, jobs);
     const before = await sampleRedis(target.stats);
     const t0 = performance.now();
-    await timed();
+    if (profiler) await profiler.around(`${m.key}-${contender.name}-run${run}`, timed);
+    else await timed();
     const seconds = (performance.now() - t0) / 1000;
     const after = await sampleRedis(target.stats);
     await session.check(m.expected(jobs));
@@ -123,6 +163,7 @@ async function main(): Promise<void> {
   const bullmqVersion = String((createRequire(__filename)('bullmq/package.json') as { version: string }).version);
   const target = await openTarget(args.redisUrl);
   const runs: RunRecord[] = [];
+  const profiler = args.profile === undefined ? undefined : await TimedProfiler.open(args.profile);
   let redisVersion = '?';
   try {
     redisVersion = /^redis_version:(\S+)/m.exec(String(await target.stats.call('INFO', 'server')))?.[1] ?? '?';
@@ -144,7 +185,7 @@ async function main(): Promise<void> {
       const jobs = jobsFor(m, args);
       for (let run = 1; run <= args.runs; run++) {
         for (const c of contenders) {
-          const r = await timedRun(target, c, m, jobs, run);
+          const r = await timedRun(target, c, m, jobs, run, profiler);
           runs.push(r);
           progress(
             `${m.title} · ${c.label} · run ${run}/${args.runs}: ${Math.round(r.jobsPerSec).toLocaleString('en-US')} jobs/s, ` +
@@ -173,6 +214,7 @@ async function main(): Promise<void> {
       targetsTable(summaries),
     ];
     if (!target.isPrivate) out.push('', 'note: shared Redis: other clients are counted in the CPU and command figures');
+    if (profiler) out.push('', `note: CPU profiles in ${args.profile}; the profiler slows the client, so these figures are not comparable`);
     if (args.verbose) {
       for (const m of measurements) {
         for (const c of contenders) {
@@ -200,6 +242,7 @@ async function main(): Promise<void> {
       progress(`wrote ${args.json}`);
     }
   } finally {
+    profiler?.close();
     await target.close();
   }
 }
@@ -208,6 +251,10 @@ main().then(
   // BullMQ may leave timers behind; the figures are out, so leave.
   () => process.exit(0),
   (err: unknown) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n(see --help)\n`);
+      process.exit(2);
+    }
     process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },

@@ -112,7 +112,7 @@ export function resultsTable({ titles, order, summaries, labels }: TableInput): 
       'jobs',
       `${labels.conveyor} jobs/s`,
       `${labels.bullmq} jobs/s`,
-      'ratio',
+      'C/B',
       'Redis CPU µs/job C / B',
       'cmds/job C / B',
     ],

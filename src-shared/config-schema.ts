@@ -71,8 +71,52 @@ export interface QueueConfig {
   max_payload_bytes: number;
 }
 
+export interface WorkersConfig {
+  /** Queues this worker takes jobs from. */
+  queues: string[];
+  /** Worker threads; 0 means one per CPU core (resolved when the pool starts). */
+  threads: number;
+  /** Async jobs per thread. */
+  concurrency: number;
+  /** A job still running after this long is aborted. */
+  job_timeout_ms: number;
+  /** How long an aborted job may take to stop before its thread is terminated. */
+  kill_grace_ms: number;
+  /** Old-generation heap limit of each thread, in MiB. */
+  max_memory_mb: number;
+  /** How long a graceful shutdown waits for running jobs. */
+  shutdown_timeout_ms: number;
+  /** Folder of agent modules; relative to the config file's folder. */
+  agents_dir?: string;
+}
+
+/** An agent backed by any OpenAI-compatible chat-completions API. */
+export interface LlmAgentConfig {
+  kind: 'llm';
+  /** e.g. `http://localhost:11434/v1`; the agent POSTs to `{base_url}/chat/completions`. */
+  base_url: string;
+  model: string;
+  /** Name of the environment variable holding the API key (never the key itself). */
+  api_key_env?: string;
+  /** System prompt. */
+  system?: string;
+  temperature?: number;
+  max_tokens?: number;
+  /** Whole-request limit, on top of the job's own timeout. */
+  timeout_ms?: number;
+  description?: string;
+}
+
+/** One agent defined in config.yml; a union on `kind` so more kinds can come. */
+export type AgentConfig = LlmAgentConfig;
+
+/** Agent name → its definition. */
+export type AgentsConfig = Record<string, AgentConfig>;
+
 export interface ConveyorConfig {
   queue: QueueConfig;
+  workers: WorkersConfig;
+  agents: AgentsConfig;
 }
 
 // ---------------------------------------------------------------------------
@@ -107,7 +151,21 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
     events_max_len: 10_000,
     max_payload_bytes: 1_048_576,
   },
+  workers: {
+    queues: ['default'],
+    threads: 0,
+    concurrency: 8,
+    job_timeout_ms: 300_000,
+    kill_grace_ms: 5_000,
+    max_memory_mb: 512,
+    shutdown_timeout_ms: 30_000,
+  },
+  agents: {},
 });
+
+/** Queue names and agent names: what fits in a Redis key and a log line unquoted. */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
+const NAME_RULE = '1-100 letters, digits, ".", "_" or "-"';
 
 /** Shared with connection-settings, which repeats them when such a password is actually used. */
 export const LITERAL_PASSWORD_WARNING =
@@ -128,7 +186,7 @@ export function describeValue(value: unknown): string {
   }
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (empty value)';
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
 }
@@ -219,6 +277,7 @@ const redisUrl = z.string({ error: expected('a redis:// or rediss:// URL') }).ch
 
 const KEY_PREFIX = 'a non-empty string without "{" or "}" (the queue adds its own hash tags)';
 const ENV_NAME = 'an environment variable name (letters, digits and _, not starting with a digit)';
+const ENV_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // Not a `section`: an empty `tls:` is more likely a mistake than a request for TLS with all defaults.
 const tlsFiles = z.strictObject({
@@ -271,7 +330,7 @@ const queue = section({
   max_retries: integer(0).default(D.max_retries),
   redis_url: redisUrl.optional(),
   redis_username: nonEmptyString().optional(),
-  redis_password_env: nonEmptyString(ENV_NAME, { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/ }).optional(),
+  redis_password_env: nonEmptyString(ENV_NAME, { pattern: ENV_PATTERN }).optional(),
   // Never show the value: it is a password.
   redis_password: nonEmptyString('a non-empty string (quote it if it looks like a number)', { show: kindOf }).optional(),
   tls: z
@@ -290,9 +349,84 @@ const queue = section({
   max_payload_bytes: integer(1).default(D.max_payload_bytes),
 });
 
+const W = DEFAULT_CONFIG.workers;
+
+const queueNames = z
+  .array(nonEmptyString(`a queue name (${NAME_RULE})`, { pattern: NAME_PATTERN }), {
+    error: expected('a list of queue names'),
+  })
+  .min(1, { error: expected('a list of at least one queue name') })
+  .check((ctx) => {
+    ctx.value.forEach((name, i) => {
+      if (ctx.value.indexOf(name) !== i) {
+        ctx.issues.push({ code: 'custom', input: name, path: [i], message: `duplicate queue name ${describeValue(name)}` });
+      }
+    });
+  });
+
+const workers = section({
+  queues: queueNames.default(() => [...W.queues]),
+  threads: integer(0).default(W.threads),
+  concurrency: integer(1, 1000).default(W.concurrency),
+  job_timeout_ms: integer(1).default(W.job_timeout_ms),
+  kill_grace_ms: integer(0).default(W.kill_grace_ms),
+  max_memory_mb: integer(16).default(W.max_memory_mb),
+  shutdown_timeout_ms: integer(0).default(W.shutdown_timeout_ms),
+  agents_dir: nonEmptyString('a path to a folder of agent modules').optional(),
+});
+
+const HTTP_URL = 'an http:// or https:// URL';
+const httpUrl = z.string({ error: expected(HTTP_URL) }).check((ctx) => {
+  if (!/^https?:\/\/[^/]/i.test(ctx.value) || !URL.canParse(ctx.value)) {
+    ctx.issues.push({ code: 'custom', input: ctx.value, message: `expected ${HTTP_URL}, got ${describeValue(redactUrl(ctx.value))}` });
+  }
+});
+
+const llmAgent = z.strictObject({
+  kind: z.literal('llm'),
+  base_url: httpUrl,
+  model: nonEmptyString('a model name'),
+  // Someone may paste the key itself here: never echo what failed.
+  api_key_env: nonEmptyString(`${ENV_NAME}; the name of the variable holding the key, not the key`, {
+    pattern: ENV_PATTERN,
+    show: kindOf,
+  }).optional(),
+  system: nonEmptyString('a system prompt (a non-empty string)').optional(),
+  temperature: z
+    .number({ error: expected('a number 0-2') })
+    .min(0, { error: expected('a number 0-2') })
+    .max(2, { error: expected('a number 0-2') })
+    .optional(),
+  max_tokens: integer(1).optional(),
+  timeout_ms: integer(1).optional(),
+  description: nonEmptyString().optional(),
+});
+
+const AGENT_KINDS = '"llm"';
+const agentConfig = z.discriminatedUnion('kind', [llmAgent], {
+  error: (issue) => {
+    const input = issue.input;
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+      return `expected a mapping with kind: ${AGENT_KINDS} and its settings, got ${describeValue(input)}`;
+    }
+    // No option matched the discriminator; the issue's path already ends in `kind`.
+    return `expected ${AGENT_KINDS}, got ${describeValue((input as { kind?: unknown }).kind)}`;
+  },
+});
+
+const agents = z.preprocess(
+  (v) => v ?? {},
+  z.record(z.string().regex(NAME_PATTERN), agentConfig, {
+    error: (issue) =>
+      issue.code === 'invalid_key'
+        ? `expected an agent name (${NAME_RULE}), got ${describeValue(issue.input)}`
+        : `expected a mapping of agent names to agent settings, got ${describeValue(issue.input)}`,
+  }),
+);
+
 export const configSchema = z.strictObject(
-  { queue },
-  { error: expected('a mapping with a queue: section') },
+  { queue, workers, agents },
+  { error: expected('a mapping of queue, workers, agents') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.
@@ -339,6 +473,13 @@ function flatten(zodIssues: readonly z.core.$ZodIssue[], prefix: readonly Proper
   return out;
 }
 
+/** http:// to anything but this machine. */
+function isPlainHttpToRemote(url: string): boolean {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+  return u.protocol === 'http:' && !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+}
+
 /** Things that are valid but probably not what the user meant. */
 function warningsFor(raw: unknown, config: ConveyorConfig): string[] {
   const warnings: string[] = [];
@@ -366,6 +507,11 @@ function warningsFor(raw: unknown, config: ConveyorConfig): string[] {
   }
   if (typeof q.tls === 'object' && q.tls.reject_unauthorized === false) {
     warnings.push('queue.tls.reject_unauthorized: false disables server certificate checks; anyone on the path can impersonate Redis');
+  }
+  for (const [name, agent] of Object.entries(config.agents)) {
+    if (agent.api_key_env !== undefined && isPlainHttpToRemote(agent.base_url)) {
+      warnings.push(`agents.${name}.base_url: the API key would cross the network unencrypted over http://; use https://`);
+    }
   }
   return warnings;
 }

@@ -17,6 +17,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   LeaseLost: 'LEASE_LOST',
   InvalidState: 'INVALID_STATE',
+  Pool: 'POOL',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -80,7 +81,7 @@ export class QueueFullError extends ConveyorError {
   constructor(queue: string, depth: number, limit: number) {
     super(
       ErrorCode.QueueFull,
-      `queue "${queue}" is full: ${depth} jobs waiting or delayed, limit ${limit}`,
+      `queue "${queue}" is full: ${depth} ${depth === 1 ? 'job' : 'jobs'} waiting or delayed, limit ${limit}`,
       { queue, depth, limit },
     );
     this.queue = queue;

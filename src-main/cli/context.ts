@@ -9,11 +9,9 @@ import { findConfigFile } from '../config/config-lookup';
 import { loadConfigFile, type LoadedConfig } from '../config/config-file';
 import { parseRedisUrl } from '../config/connection-settings';
 import { adapterOptionsFromConfig } from '../queue/adapter-options';
-import { unavailable } from '../queue/redis-client';
 import { RedisQueueAdapter, type RedisQueueAdapterOptions } from '../queue/redis-queue-adapter';
 import type { CliIo } from './io';
 import { warn } from './output';
-import { probeTcp } from './tcp-probe';
 
 export interface GlobalOptions {
   config?: string;
@@ -28,9 +26,6 @@ export interface ResolvedConfig {
   /** Where the Redis target came from, for people: `--redis-url`, `REDIS_URL`, a config key, or defaults. */
   targetSource: string;
 }
-
-/** Longest a bare TCP connect may take before the adapter's own (connection_timeout) wait takes over. */
-const PROBE_MS = 1000;
 
 const CONFIG_SOURCE: Record<ConfigLocation['source'], string> = {
   argument: '--config',
@@ -106,9 +101,6 @@ export class CliContext {
    */
   async connect(options?: RedisQueueAdapterOptions): Promise<RedisQueueAdapter> {
     const opts = options ?? (await this.config()).options;
-    const c = opts.connection;
-    const probe = await probeTcp(c.host, c.port, Math.min(c.connectTimeoutMs, PROBE_MS));
-    if (probe.kind === 'refused') throw unavailable(c, new Error(probe.reason));
     return RedisQueueAdapter.connect({
       ...opts,
       log: (line) => this.warnOnce(line.replace(/^\[conveyor\]\s*/, '')),

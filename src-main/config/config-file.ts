@@ -8,7 +8,13 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { parseConfig, type ConveyorConfig, type QueueConfig } from '../../src-shared/config-schema';
+import {
+  parseConfig,
+  type AgentsConfig,
+  type ConveyorConfig,
+  type QueueConfig,
+  type WorkersConfig,
+} from '../../src-shared/config-schema';
 import { ConfigError, ConveyorError, ErrorCode } from '../../src-shared/errors';
 
 export interface LoadedConfig {
@@ -28,12 +34,18 @@ export interface LoadOptions {
 
 /**
  * A nested partial change. A plain object merges into the existing mapping;
- * any other value replaces; `null` removes the key, so it falls back to its
- * default. (Arrives over IPC, so it is validated after merging, not trusted.)
+ * any other value (lists included) replaces; `null` removes the key, so it
+ * falls back to its default (or, under `agents`, removes that agent).
+ * (Arrives over IPC, so it is validated after merging, not trusted.)
  */
-export type ConfigPatch = { queue?: Patch<QueueConfig> | null };
+export type ConfigPatch = {
+  queue?: Patch<QueueConfig> | null;
+  workers?: Patch<WorkersConfig> | null;
+  agents?: Patch<AgentsConfig> | null;
+};
 type Patch<T> = { [K in keyof T]?: PatchValue<T[K]> | null };
-type PatchValue<V> = V extends object ? Patch<V> : V; // distributes, so `tls` takes `true` or `{ ca }`
+// Distributes, so `tls` takes `true` or `{ ca }`; a list is replaced whole, never merged item by item.
+type PatchValue<V> = V extends readonly unknown[] ? V : V extends object ? Patch<V> : V;
 
 function ioError(message: string, file: string, cause: unknown): ConveyorError {
   const reason = cause instanceof Error ? cause.message : String(cause);

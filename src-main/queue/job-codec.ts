@@ -113,8 +113,14 @@ export function agentOf(payload: unknown): string {
   return '';
 }
 
-/** Serializes a job result or error for storage; undefined becomes null. */
+/** A result that is already JSON text (a worker thread serialized it): stored as is, not encoded twice. */
+export class EncodedResult {
+  constructor(readonly json: string) {}
+}
+
+/** Serializes a job result for storage; undefined becomes null. */
 export function encodeResult(result: unknown): string {
+  if (result instanceof EncodedResult) return result.json;
   return JSON.stringify(result === undefined ? null : result);
 }
 

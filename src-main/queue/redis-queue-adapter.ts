@@ -72,6 +72,15 @@ export interface ProgressUpdate extends LeaseRef {
   log?: string;
 }
 
+export interface LeaseBatch<P = unknown> {
+  items: LeasedItem<P>[];
+  /** ms until the queue's next timer (delayed job due, lease expiry); -1 if none. */
+  nextTimerMs: number;
+  paused: boolean;
+  /** Leased jobs found malformed and moved to dead. */
+  quarantined: number;
+}
+
 /** Per-job outcome of a batched call: ok, or the typed error for that job. */
 export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
 
@@ -395,30 +404,38 @@ export class RedisQueueAdapter implements QueuePort {
   }
 
   async dequeueMany<P = unknown>(queue: string, n: number, opts: DequeueManyOptions = {}): Promise<LeasedItem<P>[]> {
-    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `dequeueMany: n must be a positive integer, got ${n}`);
-    const q = this.keys(queue);
     const deadline = Date.now() + (opts.blockMs ?? 0);
     for (;;) {
-      let reply: ScriptReply[];
+      let batch: LeaseBatch<P>;
       try {
-        reply = asArray(await this.script(q, 'dequeue', [n, opts.workerId ?? '']));
+        batch = await this.lease<P>(queue, n, opts.workerId);
       } catch (err) {
         // A blocking call rides out an outage until its deadline.
         if (!(isConnectionError(err) && Date.now() < deadline && !this.closed)) throw err;
         await waitForReady(this.client, deadline - Date.now());
         continue;
       }
-      if (reply[0] === -1) throw new QueueNotFoundError(queue);
-      const items = await this.decodeLeased<P>(q, reply);
-      if (items.length > 0) return items;
-      // Everything leased was quarantined as malformed: try again at once.
-      if (reply.length > 3) continue;
+      if (batch.items.length > 0) return batch.items;
+      if (batch.quarantined > 0) continue;
       const remaining = deadline - Date.now();
       if (remaining <= 0 || this.closed) return [];
-      const nextTimer = Number(reply[1]);
-      const waitMs = nextTimer >= 0 ? Math.min(remaining, Math.max(nextTimer, 1)) : remaining;
-      await this.waitForWork(q, waitMs);
+      await this.waitForJobs([queue], batch.nextTimerMs >= 0 ? Math.min(remaining, Math.max(batch.nextTimerMs, 1)) : remaining);
     }
+  }
+
+  /**
+   * One non-blocking lease of up to n jobs. Also says when the queue's next
+   * timer fires (a delayed job falls due or a lease expires), so a caller
+   * that found nothing knows how long it may wait.
+   */
+  async lease<P = unknown>(queue: string, n: number, workerId = ''): Promise<LeaseBatch<P>> {
+    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
+    const q = this.keys(queue);
+    const reply = asArray(await this.script(q, 'dequeue', [n, workerId]));
+    if (reply[0] === -1) throw new QueueNotFoundError(queue);
+    const items = await this.decodeLeased<P>(q, reply);
+    const leased = (reply.length - 3) / DEQUEUE_FIELDS;
+    return { items, nextTimerMs: Number(reply[1]), paused: reply[0] === 1, quarantined: leased - items.length };
   }
 
   private async decodeLeased<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeasedItem<P>[]> {
@@ -447,15 +464,20 @@ export class RedisQueueAdapter implements QueuePort {
     return items;
   }
 
-  /** Blocks on the queue's marker on a connection of its own, so other calls are not held up. */
-  private async waitForWork(q: QueueKeys, waitMs: number): Promise<void> {
+  /**
+   * Waits until a job may be there: something was enqueued, retried or
+   * resumed in one of the queues, or `waitMs` passed. Blocks on the queues'
+   * markers on a connection of its own, so other calls are not held up.
+   */
+  async waitForJobs(queues: string[], waitMs: number): Promise<void> {
+    const markers = queues.map((name) => this.keys(name).key('marker'));
     const blocker = this.idleBlockers.pop() ?? this.newClient('conveyor:blocking');
     try {
       if (blocker.status !== 'ready') {
         if (blocker.status === 'wait') blocker.connect().catch(() => undefined);
         if (!(await waitForReady(blocker, waitMs))) return;
       }
-      await blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S));
+      await blocker.bzpopmin(...markers, Math.max(waitMs / 1000, MIN_BLOCK_S));
     } catch (err) {
       if (!isConnectionError(err)) throw this.mapError(err);
       await waitForReady(blocker, waitMs);

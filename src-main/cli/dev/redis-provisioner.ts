@@ -16,7 +16,7 @@ import { userDataDir } from '../../config/config-lookup';
 import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
 import { RedisServerProcess } from '../../redis/redis-server-process';
 import type { CliContext } from '../context';
-import { isLocalHost } from '../tcp-probe';
+import { isLocalHost } from '../local-host';
 
 export type RedisOrigin = 'configured' | 'docker' | 'private';
 

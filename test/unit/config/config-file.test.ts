@@ -247,6 +247,40 @@ describe('saveConfigPatch', () => {
     expect(loaded.config.queue.redis_port).toBe(6380);
   });
 
+  it('adds a workers: section, replacing the queue list whole', async () => {
+    await fs.writeFile(file, 'workers:\n  queues: [a, b] # both\n');
+    const loaded = await saveConfigPatch(file, { workers: { queues: ['c'], threads: 2 } });
+    expect(loaded.config.workers).toMatchObject({ queues: ['c'], threads: 2 });
+  });
+
+  it('adds an LLM agent', async () => {
+    await fs.writeFile(file, COMMENTED);
+    const writer = { kind: 'llm', base_url: 'http://localhost:11434/v1', model: 'llama3.2' } as const;
+    const loaded = await saveConfigPatch(file, { agents: { writer } });
+    expect(loaded.config.agents).toEqual({ writer });
+    expect(await read()).toMatch(/^# Conveyor config for the lab box\n/);
+  });
+
+  it('changes one setting of an agent, keeping the others', async () => {
+    await fs.writeFile(file, 'agents:\n  writer:\n    kind: llm\n    base_url: http://localhost:11434/v1 # ollama\n    model: llama3.2\n');
+    const loaded = await saveConfigPatch(file, { agents: { writer: { model: 'qwen2.5', temperature: 0.5 } } });
+    expect(loaded.config.agents.writer).toEqual({ kind: 'llm', base_url: 'http://localhost:11434/v1', model: 'qwen2.5', temperature: 0.5 });
+    expect(await read()).toContain('base_url: http://localhost:11434/v1 # ollama');
+  });
+
+  it('removes an agent given as null', async () => {
+    await fs.writeFile(file, 'agents:\n  writer:\n    kind: llm\n    base_url: http://localhost:11434/v1\n    model: llama3.2\n');
+    const loaded = await saveConfigPatch(file, { agents: { writer: null } });
+    expect(loaded.config.agents).toEqual({});
+  });
+
+  it('rejects an agent missing its required settings and leaves the file alone', async () => {
+    await fs.writeFile(file, COMMENTED);
+    const err = await rejection(saveConfigPatch(file, { agents: { writer: { kind: 'llm', model: 'x' } } }));
+    expect((err as ConfigError).issues).toEqual([{ path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' }]);
+    expect(await read()).toBe(COMMENTED);
+  });
+
   it('applies concurrent patches one after the other, losing none', async () => {
     await fs.writeFile(file, COMMENTED);
     await Promise.all([
@@ -345,11 +379,12 @@ describe('config.example.yml', () => {
     const walk = (o: object) => {
       for (const [k, v] of Object.entries(o)) {
         keys.add(k);
-        if (typeof v === 'object' && v !== null) walk(v);
+        if (typeof v === 'object' && v !== null && !Array.isArray(v)) walk(v);
       }
     };
     walk(DEFAULT_CONFIG);
     for (const k of ['redis_url', 'redis_username', 'redis_password_env', 'redis_password', 'ca', 'cert', 'key', 'servername', 'reject_unauthorized']) keys.add(k);
+    for (const k of ['agents_dir', 'kind', 'base_url', 'model', 'api_key_env', 'system', 'temperature', 'max_tokens', 'timeout_ms', 'description']) keys.add(k);
     for (const k of keys) expect(text, k).toMatch(new RegExp(`^\\s*#?\\s*${k}:`, 'm'));
   });
 });

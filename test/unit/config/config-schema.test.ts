@@ -19,6 +19,10 @@ function issuesOf(raw: unknown): ConfigIssue[] {
 }
 
 const queue = (q: Record<string, unknown>) => ({ queue: q });
+const workers = (w: Record<string, unknown>) => ({ workers: w });
+/** The smallest valid LLM agent. */
+const LLM = { kind: 'llm', base_url: 'http://localhost:11434/v1', model: 'llama3.2' } as const;
+const agent = (a: Record<string, unknown>, name = 'writer') => ({ agents: { [name]: { ...LLM, ...a } } });
 
 describe('parseConfig: defaults', () => {
   it('gives all defaults for an empty file (null), nothing, or an empty mapping', () => {
@@ -48,6 +52,16 @@ describe('parseConfig: defaults', () => {
         events_max_len: 10000,
         max_payload_bytes: 1048576,
       },
+      workers: {
+        queues: ['default'],
+        threads: 0,
+        concurrency: 8,
+        job_timeout_ms: 300000,
+        kill_grace_ms: 5000,
+        max_memory_mb: 512,
+        shutdown_timeout_ms: 30000,
+      },
+      agents: {},
     });
   });
 
@@ -123,7 +137,7 @@ describe('parseConfig: constraint messages name the path, what was expected, and
   });
 
   it('reports a top level that is not a mapping', () => {
-    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping with a queue: section, got a list' }]);
+    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping of queue, workers, agents, got a list' }]);
   });
 
   it('shortens long string values in messages', () => {
@@ -150,10 +164,18 @@ describe('parseConfig: unknown keys', () => {
   });
 
   it('reports unknown top-level keys, including sections not supported yet', () => {
-    expect(issuesOf({ workers: {}, agents: {} })).toEqual([
-      { path: 'workers', message: 'unknown key' },
-      { path: 'agents', message: 'unknown key' },
+    expect(issuesOf({ web: {}, worker: {} })).toEqual([
+      { path: 'web', message: 'unknown key' },
+      { path: 'worker', message: 'unknown key' },
     ]);
+  });
+
+  it('reports an unknown key in workers: with its path', () => {
+    expect(issuesOf({ workers: { thread: 2 } })).toEqual([{ path: 'workers.thread', message: 'unknown key' }]);
+  });
+
+  it('reports an unknown key in an agent with its path', () => {
+    expect(issuesOf({ agents: { a: { ...LLM, top_p: 0.9 } } })).toEqual([{ path: 'agents.a.top_p', message: 'unknown key' }]);
   });
 
   it('reports unknown keys in nested sections', () => {
@@ -229,5 +251,162 @@ describe('parseConfig: warnings', () => {
     expect(parseConfig(queue({ tls: { reject_unauthorized: false } })).warnings).toEqual([
       'queue.tls.reject_unauthorized: false disables server certificate checks; anyone on the path can impersonate Redis',
     ]);
+  });
+});
+
+describe('parseConfig: workers', () => {
+  it('gives all defaults for an empty workers: section', () => {
+    expect(parseConfig({ workers: null }).config.workers).toEqual(DEFAULT_CONFIG.workers);
+  });
+
+  it('fills defaults around the keys that are given', () => {
+    const { config } = parseConfig(workers({ queues: ['emails', 'reports.daily'], threads: 4 }));
+    expect(config.workers).toEqual({ ...DEFAULT_CONFIG.workers, queues: ['emails', 'reports.daily'], threads: 4 });
+  });
+
+  it('keeps agents_dir absent unless given', () => {
+    expect(parseConfig({}).config.workers).not.toHaveProperty('agents_dir');
+  });
+
+  it('keeps agents_dir as written: resolving it against the config folder is for whoever loads the agents', () => {
+    expect(parseConfig(workers({ agents_dir: './agents' })).config.workers.agents_dir).toBe('./agents');
+  });
+
+  it('returns a fresh default queue list', () => {
+    const { config } = parseConfig({});
+    config.workers.queues.push('x');
+    expect(DEFAULT_CONFIG.workers.queues).toEqual(['default']);
+    expect(parseConfig({}).config.workers.queues).toEqual(['default']);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, ConfigIssue]> = [
+    ['queues a string', { queues: 'default' }, { path: 'workers.queues', message: 'expected a list of queue names, got "default"' }],
+    ['queues empty', { queues: [] }, { path: 'workers.queues', message: 'expected a list of at least one queue name, got an empty list' }],
+    ['a queue name with a space', { queues: ['ok', 'not ok'] }, { path: 'workers.queues[1]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got "not ok"' }],
+    ['a queue name empty', { queues: [''] }, { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got ""' }],
+    ['a queue name too long', { queues: ['q'.repeat(101)] }, { path: 'workers.queues[0]', message: expect.stringMatching(/^expected a queue name \(1-100 letters, .*\), got "q+…"$/) as string }],
+    ['a queue name a number', { queues: [7] }, { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got 7' }],
+    ['a queue listed twice', { queues: ['a', 'b', 'a'] }, { path: 'workers.queues[2]', message: 'duplicate queue name "a"' }],
+    ['threads negative', { threads: -1 }, { path: 'workers.threads', message: 'expected an integer >= 0, got -1' }],
+    ['threads fractional', { threads: 1.5 }, { path: 'workers.threads', message: 'expected an integer >= 0, got 1.5' }],
+    ['concurrency zero', { concurrency: 0 }, { path: 'workers.concurrency', message: 'expected an integer 1-1000, got 0' }],
+    ['concurrency too big', { concurrency: 1001 }, { path: 'workers.concurrency', message: 'expected an integer 1-1000, got 1001' }],
+    ['job_timeout_ms zero', { job_timeout_ms: 0 }, { path: 'workers.job_timeout_ms', message: 'expected an integer >= 1, got 0' }],
+    ['kill_grace_ms negative', { kill_grace_ms: -5 }, { path: 'workers.kill_grace_ms', message: 'expected an integer >= 0, got -5' }],
+    ['max_memory_mb below 16', { max_memory_mb: 8 }, { path: 'workers.max_memory_mb', message: 'expected an integer >= 16, got 8' }],
+    ['max_memory_mb a string', { max_memory_mb: '512MB' }, { path: 'workers.max_memory_mb', message: 'expected an integer >= 16, got "512MB"' }],
+    ['shutdown_timeout_ms negative', { shutdown_timeout_ms: -1 }, { path: 'workers.shutdown_timeout_ms', message: 'expected an integer >= 0, got -1' }],
+    ['agents_dir empty', { agents_dir: '' }, { path: 'workers.agents_dir', message: 'expected a path to a folder of agent modules, got ""' }],
+  ];
+  it.each(cases)('%s', (_name, w, issue) => {
+    expect(issuesOf(workers(w))).toEqual([issue]);
+  });
+
+  it('accepts zero threads (one per core), zero grace and zero shutdown timeout', () => {
+    const { config } = parseConfig(workers({ threads: 0, kill_grace_ms: 0, shutdown_timeout_ms: 0 }));
+    expect(config.workers).toMatchObject({ threads: 0, kill_grace_ms: 0, shutdown_timeout_ms: 0 });
+  });
+
+  it('reports a workers: that is not a mapping', () => {
+    expect(issuesOf({ workers: 4 })).toEqual([{ path: 'workers', message: expect.stringMatching(/^expected a mapping of queues, threads, .*agents_dir, got 4$/) }]);
+  });
+});
+
+describe('parseConfig: agents', () => {
+  it('gives no agents for an empty agents: section', () => {
+    expect(parseConfig({ agents: null }).config.agents).toEqual({});
+  });
+
+  it('accepts the smallest LLM agent and keeps its optional keys absent', () => {
+    expect(parseConfig({ agents: { 'summarizer-llm': LLM } }).config.agents).toEqual({ 'summarizer-llm': LLM });
+  });
+
+  it('accepts every LLM agent setting', () => {
+    const full = {
+      ...LLM,
+      base_url: 'https://api.openai.com/v1',
+      api_key_env: 'OPENAI_API_KEY',
+      system: 'Be brief.',
+      temperature: 0.2,
+      max_tokens: 512,
+      timeout_ms: 120000,
+      description: 'Summarizes with GPT',
+    };
+    expect(parseConfig({ agents: { gpt: full } }).config.agents).toEqual({ gpt: full });
+  });
+
+  it('accepts several agents, keeping their order', () => {
+    const { config } = parseConfig({ agents: { b: LLM, a: LLM, 'c.v2': LLM } });
+    expect(Object.keys(config.agents)).toEqual(['b', 'a', 'c.v2']);
+  });
+
+  const cases: Array<[string, Record<string, unknown>, ConfigIssue]> = [
+    ['base_url missing', { base_url: undefined }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' }],
+    ['base_url another scheme', { base_url: 'ftp://models.local' }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "ftp://models.local"' }],
+    ['base_url not a URL', { base_url: 'localhost:11434' }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "localhost:11434"' }],
+    ['model missing', { model: undefined }, { path: 'agents.writer.model', message: 'expected a model name, got nothing' }],
+    ['model empty', { model: '' }, { path: 'agents.writer.model', message: 'expected a model name, got ""' }],
+    ['temperature above 2', { temperature: 2.5 }, { path: 'agents.writer.temperature', message: 'expected a number 0-2, got 2.5' }],
+    ['temperature negative', { temperature: -0.1 }, { path: 'agents.writer.temperature', message: 'expected a number 0-2, got -0.1' }],
+    ['temperature a string', { temperature: 'low' }, { path: 'agents.writer.temperature', message: 'expected a number 0-2, got "low"' }],
+    ['max_tokens zero', { max_tokens: 0 }, { path: 'agents.writer.max_tokens', message: 'expected an integer >= 1, got 0' }],
+    ['timeout_ms fractional', { timeout_ms: 1.5 }, { path: 'agents.writer.timeout_ms', message: 'expected an integer >= 1, got 1.5' }],
+    ['system empty', { system: '' }, { path: 'agents.writer.system', message: 'expected a system prompt (a non-empty string), got ""' }],
+    ['description a number', { description: 5 }, { path: 'agents.writer.description', message: 'expected a non-empty string, got 5' }],
+    ['kind unknown', { kind: 'python' }, { path: 'agents.writer.kind', message: 'expected "llm", got "python"' }],
+    ['kind missing', { kind: undefined }, { path: 'agents.writer.kind', message: 'expected "llm", got nothing' }],
+  ];
+  it.each(cases)('%s', (_name, a, issue) => {
+    expect(issuesOf(agent(a))).toEqual([issue]);
+  });
+
+  it('reports an agent name that is not 1-100 letters, digits, ".", "_" or "-"', () => {
+    expect(issuesOf(agent({}, 'my agent'))).toEqual([
+      { path: 'agents.my agent', message: 'expected an agent name (1-100 letters, digits, ".", "_" or "-"), got "my agent"' },
+    ]);
+  });
+
+  it('reports an agent that is not a mapping', () => {
+    expect(issuesOf({ agents: { writer: 'llm' } })).toEqual([
+      { path: 'agents.writer', message: 'expected a mapping with kind: "llm" and its settings, got "llm"' },
+    ]);
+  });
+
+  it('reports an agent left empty', () => {
+    expect(issuesOf({ agents: { writer: null } })).toEqual([
+      { path: 'agents.writer', message: 'expected a mapping with kind: "llm" and its settings, got null (empty value)' },
+    ]);
+  });
+
+  it('reports an agents: that is a list', () => {
+    expect(issuesOf({ agents: [LLM] })).toEqual([
+      { path: 'agents', message: 'expected a mapping of agent names to agent settings, got a list' },
+    ]);
+  });
+
+  it('never echoes an api_key_env value, which may be the key pasted by mistake', () => {
+    expect(issuesOf(agent({ api_key_env: 'sk-proj-abc123' }))).toEqual([
+      {
+        path: 'agents.writer.api_key_env',
+        message: 'expected an environment variable name (letters, digits and _, not starting with a digit); the name of the variable holding the key, not the key, got a string',
+      },
+    ]);
+  });
+
+  it('masks a password in an invalid base_url', () => {
+    const [issue] = issuesOf(agent({ base_url: 'ftp://me:hunter2@models' }));
+    expect(issue?.message).toBe('expected an http:// or https:// URL, got "ftp://me:***@models"');
+  });
+
+  it('warns when an API key would go over plain http to another machine', () => {
+    expect(parseConfig(agent({ base_url: 'http://gpu-box:8000/v1', api_key_env: 'KEY' })).warnings).toEqual([
+      'agents.writer.base_url: the API key would cross the network unencrypted over http://; use https://',
+    ]);
+  });
+
+  it('does not warn about plain http to this machine, or without a key', () => {
+    expect(parseConfig(agent({ base_url: 'http://127.0.0.1:8000/v1', api_key_env: 'KEY' })).warnings).toEqual([]);
+    expect(parseConfig(agent({ base_url: 'http://[::1]:8000/v1', api_key_env: 'KEY' })).warnings).toEqual([]);
+    expect(parseConfig(agent({ base_url: 'http://gpu-box:8000/v1' })).warnings).toEqual([]);
   });
 });

@@ -1,0 +1,113 @@
+import type { AttemptOutcome } from '../../src-shared/job';
+import { EncodedResult } from '../queue/job-codec';
+import type { BatchResult, RedisQueueAdapter } from '../queue/redis-queue-adapter';
+
+export interface CompleteAck {
+  kind: 'complete';
+  id: string;
+  token: string;
+  /** The result, already JSON (the thread serialized it). */
+  json: string;
+}
+export interface FailAck {
+  kind: 'fail';
+  id: string;
+  token: string;
+  error: { message: string; stack: string };
+  retryable: boolean;
+  reason: AttemptOutcome;
+}
+export interface ReleaseAck {
+  kind: 'release';
+  id: string;
+  token: string;
+}
+export type Ack = CompleteAck | FailAck | ReleaseAck;
+
+export type AckOutcome = { ack: Ack; queue: string; result: BatchResult<string | true> };
+
+const FLUSH_AT = 256;
+const RETRY_MS = 500;
+
+/**
+ * Batches job outcomes per queue into one Redis call per kind per flush: acks
+ * that arrive in the same turn of the event loop share a round trip. While
+ * Redis is unreachable it keeps them and retries; a lease that expired
+ * meanwhile simply comes back as lost.
+ */
+export class AckBatcher {
+  private pending = new Map<string, Ack[]>();
+  private count = 0;
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly adapter: RedisQueueAdapter,
+    private readonly onOutcome: (outcomes: AckOutcome[]) => void,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(queue: string, ack: Ack): void {
+    let list = this.pending.get(queue);
+    if (!list) this.pending.set(queue, (list = []));
+    list.push(ack);
+    this.count++;
+    if (this.count >= FLUSH_AT) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), 0);
+  }
+
+  /** Sends everything pending; resolves when it is acknowledged (or given up for now on error). */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.flushing) return this.flushing.then(() => (this.count > 0 ? this.flush() : undefined));
+    if (this.count === 0) return Promise.resolve();
+    const batch = this.pending;
+    this.pending = new Map();
+    this.count = 0;
+    this.flushing = this.send(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async send(batch: Map<string, Ack[]>): Promise<void> {
+    const outcomes: AckOutcome[] = [];
+    for (const [queue, acks] of batch) {
+      try {
+        outcomes.push(...(await this.sendQueue(queue, acks)));
+      } catch (err) {
+        this.onError(err);
+        for (const ack of acks) this.add(queue, ack);
+        // Wait a little before the retry so an outage is not a busy loop.
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.flush(), RETRY_MS);
+      }
+    }
+    if (outcomes.length > 0) this.onOutcome(outcomes);
+  }
+
+  private async sendQueue(queue: string, acks: Ack[]): Promise<AckOutcome[]> {
+    const completes = acks.filter((a): a is CompleteAck => a.kind === 'complete');
+    const fails = acks.filter((a): a is FailAck => a.kind === 'fail');
+    const releases = acks.filter((a): a is ReleaseAck => a.kind === 'release');
+    const [c, f, r] = await Promise.all([
+      this.adapter.completeMany(queue, completes.map((a) => ({ id: a.id, token: a.token, result: new EncodedResult(a.json) }))),
+      this.adapter.failMany(queue, fails.map((a) => ({ id: a.id, token: a.token, error: errorFrom(a.error), retryable: a.retryable, reason: a.reason }))),
+      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token }))),
+    ]);
+    const pair = (list: Ack[], results: BatchResult<string | true>[]): AckOutcome[] =>
+      list.map((ack, i) => ({ ack, queue, result: results[i] as BatchResult<string | true> }));
+    return [...pair(completes, c), ...pair(fails, f), ...pair(releases, r)];
+  }
+}
+
+function errorFrom(e: { message: string; stack: string }): Error {
+  const err = new Error(e.message);
+  err.stack = e.stack;
+  return err;
+}

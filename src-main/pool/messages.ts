@@ -1,0 +1,49 @@
+import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
+
+/**
+ * Messages between the pool (host thread) and its worker threads. Everything
+ * is batched: one `run` carries many jobs, one `results` many outcomes, so a
+ * busy pool sends few messages, not one per job.
+ */
+
+/** Given to each thread at spawn. */
+export interface ThreadData {
+  agentsDir?: string;
+  /** LLM agents from config.yml's `agents:` section. */
+  llm?: Record<string, unknown>;
+}
+
+export interface RunJob {
+  /** Host-assigned, unique per dispatch. */
+  runId: number;
+  jobId: string;
+  attempt: number;
+  agent: string;
+  input: unknown;
+}
+
+export type AbortReason = 'timeout' | 'cancelled' | 'shutdown' | 'lease_lost';
+
+export type HostMessage = { type: 'run'; jobs: RunJob[] } | { type: 'abort'; runId: number; reason: AbortReason };
+
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack: string;
+  /** false for errors no retry can fix (unknown agent, invalid input). */
+  retryable: boolean;
+}
+
+export type RunResult = { runId: number; ok: true; json: string } | { runId: number; ok: false; error: SerializedError };
+
+export interface ProgressNote {
+  runId: number;
+  fraction?: number;
+  message?: string;
+  log?: string;
+}
+
+export type ThreadMessage =
+  | { type: 'ready'; agents: AgentInfo[]; errors: AgentLoadError[] }
+  | { type: 'results'; results: RunResult[] }
+  | { type: 'progress'; notes: ProgressNote[] };

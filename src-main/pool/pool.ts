@@ -1,0 +1,617 @@
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
+import type { AgentsConfig } from '../../src-shared/config-schema';
+import type { AttemptOutcome, LeasedItem } from '../../src-shared/job';
+import type { WorkerInfo } from '../../src-shared/worker';
+import { isConnectionError } from '../queue/redis-client';
+import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
+import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
+import { PoolError, PoolErrorCode } from './errors';
+import type { AbortReason, ProgressNote, RunJob, RunResult } from './messages';
+import { ThreadHandle, type ThreadDeath } from './thread-handle';
+
+export interface PoolOptions {
+  adapter: RedisQueueAdapter;
+  queues: string[];
+  /** Worker threads. */
+  threads: number;
+  /** Async jobs per thread. */
+  concurrency: number;
+  /** Default per-job timeout; a job's own `timeoutMs` wins. */
+  jobTimeoutMs: number;
+  /** After a timeout or cancel, how long a job may take to stop before its thread is terminated. */
+  killGraceMs: number;
+  /** Old-generation heap limit per thread. */
+  maxMemoryMb: number;
+  /** On stop, how long running jobs may finish before their leases are handed back. */
+  shutdownTimeoutMs: number;
+  agentsDir?: string;
+  llm?: AgentsConfig;
+  /** Defaults to `<host>:<pid>:<random>`. */
+  workerId?: string;
+  /** Built thread entry; found next to the bundle by default. */
+  threadEntry?: string;
+  /** How often the worker registry entry is refreshed (its TTL is 5×). */
+  heartbeatMs?: number;
+}
+
+export type JobEventState = 'started' | 'completed' | 'retrying' | 'dead' | 'cancelled' | 'released' | 'lost';
+
+export type PoolEvent =
+  | { type: 'job'; state: JobEventState; queue: string; id: string; attempt: number; agent?: string; durationMs?: number; error?: string; reason?: string }
+  | { type: 'thread'; state: 'ready' | 'died' | 'retired'; threadId: number; reason?: string; error?: string }
+  | { type: 'agents'; agents: AgentInfo[]; errors: AgentLoadError[] }
+  | { type: 'error'; error: Error };
+
+interface PoolEvents {
+  event: [PoolEvent];
+}
+
+interface RunningJob {
+  runId: number;
+  queue: string;
+  id: string;
+  token: string;
+  attempt: number;
+  agent: string;
+  thread: ThreadHandle;
+  startedAt: number;
+  timer: NodeJS.Timeout | undefined;
+  killTimer: NodeJS.Timeout | undefined;
+  abortReason: AbortReason | undefined;
+}
+
+/** Consecutive threads dying before they are ready that make the pool give up. */
+const MAX_STARTUP_FAILURES = 3;
+const WAIT_SLICE_MS = 1000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Finds the built thread entry beside the running bundle (or the build output, when run from source). */
+export function resolveThreadEntry(): string {
+  const candidates = [join(__dirname, 'thread-entry.js'), join(__dirname, '..', 'thread-entry.js'), resolve(__dirname, '../../out/main/thread-entry.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new PoolError(PoolErrorCode.ThreadEntryMissing, `worker thread entry not found (looked at ${candidates.join(', ')}); run \`npm run build\``);
+  }
+  return found;
+}
+
+function validateOptions(o: PoolOptions): void {
+  const positive = (name: string, v: number, min = 1): void => {
+    if (!Number.isInteger(v) || v < min) throw new TypeError(`pool option ${name} must be an integer >= ${min}, got ${v}`);
+  };
+  positive('threads', o.threads);
+  positive('concurrency', o.concurrency);
+  positive('jobTimeoutMs', o.jobTimeoutMs);
+  positive('killGraceMs', o.killGraceMs, 0);
+  positive('maxMemoryMb', o.maxMemoryMb, 16);
+  positive('shutdownTimeoutMs', o.shutdownTimeoutMs, 0);
+  if (o.queues.length === 0) throw new TypeError('pool option queues must name at least one queue');
+}
+
+/**
+ * A tokio-like worker pool: `threads` worker threads, each running up to
+ * `concurrency` jobs at once. A dispatcher leases only as many jobs as there
+ * are free slots, sends each to the least-loaded thread, keeps their leases
+ * alive, and acknowledges outcomes in batches. A fault stays with the job
+ * (or, for a crash, the thread) that caused it.
+ */
+export class WorkerPool extends EventEmitter<PoolEvents> {
+  readonly workerId: string;
+  private readonly adapter: RedisQueueAdapter;
+  private readonly entry: string;
+  private readonly acks: AckBatcher;
+  private threads: ThreadHandle[] = [];
+  private readonly runs = new Map<number, RunningJob>();
+  /** Jobs settled but not yet acknowledged by Redis: what their events report. */
+  private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
+  private nextRunId = 1;
+  private targetThreads: number;
+  private concurrency: number;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private wakeDispatcher: (() => void) | undefined;
+  private startupFailures = 0;
+  private fatal: PoolError | undefined;
+  private leaseMs = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private readonly startedAt = Date.now();
+  private processed = 0;
+  private failed = 0;
+  private agentInfo: { agents: AgentInfo[]; errors: AgentLoadError[] } = { agents: [], errors: [] };
+  private firstReady: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: PoolOptions) {
+    super();
+    validateOptions(options);
+    this.adapter = options.adapter;
+    this.targetThreads = options.threads;
+    this.concurrency = options.concurrency;
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    this.entry = options.threadEntry ?? resolveThreadEntry();
+    this.acks = new AckBatcher(
+      this.adapter,
+      (outcomes) => this.onAcked(outcomes),
+      (err) => this.report(err),
+    );
+  }
+
+  /** Agents the threads loaded, and plug-ins that failed to load. */
+  get agents(): { agents: AgentInfo[]; errors: AgentLoadError[] } {
+    return this.agentInfo;
+  }
+
+  get size(): { threads: number; concurrency: number } {
+    return { threads: this.targetThreads, concurrency: this.concurrency };
+  }
+
+  /** Jobs running now, as `queue/id`. */
+  get running(): string[] {
+    return [...this.runs.values()].map((j) => `${j.queue}/${j.id}`);
+  }
+
+  get stats(): { processed: number; failed: number; running: number; threads: number } {
+    return { processed: this.processed, failed: this.failed, running: this.runs.size, threads: this.liveThreads().length };
+  }
+
+  /** Creates missing queues, spawns the threads, and starts leasing once one thread is ready. */
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new PoolError(PoolErrorCode.InvalidState, `the pool is ${this.state}`);
+    for (const q of this.options.queues) {
+      const info = await this.adapter.createQueue(q);
+      this.leaseMs.set(q, info.options.leaseMs);
+    }
+    this.state = 'running';
+    const ready = new Promise<void>((resolve, reject) => (this.firstReady = { resolve, reject }));
+    for (let i = 0; i < this.targetThreads; i++) this.spawn();
+    try {
+      await ready;
+    } catch (err) {
+      await this.shutdownThreads();
+      this.state = 'stopped';
+      throw err;
+    }
+    const keepMs = Math.max(200, Math.floor(Math.min(...this.leaseMs.values()) / 3));
+    this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
+    const beatMs = this.options.heartbeatMs ?? 2000;
+    this.timers.push(setInterval(() => void this.heartbeat(beatMs), beatMs));
+    void this.heartbeat(beatMs);
+    void this.dispatchLoop();
+  }
+
+  /**
+   * Graceful stop: no new leases; running jobs get `shutdownTimeoutMs` to
+   * finish; the rest are aborted and their leases handed back so another
+   * worker takes them at once.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.state === 'idle' || this.state === 'stopped') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    this.wake();
+    const deadline = Date.now() + this.options.shutdownTimeoutMs;
+    while (this.runs.size > 0 && Date.now() < deadline) await this.nextWake(deadline - Date.now());
+    for (const job of [...this.runs.values()]) {
+      job.abortReason = 'shutdown';
+      job.thread.abort(job.runId, 'shutdown');
+      this.settle(job, { kind: 'release', id: job.id, token: job.token });
+    }
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await this.acks.flush();
+    await this.shutdownThreads();
+    await this.adapter.workers.unregister(this.workerId).catch(() => undefined);
+    this.state = 'stopped';
+  }
+
+  /** Changes the number of threads and jobs per thread while running; no job is lost or run twice. */
+  resize(size: { threads?: number; concurrency?: number }): void {
+    const threads = size.threads ?? this.targetThreads;
+    const concurrency = size.concurrency ?? this.concurrency;
+    validateOptions({ ...this.options, threads, concurrency });
+    this.concurrency = concurrency;
+    this.targetThreads = threads;
+    const live = this.liveThreads();
+    if (live.length < threads && this.state === 'running') {
+      for (let i = live.length; i < threads; i++) this.spawn();
+    } else if (live.length > threads) {
+      // Retire the least busy; they finish what they run and then end.
+      const retire = [...live].sort((a, b) => a.running.size - b.running.size).slice(0, live.length - threads);
+      for (const t of retire) {
+        t.drain();
+        this.retireIfIdle(t);
+      }
+    }
+    this.wake();
+  }
+
+  // ------------------------------------------------------------- threads
+
+  /** Threads that are not draining or ended. */
+  private liveThreads(): ThreadHandle[] {
+    return this.threads.filter((t) => !t.ended && !t.draining);
+  }
+
+  private spawn(): void {
+    const data = {
+      ...(this.options.agentsDir ? { agentsDir: this.options.agentsDir } : {}),
+      ...(this.options.llm ? { llm: this.options.llm } : {}),
+    };
+    const thread = new ThreadHandle(this.entry, data, this.options.maxMemoryMb);
+    this.threads.push(thread);
+    thread.on('ready', (agents, errors) => {
+      this.startupFailures = 0;
+      this.agentInfo = { agents, errors };
+      this.emitEvent({ type: 'thread', state: 'ready', threadId: thread.id });
+      if (this.firstReady) {
+        this.emitEvent({ type: 'agents', agents, errors });
+        this.firstReady.resolve();
+        this.firstReady = undefined;
+      }
+      this.wake();
+    });
+    thread.on('results', (results) => this.onResults(results));
+    thread.on('progress', (notes) => this.onProgress(notes));
+    thread.on('died', (reason, error, wasReady) => this.onDied(thread, reason, error, wasReady));
+  }
+
+  private onDied(thread: ThreadHandle, reason: ThreadDeath, error: Error, wasReady: boolean): void {
+    this.threads = this.threads.filter((t) => t !== thread);
+    this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason, error: error.message });
+    for (const runId of thread.running) {
+      const job = this.runs.get(runId);
+      if (job) this.failJob(job, reason, `${reason === 'out_of_memory' ? 'out of memory' : 'worker thread crashed'}: ${error.message}`, error.stack ?? '');
+    }
+    if (!wasReady && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
+      this.fatal = new PoolError(
+        PoolErrorCode.ThreadsDyingAtStartup,
+        `worker threads keep dying at start-up (${this.startupFailures} in a row): ${error.message}`,
+        { cause: error },
+      );
+      if (this.firstReady) this.firstReady.reject(this.fatal);
+      else {
+        this.report(this.fatal);
+        void this.stop();
+      }
+      return;
+    }
+    if ((this.state === 'running' || this.firstReady) && this.liveThreads().length < this.targetThreads) this.spawn();
+    this.wake();
+  }
+
+  private retireIfIdle(thread: ThreadHandle): void {
+    if (!thread.draining || thread.running.size > 0) return;
+    this.threads = this.threads.filter((t) => t !== thread);
+    void thread.terminate();
+    this.emitEvent({ type: 'thread', state: 'retired', threadId: thread.id });
+  }
+
+  private async shutdownThreads(): Promise<void> {
+    const all = this.threads;
+    this.threads = [];
+    await Promise.all(all.map((t) => t.terminate()));
+  }
+
+  /** Ends a thread whose job would not stop: that job fails with `reason`, its neighbours wait again unharmed. */
+  private killThreadOf(job: RunningJob, reason: 'timeout' | 'cancelled'): void {
+    const thread = job.thread;
+    if (thread.ended) return;
+    this.threads = this.threads.filter((t) => t !== thread);
+    for (const runId of thread.running) {
+      const other = this.runs.get(runId);
+      if (!other) continue;
+      if (other === job) {
+        this.failJob(job, reason, reason === 'timeout' ? `timed out and did not stop within ${this.options.killGraceMs} ms` : 'cancelled', '');
+      } else if (other.abortReason === 'lease_lost') {
+        this.settle(other, undefined);
+      } else {
+        this.settle(other, { kind: 'release', id: other.id, token: other.token });
+      }
+    }
+    void thread.terminate();
+    this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason: `terminated: ${reason} of job ${job.queue}/${job.id}` });
+    if (this.state === 'running' && this.liveThreads().length < this.targetThreads) this.spawn();
+  }
+
+  // ---------------------------------------------------------- dispatching
+
+  private freeSlots(): number {
+    let free = 0;
+    for (const t of this.threads) if (t.accepting) free += Math.max(0, this.concurrency - t.running.size);
+    return free;
+  }
+
+  private wake(): void {
+    const w = this.wakeDispatcher;
+    this.wakeDispatcher = undefined;
+    w?.();
+  }
+
+  private nextWake(ms: number): Promise<void> {
+    return new Promise((resolveWake) => {
+      const timer = setTimeout(() => {
+        if (this.wakeDispatcher === done) this.wakeDispatcher = undefined;
+        resolveWake();
+      }, Math.max(0, ms));
+      const done = (): void => {
+        clearTimeout(timer);
+        resolveWake();
+      };
+      const previous = this.wakeDispatcher;
+      this.wakeDispatcher = () => {
+        previous?.();
+        done();
+      };
+    });
+  }
+
+  private async dispatchLoop(): Promise<void> {
+    const queues = this.options.queues;
+    let turn = 0;
+    while (this.state === 'running') {
+      if (this.freeSlots() <= 0) {
+        await this.nextWake(WAIT_SLICE_MS);
+        continue;
+      }
+      let leased = 0;
+      let nextTimer = -1;
+      try {
+        for (let i = 0; i < queues.length && this.freeSlots() > 0 && this.state === 'running'; i++) {
+          const queue = queues[(turn + i) % queues.length] as string;
+          const batch = await this.adapter.lease(queue, this.freeSlots(), this.workerId);
+          if (batch.nextTimerMs >= 0 && (nextTimer < 0 || batch.nextTimerMs < nextTimer)) nextTimer = batch.nextTimerMs;
+          if (this.state !== 'running') {
+            // Stopped while leasing: hand these straight back.
+            for (const item of batch.items) this.acks.add(queue, { kind: 'release', id: item.action.id, token: item.lease.token });
+            break;
+          }
+          this.dispatch(queue, batch.items);
+          leased += batch.items.length;
+        }
+        turn++;
+        if (leased === 0 && this.state === 'running') {
+          await this.adapter.waitForJobs(queues, nextTimer >= 0 ? Math.min(Math.max(nextTimer, 1), WAIT_SLICE_MS) : WAIT_SLICE_MS);
+        }
+      } catch (err) {
+        this.report(err);
+        // Redis down (or another fault): back off, the adapter reconnects by itself.
+        await sleep(isConnectionError(err) ? 500 : 1000);
+      }
+    }
+  }
+
+  private dispatch(queue: string, items: LeasedItem[]): void {
+    if (items.length === 0) return;
+    const perThread = new Map<ThreadHandle, RunJob[]>();
+    const load = new Map(this.threads.map((t) => [t, t.running.size]));
+    const starts: Array<{ id: string; token: string }> = [];
+    for (const item of items) {
+      const payload = item.message.payload as { agent?: unknown; input?: unknown } | null;
+      if (!payload || typeof payload !== 'object' || typeof payload.agent !== 'string') {
+        this.acks.add(queue, {
+          kind: 'fail',
+          id: item.action.id,
+          token: item.lease.token,
+          error: { message: 'payload is not an agent job: expected {agent, input}', stack: '' },
+          retryable: false,
+          reason: 'failed',
+        });
+        continue;
+      }
+      // Least-loaded thread that still has a free slot.
+      let best: ThreadHandle | undefined;
+      for (const t of this.threads) {
+        const n = load.get(t) ?? 0;
+        if (t.accepting && n < this.concurrency && (!best || n < (load.get(best) ?? 0))) best = t;
+      }
+      if (!best) {
+        // Cannot happen while we lease only free slots; hand it back rather than lose it.
+        this.acks.add(queue, { kind: 'release', id: item.action.id, token: item.lease.token });
+        continue;
+      }
+      load.set(best, (load.get(best) ?? 0) + 1);
+      const job: RunningJob = {
+        runId: this.nextRunId++,
+        queue,
+        id: item.action.id,
+        token: item.lease.token,
+        attempt: item.attempt,
+        agent: payload.agent,
+        thread: best,
+        startedAt: Date.now(),
+        timer: undefined,
+        killTimer: undefined,
+        abortReason: undefined,
+      };
+      const timeoutMs = item.timeoutMs ?? this.options.jobTimeoutMs;
+      job.timer = setTimeout(() => this.abortJob(job, 'timeout'), timeoutMs);
+      this.runs.set(job.runId, job);
+      let list = perThread.get(best);
+      if (!list) perThread.set(best, (list = []));
+      list.push({ runId: job.runId, jobId: job.id, attempt: job.attempt, agent: job.agent, input: payload.input });
+      starts.push({ id: job.id, token: job.token });
+      this.emitEvent({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent: job.agent });
+    }
+    for (const [thread, jobs] of perThread) thread.run(jobs);
+    if (starts.length > 0) void this.recordStarts(queue, starts);
+  }
+
+  private async recordStarts(queue: string, refs: Array<{ id: string; token: string }>): Promise<void> {
+    try {
+      const results = await this.adapter.startMany(queue, this.workerId, refs);
+      for (const r of results) {
+        if (r.ok) continue;
+        const job = [...this.runs.values()].find((j) => j.queue === queue && j.id === r.id);
+        if (job) this.abortJob(job, 'lease_lost');
+      }
+    } catch (err) {
+      // The start mark is bookkeeping; the lease is what matters, and the keeper checks it.
+      this.report(err);
+    }
+  }
+
+  // --------------------------------------------------------- job outcomes
+
+  /** Asks a job to stop; if it has not within the grace period, its thread is ended. */
+  private abortJob(job: RunningJob, reason: AbortReason): void {
+    if (!this.runs.has(job.runId) || job.abortReason) return;
+    job.abortReason = reason;
+    job.thread.abort(job.runId, reason);
+    if (reason === 'timeout' || reason === 'cancelled') {
+      job.killTimer = setTimeout(() => {
+        if (this.runs.has(job.runId)) this.killThreadOf(job, reason);
+      }, this.options.killGraceMs);
+    }
+  }
+
+  private onResults(results: RunResult[]): void {
+    for (const r of results) {
+      const job = this.runs.get(r.runId);
+      if (!job) continue;
+      switch (job.abortReason) {
+        case 'lease_lost':
+          this.settle(job, undefined);
+          break;
+        case 'shutdown':
+          this.settle(job, { kind: 'release', id: job.id, token: job.token });
+          break;
+        case 'timeout':
+          this.failJob(job, 'timeout', `timed out after ${Date.now() - job.startedAt} ms`, r.ok ? '' : r.error.stack);
+          break;
+        case 'cancelled':
+          this.failJob(job, 'cancelled', 'cancelled', '');
+          break;
+        default:
+          if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
+          else this.failJob(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
+      }
+    }
+    for (const t of [...this.threads]) this.retireIfIdle(t);
+    this.wake();
+  }
+
+  private failJob(job: RunningJob, reason: AttemptOutcome, message: string, stack: string, retryable = true): void {
+    this.settle(job, { kind: 'fail', id: job.id, token: job.token, error: { message, stack }, retryable, reason });
+  }
+
+  /** Forgets a running job and queues its acknowledgement (none for a lost lease). */
+  private settle(job: RunningJob, ack: Ack | undefined): void {
+    if (!this.runs.delete(job.runId)) return;
+    clearTimeout(job.timer);
+    clearTimeout(job.killTimer);
+    job.thread.running.delete(job.runId);
+    if (ack) {
+      this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms: Date.now() - job.startedAt });
+      this.acks.add(job.queue, ack);
+    } else {
+      this.emitEvent({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
+    }
+    this.wake();
+  }
+
+  private onAcked(outcomes: AckOutcome[]): void {
+    for (const { ack, queue, result } of outcomes) {
+      const key = `${queue}\u0000${ack.id}`;
+      const meta = this.settled.get(key);
+      this.settled.delete(key);
+      const base = { type: 'job' as const, queue, id: ack.id, attempt: meta?.attempt ?? 0, ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}) };
+      if (!result.ok) {
+        this.emitEvent({ ...base, state: 'lost', reason: result.error.message });
+        continue;
+      }
+      if (ack.kind === 'complete') {
+        this.processed++;
+        this.emitEvent({ ...base, state: 'completed' });
+      } else if (ack.kind === 'release') {
+        this.emitEvent({ ...base, state: 'released' });
+      } else {
+        this.failed++;
+        const next = result.value === 'dead' ? 'dead' : result.value === 'cancelled' ? 'cancelled' : 'retrying';
+        this.emitEvent({ ...base, state: next, error: ack.error.message, reason: ack.reason });
+      }
+    }
+  }
+
+  private onProgress(notes: ProgressNote[]): void {
+    const byQueue = new Map<string, Array<{ id: string; token: string; fraction?: number; message?: string; log?: string }>>();
+    for (const n of notes) {
+      const job = this.runs.get(n.runId);
+      if (!job) continue;
+      let list = byQueue.get(job.queue);
+      if (!list) byQueue.set(job.queue, (list = []));
+      list.push({ id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) });
+    }
+    for (const [queue, updates] of byQueue) void this.adapter.reportProgress(queue, updates).catch((err: unknown) => this.report(err));
+  }
+
+  // ----------------------------------------------------- leases, registry
+
+  /** Extends the leases of running jobs, one call per queue; honours cancel requests and lost leases. */
+  private async keepLeases(): Promise<void> {
+    const byQueue = new Map<string, RunningJob[]>();
+    for (const job of this.runs.values()) {
+      if (job.abortReason === 'lease_lost') continue;
+      let list = byQueue.get(job.queue);
+      if (!list) byQueue.set(job.queue, (list = []));
+      list.push(job);
+    }
+    for (const [queue, jobs] of byQueue) {
+      try {
+        const results = await this.adapter.extendLeases(queue, jobs.map((j) => ({ id: j.id, token: j.token })));
+        results.forEach((r, i) => {
+          const job = jobs[i] as RunningJob;
+          if (!r.ok) this.abortJob(job, 'lease_lost');
+          else if (r.value.cancelRequested) this.abortJob(job, 'cancelled');
+        });
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  private async heartbeat(beatMs: number): Promise<void> {
+    if (this.state !== 'running') return;
+    const info: WorkerInfo = {
+      id: this.workerId,
+      host: hostname(),
+      pid: process.pid,
+      queues: this.options.queues,
+      threads: this.liveThreads().length,
+      concurrency: this.concurrency,
+      running: this.running,
+      processed: this.processed,
+      failed: this.failed,
+      startedAt: this.startedAt,
+      lastHeartbeat: Date.now(),
+    };
+    await this.adapter.workers.heartbeat(info, beatMs * 5).catch(() => undefined);
+  }
+
+  private emitEvent(event: PoolEvent): void {
+    this.emit('event', event);
+  }
+
+  private lastReported = 0;
+
+  /** Reports a background error as an event, at most once a second for connection errors. */
+  private report(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (isConnectionError(error)) {
+      if (Date.now() - this.lastReported < 1000) return;
+      this.lastReported = Date.now();
+    }
+    this.emitEvent({ type: 'error', error });
+  }
+}

@@ -1,0 +1,115 @@
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
+import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, ThreadData, ThreadMessage } from './messages';
+
+/** Why a thread ended without being asked to. */
+export type ThreadDeath = 'crashed' | 'out_of_memory';
+
+export interface ThreadHandleEvents {
+  ready: [agents: AgentInfo[], errors: AgentLoadError[]];
+  results: [results: RunResult[]];
+  progress: [notes: ProgressNote[]];
+  /** The thread ended on its own (crash, process.exit, OOM); `error` says why. */
+  died: [reason: ThreadDeath, error: Error, wasReady: boolean];
+}
+
+/**
+ * One worker thread as the pool sees it: its run ids in flight, whether it is
+ * ready, draining (no new work) or gone, and a way to end it.
+ */
+export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
+  private static nextId = 1;
+  readonly id = ThreadHandle.nextId++;
+  readonly running = new Set<number>();
+  private worker: Worker;
+  private state: 'starting' | 'ready' | 'draining' | 'ended' = 'starting';
+  private lastError: Error | undefined;
+
+  constructor(entry: string, data: ThreadData, maxMemoryMb: number) {
+    super();
+    this.worker = new Worker(entry, {
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
+      // A thread's console output goes to the host's, unbuffered.
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.on('message', (m: ThreadMessage) => this.onMessage(m));
+    this.worker.on('error', (err) => {
+      this.lastError = err;
+    });
+    this.worker.on('exit', (code) => this.onExit(code));
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Ready and taking new work. */
+  get accepting(): boolean {
+    return this.state === 'ready';
+  }
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  get threadId(): number {
+    return this.worker.threadId;
+  }
+
+  run(jobs: RunJob[]): void {
+    for (const j of jobs) this.running.add(j.runId);
+    this.send({ type: 'run', jobs });
+  }
+
+  abort(runId: number, reason: AbortReason): void {
+    this.send({ type: 'abort', runId, reason });
+  }
+
+  /** Stops new work; the pool terminates the thread once its running jobs are done. */
+  drain(): void {
+    if (this.state === 'ready' || this.state === 'starting') this.state = 'draining';
+  }
+
+  get draining(): boolean {
+    return this.state === 'draining';
+  }
+
+  /** Ends the thread now; no `died` event follows. */
+  async terminate(): Promise<void> {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    await this.worker.terminate();
+  }
+
+  private send(message: HostMessage): void {
+    if (this.state !== 'ended') this.worker.postMessage(message);
+  }
+
+  private onMessage(m: ThreadMessage): void {
+    switch (m.type) {
+      case 'ready':
+        if (this.state === 'starting') this.state = 'ready';
+        this.emit('ready', m.agents, m.errors);
+        break;
+      case 'results':
+        for (const r of m.results) this.running.delete(r.runId);
+        this.emit('results', m.results);
+        break;
+      case 'progress':
+        this.emit('progress', m.notes);
+        break;
+    }
+  }
+
+  private onExit(code: number): void {
+    if (this.state === 'ended') return;
+    const wasReady = this.state !== 'starting';
+    this.state = 'ended';
+    const err = this.lastError ?? new Error(`worker thread exited with code ${code}`);
+    const oom = (err as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+    this.emit('died', oom ? 'out_of_memory' : 'crashed', err, wasReady);
+  }
+}

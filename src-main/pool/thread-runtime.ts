@@ -1,0 +1,128 @@
+import type { Agent, AgentContext } from '../../src-shared/agent';
+import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, SerializedError, ThreadMessage } from './messages';
+
+/** Thrown into an agent's signal when the host aborts its run. */
+export class RunAbortedError extends Error {
+  constructor(readonly reason: AbortReason) {
+    super(`aborted: ${reason}`);
+    this.name = 'AbortError';
+  }
+}
+
+/** An error no retry can fix; the job goes to dead at once. */
+export class NonRetryableError extends Error {
+  override name = 'NonRetryableError';
+}
+
+function serializeError(err: unknown, retryable = true): SerializedError {
+  if (err instanceof Error) {
+    return {
+      name: err.name,
+      message: err.message || err.name,
+      stack: err.stack ?? '',
+      retryable: retryable && !(err instanceof NonRetryableError) && (err as { retryable?: unknown }).retryable !== false,
+    };
+  }
+  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), stack: '', retryable };
+}
+
+/**
+ * What runs inside a worker thread: many agent runs at once, each with its own
+ * AbortController. Results and progress are collected and posted in batches,
+ * once per turn of the event loop.
+ */
+export class ThreadRuntime {
+  private readonly running = new Map<number, AbortController>();
+  private results: RunResult[] = [];
+  private notes: ProgressNote[] = [];
+  private flushScheduled = false;
+
+  constructor(
+    private readonly agents: Map<string, Agent>,
+    private readonly post: (message: ThreadMessage) => void,
+    private readonly unknownAgent: (name: string) => string,
+  ) {}
+
+  handle(message: HostMessage): void {
+    if (message.type === 'run') {
+      for (const job of message.jobs) this.start(job);
+    } else {
+      this.running.get(message.runId)?.abort(new RunAbortedError(message.reason));
+    }
+  }
+
+  get size(): number {
+    return this.running.size;
+  }
+
+  private start(job: RunJob): void {
+    const agent = this.agents.get(job.agent);
+    if (!agent) {
+      this.finish({ runId: job.runId, ok: false, error: serializeError(new NonRetryableError(this.unknownAgent(job.agent))) });
+      return;
+    }
+    const controller = new AbortController();
+    this.running.set(job.runId, controller);
+    const ctx: AgentContext = {
+      signal: controller.signal,
+      jobId: job.jobId,
+      attempt: job.attempt,
+      progress: (fraction, message) => {
+        if (!this.running.has(job.runId) || !Number.isFinite(fraction)) return;
+        const note: ProgressNote = { runId: job.runId, fraction: Math.min(Math.max(fraction, 0), 1) };
+        if (message !== undefined) note.message = String(message);
+        this.note(note);
+      },
+      log: (line) => {
+        if (this.running.has(job.runId)) this.note({ runId: job.runId, log: String(line) });
+      },
+    };
+    // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
+    setImmediate(() => {
+      Promise.resolve()
+        .then(() => agent.run(job.input, ctx))
+        .then(
+          (value) => this.finish(this.encode(job.runId, value)),
+          (err: unknown) => this.finish({ runId: job.runId, ok: false, error: serializeError(err) }),
+        );
+    });
+  }
+
+  private encode(runId: number, value: unknown): RunResult {
+    try {
+      return { runId, ok: true, json: JSON.stringify(value === undefined ? null : value) };
+    } catch (err) {
+      return { runId, ok: false, error: serializeError(new NonRetryableError(`result is not JSON-serializable: ${(err as Error).message}`)) };
+    }
+  }
+
+  private finish(result: RunResult): void {
+    this.running.delete(result.runId);
+    this.results.push(result);
+    this.schedule();
+  }
+
+  private note(note: ProgressNote): void {
+    this.notes.push(note);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Posts what accumulated since the last flush: progress first, so it precedes the result it led to. */
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.notes.length > 0) {
+      this.post({ type: 'progress', notes: this.notes });
+      this.notes = [];
+    }
+    if (this.results.length > 0) {
+      this.post({ type: 'results', results: this.results });
+      this.results = [];
+    }
+  }
+}
