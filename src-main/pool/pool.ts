@@ -370,7 +370,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       try {
         for (let i = 0; i < queues.length && this.freeSlots() > 0 && this.state === 'running'; i++) {
           const queue = queues[(turn + i) % queues.length] as string;
-          const batch = await this.adapter.lease(queue, this.freeSlots(), this.workerId);
+          const batch = await this.adapter.lease(queue, this.freeSlots(), this.workerId, { start: true });
           if (batch.nextTimerMs >= 0 && (nextTimer < 0 || batch.nextTimerMs < nextTimer)) nextTimer = batch.nextTimerMs;
           if (this.state !== 'running') {
             // Stopped while leasing: hand these straight back.
@@ -396,7 +396,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     if (items.length === 0) return;
     const perThread = new Map<ThreadHandle, RunJob[]>();
     const load = new Map(this.threads.map((t) => [t, t.running.size]));
-    const starts: Array<{ id: string; token: string }> = [];
     for (const item of items) {
       const payload = item.message.payload as { agent?: unknown; input?: unknown } | null;
       if (!payload || typeof payload !== 'object' || typeof payload.agent !== 'string') {
@@ -441,25 +440,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       let list = perThread.get(best);
       if (!list) perThread.set(best, (list = []));
       list.push({ runId: job.runId, jobId: job.id, attempt: job.attempt, agent: job.agent, input: payload.input });
-      starts.push({ id: job.id, token: job.token });
       this.emitEvent({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent: job.agent });
     }
     for (const [thread, jobs] of perThread) thread.run(jobs);
-    if (starts.length > 0) void this.recordStarts(queue, starts);
-  }
-
-  private async recordStarts(queue: string, refs: Array<{ id: string; token: string }>): Promise<void> {
-    try {
-      const results = await this.adapter.startMany(queue, this.workerId, refs);
-      for (const r of results) {
-        if (r.ok) continue;
-        const job = [...this.runs.values()].find((j) => j.queue === queue && j.id === r.id);
-        if (job) this.abortJob(job, 'lease_lost');
-      }
-    } catch (err) {
-      // The start mark is bookkeeping; the lease is what matters, and the keeper checks it.
-      this.report(err);
-    }
   }
 
   // --------------------------------------------------------- job outcomes

@@ -426,12 +426,13 @@ export class RedisQueueAdapter implements QueuePort {
   /**
    * One non-blocking lease of up to n jobs. Also says when the queue's next
    * timer fires (a delayed job falls due or a lease expires), so a caller
-   * that found nothing knows how long it may wait.
+   * that found nothing knows how long it may wait. With `start`, the attempts
+   * are recorded as started by `workerId` in the same call.
    */
-  async lease<P = unknown>(queue: string, n: number, workerId = ''): Promise<LeaseBatch<P>> {
+  async lease<P = unknown>(queue: string, n: number, workerId = '', opts: { start?: boolean } = {}): Promise<LeaseBatch<P>> {
     if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
     const q = this.keys(queue);
-    const reply = asArray(await this.script(q, 'dequeue', [n, workerId]));
+    const reply = asArray(await this.script(q, 'dequeue', [n, workerId, opts.start ? '1' : '']));
     if (reply[0] === -1) throw new QueueNotFoundError(queue);
     const items = await this.decodeLeased<P>(q, reply);
     const leased = (reply.length - 3) / DEQUEUE_FIELDS;

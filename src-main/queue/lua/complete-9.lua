@@ -5,6 +5,8 @@
 ]]
 local now = nowMs()
 local out = {}
+local done = {}
+local finished = {}
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local key = JOB .. id
@@ -14,13 +16,19 @@ for i = 3, #ARGV, 3 do
   elseif r[1] ~= 'active' or (token ~= '' and r[2] ~= token) then
     out[#out + 1] = -4
   else
-    redis.call('ZREM', K_ACTIVE, id)
-    endAttempt(id, r[3], 'completed', now, nil, nil)
-    redis.call('ZADD', K_COMPLETED, now, id)
-    redis.call('HSET', key, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2])
+    local p = 'a:' .. r[3] .. ':'
+    redis.call('HSET', key, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '',
+      p .. 'ended', now, p .. 'outcome', 'completed')
     emit('e', 'completed', 'j', id, 'a', r[3])
+    done[#done + 1] = id
+    finished[#finished + 1] = now
+    finished[#finished + 1] = id
     out[#out + 1] = 1
   end
+end
+for i = 1, #done, 1000 do
+  redis.call('ZREM', K_ACTIVE, unpack(done, i, math.min(i + 999, #done)))
+  redis.call('ZADD', K_COMPLETED, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
 end
 retention('completed', now)
 return out

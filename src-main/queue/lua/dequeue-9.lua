@@ -1,7 +1,9 @@
 --[[
   Leases up to n jobs: promotes due delayed jobs, recovers expired leases,
   then moves the next waiting jobs to active with a fresh lease token.
-  ARGV[3] n, ARGV[4] worker id ('' if unknown yet)
+  ARGV[3] n, ARGV[4] worker id ('' if unknown yet),
+  ARGV[5] '1' to also record the attempts as started by that worker (a pool
+          that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
            expires; -1 if none), more waiting (0/1),
            then 7 values per job: id, message, attempt, max retries, timeout, token, deadline}
@@ -9,6 +11,7 @@
 ]]
 local n = tonumber(ARGV[3])
 local worker = ARGV[4]
+local start = ARGV[5] == '1' and worker ~= ''
 local meta = redis.call('HMGET', K_META, 'lease_ms', 'paused')
 if not meta[1] then return {-1} end
 local leaseMs = tonumber(meta[1])
@@ -31,15 +34,20 @@ if meta[2] == '1' then
   return out
 end
 
+local deadline = now + leaseMs
+local active = {}
 local leased = 0
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
 while leased < n do
   local popped = redis.call('ZPOPMIN', K_WAIT, n - leased)
   if #popped == 0 then break end
+  -- Lease tokens for this slice, reserved as a range in one call.
+  local token = redis.call('HINCRBY', K_META, 'lseq', #popped / 2) - #popped / 2
   for i = 1, #popped, 2 do
     local id = popped[i]
     local key = JOB .. id
-    local r = redis.pcall('HMGET', key, 'msg', 'mr', 'to')
+    token = token + 1
+    local r = redis.pcall('HMGET', key, 'msg', 'mr', 'to', 'att')
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       redis.call('RENAME', key, key .. ':raw')
@@ -51,25 +59,35 @@ while leased < n do
       -- A waiting id without its job hash: nothing to run, nothing to keep.
       emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
     else
-      local att = redis.call('HINCRBY', key, 'att', 1)
-      local token = tostring(redis.call('HINCRBY', K_META, 'lseq', 1))
-      local deadline = now + leaseMs
+      local att = tonumber(r[4] or '0') + 1
       local p = 'a:' .. att .. ':'
-      redis.call('HSET', key, 'state', 'active', 'tok', token, p .. 'leased', now)
-      if worker ~= '' then redis.call('HSET', key, p .. 'worker', worker) end
-      redis.call('ZADD', K_ACTIVE, deadline, id)
-      emit('e', 'leased', 'j', id, 'a', att)
+      if start then
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now,
+          p .. 'worker', worker, p .. 'started', now, 'wk', worker)
+        emit('e', 'started', 'j', id, 'a', att, 'w', worker)
+      elseif worker ~= '' then
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
+        emit('e', 'leased', 'j', id, 'a', att)
+      else
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now)
+        emit('e', 'leased', 'j', id, 'a', att)
+      end
+      active[#active + 1] = deadline
+      active[#active + 1] = id
       local o = #out
       out[o + 1] = id
       out[o + 2] = r[1]
       out[o + 3] = att
       out[o + 4] = tonumber(r[2])
       out[o + 5] = r[3] or ''
-      out[o + 6] = token
+      out[o + 6] = tostring(token)
       out[o + 7] = deadline
       leased = leased + 1
     end
   end
+end
+for i = 1, #active, 1000 do
+  redis.call('ZADD', K_ACTIVE, unpack(active, i, math.min(i + 999, #active)))
 end
 -- Other blocked consumers may be waiting for what is left: pass the wake-up on.
 if redis.call('ZCARD', K_WAIT) > 0 then

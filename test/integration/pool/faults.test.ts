@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import { describe, expect } from 'vitest';
+import { item } from '../../support/queue';
+import { eventually, poolTest as test, waitForState } from '../../support/pool';
+import { PoolErrorCode } from '../../../src-main/pool/errors';
+
+const fixture = (name: string) => resolve(__dirname, '../../fixtures', name);
+
+describe('fault isolation', () => {
+  test('a job that throws is retried, then dead with its error; jobs beside it complete', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 2 });
+    const pool = await startPool();
+    const bad = await adapter.enqueue(queue, item('fail', null));
+    const good = await adapter.enqueueMany(queue, Array.from({ length: 10 }, (_, i) => item('echo', i)));
+    const job = await waitForState(adapter, queue, bad, ['dead']);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'failed']);
+    expect(job.error).toBe('fixture failure');
+    expect(job.stack).toMatch(/fixture failure/);
+    for (const id of good) await waitForState(adapter, queue, id, ['completed']);
+    expect(pool.stats.threads).toBe(2);
+  });
+
+  test('a flaky job succeeds on the attempt after its failures', async ({ adapter, queue, startPool }) => {
+    await startPool();
+    const id = await adapter.enqueue(queue, item('flaky', { failTimes: 2 }));
+    const job = await waitForState(adapter, queue, id, ['completed']);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'completed']);
+  });
+
+  test('an uncaught error crashes only its thread: the job fails as crashed, the thread is replaced', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool();
+    const id = await adapter.enqueue(queue, item('crash', null));
+    const job = await waitForState(adapter, queue, id, ['dead']);
+    expect(job.attempts[0]).toMatchObject({ outcome: 'crashed' });
+    expect(job.error).toMatch(/fixture crash/);
+    await eventually(() => pool.stats.threads === 2, 5000, 'thread replaced');
+    const after = await adapter.enqueue(queue, item('echo', 'still works'));
+    expect((await waitForState(adapter, queue, after, ['completed'])).result).toBe('still works');
+  });
+
+  test('process.exit inside a job ends as crashed too', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool();
+    const id = await adapter.enqueue(queue, item('crash', { exit: true }));
+    expect((await waitForState(adapter, queue, id, ['dead'])).attempts[0]?.outcome).toBe('crashed');
+    await eventually(() => pool.stats.threads === 2, 5000, 'thread replaced');
+  });
+
+  test('a job that runs out of memory fails as out_of_memory; the pool keeps its size', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool({ maxMemoryMb: 32 });
+    const id = await adapter.enqueue(queue, item('oom', null));
+    const job = await waitForState(adapter, queue, id, ['dead'], 20_000);
+    expect(job.attempts[0]?.outcome).toBe('out_of_memory');
+    await eventually(() => pool.stats.threads === 2, 5000, 'thread replaced');
+  });
+
+  test('a job that ignores its timeout has its thread terminated; it fails as timeout, its neighbours wait again without losing an attempt', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool({ threads: 1, concurrency: 4, killGraceMs: 200 });
+    const neighbours = await adapter.enqueueMany(queue, [item('sleep', { ms: 1500 }), item('sleep', { ms: 1500 })]);
+    await eventually(async () => (await adapter.counts(queue)).active === 2, 5000, 'neighbours running');
+    const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 300 });
+    const job = await waitForState(adapter, queue, hung, ['dead'], 10_000);
+    expect(job.attempts[0]?.outcome).toBe('timeout');
+    for (const id of neighbours) {
+      const n = await waitForState(adapter, queue, id, ['completed'], 10_000);
+      expect(n.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
+    }
+    expect(pool.stats.threads).toBe(1);
+  });
+
+  test('a job that honours its abort signal on timeout fails as timeout without killing its thread', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool({ threads: 1, killGraceMs: 5000 });
+    const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }), { timeoutMs: 200 });
+    const job = await waitForState(adapter, queue, id, ['dead'], 3000);
+    expect(job.attempts[0]?.outcome).toBe('timeout');
+    expect(pool.events.some((e) => e.type === 'thread' && e.state === 'died')).toBe(false);
+  });
+
+  test('cancelling a running job fires its signal and it ends cancelled', async ({ adapter, queue, startPool }) => {
+    await startPool({ heartbeatMs: 100 });
+    await adapter.createQueue(queue, { leaseMs: 1000 });
+    const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }));
+    await waitForState(adapter, queue, id, ['active']);
+    expect(await adapter.cancel(queue, id)).toBe('cancel_requested');
+    const job = await waitForState(adapter, queue, id, ['cancelled'], 5000);
+    expect(job.attempts[0]?.outcome).toBe('cancelled');
+  });
+
+  test('an unknown agent fails at once, without retries, naming the known ones', async ({ adapter, queue, startPool }) => {
+    await startPool();
+    const id = await adapter.enqueue(queue, item('nope', null));
+    const job = await waitForState(adapter, queue, id, ['dead']);
+    expect(job.attempts).toHaveLength(1);
+    expect(job.error).toMatch(/^unknown agent "nope"; known: .*echo/);
+  });
+
+  test('threads that keep dying at start-up stop the pool with a clear error', async ({ startPool }) => {
+    const err = await startPool({ threadEntry: fixture('broken-thread-entry.mjs') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ poolCode: PoolErrorCode.ThreadsDyingAtStartup });
+    expect(String((err as Error).message)).toMatch(/keep dying at start-up.*broken on purpose/);
+  });
+});
