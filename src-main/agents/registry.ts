@@ -54,19 +54,25 @@ export function unknownAgentMessage(name: string, known: Iterable<string>): stri
 const isModuleFile = (file: string) =>
   !file.startsWith('.') && !/\.d\.[cm]?ts$/.test(file) && AGENT_MODULE_EXTENSIONS.includes(path.extname(file));
 
-/** Why a module failed to import, in a line; syntax errors keep their line number when Node gives one. */
+/** Why a module failed to import, in one line; syntax errors keep their line number when the loader gives one. */
 export function importErrorMessage(err: unknown, file: string): string {
   if (!(err instanceof Error)) return `threw on import: ${String(err)}`;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
     return `cannot load ${path.extname(file)} without a TypeScript loader: compile it to .js, or run under tsx`;
   }
+  const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
   if (err instanceof SyntaxError) {
-    // Node puts the location on the stack's first line: "file:///x/a.mjs:3".
-    const line = new RegExp(`${escapeRegExp(path.basename(file))}:(\\d+)`).exec(err.stack?.split('\n')[0] ?? '')?.[1];
-    return `syntax error${line ? ` at line ${line}` : ''}: ${err.message}`;
+    // Node puts a CommonJS module's location on the stack's first line: "/x/a.cjs:3".
+    const line = new RegExp(`${escapeRegExp(path.basename(file))}:(\\d+)$`).exec(err.stack?.split('\n')[0] ?? '')?.[1];
+    return `syntax error${line ? ` at line ${line}` : ''}: ${lines[0] ?? err.name}`;
   }
-  return `threw on import: ${err.message}`;
+  if (lines[0]?.startsWith('Parse failure')) {
+    // Vite (under vitest): "Parse failure: ...\nUnexpected token\n6:   return input +;\n   ^"
+    const line = /^(\d+): .*\n\s*\^/m.exec(err.message)?.[1];
+    return `syntax error${line ? ` at line ${line}` : ''}: ${lines[1] ?? lines[0]}`;
+  }
+  return `threw on import: ${lines.join(' ')}`;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -139,6 +145,12 @@ export async function loadAgents(opts: LoadAgentsOptions = {}): Promise<LoadedAg
 
   for (const [name, config] of Object.entries(opts.llm ?? {})) {
     const where = `agents.${name}`;
+    // Validated by the config schema; checked again because it crossed a thread boundary as plain data.
+    const kind: unknown = (config as { kind?: unknown }).kind;
+    if (kind !== 'llm') {
+      errors.push({ path: where, error: `unsupported agent kind ${JSON.stringify(kind)}; expected "llm"` });
+      continue;
+    }
     const agent = createLlmAgent(name, config, opts.env ?? process.env, opts.fetch ?? fetch);
     const error = add(agent, { name, description: agent.description, kind: 'llm', source: redactUrl(config.base_url) }, `config.yml ${where}`);
     if (error !== undefined) errors.push({ path: where, error });

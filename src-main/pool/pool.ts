@@ -176,7 +176,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.state = 'stopped';
       throw err;
     }
-    const keepMs = Math.max(200, Math.floor(Math.min(...this.leaseMs.values()) / 3));
+    // Leases are extended well before they expire, and at least every second so a cancel request is seen fast.
+    const keepMs = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.leaseMs.values()) / 3)));
     this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
     const beatMs = this.options.heartbeatMs ?? 2000;
     this.timers.push(setInterval(() => void this.heartbeat(beatMs), beatMs));

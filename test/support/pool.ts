@@ -12,7 +12,8 @@ import type { RedisQueueAdapter } from '../../src-main/queue/redis-queue-adapter
 import { queueTest } from './queue';
 
 export const FIXTURE_AGENTS = resolve(__dirname, '../fixtures/agents');
-export const BUILT_THREAD_ENTRY = resolve(__dirname, '../../out/main/thread-entry.js');
+/** The built thread entry, behind a loader for the TypeScript fixture agents (build first: scripts/test.sh does). */
+export const THREAD_ENTRY = resolve(__dirname, 'ts-thread-entry.mjs');
 
 export interface PoolFixtures {
   /** Starts a pool on `queue` (override anything); every pool is stopped after the test. */
@@ -33,7 +34,7 @@ export const poolTest = queueTest.extend<PoolFixtures>({
         maxMemoryMb: 64,
         shutdownTimeoutMs: 1000,
         agentsDir: FIXTURE_AGENTS,
-        threadEntry: BUILT_THREAD_ENTRY,
+        threadEntry: THREAD_ENTRY,
         heartbeatMs: 200,
         ...options,
       });

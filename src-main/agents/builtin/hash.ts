@@ -38,8 +38,8 @@ const hash: Agent<unknown, string> = {
     for (let done = 1; done < rounds; ) {
       const end = Math.min(rounds, done + CHUNK);
       for (; done < end; done++) digest = createHash('sha256').update(digest).digest();
-      // At most one report per percent, however many rounds.
-      if (done / rounds - reported >= 0.01) {
+      // At most one report per percent, however many rounds, and always the last.
+      if (done / rounds - reported >= 0.01 || done === rounds) {
         reported = done / rounds;
         ctx.progress(reported, `${done}/${rounds} rounds`);
       }

@@ -81,12 +81,11 @@ describe('fault isolation', () => {
   });
 
   test('cancelling a running job fires its signal and it ends cancelled', async ({ adapter, queue, startPool }) => {
-    await startPool({ heartbeatMs: 100 });
-    await adapter.createQueue(queue, { leaseMs: 1000 });
+    await startPool();
     const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }));
     await waitForState(adapter, queue, id, ['active']);
     expect(await adapter.cancel(queue, id)).toBe('cancel_requested');
-    const job = await waitForState(adapter, queue, id, ['cancelled'], 5000);
+    const job = await waitForState(adapter, queue, id, ['cancelled'], 3000);
     expect(job.attempts[0]?.outcome).toBe('cancelled');
   });
 
