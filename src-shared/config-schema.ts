@@ -526,3 +526,16 @@ export function parseConfig(raw: unknown, source?: string): { config: ConveyorCo
   if (!result.success) throw new ConfigError(toIssues(result.error.issues), source);
   return { config: result.data, warnings: warningsFor(raw, result.data) };
 }
+
+/**
+ * A partial change to config.yml: nested objects merge into what is there,
+ * `null` removes a key (back to its default), lists are replaced whole.
+ */
+export type ConfigPatch = {
+  queue?: Patch<QueueConfig> | null;
+  workers?: Patch<WorkersConfig> | null;
+  agents?: Patch<AgentsConfig> | null;
+};
+type Patch<T> = { [K in keyof T]?: PatchValue<T[K]> | null };
+// Distributes, so `tls` takes `true` or `{ ca }`; a list is replaced whole, never merged item by item.
+type PatchValue<V> = V extends readonly unknown[] ? V : V extends object ? Patch<V> : V;

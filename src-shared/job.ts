@@ -184,6 +184,8 @@ export interface JobEvent {
   queue: string;
   type: JobEventType;
   jobId?: string;
+  /** On `enqueued`: the agent the job asks for. */
+  agent?: string;
   /** Server time in ms. */
   ts: number;
   attempt?: number;

@@ -38,14 +38,8 @@ export interface LoadOptions {
  * falls back to its default (or, under `agents`, removes that agent).
  * (Arrives over IPC, so it is validated after merging, not trusted.)
  */
-export type ConfigPatch = {
-  queue?: Patch<QueueConfig> | null;
-  workers?: Patch<WorkersConfig> | null;
-  agents?: Patch<AgentsConfig> | null;
-};
-type Patch<T> = { [K in keyof T]?: PatchValue<T[K]> | null };
-// Distributes, so `tls` takes `true` or `{ ca }`; a list is replaced whole, never merged item by item.
-type PatchValue<V> = V extends readonly unknown[] ? V : V extends object ? Patch<V> : V;
+import type { ConfigPatch } from '../../src-shared/config-schema';
+export type { ConfigPatch };
 
 function ioError(message: string, file: string, cause: unknown): ConveyorError {
   const reason = cause instanceof Error ? cause.message : String(cause);

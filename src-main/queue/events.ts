@@ -5,7 +5,7 @@ import { waitForReady } from './redis-client';
 
 /**
  * Reads the per-queue event streams. The scripts write compact fields
- * (e: type, j: job id, a: attempt, w: worker, err, why, d: delay ms, n: count,
+ * (e: type, j: job id, g: agent, a: attempt, w: worker, err, why, d: delay ms, n: count,
  * f: progress fraction, m: message); this module turns them into JobEvents and
  * tails several streams at once, resuming from the last id after a reconnect.
  */
@@ -19,6 +19,7 @@ export function parseEvent(queue: string, id: string, fields: string[]): JobEven
   const type = (JOB_EVENT_TYPES as readonly string[]).includes(f['e'] ?? '') ? (f['e'] as JobEventType) : 'malformed';
   const event: JobEvent = { id, queue, type, ts: Number(id.slice(0, id.indexOf('-'))) };
   if (f['j'] !== undefined) event.jobId = f['j'];
+  if (f['g']) event.agent = f['g'];
   if (f['a'] !== undefined) event.attempt = Number(f['a']);
   if (f['w'] !== undefined) event.worker = f['w'];
   if (f['err'] !== undefined) event.error = f['err'];

@@ -56,13 +56,13 @@ for i = 0, n - 1 do
       redis.call('HSET', key, 'msg', ARGV[b + 1], 'agent', ARGV[b + 2], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now,
         'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
-      emit('e', 'enqueued', 'j', id, 'd', delay)
+      emit('e', 'enqueued', 'j', id, 'g', ARGV[b + 2], 'd', delay)
     else
       redis.call('HSET', key, 'msg', ARGV[b + 1], 'agent', ARGV[b + 2], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now,
         'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
-      emit('e', 'enqueued', 'j', id)
+      emit('e', 'enqueued', 'j', id, 'g', ARGV[b + 2])
     end
     if ARGV[b + 6] ~= '' then redis.call('HSET', key, 'to', ARGV[b + 6]) end
     ids[#ids + 1] = id

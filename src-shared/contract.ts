@@ -1,0 +1,274 @@
+import { z } from 'zod';
+import type { AgentInfo, AgentLoadError } from './agent';
+import type { ConfigPatch, ConveyorConfig } from './config-schema';
+import type { ConfigIssue, ErrorShape } from './errors';
+import type {
+  EnqueueOptions,
+  JobEvent,
+  JobPage,
+  JobRecord,
+  JobState,
+  QueueCounts,
+  QueueItemInput,
+  QueueOptions,
+} from './job';
+import { JOB_STATES } from './job';
+import { itemInputSchema } from './item-schema';
+import { enqueueOptionsSchema, partialQueueOptionsSchema } from './queue-options-schema';
+import type { WorkerInfo } from './worker';
+
+/**
+ * The one contract between the control core and every front end (Electron IPC,
+ * the local web transport, the renderer). Two shapes cross the boundary and
+ * only two: `call(command, args) → result` and `listen(event, handler)`.
+ * Each command maps to its argument and result types here, with a schema that
+ * validates the arguments where they enter the main process.
+ */
+
+// ------------------------------------------------------------------ shapes
+
+export interface QueueSummary {
+  name: string;
+  paused: boolean;
+  counts: QueueCounts;
+  options: QueueOptions;
+  /** waiting + delayed */
+  depth: number;
+  /** depth ≥ maxLength: enqueue would be refused. */
+  full: boolean;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** Where Redis is, never with a password. */
+  target: string;
+  /** Why it is not connected. */
+  error?: string;
+  /** When the state last changed (ms). */
+  since: number;
+}
+
+export interface Histogram {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Upper bounds (ms) and counts, for charts. */
+  buckets: Array<{ le: number; count: number }>;
+}
+
+export interface RatePoint {
+  /** Second (ms since epoch, floored to the second). */
+  t: number;
+  completed: number;
+  failed: number;
+}
+
+export interface QueueMetrics {
+  queue: string;
+  completedPerSec: number;
+  failedPerSec: number;
+  depth: number;
+  cap: number;
+  /** Enqueued → started. */
+  waitMs: Histogram;
+  /** Started → finished. */
+  runMs: Histogram;
+  /** One point per second over the window. */
+  series: RatePoint[];
+}
+
+export interface AgentMetrics {
+  agent: string;
+  completedPerSec: number;
+  failedPerSec: number;
+  runMs: Histogram;
+}
+
+export interface MetricsSnapshot {
+  at: number;
+  windowMs: number;
+  queues: QueueMetrics[];
+  agents: AgentMetrics[];
+}
+
+export interface PoolStatus {
+  /** Whether this process runs a local pool. */
+  running: boolean;
+  workerId?: string;
+  queues: string[];
+  threads: number;
+  concurrency: number;
+  processed: number;
+  failed: number;
+  active: number;
+}
+
+export interface AgentsList {
+  agents: AgentInfo[];
+  errors: AgentLoadError[];
+}
+
+export interface ConfigView {
+  /** The file it was read from (it may not exist yet). */
+  path: string;
+  /** The YAML as on disk, secrets masked. */
+  text: string;
+  /** Parsed and defaulted, secrets masked. */
+  config: ConveyorConfig;
+  warnings: string[];
+}
+
+export type ConfigValidation = { ok: true; warnings: string[] } | { ok: false; issues: ConfigIssue[] };
+
+export interface ConfigSaved {
+  path: string;
+  warnings: string[];
+  /** What applying the change did, for people: "reconnected to redis://…", "pool resized to 2×8". */
+  applied: string[];
+}
+
+/** Shown instead of a secret; a save that sends it back keeps the stored value. */
+export const SECRET_MASK = '••••••••';
+
+// ---------------------------------------------------------------- commands
+
+const queueName = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'use 1-100 letters, digits, ".", "_" or "-"');
+const jobRef = z.strictObject({ queue: queueName, id: z.string().min(1).max(256) });
+const jobRefs = z.strictObject({ queue: queueName, ids: z.array(z.string().min(1).max(256)).max(10_000) });
+const jobState = z.enum(JOB_STATES);
+const configPatch = z.record(z.string(), z.unknown());
+
+/** Argument schemas; the handler table validates every call with them. */
+export const commandArgs = {
+  'connection.status': z.void(),
+  'queues.list': z.void(),
+  'queues.create': z.strictObject({ name: queueName, options: partialQueueOptionsSchema.optional() }),
+  'queues.pause': z.strictObject({ queue: queueName }),
+  'queues.resume': z.strictObject({ queue: queueName }),
+  'queues.drain': z.strictObject({ queue: queueName }),
+  'jobs.enqueue': z.strictObject({ queue: queueName, item: itemInputSchema, options: enqueueOptionsSchema.optional() }),
+  'jobs.enqueueMany': z.strictObject({
+    queue: queueName,
+    items: z.array(z.strictObject({ item: itemInputSchema, options: enqueueOptionsSchema.optional() })).min(1).max(10_000),
+  }),
+  'jobs.list': z.strictObject({
+    queue: queueName,
+    state: jobState,
+    cursor: z.string().max(32).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
+  'jobs.get': jobRef,
+  'jobs.search': z.strictObject({ queue: queueName, text: z.string().min(1).max(500), limit: z.number().int().min(1).max(1000).optional() }),
+  'jobs.retry': jobRefs,
+  'jobs.retryAll': z.strictObject({ queue: queueName, state: z.enum(['dead', 'cancelled']) }),
+  'jobs.cancel': jobRefs,
+  'jobs.remove': jobRefs,
+  'workers.list': z.void(),
+  'pool.status': z.void(),
+  'pool.resize': z.strictObject({ threads: z.number().int().min(1).max(256).optional(), concurrency: z.number().int().min(1).max(1000).optional() }),
+  'config.get': z.void(),
+  'config.validate': z.strictObject({ text: z.string().max(1_000_000) }),
+  'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
+  'agents.list': z.void(),
+  'metrics.snapshot': z.void(),
+} as const;
+
+/** Per-job outcome of a bulk command. */
+export interface BulkResult {
+  ok: string[];
+  failed: Array<{ id: string; error: ErrorShape }>;
+}
+
+/** Each command's argument and result types. */
+export interface Commands {
+  'connection.status': { args: void; result: ConnectionStatus };
+  'queues.list': { args: void; result: QueueSummary[] };
+  'queues.create': { args: { name: string; options?: Partial<QueueOptions> }; result: QueueSummary };
+  'queues.pause': { args: { queue: string }; result: QueueSummary };
+  'queues.resume': { args: { queue: string }; result: QueueSummary };
+  'queues.drain': { args: { queue: string }; result: { removed: number } };
+  'jobs.enqueue': { args: { queue: string; item: QueueItemInput; options?: EnqueueOptions }; result: { id: string } };
+  'jobs.enqueueMany': {
+    args: { queue: string; items: Array<{ item: QueueItemInput; options?: EnqueueOptions }> };
+    result: { ids: string[] };
+  };
+  'jobs.list': { args: { queue: string; state: JobState; cursor?: string; limit?: number }; result: JobPage };
+  'jobs.get': { args: { queue: string; id: string }; result: JobRecord | null };
+  'jobs.search': { args: { queue: string; text: string; limit?: number }; result: JobRecord[] };
+  'jobs.retry': { args: { queue: string; ids: string[] }; result: BulkResult };
+  'jobs.retryAll': { args: { queue: string; state: 'dead' | 'cancelled' }; result: { moved: number } };
+  'jobs.cancel': { args: { queue: string; ids: string[] }; result: BulkResult };
+  'jobs.remove': { args: { queue: string; ids: string[] }; result: BulkResult };
+  'workers.list': { args: void; result: WorkerInfo[] };
+  'pool.status': { args: void; result: PoolStatus };
+  'pool.resize': { args: { threads?: number; concurrency?: number }; result: PoolStatus };
+  'config.get': { args: void; result: ConfigView };
+  'config.validate': { args: { text: string }; result: ConfigValidation };
+  'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
+  'agents.list': { args: void; result: AgentsList };
+  'metrics.snapshot': { args: void; result: MetricsSnapshot };
+}
+
+export type CommandName = keyof Commands;
+export type CommandArgs<C extends CommandName> = Commands[C]['args'];
+export type CommandResult<C extends CommandName> = Commands[C]['result'];
+
+export const COMMAND_NAMES = Object.keys(commandArgs) as CommandName[];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgs, name);
+}
+
+// ------------------------------------------------------------------ events
+
+/** Event channels and what each carries. Job events come in batches. */
+export interface Events {
+  'jobs.events': JobEvent[];
+  'metrics.tick': MetricsSnapshot;
+  'connection.changed': ConnectionStatus;
+  'pool.changed': PoolStatus;
+}
+
+export type EventName = keyof Events;
+export const EVENT_NAMES: EventName[] = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as string[]).includes(name);
+}
+
+/** What a front end holds: the two shapes, typed by the maps above. */
+export interface ConveyorApi {
+  call<C extends CommandName>(command: C, ...args: CommandArgs<C> extends void ? [] : [CommandArgs<C>]): Promise<CommandResult<C>>;
+  listen<E extends EventName>(event: E, handler: (payload: Events[E]) => void): () => void;
+}
+
+// ------------------------------------------------------ web socket framing
+
+/** Client → server frames of the web transport. */
+export type ClientFrame =
+  | { kind: 'call'; id: number; command: string; args?: unknown }
+  | { kind: 'subscribe'; event: string }
+  | { kind: 'unsubscribe'; event: string };
+
+/** Server → client frames of the web transport. */
+export type ServerFrame =
+  | { kind: 'result'; id: number; ok: true; result: unknown }
+  | { kind: 'result'; id: number; ok: false; error: ErrorShape }
+  | { kind: 'event'; event: EventName; payload: unknown };
+
+/** The preload's bridge: one function per command and one subscribe per event (see src-main/preload). */
+export type IpcBridge = {
+  [C in CommandName]: (args: CommandArgs<C>) => Promise<{ ok: true; result: CommandResult<C> } | { ok: false; error: ErrorShape }>;
+} & {
+  subscribe: { [E in EventName]: (handler: (payload: Events[E]) => void) => () => void };
+};
+
+/** IPC channel names: one per command, one per event. */
+export const ipcChannel = {
+  command: (c: CommandName): string => `conveyor:cmd:${c}`,
+  event: (e: EventName): string => `conveyor:evt:${e}`,
+};
