@@ -18,6 +18,9 @@ export const ErrorCode = {
   LeaseLost: 'LEASE_LOST',
   InvalidState: 'INVALID_STATE',
   Pool: 'POOL',
+  UnknownCommand: 'UNKNOWN_COMMAND',
+  InvalidArgs: 'INVALID_ARGS',
+  Unauthorized: 'UNAUTHORIZED',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
