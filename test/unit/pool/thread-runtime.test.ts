@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Agent } from '../../../src-shared/agent';
+import type { RunResult, ThreadMessage } from '../../../src-main/pool/messages';
+import { NonRetryableError, ThreadRuntime } from '../../../src-main/pool/thread-runtime';
+
+function runtime(agents: Record<string, Agent['run']>) {
+  const posted: ThreadMessage[] = [];
+  const map = new Map(Object.entries(agents).map(([name, run]) => [name, { name, description: name, run }]));
+  const rt = new ThreadRuntime(map, (m) => posted.push(m), (n) => `unknown agent "${n}"`);
+  const results = async (count: number): Promise<RunResult[]> => {
+    for (let i = 0; i < 200; i++) {
+      const all = posted.flatMap((m) => (m.type === 'results' ? m.results : []));
+      if (all.length >= count) return all;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('results did not arrive');
+  };
+  return { rt, posted, results };
+}
+
+const job = (runId: number, agent: string, input: unknown = null) => ({ runId, jobId: `j${runId}`, attempt: 1, agent, input });
+
+describe('thread runtime', () => {
+  it('runs many jobs of one batch and posts their results together', async () => {
+    const { rt, posted, results } = runtime({ echo: (input) => input });
+    rt.handle({ type: 'run', jobs: [job(1, 'echo', 'a'), job(2, 'echo', 'b'), job(3, 'echo', 'c')] });
+    expect(await results(3)).toEqual([
+      { runId: 1, ok: true, json: '"a"' },
+      { runId: 2, ok: true, json: '"b"' },
+      { runId: 3, ok: true, json: '"c"' },
+    ]);
+    expect(posted.filter((m) => m.type === 'results')).toHaveLength(1);
+  });
+
+  it('reports a thrown error with its message and stack, retryable', async () => {
+    const { rt, results } = runtime({ bad: () => { throw new Error('nope'); } });
+    rt.handle({ type: 'run', jobs: [job(1, 'bad')] });
+    const [r] = await results(1);
+    expect(r).toMatchObject({ ok: false, error: { message: 'nope', retryable: true } });
+    expect(r?.ok === false && r.error.stack).toMatch(/nope/);
+  });
+
+  it('marks NonRetryableError and unknown agents as not retryable', async () => {
+    const { rt, results } = runtime({ strict: () => { throw new NonRetryableError('bad input'); } });
+    rt.handle({ type: 'run', jobs: [job(1, 'strict'), job(2, 'missing')] });
+    const all = await results(2);
+    expect(all.find((r) => r.runId === 1)).toMatchObject({ ok: false, error: { retryable: false } });
+    expect(all.find((r) => r.runId === 2)).toMatchObject({ ok: false, error: { message: 'unknown agent "missing"', retryable: false } });
+  });
+
+  it('fires the signal of an aborted run with the reason', async () => {
+    const { rt, results } = runtime({
+      wait: (_i, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    });
+    rt.handle({ type: 'run', jobs: [job(1, 'wait')] });
+    await new Promise((r) => setTimeout(r, 10));
+    rt.handle({ type: 'abort', runId: 1, reason: 'timeout' });
+    expect((await results(1))[0]).toMatchObject({ ok: false, error: { name: 'AbortError', message: 'aborted: timeout' } });
+  });
+
+  it('posts progress and logs before the result they led to', async () => {
+    const { rt, posted, results } = runtime({
+      steps: (_i, ctx) => {
+        ctx.progress(0.5, 'half');
+        ctx.log('line');
+        return 'done';
+      },
+    });
+    rt.handle({ type: 'run', jobs: [job(1, 'steps')] });
+    await results(1);
+    expect(posted.map((m) => m.type)).toEqual(['progress', 'results']);
+    expect(posted[0]).toEqual({ type: 'progress', notes: [{ runId: 1, fraction: 0.5, message: 'half' }, { runId: 1, log: 'line' }] });
+  });
+
+  it('refuses a result that is not JSON-serializable, without retries', async () => {
+    const { rt, results } = runtime({ cyclic: () => { const o: Record<string, unknown> = {}; o['self'] = o; return o; } });
+    rt.handle({ type: 'run', jobs: [job(1, 'cyclic')] });
+    expect((await results(1))[0]).toMatchObject({ ok: false, error: { retryable: false, message: /not JSON-serializable/ } });
+  });
+});
