@@ -28,6 +28,35 @@ export function createRedisClient(settings: RedisConnectionSettings, name = 'con
 }
 
 const REFUSED = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/;
+const CERTIFICATE = /CERT|certificate|EPROTO|wrong version number|SSL routines/i;
+
+function errorCode(err: unknown): string {
+  return String((err as { code?: unknown } | undefined)?.code ?? '');
+}
+
+/** Errors that retrying will not fix: nothing listens, or TLS on one side only / an untrusted certificate. */
+function isDefinitive(err: unknown, settings: RedisConnectionSettings): boolean {
+  const text = `${errorCode(err)} ${messageOf(err)}`;
+  return REFUSED.test(text) || CERTIFICATE.test(text) || (!settings.tls && /ECONNRESET/.test(text));
+}
+
+/** What went wrong, in words a person can act on. */
+function explain(err: unknown, settings: RedisConnectionSettings, timedOut: boolean): string {
+  const text = `${errorCode(err)} ${messageOf(err)}`;
+  if (CERTIFICATE.test(text)) {
+    return settings.tls
+      ? `TLS failed: ${messageOf(err)} (does the server speak TLS, and does queue.tls.ca hold the CA that signed its certificate?)`
+      : `TLS error: ${messageOf(err)}`;
+  }
+  if (!settings.tls && /ECONNRESET/.test(text)) {
+    return `the server reset the connection during the handshake: it may require TLS (set queue.tls, or use a rediss:// URL)`;
+  }
+  if (timedOut) {
+    const hint = settings.tls ? '; if the server does not speak TLS, turn queue.tls off' : '';
+    return `no answer within ${settings.connectTimeoutMs / 1000}s${err ? ` (${messageOf(err)})` : ''}${hint}`;
+  }
+  return messageOf(err);
+}
 
 /**
  * Connects and waits until ready, or throws a typed error naming the target.
@@ -47,7 +76,7 @@ export async function connectClient(client: Redis, settings: RedisConnectionSett
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         cleanup();
-        reject(unavailable(settings, lastError, `no answer within ${timeoutMs / 1000}s`));
+        reject(unavailable(settings, lastError, explain(lastError, settings, true)));
       }, timeoutMs);
       const onReady = (): void => {
         cleanup();
@@ -57,9 +86,9 @@ export async function connectClient(client: Redis, settings: RedisConnectionSett
         if (isAuthError(err)) {
           cleanup();
           reject(authError(settings, err));
-        } else if (!patient && REFUSED.test(messageOf(err))) {
+        } else if (!patient && isDefinitive(err, settings)) {
           cleanup();
-          reject(unavailable(settings, err));
+          reject(unavailable(settings, err, explain(err, settings, false)));
         }
       };
       const cleanup = (): void => {
