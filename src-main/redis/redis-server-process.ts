@@ -242,6 +242,11 @@ export class RedisServerProcess {
     if (this.ownsDir) await rm(this.dir, { recursive: true, force: true });
   }
 
+  /** SIGTERM, like an operator stopping it; unlike `stop()` the data dir stays, so `restart()` brings the data back. */
+  async halt(): Promise<void> {
+    await this.terminate();
+  }
+
   /** SIGKILL, like a crash: nothing is flushed. The data dir stays, so `restart()` recovers from it. */
   async kill(): Promise<void> {
     const child = this.child;

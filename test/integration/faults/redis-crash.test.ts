@@ -1,0 +1,122 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RedisUnavailableError } from '../../../src-shared/errors';
+import { WorkerPool } from '../../../src-main/pool/pool';
+import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
+import { RedisServerProcess } from '../../../src-main/redis/redis-server-process';
+import { classify } from '../../support/ledger';
+import { FIXTURE_AGENTS, THREAD_ENTRY, eventually } from '../../support/pool';
+import { item, testAdapterOptions } from '../../support/queue';
+import { freshPrefix } from '../../support/redis';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Each test crashes or stops Redis, so it gets its own, with AOF fsynced on every write.
+let server: RedisServerProcess;
+let ledgerFile: string;
+const closers: Array<() => Promise<unknown>> = [];
+
+beforeEach(async () => {
+  server = await RedisServerProcess.start({ port: 0, appendonly: true, appendfsync: 'always' });
+  ledgerFile = join(mkdtempSync(join(tmpdir(), 'cvt-ledger-')), 'ledger.txt');
+});
+
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close().catch(() => undefined);
+  await server.stop();
+});
+
+async function open(prefix: string): Promise<RedisQueueAdapter> {
+  const adapter = await RedisQueueAdapter.connect(testAdapterOptions(prefix, server.url, { connection_timeout: 5 }));
+  closers.push(() => adapter.close());
+  return adapter;
+}
+
+async function startPool(adapter: RedisQueueAdapter, queue: string): Promise<WorkerPool> {
+  const pool = new WorkerPool({
+    adapter, queues: [queue], threads: 1, concurrency: 8, jobTimeoutMs: 30_000, killGraceMs: 500, maxMemoryMb: 128,
+    shutdownTimeoutMs: 1000, agentsDir: FIXTURE_AGENTS, threadEntry: THREAD_ENTRY, heartbeatMs: 500,
+  });
+  await pool.start();
+  closers.push(() => pool.stop());
+  return pool;
+}
+
+/** Enqueues at `perSecond` until `stop()`, recording an id only when its enqueue resolved. */
+function produce(adapter: RedisQueueAdapter, queue: string, perSecond: number) {
+  const acknowledged = new Set<string>();
+  const errors: unknown[] = [];
+  let running = true;
+  let n = 0;
+  const done = (async () => {
+    const started = Date.now();
+    while (running) {
+      const due = started + (n * 1000) / perSecond;
+      if (due > Date.now()) await sleep(due - Date.now());
+      n++;
+      try {
+        acknowledged.add(await adapter.enqueue(queue, item('ledger', { ledger: ledgerFile })));
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+  })();
+  return { acknowledged, errors, stop: async () => { running = false; await done; } };
+}
+
+describe('Redis crashes and outages', () => {
+  it('SIGKILL of Redis during 500 enqueues/s loses no acknowledged job; producers get errors; workers resume', async () => {
+    const prefix = freshPrefix();
+    const producer = await open(prefix);
+    // Keep every finished job for the check; a short lease so a lease granted in the instant Redis died
+    // (its reply lost with the connection) comes back quickly.
+    await producer.createQueue('q', { leaseMs: 2000, retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } } });
+    const pool = await startPool(await open(prefix), 'q');
+    const load = produce(producer, 'q', 500);
+    await sleep(1000);
+    await server.kill();
+    await sleep(1000);
+    await server.restart();
+    const back = Date.now();
+    await sleep(1500);
+    await load.stop();
+
+    expect(load.errors.length).toBeGreaterThan(0);
+    expect(load.errors.every((e) => e instanceof RedisUnavailableError)).toBe(true);
+    await eventually(async () => (await producer.counts('q')).completed >= load.acknowledged.size, 15_000, 'all acknowledged jobs done').catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify(await producer.counts('q'))} acked ${load.acknowledged.size} pool ${JSON.stringify(pool.stats)}`);
+    });
+    const report = await classify(producer, 'q', load.acknowledged, ledgerFile);
+    expect(report.lost).toEqual([]);
+    expect(report.duplicated).toEqual([]);
+    expect(report.completed + report.dead).toBe(report.acknowledged);
+    expect(report.acknowledged).toBeGreaterThan(400);
+    expect(pool.stats.processed).toBeGreaterThan(0);
+    expect(Date.now() - back).toBeLessThan(20_000);
+  }, 40_000);
+
+  it('while Redis is unreachable producers fail fast, the pool keeps its running job, and all resumes by itself', async () => {
+    const prefix = freshPrefix();
+    const producer = await open(prefix);
+    await producer.createQueue('q');
+    const consumer = await open(prefix);
+    const pool = await startPool(consumer, 'q');
+    const long = await producer.enqueue('q', item('ledger', { ledger: ledgerFile, ms: 3000 }));
+    await eventually(() => pool.stats.running === 1, 5000, 'job running');
+    await server.halt();
+    const started = Date.now();
+    await expect(producer.enqueue('q', item('echo', 1))).rejects.toBeInstanceOf(RedisUnavailableError);
+    expect(Date.now() - started).toBeLessThan(200);
+    await sleep(2000);
+    expect(pool.stats.running).toBe(1);
+    await server.restart();
+    await eventually(async () => producer.connected, 10_000, 'producer reconnected');
+    const after = await producer.enqueue('q', item('ledger', { ledger: ledgerFile }));
+    await eventually(async () => (await producer.getJob('q', after))?.state === 'completed', 10_000, 'new job done');
+    await eventually(async () => (await producer.getJob('q', long))?.state === 'completed', 10_000, 'long job done');
+    const job = await producer.getJob('q', long);
+    expect(job?.attempts).toHaveLength(1);
+  }, 40_000);
+});
