@@ -51,9 +51,12 @@ function parseJsonField(v: string | undefined): unknown {
   }
 }
 
+/** A garbage attempt count must not make a read loop for ever. */
+const MAX_ATTEMPTS_READ = 10_000;
+
 function decodeAttempts(hash: Record<string, string>, count: number): Attempt[] {
   const attempts: Attempt[] = [];
-  for (let n = 1; n <= count; n++) {
+  for (let n = 1; n <= Math.min(count, MAX_ATTEMPTS_READ); n++) {
     const p = `a:${n}:`;
     const a: Attempt = { number: n };
     const worker = hash[p + 'worker'];

@@ -443,7 +443,12 @@ export class RedisQueueAdapter implements QueuePort {
     const items: LeasedItem<P>[] = [];
     for (let i = 3; i + DEQUEUE_FIELDS <= reply.length; i += DEQUEUE_FIELDS) {
       const id = str(reply[i]);
-      const parsed = parseMessage(str(reply[i + 1]));
+      const raw = str(reply[i + 1]);
+      // Something wrote past the enqueue check (another client, or the limit was lowered): never hand it to a worker.
+      const parsed =
+        raw.length > this.options.maxPayloadBytes && Buffer.byteLength(raw) > this.options.maxPayloadBytes
+          ? { ok: false as const, reason: `message of ${Buffer.byteLength(raw)} bytes exceeds max_payload_bytes (${this.options.maxPayloadBytes})` }
+          : parseMessage(raw);
       if (!parsed.ok) {
         await this.script(q, 'quarantine', [id, parsed.reason]);
         this.log(`[conveyor] queue "${q.queue}": job ${id} is malformed (${parsed.reason}); moved to dead, raw value kept`);

@@ -74,7 +74,7 @@ end
 
 local function retention(kind, now)
   local r = redis.call('HMGET', K_META, kind .. '_count', kind .. '_age_s')
-  trim(kind == 'completed' and K_COMPLETED or K_DEAD, tonumber(r[1]), tonumber(r[2]), now)
+  trim(kind == 'completed' and K_COMPLETED or K_DEAD, tonumber(r[1]) or 1000, tonumber(r[2]) or 0, now)
 end
 
 -- Ends the current attempt of a job; `extra` holds more field/value pairs.
@@ -100,7 +100,7 @@ end
 -- retry (`rb`) do not count, and the first attempt is not a retry.
 local function retriesLeft(id, att)
   local r = redis.call('HMGET', JOB .. id, 'mr', 'rb')
-  return tonumber(r[1]) - (att - tonumber(r[2] or '0') - 1)
+  return (tonumber(r[1]) or 0) - (att - (tonumber(r[2]) or 0) - 1)
 end
 
 -- Moves due delayed jobs to waiting.
@@ -110,7 +110,7 @@ local function promoteDelayed(now, limit)
     local id = due[i]
     local prio = redis.call('HGET', JOB .. id, 'prio')
     redis.call('ZREM', K_DELAYED, id)
-    if prio then pushWaiting(id, tonumber(prio)) end
+    if prio then pushWaiting(id, tonumber(prio) or 0) end
   end
   return #due
 end
@@ -124,11 +124,11 @@ local function recoverStalled(now, limit)
     redis.call('ZREM', K_ACTIVE, id)
     local r = redis.call('HMGET', JOB .. id, 'att', 'prio')
     if r[1] then
-      local att = tonumber(r[1])
+      local att = tonumber(r[1]) or 0
       endAttempt(id, att, 'stalled', now, 'lease expired', nil)
       emit('e', 'stalled', 'j', id, 'a', att)
       if retriesLeft(id, att) > 0 then
-        pushWaiting(id, tonumber(r[2]))
+        pushWaiting(id, tonumber(r[2]) or 0)
         retried = retried + 1
       else
         toDead(id, 'stalled', now, 'lease expired ' .. att .. ' times', nil)

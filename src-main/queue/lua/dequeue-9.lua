@@ -14,7 +14,7 @@ local worker = ARGV[4]
 local start = ARGV[5] == '1' and worker ~= ''
 local meta = redis.call('HMGET', K_META, 'lease_ms', 'paused')
 if not meta[1] then return {-1} end
-local leaseMs = tonumber(meta[1])
+local leaseMs = tonumber(meta[1]) or 30000
 local now = nowMs()
 
 promoteDelayed(now, 1000)
@@ -59,7 +59,7 @@ while leased < n do
       -- A waiting id without its job hash: nothing to run, nothing to keep.
       emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
     else
-      local att = tonumber(r[4] or '0') + 1
+      local att = (tonumber(r[4]) or 0) + 1
       local p = 'a:' .. att .. ':'
       if start then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now,
@@ -78,7 +78,7 @@ while leased < n do
       out[o + 1] = id
       out[o + 2] = r[1]
       out[o + 3] = att
-      out[o + 4] = tonumber(r[2])
+      out[o + 4] = tonumber(r[2]) or 0
       out[o + 5] = r[3] or ''
       out[o + 6] = tostring(token)
       out[o + 7] = deadline

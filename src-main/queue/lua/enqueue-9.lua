@@ -9,7 +9,7 @@
 local n = tonumber(ARGV[3])
 local meta = redis.call('HMGET', K_META, 'max_len', 'max_retries')
 if not meta[1] then return {-1} end
-local maxLen = tonumber(meta[1])
+local maxLen = tonumber(meta[1]) or 0
 
 local fresh = 0
 local exists = {}

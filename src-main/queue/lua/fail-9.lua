@@ -19,7 +19,7 @@ for i = 3, #ARGV, 6 do
   elseif r[1] ~= 'active' or (token ~= '' and r[2] ~= token) then
     out[#out + 1] = -4
   else
-    local att = tonumber(r[3])
+    local att = tonumber(r[3]) or 0
     redis.call('ZREM', K_ACTIVE, id)
     endAttempt(id, att, outcome, now, err, stk)
     redis.call('HSET', key, 'err', err)
@@ -31,17 +31,17 @@ for i = 3, #ARGV, 6 do
       emit('e', 'cancelled', 'j', id)
       out[#out + 1] = 'cancelled'
     elseif retryable == '1' and retriesLeft(id, att) > 0 then
-      local k = att - tonumber(r[6] or '0')
-      local delay = tonumber(b[2])
+      local k = att - (tonumber(r[6]) or 0)
+      local delay = tonumber(b[2]) or 0
       if b[1] == 'exponential' then delay = delay * 2 ^ (k - 1) end
-      delay = math.min(delay, tonumber(b[3]))
+      delay = math.min(delay, tonumber(b[3]) or delay)
       emit('e', 'retrying', 'j', id, 'a', att, 'd', delay)
       if delay > 0 then
         redis.call('ZADD', K_DELAYED, now + delay, id)
         redis.call('HSET', key, 'state', 'delayed', 'run', now + delay)
         out[#out + 1] = 'delayed'
       else
-        pushWaiting(id, tonumber(r[5]))
+        pushWaiting(id, tonumber(r[5]) or 0)
         out[#out + 1] = 'waiting'
       end
       anyRetry = true

@@ -19,7 +19,7 @@ for i = 3, #ARGV, 2 do
     endAttempt(id, r[3], 'released', now, nil, nil)
     -- The attempt stays in the history but does not count against retries.
     redis.call('HINCRBY', key, 'rb', 1)
-    pushWaiting(id, tonumber(r[4]))
+    pushWaiting(id, tonumber(r[4]) or 0)
     emit('e', 'retrying', 'j', id, 'a', r[3], 'why', 'released')
     out[#out + 1] = 1
   end

@@ -11,7 +11,7 @@ local function revive(id, from)
   redis.call('ZREM', from, id)
   redis.call('HSET', key, 'rb', r[1])
   redis.call('HDEL', key, 'fin', 'why', 'cxl', 'err', 'stk', 'res')
-  pushWaiting(id, tonumber(r[2]))
+  pushWaiting(id, tonumber(r[2]) or 0)
   emit('e', 'retrying', 'j', id, 'why', 'manual')
 end
 

@@ -23,7 +23,7 @@ for i = 3, #ARGV, 3 do
     else
       redis.call('HSET', key, p .. 'worker', worker, p .. 'started', now, 'wk', worker)
       emit('e', 'started', 'j', id, 'a', r[3], 'w', worker)
-      out[#out + 1] = tonumber(r[3])
+      out[#out + 1] = tonumber(r[3]) or 0
     end
   end
 end

@@ -53,4 +53,24 @@ describe('bad data in Redis', () => {
     expect((await adapter.dequeue('short'))?.action.id).toBe(id);
     expect((await adapter.counts('short')).active).toBe(1);
   });
+
+  test('a huge message written behind the adapter\'s back is quarantined, not handed to a worker', async ({ connect, redis, prefix }) => {
+    const adapter = await connect({ max_payload_bytes: 1000 });
+    await adapter.createQueue('q');
+    const id = await adapter.enqueue('q', item('echo', 'small'));
+    await redis.hset(`${prefix}:{q}:job:${id}`, 'msg', JSON.stringify(item('echo', 'x'.repeat(5000)).message));
+    expect(await adapter.dequeue('q')).toBeNull();
+    const job = await adapter.getJob('q', id);
+    expect(job).toMatchObject({ state: 'dead', reason: 'malformed' });
+    expect(job?.error).toMatch(/exceeds max_payload_bytes/);
+  });
+
+  test('garbage in a job\'s numeric fields does not lose the job or break the script', async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.hset(`${prefix}:{${queue}}:job:${id}`, 'att', 'abc', 'mr', '?', 'prio', 'x');
+    const leased = await adapter.dequeue(queue);
+    expect(leased?.action.id).toBe(id);
+    expect(await adapter.failProcessing(queue, id, new Error('x'))).toBe('dead');
+    expect((await adapter.getJob(queue, id))?.state).toBe('dead');
+  });
 });
