@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect } from 'vitest';
+import { queueTest as test } from '../../support/queue';
+
+const run = promisify(execFile);
+
+// The examples follow the seed's walk-through step for step; they run as a user would, with npm.
+describe('examples', () => {
+  test('the producer enqueues a summarizer job and the worker completes it with its output', async ({ connect, prefix, redisUrl }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvt-examples-'));
+    const config = join(dir, 'config.yml');
+    writeFileSync(config, `queue:\n  key_prefix: "${prefix}"\n`);
+    const env = { ...process.env, CONVEYOR_CONFIG: config, REDIS_URL: redisUrl };
+    const produced = await run('npm', ['run', '-s', 'example:producer'], { env, timeout: 30_000 });
+    const id = produced.stdout.trim();
+    expect(id).toMatch(/^\d+$/);
+
+    const worked = await run('npm', ['run', '-s', 'example:worker', '--', '--once'], { env, timeout: 30_000 });
+    expect(worked.stdout).toContain(`${id} completed`);
+
+    const adapter = await connect();
+    const job = await adapter.getJob('agents', id);
+    expect(job).toMatchObject({ state: 'completed', agent: 'summarizer' });
+    expect(job?.attempts[0]?.worker).toBe('worker-1');
+    expect((job?.result as { output: { summary: string } }).output.summary).toBe('Summarise the Q3 earnings call.');
+  }, 60_000);
+});
