@@ -10,7 +10,7 @@ ARGS ?=
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-dev: ## Install deps if needed, build, then `conveyor dev` (makes Redis reachable, reports status)
+dev: ## Install deps if needed, build, then `conveyor dev` (makes Redis reachable, reports status, runs a worker on workers.queues)
 	@scripts/ensure.sh node-modules
 	npm run build
 	node out/main/cli.js dev

@@ -96,15 +96,19 @@ export class CliContext {
   }
 
   /**
-   * Connects to Redis. A closed port or unknown host fails at once; a target
-   * that does not answer fails after `connection_timeout`.
+   * Connects to Redis. A closed port or unknown host fails at once (with
+   * `patient`, it is retried); a target that does not answer fails after
+   * `connection_timeout`.
    */
-  async connect(options?: RedisQueueAdapterOptions): Promise<RedisQueueAdapter> {
-    const opts = options ?? (await this.config()).options;
-    return RedisQueueAdapter.connect({
-      ...opts,
-      log: (line) => this.warnOnce(line.replace(/^\[conveyor\]\s*/, '')),
-    });
+  async connect(options?: RedisQueueAdapterOptions, opts: { patient?: boolean } = {}): Promise<RedisQueueAdapter> {
+    const adapterOptions = options ?? (await this.config()).options;
+    return RedisQueueAdapter.connect(
+      {
+        ...adapterOptions,
+        log: (line) => this.warnOnce(line.replace(/^\[conveyor\]\s*/, '')),
+      },
+      { patient: opts.patient === true },
+    );
   }
 
   /** Connects, runs `fn`, and always closes the adapter. */

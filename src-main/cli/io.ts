@@ -15,7 +15,7 @@ export interface CliIo {
   cwd: string;
   /**
    * Subscribes to "please stop" (SIGINT/SIGTERM); returns the unsubscribe.
-   * Only long-running commands (`dev`) listen, so Ctrl+C kills the others at once.
+   * Only long-running commands (`dev`, `worker`) listen, so Ctrl+C kills the others at once.
    */
   onShutdown?: (listener: () => void) => () => void;
 }

@@ -9,6 +9,8 @@ import { registerEnqueueCommand } from './commands/enqueue';
 import { registerJobCommands } from './commands/job';
 import { registerQueueCommands } from './commands/queue';
 import { registerStatusCommand } from './commands/status';
+import { registerWorkerCommand } from './commands/worker';
+import { registerWorkersCommand } from './commands/workers';
 import type { CommandDeps } from './commands/command-context';
 import { CliContext, type GlobalOptions } from './context';
 import type { CliIo } from './io';
@@ -49,6 +51,8 @@ export function buildProgram(io: CliIo): Command {
   registerStatusCommand(program, deps);
   registerJobCommands(program, deps);
   registerControlCommands(program, deps);
+  registerWorkerCommand(program, deps);
+  registerWorkersCommand(program, deps);
   registerDevCommand(program, deps);
   return program;
 }

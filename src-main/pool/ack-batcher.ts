@@ -40,6 +40,7 @@ export class AckBatcher {
   private count = 0;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly adapter: RedisQueueAdapter,
@@ -58,6 +59,13 @@ export class AckBatcher {
     this.count++;
     if (this.count >= FLUSH_AT) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), 0);
+  }
+
+  /** Stops retrying: after a last flush on shutdown, nothing may keep the process alive. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   /** Sends everything pending; resolves when it is acknowledged (or given up for now on error). */
@@ -82,6 +90,8 @@ export class AckBatcher {
         outcomes.push(...(await this.sendQueue(queue, acks)));
       } catch (err) {
         this.onError(err);
+        // Closed: give up; the leases expire and the jobs run again elsewhere (at-least-once).
+        if (this.closed) continue;
         for (const ack of acks) this.add(queue, ack);
         // Wait a little before the retry so an outage is not a busy loop.
         clearTimeout(this.timer);

@@ -212,6 +212,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.acks.flush();
+    this.acks.close();
     await this.shutdownThreads();
     await this.adapter.workers.unregister(this.workerId).catch(() => undefined);
     this.state = 'stopped';

@@ -5,6 +5,7 @@
  */
 import type { QueueInfo } from '../../../src-shared/job';
 import type { QueuePort } from '../../queue/port';
+import { untilAborted } from '../abort';
 import { queueInfos } from '../commands/queue';
 import type { CliWritable } from '../io';
 import { oneLine, waitingOf } from '../output';
@@ -33,11 +34,6 @@ export function summaryLine(queues: QueueInfo[]): string {
 
 function sameNames(a: string[], b: string[]): boolean {
   return a.length === b.length && a.every((name, i) => name === b[i]);
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
 export class QueueMonitor {

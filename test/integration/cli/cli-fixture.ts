@@ -27,8 +27,10 @@ export interface RunOptions {
   /** Leave out the default --config and --redis-url. */
   raw?: boolean;
   env?: NodeJS.ProcessEnv;
-  /** Resolves when the program should stop, as SIGINT would (for `dev` without --once). */
+  /** Resolves when the program should stop, as SIGINT would (for `dev` without --once, `worker`). */
   shutdown?: Promise<void>;
+  /** Sees the output as it is written, for tests that wait on a line of a running command. */
+  tap?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface Cli {
@@ -42,8 +44,10 @@ export interface Cli {
 
 class Buffered {
   text = '';
+  constructor(private readonly tap?: (chunk: string) => void) {}
   write(chunk: string): boolean {
     this.text += chunk;
+    this.tap?.(chunk);
     return true;
   }
 }
@@ -59,8 +63,8 @@ export const cliTest = queueTest.extend<{ cli: Cli }>({
     const writeConfig = (yaml: string): Promise<void> => writeFile(configPath, yaml);
     await writeConfig(configYaml(prefix));
     const run = async (args: string[], opts: RunOptions = {}): Promise<CliResult> => {
-      const stdout = new Buffered();
-      const stderr = new Buffered();
+      const stdout = new Buffered(opts.tap && ((chunk) => opts.tap?.(chunk, 'stdout')));
+      const stderr = new Buffered(opts.tap && ((chunk) => opts.tap?.(chunk, 'stderr')));
       const argv = opts.raw ? args : ['--config', configPath, '--redis-url', redisUrl, ...args];
       const started = Date.now();
       const code = await runCli(argv, {

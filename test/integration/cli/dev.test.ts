@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 import { agentItem } from '../../../src-shared/item-schema';
 import { findFreePort, pingRedis } from '../../../src-main/redis/redis-server-process';
+import { THREAD_ENTRY, waitForState } from '../../support/pool';
 import { cliTest as test } from './cli-fixture';
+import { workerConfigYaml } from './worker-fixture';
 
 describe('conveyor dev', () => {
   test('--once against a reachable Redis reports it, how it was found, and its queues', async ({ cli, adapter, queue, redisUrl, prefix }) => {
@@ -21,7 +23,8 @@ describe('conveyor dev', () => {
   test('without --once it prints a summary line as events arrive, at most one a second, and stops on shutdown', async ({ cli, adapter, queue }) => {
     let stop!: () => void;
     const shutdown = new Promise<void>((resolve) => (stop = resolve));
-    const running = cli.run(['dev'], { shutdown });
+    // No worker: the jobs stay waiting, so the counts are known.
+    const running = cli.run(['dev', '--no-worker'], { shutdown });
     // A job every 200 ms for 3 s: events keep coming whenever the monitor subscribes.
     const started = Date.now();
     let enqueued = 0;
@@ -41,6 +44,21 @@ describe('conveyor dev', () => {
     expect(summaries.length).toBeLessThanOrEqual(Math.ceil(elapsedS) + 1);
     expect(summaries.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${queue}: ${enqueued} waiting, 0 active, 0 delayed, 0 completed, 0 dead$`));
     expect(res.stdout).toMatch(/^stopping$/m);
+  });
+
+  test('without --no-worker it runs a worker on workers.queues, logging each job, and stops it on shutdown', async ({ cli, adapter, queue, prefix }) => {
+    await cli.writeConfig(workerConfigYaml(prefix));
+    let stop!: () => void;
+    const shutdown = new Promise<void>((resolve) => (stop = resolve));
+    const running = cli.run(['dev'], { shutdown, env: { CONVEYOR_THREAD_ENTRY: THREAD_ENTRY } });
+    const id = await adapter.enqueue(queue, agentItem('echo', 'hi'));
+    await waitForState(adapter, queue, id, ['completed']);
+    stop();
+    const res = await running;
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(` worker \\S+ started: redis .*, queues ${queue}, 1 thread × 2 jobs, `));
+    expect(res.stdout).toMatch(new RegExp(`^\\S+ completed ${queue}/${id} attempt 1 echo in \\d+ ms$`, 'm'));
+    expect(res.stdout).toMatch(/^\S+ stopped: 1 completed, 0 failed$/m);
   });
 
   test('--no-docker with nothing at a local target starts a private redis-server there (AOF in the data dir), stopped on exit', async ({ cli }) => {

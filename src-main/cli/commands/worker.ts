@@ -1,0 +1,96 @@
+/**
+ * `conveyor worker [queue...]`: a headless worker process. Runs a WorkerPool
+ * on the configured Redis until SIGINT/SIGTERM, then stops gracefully (a
+ * second signal exits at once; see main.ts).
+ */
+import { Option, type Command } from 'commander';
+import { WorkerPool } from '../../pool/pool';
+import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
+import { untilAborted } from '../abort';
+import type { CliContext } from '../context';
+import { integer } from '../parsers';
+import { poolSettings } from '../worker/pool-settings';
+import { runPool } from '../worker/run-pool';
+import type { CommandDeps } from './command-context';
+
+interface Options {
+  threads?: number;
+  concurrency?: number;
+  quiet?: boolean;
+  threadEntry?: string;
+}
+
+/** Say why nothing happens yet when Redis takes longer than this to answer. */
+const WAITING_NOTE_MS = 1000;
+
+/**
+ * Connects, retrying while nothing listens yet (a worker may start before
+ * Redis), up to `connection_timeout`. Undefined when `signal` aborts first.
+ */
+async function connectPatiently(
+  ctx: CliContext,
+  options: RedisQueueAdapterOptions,
+  signal: AbortSignal,
+): Promise<RedisQueueAdapter | undefined> {
+  const connecting = ctx.connect(options, { patient: true });
+  const c = options.connection;
+  const note = setTimeout(() => {
+    ctx.io.stderr.write(`${new Date().toISOString()} waiting for Redis at ${c.display} (up to ${c.connectTimeoutMs / 1000} s)\n`);
+  }, WAITING_NOTE_MS);
+  try {
+    const adapter = await Promise.race([connecting, untilAborted(signal).then(() => undefined)]);
+    // Stopped first: close the connection should it still come.
+    if (!adapter) connecting.then((a) => a.close(), () => undefined);
+    return adapter;
+  } finally {
+    clearTimeout(note);
+  }
+}
+
+export function registerWorkerCommand(program: Command, { io, context }: CommandDeps): void {
+  program
+    .command('worker')
+    .description('run agent jobs from the queues (threads × jobs per thread) until SIGINT/SIGTERM, then stop gracefully')
+    .argument('[queue...]', 'queues to take jobs from (default: workers.queues)')
+    .option('--threads <n>', 'worker threads, 0 for one per CPU core (default: workers.threads)', integer(0, 1024))
+    .option('--concurrency <n>', 'jobs at once per thread, 1-1000 (default: workers.concurrency)', integer(1, 1000))
+    .option('--quiet', 'no line per job: a summary every 10 s, and errors')
+    // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
+    .addOption(new Option('--thread-entry <path>').hideHelp())
+    .action(async (queues: string[], opts: Options, cmd: Command) => {
+      const ctx = context(cmd);
+      const stopping = new AbortController();
+      const unsubscribe = io.onShutdown?.(() => stopping.abort()) ?? (() => undefined);
+      try {
+        const config = await ctx.config();
+        const settings = poolSettings(
+          config,
+          {
+            queues,
+            ...(opts.threads === undefined ? {} : { threads: opts.threads }),
+            ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+            ...(opts.threadEntry === undefined ? {} : { threadEntry: opts.threadEntry }),
+          },
+          io,
+        );
+        const adapter = await connectPatiently(ctx, config.options, stopping.signal);
+        if (!adapter) {
+          io.stdout.write(`${new Date().toISOString()} stopped before Redis answered\n`);
+          return;
+        }
+        try {
+          await runPool(new WorkerPool({ adapter, ...settings }), adapter, io, stopping.signal, {
+            quiet: opts.quiet === true,
+            target: config.options.connection.display,
+            keyPrefix: config.options.keyPrefix,
+            queues: settings.queues,
+            shutdownTimeoutMs: settings.shutdownTimeoutMs,
+          });
+        } finally {
+          await adapter.close();
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+}

@@ -1,0 +1,147 @@
+/**
+ * What a running worker prints: one timestamped line per job state change and
+ * thread event on stdout, errors on stderr. A Redis outage is one line when it
+ * starts and one when it ends, however many calls fail meanwhile. `quiet`
+ * swaps the per-job lines for a summary every `summaryMs`.
+ */
+import type { PoolEvent } from '../../pool/pool';
+import { isConnectionError } from '../../queue/redis-client';
+import type { CliWritable } from '../io';
+import { oneLine } from '../output';
+
+export interface PoolCounters {
+  processed: number;
+  failed: number;
+  running: number;
+}
+
+export interface PoolLogOptions {
+  /** Only the periodic summary, thread deaths and errors. */
+  quiet: boolean;
+  /** How often `quiet` prints the summary. Default 10 s. */
+  summaryMs?: number;
+  /** Whether Redis answers now; polled during an outage to report its end. */
+  connected: () => boolean;
+  stats: () => PoolCounters;
+}
+
+/** The same non-connection error again within this long is not printed again. */
+const REPEAT_QUIET_MS = 10_000;
+const OUTAGE_POLL_MS = 250;
+
+type JobEvent = Extract<PoolEvent, { type: 'job' }>;
+type ThreadEvent = Extract<PoolEvent, { type: 'thread' }>;
+
+/** `completed jobs/42 attempt 1 echo in 12 ms`, `dead jobs/7 attempt 3 fail in 4 ms: failed: boom`. */
+export function describeJobEvent(e: JobEvent): string {
+  const parts: string[] = [e.state, `${e.queue}/${e.id}`];
+  if (e.attempt > 0) parts.push(`attempt ${e.attempt}`);
+  if (e.agent !== undefined) parts.push(e.agent);
+  if (e.durationMs !== undefined && e.state !== 'started') parts.push(`in ${e.durationMs} ms`);
+  const why = [e.reason, e.error].filter((s): s is string => s !== undefined && s !== '');
+  // `cancelled: cancelled` says it once.
+  const distinct = why.filter((s, i) => why.indexOf(s) === i).map(oneLine);
+  return distinct.length > 0 ? `${parts.join(' ')}: ${distinct.join(': ')}` : parts.join(' ');
+}
+
+/** `thread 3 died (crashed): boom`, `thread 2 retired`. */
+export function describeThreadEvent(e: ThreadEvent): string {
+  let text = `thread ${e.threadId} ${e.state}`;
+  if (e.reason !== undefined) text += ` (${oneLine(e.reason)})`;
+  if (e.error !== undefined) text += `: ${oneLine(e.error)}`;
+  return text;
+}
+
+export class PoolLog {
+  private readonly summaryMs: number;
+  private summaryTimer: NodeJS.Timeout | undefined;
+  private lastSummary = { at: Date.now(), done: 0 };
+  private outage: { since: number; timer: NodeJS.Timeout } | undefined;
+  private readonly recentErrors = new Map<string, number>();
+
+  constructor(
+    private readonly out: CliWritable,
+    private readonly err: CliWritable,
+    private readonly options: PoolLogOptions,
+  ) {
+    this.summaryMs = options.summaryMs ?? 10_000;
+  }
+
+  /** A line on stdout, timestamped. */
+  info(text: string): void {
+    this.out.write(`${new Date().toISOString()} ${text}\n`);
+  }
+
+  /** A line on stderr, timestamped. */
+  error(text: string): void {
+    this.err.write(`${new Date().toISOString()} ${text}\n`);
+  }
+
+  /** Starts the periodic summary of quiet mode. */
+  start(): void {
+    if (!this.options.quiet || this.summaryTimer) return;
+    const s = this.options.stats();
+    this.lastSummary = { at: Date.now(), done: s.processed + s.failed };
+    this.summaryTimer = setInterval(() => this.summary(), this.summaryMs);
+    this.summaryTimer.unref();
+  }
+
+  readonly onEvent = (e: PoolEvent): void => {
+    switch (e.type) {
+      case 'job':
+        if (!this.options.quiet) this.info(describeJobEvent(e));
+        break;
+      case 'thread':
+        // Ready lines would only echo start-up; a death is trouble even in quiet mode.
+        if (e.state === 'died' || (e.state === 'retired' && !this.options.quiet)) this.info(describeThreadEvent(e));
+        break;
+      case 'error':
+        this.onError(e.error);
+        break;
+      case 'agents':
+        // Printed once by the start line.
+        break;
+    }
+  };
+
+  /** Stops the timers; ends nothing else. */
+  close(): void {
+    clearInterval(this.summaryTimer);
+    this.summaryTimer = undefined;
+    if (this.outage) clearInterval(this.outage.timer);
+    this.outage = undefined;
+  }
+
+  private summary(): void {
+    const s = this.options.stats();
+    const now = Date.now();
+    const done = s.processed + s.failed;
+    const rate = ((done - this.lastSummary.done) * 1000) / Math.max(1, now - this.lastSummary.at);
+    this.lastSummary = { at: now, done };
+    this.info(`processed ${s.processed}, failed ${s.failed}, running ${s.running}, ${rate.toFixed(1)} jobs/s`);
+  }
+
+  private onError(error: Error): void {
+    const message = oneLine(error.message);
+    if (isConnectionError(error)) {
+      if (this.outage) return;
+      this.error(`error: ${message}; running jobs go on, new ones wait until Redis is back`);
+      const since = Date.now();
+      const timer = setInterval(() => {
+        if (!this.options.connected()) return;
+        clearInterval(timer);
+        this.outage = undefined;
+        this.error(`Redis is back after ${((Date.now() - since) / 1000).toFixed(1)} s`);
+      }, OUTAGE_POLL_MS);
+      timer.unref();
+      this.outage = { since, timer };
+      return;
+    }
+    const now = Date.now();
+    const last = this.recentErrors.get(message);
+    if (last !== undefined && now - last < REPEAT_QUIET_MS) return;
+    for (const [m, at] of this.recentErrors) if (now - at >= REPEAT_QUIET_MS) this.recentErrors.delete(m);
+    this.recentErrors.set(message, now);
+    this.error(`error: ${message}`);
+  }
+}
