@@ -21,8 +21,12 @@ export const USAGE = `Usage: npm run bench -- [options]
        node out/bench/queue-bench.js [options]      (after vite build -c bench/vite.config.mts)
 
 Conveyor vs BullMQ on the same Redis, interleaved run by run.
-Measurements: one (one-by-one enqueue, 10,000 jobs), bulk (enqueueMany/addBulk
-by 1,000, 50,000 jobs), drain (pre-fill, then dequeue+complete, 20,000 jobs).
+Queue API: one (one-by-one enqueue, 10,000 jobs), bulk (enqueueMany/addBulk by
+1,000, 50,000 jobs), drain (pre-fill, then dequeue+complete, 20,000 jobs).
+End to end (pre-fill, then run every job; each contender in each setup:
+Conveyor WorkerPool 2 threads x 32 and 1 x 64, BullMQ Worker in-process and
+sandboxed on worker threads, concurrency 64): e2e (20,000 echo jobs),
+cpu (2,000 hash jobs, CPU-bound).
 
   --runs N            timed runs per measurement and system (default 3); median [min-max]
   --jobs N            jobs per run for every measurement (default: per measurement, above)
@@ -31,8 +35,9 @@ by 1,000, 50,000 jobs), drain (pre-fill, then dequeue+complete, 20,000 jobs).
   --redis-url URL     use this Redis instead of a private redis-server; nothing is flushed,
                       the bench's keys are deleted; other clients skew CPU and command figures
   --json PATH         write every run (and Redis command stats) as JSON
-  --profile DIR       write a V8 CPU profile of each timed run's client side to DIR
-                      (summarise with bench/cpu-profile-top.mjs; figures run slower meanwhile)
+  --profile DIR       write V8 CPU profiles of each timed run's client side to DIR, host thread
+                      and worker threads apart (summarise with bench/cpu-profile-top.mjs;
+                      figures run slower meanwhile)
   --no-warmup         skip the untimed warm-up pass
   --verbose           per measurement, the top Redis commands by time
   -h, --help          this text

@@ -1,6 +1,28 @@
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
-import { AGENT, BATCH, CONSUMER_BATCH, INPUT, checkCounts, type Contender, type QueueCheck, type Session } from './contender';
+import runAgentJob from './bullmq-processor';
+import {
+  AGENT,
+  BATCH,
+  CONSUMER_BATCH,
+  INPUT,
+  checkCounts,
+  type Contender,
+  type ProcessorSetup,
+  type QueueCheck,
+  type Session,
+  type Work,
+} from './contender';
+
+interface WorkerSetup extends ProcessorSetup {
+  sandboxed: boolean;
+}
+
+/** Both at concurrency CONSUMER_BATCH; sandboxed, BullMQ runs each concurrent job in a worker thread of its own (up to 64). */
+const WORKER_SETUPS: readonly WorkerSetup[] = [
+  { key: 'in-process', label: `Worker in-process × ${CONSUMER_BATCH}`, sandboxed: false },
+  { key: 'sandboxed', label: `Worker sandboxed (worker threads) × ${CONSUMER_BATCH}`, sandboxed: true },
+];
 
 /** ioredis options for BullMQ from a redis:// or rediss:// URL. */
 function connectionFromUrl(url: string): ConnectionOptions {
@@ -27,18 +49,23 @@ export class BullmqContender implements Contender {
   readonly notes: string;
   private readonly connection: ConnectionOptions;
   private readonly retention = DEFAULT_CONFIG.queue.retention;
+  readonly processors: readonly ProcessorSetup[] = WORKER_SETUPS;
 
+  /** `processorFile`: bench/bullmq-processor.ts built, for sandboxed workers. */
   constructor(
     redisUrl: string,
     private readonly prefix: string,
     version: string,
+    private readonly processorFile: string,
   ) {
     this.connection = connectionFromUrl(redisUrl);
     this.label = `BullMQ ${version}`;
     const r = this.retention;
     this.notes =
       `removeOnComplete {count ${r.completed.count}, age ${r.completed.age_s}s}, removeOnFail {count ${r.dead.count}, age ${r.dead.age_s}s} ` +
-      `(Conveyor's retention); drain = Worker concurrency ${CONSUMER_BATCH}, no-op processor`;
+      `(Conveyor's retention); drain = Worker concurrency ${CONSUMER_BATCH}, no-op processor; ` +
+      'end to end = the same agent code as Conveyor\'s built-ins (bench/bullmq-processor.ts, progress via job.updateProgress), ' +
+      'timed from worker.run() (sandboxed: threads spawn on demand) to the last completed event';
   }
 
   async open(name: string): Promise<Session> {
@@ -52,7 +79,7 @@ export class BullmqContender implements Contender {
       },
     });
     await queue.waitUntilReady();
-    return new BullmqSession(queue, this.connection, this.prefix);
+    return new BullmqSession(queue, this.connection, this.prefix, this.processorFile);
   }
 }
 
@@ -64,39 +91,56 @@ class BullmqSession implements Session {
     private readonly queue: Queue,
     private readonly connection: ConnectionOptions,
     private readonly prefix: string,
+    private readonly processorFile: string,
   ) {}
 
   async enqueueOneByOne(n: number): Promise<void> {
     for (let i = 0; i < n; i++) await this.queue.add(AGENT, this.data);
   }
 
-  async enqueueBulk(n: number): Promise<void> {
+  enqueueBulk(n: number): Promise<void> {
+    return this.fill(n, AGENT, this.data);
+  }
+
+  private async fill(n: number, name: string, data: unknown): Promise<void> {
     for (let done = 0; done < n; done += BATCH) {
       const size = Math.min(BATCH, n - done);
-      await this.queue.addBulk(new Array(size).fill({ name: AGENT, data: this.data }));
+      await this.queue.addBulk(new Array(size).fill({ name, data }));
     }
   }
 
   async prepareDrain(n: number): Promise<() => Promise<void>> {
     await this.enqueueBulk(n);
-    const worker = new Worker(this.queue.name, async () => null, {
+    const worker = await this.readyWorker(async () => null, {});
+    return () => runToCompletion(worker, n);
+  }
+
+  async prepareProcessing(n: number, work: Work, setup: string): Promise<() => Promise<void>> {
+    const how = WORKER_SETUPS.find((s) => s.key === setup);
+    if (!how) throw new Error(`bullmq: no processor setup ${JSON.stringify(setup)}`);
+    await this.fill(n, work.agent, { agent: work.agent, input: work.input });
+    if (how.sandboxed) {
+      // BullMQ pipes every sandbox thread's stdout and stderr into ours: a set of listeners per thread, up to CONSUMER_BATCH.
+      for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), CONSUMER_BATCH + 10));
+    }
+    const worker = how.sandboxed
+      ? await this.readyWorker(this.processorFile, { useWorkerThreads: true })
+      : await this.readyWorker(runAgentJob, {});
+    return () => runToCompletion(worker, n);
+  }
+
+  /** A Worker on this queue at concurrency CONSUMER_BATCH, connected but not yet taking jobs. */
+  private async readyWorker(processor: string | ((job: Job) => Promise<unknown>), extra: Partial<WorkerOptions>): Promise<Worker> {
+    const worker = new Worker(this.queue.name, processor, {
       connection: this.connection,
       prefix: this.prefix,
       concurrency: CONSUMER_BATCH,
       autorun: false,
+      ...extra,
     });
     this.worker = worker;
     await worker.waitUntilReady();
-    return () =>
-      new Promise<void>((resolve, reject) => {
-        let completed = 0;
-        worker.on('completed', () => {
-          if (++completed === n) resolve();
-        });
-        worker.on('failed', (job, err) => reject(new Error(`bullmq: job ${job?.id} failed: ${err.message}`)));
-        worker.on('error', reject);
-        worker.run().catch(reject);
-      });
+    return worker;
   }
 
   async check(expected: QueueCheck): Promise<void> {
@@ -108,4 +152,17 @@ class BullmqSession implements Session {
     await this.worker?.close();
     await this.queue.close();
   }
+}
+
+/** Starts `worker` and resolves when it has completed `n` jobs; a failed job or a worker error rejects. */
+function runToCompletion(worker: Worker, n: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let completed = 0;
+    worker.on('completed', () => {
+      if (++completed === n) resolve();
+    });
+    worker.on('failed', (job, err) => reject(new Error(`bullmq: job ${job?.id} failed: ${err.message}`)));
+    worker.on('error', reject);
+    worker.run().catch(reject);
+  });
 }

@@ -6,12 +6,16 @@ import type { CommandStat, RedisUsage } from './redis-stats';
 export interface RunRecord {
   measurement: MeasurementKey;
   contender: ContenderName;
+  /** The contender's processor setup (`pool-2x32`, `sandboxed`, ...); '' for queue measurements. */
+  setup: string;
   run: number;
   jobs: number;
   seconds: number;
   jobsPerSec: number;
   redisCpuUsPerJob: number;
   commandsPerJob: number;
+  /** Share of the box's CPU other processes took during the timed part (Linux only). */
+  foreignCpuShare?: number;
   redis: RedisUsage;
 }
 
@@ -31,6 +35,7 @@ export interface CommandShare {
 export interface Summary {
   measurement: MeasurementKey;
   contender: ContenderName;
+  setup: string;
   jobs: number;
   runs: number;
   jobsPerSec: Spread;
@@ -50,7 +55,7 @@ export function spread(values: number[]): Spread {
 export function summarize(runs: RunRecord[]): Summary[] {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
-    const key = `${r.measurement}/${r.contender}`;
+    const key = `${r.measurement}/${r.contender}/${r.setup}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((rs) => {
@@ -69,6 +74,7 @@ export function summarize(runs: RunRecord[]): Summary[] {
     return {
       measurement: first.measurement,
       contender: first.contender,
+      setup: first.setup,
       jobs: first.jobs,
       runs: rs.length,
       jobsPerSec: spread(rs.map((r) => r.jobsPerSec)),
@@ -101,8 +107,8 @@ export interface TableInput {
   labels: Record<ContenderName, string>;
 }
 
-function find(s: Summary[], m: MeasurementKey, c: ContenderName): Summary | undefined {
-  return s.find((x) => x.measurement === m && x.contender === c);
+function find(s: Summary[], m: MeasurementKey, c: ContenderName, setup = ''): Summary | undefined {
+  return s.find((x) => x.measurement === m && x.contender === c && x.setup === setup);
 }
 
 export function resultsTable({ titles, order, summaries, labels }: TableInput): string {
@@ -130,6 +136,37 @@ export function resultsTable({ titles, order, summaries, labels }: TableInput): 
       pair(c?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median),
       pair(c?.commandsPerJob.median, b?.commandsPerJob.median),
     ]);
+  }
+  return table(rows);
+}
+
+export interface ProcessingTableInput {
+  titles: Map<MeasurementKey, string>;
+  order: MeasurementKey[];
+  summaries: Summary[];
+  /** Row labels: contender label and setup label, e.g. "Conveyor WorkerPool 2 threads × 32". */
+  rowLabel: (contender: ContenderName, setup: string) => string;
+  /** The row the others are compared with: BullMQ's first setup (in-process). */
+  baseline: { contender: ContenderName; setup: string };
+}
+
+/** Processing measurements: one block per measurement, one row per contender setup, in the order they ran. */
+export function processingTable({ titles, order, summaries, rowLabel, baseline }: ProcessingTableInput): string {
+  const rows = [['measurement / setup', 'jobs', 'jobs/s', 'vs base', 'Redis CPU µs/job', 'cmds/job']];
+  for (const m of order) {
+    const base = find(summaries, m, baseline.contender, baseline.setup);
+    rows.push([titles.get(m) ?? m, '', '', '', '', '']);
+    for (const s of summaries.filter((x) => x.measurement === m)) {
+      const isBase = s === base;
+      rows.push([
+        `  ${rowLabel(s.contender, s.setup)}${isBase ? ' (base)' : ''}`,
+        int(s.jobs),
+        rate(s.jobsPerSec),
+        base ? `${dec(s.jobsPerSec.median / base.jobsPerSec.median, 2)}×` : '–',
+        dec(s.redisCpuUsPerJob.median),
+        dec(s.commandsPerJob.median),
+      ]);
+    }
   }
   return table(rows);
 }

@@ -1,8 +1,13 @@
 /**
- * Builds the queue bench into out/bench/queue-bench.js, a plain Node script.
+ * Builds the queue bench into out/bench/, plain Node scripts:
+ *   queue-bench.js        the bench itself
+ *   thread-entry.js       the WorkerPool's thread entry, from the same sources
+ *                         (so the bench never runs a stale out/main)
+ *   bullmq-processor.js   BullMQ's sandboxed processor file
  * The adapter imports its Lua with vite's `?raw` suffix, so the bench is
  * bundled by vite rather than run by tsx. An SSR build keeps node built-ins
- * and everything in node_modules (ioredis, bullmq, zod) external.
+ * and everything in node_modules (ioredis, bullmq, zod) external; code the
+ * entries share goes to out/bench/chunks/.
  *
  *   vite build -c bench/vite.config.mts && node out/bench/queue-bench.js --help
  */
@@ -16,15 +21,20 @@ export default defineConfig({
   logLevel: 'warn',
   publicDir: false,
   build: {
-    ssr: at('bench/queue-bench.ts'),
+    ssr: true,
     outDir: at('out/bench'),
     emptyOutDir: true,
     target: 'node20.19',
-    // Names stay readable, and the map lets bench/cpu-profile-top.mjs point profiles at the sources.
+    // Names stay readable, and the maps let bench/cpu-profile-top.mjs point profiles at the sources.
     minify: false,
     sourcemap: true,
     rolldownOptions: {
-      output: { format: 'cjs', entryFileNames: '[name].js', codeSplitting: false },
+      input: {
+        'queue-bench': at('bench/queue-bench.ts'),
+        'thread-entry': at('src-main/pool/thread-entry.ts'),
+        'bullmq-processor': at('bench/bullmq-processor.ts'),
+      },
+      output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },
   },
 });

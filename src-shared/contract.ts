@@ -13,6 +13,7 @@ import type {
   QueueOptions,
 } from './job';
 import { JOB_STATES } from './job';
+import { COMMAND_NAME_LIST, EVENT_NAME_LIST, ipcChannel } from './contract-names';
 import { itemInputSchema } from './item-schema';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from './queue-options-schema';
 import type { WorkerInfo } from './worker';
@@ -217,7 +218,8 @@ export type CommandName = keyof Commands;
 export type CommandArgs<C extends CommandName> = Commands[C]['args'];
 export type CommandResult<C extends CommandName> = Commands[C]['result'];
 
-export const COMMAND_NAMES = Object.keys(commandArgs) as CommandName[];
+/** Every command name (a plain list in contract-names.ts, so the preload can use it without zod). */
+export const COMMAND_NAMES: CommandName[] = [...COMMAND_NAME_LIST];
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandArgs, name);
@@ -234,7 +236,7 @@ export interface Events {
 }
 
 export type EventName = keyof Events;
-export const EVENT_NAMES: EventName[] = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'];
+export const EVENT_NAMES: EventName[] = [...EVENT_NAME_LIST];
 
 export function isEventName(name: unknown): name is EventName {
   return typeof name === 'string' && (EVENT_NAMES as string[]).includes(name);
@@ -267,8 +269,13 @@ export type IpcBridge = {
   subscribe: { [E in EventName]: (handler: (payload: Events[E]) => void) => () => void };
 };
 
-/** IPC channel names: one per command, one per event. */
-export const ipcChannel = {
-  command: (c: CommandName): string => `conveyor:cmd:${c}`,
-  event: (e: EventName): string => `conveyor:evt:${e}`,
-};
+/** IPC channel names: one per command, one per event (defined in contract-names.ts). */
+export { ipcChannel };
+
+// The zod-free name lists must name exactly the commands and events above.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const commandListsMatch: SameKeys<(typeof COMMAND_NAME_LIST)[number], CommandName> &
+  SameKeys<keyof typeof commandArgs, CommandName> = true;
+const eventListsMatch: SameKeys<(typeof EVENT_NAME_LIST)[number], EventName> = true;
+void commandListsMatch;
+void eventListsMatch;

@@ -1,21 +1,14 @@
 /**
  * Sandboxed preload: the renderer's only door into the app. It exposes one
- * small typed object, `window.conveyor`, and never `ipcRenderer` itself.
- * Commands and event subscriptions from the shared contract are added here.
+ * object, `window.conveyor` (the contract's `IpcBridge`, built in ./bridge):
+ * one function per command and one `subscribe[event](handler) → unsubscribe`
+ * per event channel. It never exposes `ipcRenderer`, nor IPC event objects.
+ *
+ * Builds to one CommonJS file (a sandboxed preload can require only electron
+ * and a few built-ins): import types and the plain name lists only, never
+ * src-shared/contract.ts at runtime (it carries the zod schemas).
  */
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer } from 'electron';
+import { createBridge } from './bridge';
 
-/** What `window.conveyor` offers. Keep in step with src-renderer/src/env.d.ts. */
-export interface ConveyorApi {
-  /** The app version, e.g. "0.1.0". */
-  version(): string;
-}
-
-const VERSION_ARG = '--conveyor-version=';
-const appVersion = process.argv.find((a) => a.startsWith(VERSION_ARG))?.slice(VERSION_ARG.length) ?? 'unknown';
-
-const api: ConveyorApi = {
-  version: () => appVersion,
-};
-
-contextBridge.exposeInMainWorld('conveyor', api);
+contextBridge.exposeInMainWorld('conveyor', createBridge(ipcRenderer));

@@ -1,11 +1,9 @@
 /// <reference types="vite/client" />
+import type { IpcBridge } from '../../src-shared/contract';
 
-/** Mirrors `ConveyorApi` in src-main/preload/index.ts (to move to src-shared once the contract exists). */
-interface ConveyorApi {
-  version(): string;
-}
-
-interface Window {
-  /** Present in Electron (the preload); absent when served to a plain browser. */
-  readonly conveyor?: ConveyorApi;
+declare global {
+  interface Window {
+    /** The preload's bridge (src-main/preload): present in Electron, absent when served to a plain browser. */
+    readonly conveyor?: IpcBridge;
+  }
 }

@@ -1,0 +1,4 @@
+/** A command a person may type, shown as code. */
+export function Cmd({ children }: { children: string }) {
+  return <code className="cmd">{children}</code>;
+}

@@ -1,0 +1,134 @@
+import { useState } from 'react';
+import { useApp } from '../../app/shell-context';
+import { Cmd } from '../../components/Cmd';
+import { DepthBar } from '../../components/DepthBar';
+import { EmptyState } from '../../components/EmptyState';
+import { Field } from '../../components/Field';
+import { tabPanelProps, Tabs } from '../../components/Tabs';
+import { selectQueueNames } from '../../store/selectors';
+import { BulkEnqueueForm } from './BulkEnqueueForm';
+import type { EnqueueOptionsDraft, InputMode } from './enqueue-input';
+import { parseOptions } from './enqueue-input';
+import { SingleEnqueueForm } from './SingleEnqueueForm';
+
+/** What both forms share: where the job goes, which agent runs it, how its input is read. */
+export interface EnqueueTarget {
+  queue: string;
+  agent: string;
+  mode: InputMode;
+  options: EnqueueOptionsDraft;
+}
+
+export function EnqueueView() {
+  const names = useApp(selectQueueNames);
+  const loaded = useApp((s) => s.queuesLoaded);
+  const agents = useApp((s) => s.agents);
+  const [queuePick, setQueue] = useState('');
+  const [agentPick, setAgent] = useState('');
+  const [mode, setMode] = useState<InputMode>('text');
+  const [options, setOptions] = useState<EnqueueOptionsDraft>({ priority: '', delayMs: '', jobId: '' });
+  const [tab, setTab] = useState<'one' | 'many'>('one');
+  const queue = names.includes(queuePick) ? queuePick : (names[0] ?? '');
+  const agentList = agents?.agents ?? [];
+  const agent = agentPick !== '' ? agentPick : (agentList[0]?.name ?? '');
+  const summary = useApp((s) => s.queues.get(queue));
+  const { errors } = parseOptions(options);
+
+  if (loaded && names.length === 0) {
+    return (
+      <section className="view" aria-labelledby="enqueue-title" data-testid="view-enqueue">
+        <header className="view-header">
+          <h1 id="enqueue-title">Enqueue</h1>
+        </header>
+        <EmptyState title="No queues yet" testId="empty-queues">
+          Create one in <a href="#/queues">Queues</a>, or run <Cmd>conveyor queue create jobs</Cmd>.
+        </EmptyState>
+      </section>
+    );
+  }
+
+  const target: EnqueueTarget = { queue, agent, mode, options };
+  const description = agentList.find((a) => a.name === agent);
+  return (
+    <section className="view" aria-labelledby="enqueue-title" data-testid="view-enqueue">
+      <header className="view-header">
+        <h1 id="enqueue-title">Enqueue</h1>
+      </header>
+      <div className="panel form" data-testid="enqueue-target">
+        <div className="form-grid">
+          <Field label="Queue" testId="enqueue-queue">
+            {(p) => (
+              <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="enqueue-queue">
+                {names.map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field
+            label="Agent"
+            hint={description ? `${description.description} (${description.kind})` : agents === null ? 'Loading agents…' : 'No agents are registered.'}
+            testId="enqueue-agent"
+          >
+            {(p) => (
+              <select {...p} value={agent} onChange={(e) => setAgent(e.target.value)} data-testid="enqueue-agent" disabled={agentList.length === 0}>
+                {agentList.map((a) => (
+                  <option key={a.name} value={a.name}>
+                    {a.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <fieldset className="field">
+            <legend>Input is</legend>
+            <label className="inline">
+              <input type="radio" name="enqueue-mode" checked={mode === 'text'} onChange={() => setMode('text')} data-testid="enqueue-mode-text" /> text
+            </label>{' '}
+            <label className="inline">
+              <input type="radio" name="enqueue-mode" checked={mode === 'json'} onChange={() => setMode('json')} data-testid="enqueue-mode-json" /> JSON
+            </label>
+          </fieldset>
+          <Field label="Priority" hint="higher runs first; -1,000,000 to 1,000,000 · default 0" error={errors.priority} testId="enqueue-priority">
+            {(p) => <input {...p} type="number" step={1} value={options.priority} placeholder="0" onChange={(e) => setOptions({ ...options, priority: e.target.value })} data-testid="enqueue-priority" />}
+          </Field>
+          <Field label="Delay (ms)" hint="run no sooner than this; ≥ 0 · default 0" error={errors.delayMs} testId="enqueue-delay">
+            {(p) => <input {...p} type="number" min={0} step={1} value={options.delayMs} placeholder="0" onChange={(e) => setOptions({ ...options, delayMs: e.target.value })} data-testid="enqueue-delay" />}
+          </Field>
+        </div>
+        {summary ? <DepthBar queue={queue} depth={summary.depth} cap={summary.options.maxLength} full={summary.full} /> : null}
+        {agents && agents.errors.length > 0 ? (
+          <details className="warn-text" data-testid="agents-errors">
+            <summary>{agents.errors.length} agent module(s) failed to load</summary>
+            <ul>
+              {agents.errors.map((e) => (
+                <li key={e.path}>
+                  <code>{e.path}</code>: {e.error}
+                </li>
+              ))}
+            </ul>
+          </details>
+        ) : null}
+      </div>
+      <Tabs
+        label="How many jobs"
+        idPrefix="enqueue"
+        value={tab}
+        onChange={setTab}
+        tabs={[
+          { id: 'one', label: 'One job' },
+          { id: 'many', label: 'Many jobs' },
+        ]}
+      />
+      <div {...tabPanelProps('enqueue', tab)}>
+        {tab === 'one' ? (
+          <SingleEnqueueForm target={target} jobId={options.jobId} onJobId={(jobId) => setOptions({ ...options, jobId })} jobIdError={errors.jobId} />
+        ) : (
+          <BulkEnqueueForm target={target} />
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import { memo, useState } from 'react';
+import { useApi, useApp, useReader, useStoreApi } from '../../app/shell-context';
+import { Badge } from '../../components/Badge';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DepthBar } from '../../components/DepthBar';
+import { describeError, toUiError } from '../../lib/errors';
+import { formatCount, formatDuration } from '../../lib/format';
+import { upsertQueue } from '../../store/slices/queues';
+
+export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
+  const q = useApp((s) => s.queues.get(name));
+  const setJobsFilter = useApp((s) => s.setJobsFilter);
+  const api = useApi();
+  const read = useReader();
+  const store = useStoreApi();
+  const [busy, setBusy] = useState(false);
+  const [confirmDrain, setConfirmDrain] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  if (!q) return null;
+
+  const run = async (what: () => Promise<string>): Promise<void> => {
+    setBusy(true);
+    setMessage(null);
+    try {
+      setMessage({ ok: true, text: await what() });
+    } catch (err) {
+      setMessage({ ok: false, text: describeError(toUiError(err)) });
+    } finally {
+      setBusy(false);
+      void read.queues();
+    }
+  };
+  const togglePause = (): Promise<void> =>
+    run(async () => {
+      const summary = await api.call(q.paused ? 'queues.resume' : 'queues.pause', { queue: name });
+      store.setState((s) => ({ queues: upsertQueue(s.queues, summary) }));
+      return summary.paused ? 'Paused: workers take no new jobs from it.' : 'Resumed.';
+    });
+  const drain = (): Promise<void> =>
+    run(async () => {
+      setConfirmDrain(false);
+      const { removed } = await api.call('queues.drain', { queue: name });
+      return `Drained: removed ${formatCount(removed)} waiting and delayed ${removed === 1 ? 'job' : 'jobs'}.`;
+    });
+
+  const o = q.options;
+  return (
+    <tr data-testid="queue-row" data-queue={name} data-paused={q.paused} data-full={q.full} className={q.full ? 'is-full' : undefined}>
+      <th scope="row">
+        <a href="#/jobs" onClick={() => setJobsFilter({ queue: name })} data-testid="queue-name">
+          {name}
+        </a>{' '}
+        {q.paused ? <Badge tone="warn" testId="queue-paused-badge">paused</Badge> : null}
+        {q.full ? (
+          <Badge tone="danger" testId="queue-full-badge" title="Enqueue is refused until workers make room">
+            full
+          </Badge>
+        ) : null}
+        {message ? (
+          <div className={message.ok ? 'row-note' : 'row-note row-error'} role={message.ok ? 'status' : 'alert'} data-testid="queue-action-result">
+            {message.text}
+          </div>
+        ) : null}
+      </th>
+      <td>
+        <DepthBar queue={name} depth={q.depth} cap={o.maxLength} full={q.full} />
+      </td>
+      <td data-testid="queue-count-waiting">
+        {formatCount(q.counts.waiting + q.counts.paused)}
+        {q.counts.paused > 0 ? <span className="muted"> (held)</span> : null}
+      </td>
+      <td data-testid="queue-count-delayed">{formatCount(q.counts.delayed)}</td>
+      <td data-testid="queue-count-active">{formatCount(q.counts.active)}</td>
+      <td data-testid="queue-count-completed">{formatCount(q.counts.completed)}</td>
+      <td data-testid="queue-count-dead">{formatCount(q.counts.dead)}</td>
+      <td data-testid="queue-count-cancelled">{formatCount(q.counts.cancelled)}</td>
+      <td className="small" data-testid="queue-settings">
+        cap {formatCount(o.maxLength)} · retries {o.maxRetries} · {o.backoff.type} backoff {formatDuration(o.backoff.delayMs)}
+        {o.backoff.type === 'exponential' ? `–${formatDuration(o.backoff.maxDelayMs)}` : ''} · lease {formatDuration(o.leaseMs)}
+      </td>
+      <td className="actions">
+        <button type="button" onClick={() => void togglePause()} disabled={busy} data-testid={q.paused ? 'queue-resume' : 'queue-pause'} aria-label={`${q.paused ? 'Resume' : 'Pause'} ${name}`}>
+          {q.paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" className="danger" onClick={() => setConfirmDrain(true)} disabled={busy} data-testid="queue-drain" aria-label={`Drain ${name}`}>
+          Drain…
+        </button>
+        <ConfirmDialog
+          open={confirmDrain}
+          title={`Drain queue “${name}”?`}
+          confirmLabel="Drain"
+          danger
+          onConfirm={() => void drain()}
+          onCancel={() => setConfirmDrain(false)}
+        >
+          This removes all {formatCount(q.depth)} waiting and delayed jobs. Running jobs finish; finished jobs stay.
+        </ConfirmDialog>
+      </td>
+    </tr>
+  );
+});

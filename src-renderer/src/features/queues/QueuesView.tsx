@@ -1,0 +1,51 @@
+import { Cmd } from '../../components/Cmd';
+import { EmptyState } from '../../components/EmptyState';
+import { useApp } from '../../app/shell-context';
+import { selectQueueNames } from '../../store/selectors';
+import { CreateQueueForm } from './CreateQueueForm';
+import { QueueRow } from './QueueRow';
+
+export function QueuesView() {
+  const names = useApp(selectQueueNames);
+  const loaded = useApp((s) => s.queuesLoaded);
+  return (
+    <section className="view" aria-labelledby="queues-title" data-testid="view-queues">
+      <header className="view-header">
+        <h1 id="queues-title">Queues</h1>
+      </header>
+      <CreateQueueForm />
+      {!loaded ? (
+        <p className="muted">Loading queues…</p>
+      ) : names.length === 0 ? (
+        <EmptyState title="No queues yet" testId="empty-queues">
+          Create one with the form above, or run <Cmd>conveyor queue create jobs</Cmd>.
+        </EmptyState>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="queues-table">
+            <caption className="visually-hidden">Queues</caption>
+            <thead>
+              <tr>
+                <th scope="col">Queue</th>
+                <th scope="col">Depth / cap</th>
+                <th scope="col">Waiting</th>
+                <th scope="col">Delayed</th>
+                <th scope="col">Active</th>
+                <th scope="col">Completed</th>
+                <th scope="col">Dead</th>
+                <th scope="col">Cancelled</th>
+                <th scope="col">Settings</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {names.map((name) => (
+                <QueueRow key={name} name={name} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
