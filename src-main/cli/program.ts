@@ -8,6 +8,7 @@ import { registerDevCommand } from './commands/dev';
 import { registerEnqueueCommand } from './commands/enqueue';
 import { registerJobCommands } from './commands/job';
 import { registerQueueCommands } from './commands/queue';
+import { registerServeCommand } from './commands/serve';
 import { registerStatusCommand } from './commands/status';
 import { registerWorkerCommand } from './commands/worker';
 import { registerWorkersCommand } from './commands/workers';
@@ -53,6 +54,7 @@ export function buildProgram(io: CliIo): Command {
   registerControlCommands(program, deps);
   registerWorkerCommand(program, deps);
   registerWorkersCommand(program, deps);
+  registerServeCommand(program, deps);
   registerDevCommand(program, deps);
   return program;
 }
