@@ -8,6 +8,7 @@
  * the user types.
  */
 import { z } from 'zod';
+import { NAME_PATTERN, NAME_RULE, redactUrl } from './names';
 import { ConfigError, type ConfigIssue } from './errors';
 
 // ---------------------------------------------------------------------------
@@ -164,8 +165,7 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
 });
 
 /** Queue names and agent names: what fits in a Redis key and a log line unquoted. */
-export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,100}$/;
-const NAME_RULE = '1-100 letters, digits, ".", "_" or "-"';
+export { NAME_PATTERN, redactUrl } from './names';
 
 /** Shared with connection-settings, which repeats them when such a password is actually used. */
 export const LITERAL_PASSWORD_WARNING =
@@ -229,9 +229,6 @@ function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
 }
 
 /** A URL may carry a password: never echo it back. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1:***@');
-}
 
 export interface RedisUrlParts {
   /** rediss:// */

@@ -13,6 +13,7 @@ import type {
   QueueOptions,
 } from './job';
 import { JOB_STATES } from './job';
+import { NAME_PATTERN, NAME_RULE } from './names';
 import { COMMAND_NAME_LIST, EVENT_NAME_LIST, ipcChannel } from './contract-names';
 import { itemInputSchema } from './item-schema';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from './queue-options-schema';
@@ -137,7 +138,7 @@ export const SECRET_MASK = '••••••••';
 
 // ---------------------------------------------------------------- commands
 
-const queueName = z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'use 1-100 letters, digits, ".", "_" or "-"');
+const queueName = z.string().regex(NAME_PATTERN, `use ${NAME_RULE}`);
 const jobRef = z.strictObject({ queue: queueName, id: z.string().min(1).max(256) });
 const jobRefs = z.strictObject({ queue: queueName, ids: z.array(z.string().min(1).max(256)).max(10_000) });
 const jobState = z.enum(JOB_STATES);

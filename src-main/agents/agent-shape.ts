@@ -1,5 +1,5 @@
 import type { Agent } from '../../src-shared/agent';
-import { NAME_PATTERN } from '../../src-shared/config-schema';
+import { NAME_PATTERN } from '../../src-shared/names';
 
 const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v);
 

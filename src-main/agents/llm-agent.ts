@@ -6,7 +6,8 @@
  * that ignores `stream` and answers with one JSON body works too.
  */
 import type { Agent, AgentContext } from '../../src-shared/agent';
-import { redactUrl, type LlmAgentConfig } from '../../src-shared/config-schema';
+import type { LlmAgentConfig } from '../../src-shared/config-schema';
+import { redactUrl } from '../../src-shared/names';
 import { abortReason } from './abort';
 import { AgentInputError, LlmAgentError, type LlmErrorDetails } from './errors';
 import { SseDecoder, type SseEvent } from './sse';

@@ -1,4 +1,5 @@
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
+import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
 
 /**
  * Every Redis key Conveyor uses is named here. All keys of one queue share the
@@ -22,13 +23,12 @@ export const QUEUE_KEY_REDIS_TYPE: Record<QueueKeyType, 'hash' | 'zset' | 'strea
   events: 'stream',
 };
 
-const QUEUE_NAME = /^[A-Za-z0-9._-]{1,100}$/;
 
 export function assertQueueName(name: string): void {
-  if (!QUEUE_NAME.test(name)) {
+  if (!NAME_PATTERN.test(name)) {
     throw new ConveyorError(
       ErrorCode.QueueNameInvalid,
-      `invalid queue name ${JSON.stringify(name)}: use 1-100 letters, digits, '.', '_' or '-'`,
+      `invalid queue name ${JSON.stringify(name)}: use ${NAME_RULE}`,
       { queue: name },
     );
   }
