@@ -11,6 +11,12 @@ export interface ThreadData {
   agentsDir?: string;
   /** LLM agents from config.yml's `agents:` section. */
   llm?: Record<string, unknown>;
+  /**
+   * One Int32 the thread sets to a run id while that run's synchronous start
+   * executes, and back to 0 after. Shared memory stays readable when the
+   * thread is stuck in a loop or dead, so the host can tell which job did it.
+   */
+  busy?: SharedArrayBuffer;
 }
 
 export interface RunJob {

@@ -272,9 +272,15 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private onDied(thread: ThreadHandle, reason: ThreadDeath, error: Error, wasReady: boolean): void {
     this.threads = this.threads.filter((t) => t !== thread);
     this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason, error: error.message });
+    // Died inside a run's synchronous start: that run did it, its neighbours wait again unharmed.
+    // Otherwise the cause is unknown and every run the thread held fails.
+    const culprit = this.runs.has(thread.busyWith) ? thread.busyWith : 0;
+    const message = `${reason === 'out_of_memory' ? 'out of memory' : 'worker thread crashed'}: ${error.message}`;
     for (const runId of thread.running) {
       const job = this.runs.get(runId);
-      if (job) this.failJob(job, reason, `${reason === 'out_of_memory' ? 'out of memory' : 'worker thread crashed'}: ${error.message}`, error.stack ?? '');
+      if (!job) continue;
+      if (culprit === 0 || runId === culprit) this.failJob(job, reason, message, error.stack ?? '');
+      else this.releaseInnocent(job);
     }
     if (!wasReady && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
       this.fatal = new PoolError(
@@ -306,25 +312,39 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     await Promise.all(all.map((t) => t.terminate()));
   }
 
-  /** Ends a thread whose job would not stop: that job fails with `reason`, its neighbours wait again unharmed. */
+  /**
+   * Ends a thread whose job would not stop. The culprit is the run stuck in
+   * its synchronous start, if any (it blocks the whole thread, so the others'
+   * timers fire too), else the job itself; it fails, its neighbours wait again
+   * without losing an attempt (a cancel request among them is honoured).
+   */
   private killThreadOf(job: RunningJob, reason: 'timeout' | 'cancelled'): void {
     const thread = job.thread;
     if (thread.ended) return;
     this.threads = this.threads.filter((t) => t !== thread);
+    const stuck = this.runs.get(thread.busyWith);
+    const culprit = stuck && stuck.thread === thread ? stuck : job;
     for (const runId of thread.running) {
       const other = this.runs.get(runId);
       if (!other) continue;
-      if (other === job) {
-        this.failJob(job, reason, reason === 'timeout' ? `timed out and did not stop within ${this.options.killGraceMs} ms` : 'cancelled', '');
-      } else if (other.abortReason === 'lease_lost') {
-        this.settle(other, undefined);
+      if (other === culprit) {
+        const why = other === job ? reason : 'timeout';
+        this.failJob(other, why, why === 'timeout' ? `did not stop within ${this.options.killGraceMs} ms of its ${other === job ? 'timeout' : 'neighbour\'s timeout'}: thread terminated` : 'cancelled', '');
+      } else if (other.abortReason === 'cancelled') {
+        this.failJob(other, 'cancelled', 'cancelled', '');
       } else {
-        this.settle(other, { kind: 'release', id: other.id, token: other.token });
+        this.releaseInnocent(other);
       }
     }
     void thread.terminate();
-    this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason: `terminated: ${reason} of job ${job.queue}/${job.id}` });
+    this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason: `terminated: ${culprit.queue}/${culprit.id} would not stop` });
     if (this.state === 'running' && this.liveThreads().length < this.targetThreads) this.spawn();
+  }
+
+  /** A run that lost its thread through no fault of its own: back to waiting, no attempt spent. */
+  private releaseInnocent(job: RunningJob): void {
+    if (job.abortReason === 'lease_lost') this.settle(job, undefined);
+    else this.settle(job, { kind: 'release', id: job.id, token: job.token });
   }
 
   // ---------------------------------------------------------- dispatching

@@ -25,11 +25,12 @@ export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
   private worker: Worker;
   private state: 'starting' | 'ready' | 'draining' | 'ended' = 'starting';
   private lastError: Error | undefined;
+  private readonly busy = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(entry: string, data: ThreadData, maxMemoryMb: number) {
     super();
     this.worker = new Worker(entry, {
-      workerData: data,
+      workerData: { ...data, busy: this.busy.buffer },
       resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
       // A thread's console output goes to the host's, unbuffered.
       stdout: false,
@@ -57,6 +58,14 @@ export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
 
   get threadId(): number {
     return this.worker.threadId;
+  }
+
+  /**
+   * The run whose synchronous start the thread is executing (or was, when it
+   * died), else 0. A thread stuck or dead inside such a start was put there by that run.
+   */
+  get busyWith(): number {
+    return Atomics.load(this.busy, 0);
   }
 
   run(jobs: RunJob[]): void {

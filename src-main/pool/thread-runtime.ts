@@ -37,11 +37,16 @@ export class ThreadRuntime {
   private notes: ProgressNote[] = [];
   private flushScheduled = false;
 
+  private readonly busy: Int32Array;
+
   constructor(
     private readonly agents: Map<string, Agent>,
     private readonly post: (message: ThreadMessage) => void,
     private readonly unknownAgent: (name: string) => string,
-  ) {}
+    busy: SharedArrayBuffer = new SharedArrayBuffer(4),
+  ) {
+    this.busy = new Int32Array(busy);
+  }
 
   handle(message: HostMessage): void {
     if (message.type === 'run') {
@@ -79,12 +84,20 @@ export class ThreadRuntime {
     };
     // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
     setImmediate(() => {
-      Promise.resolve()
-        .then(() => agent.run(job.input, ctx))
-        .then(
-          (value) => this.finish(this.encode(job.runId, value)),
-          (err: unknown) => this.finish({ runId: job.runId, ok: false, error: serializeError(err) }),
-        );
+      let started: unknown;
+      // Marked while the agent's synchronous start runs: an endless loop or a crash there names its job.
+      Atomics.store(this.busy, 0, job.runId);
+      try {
+        started = agent.run(job.input, ctx);
+      } catch (err) {
+        started = Promise.reject(err);
+      } finally {
+        Atomics.store(this.busy, 0, 0);
+      }
+      Promise.resolve(started).then(
+        (value) => this.finish(this.encode(job.runId, value)),
+        (err: unknown) => this.finish({ runId: job.runId, ok: false, error: serializeError(err) }),
+      );
     });
   }
 

@@ -71,6 +71,32 @@ describe('fault isolation', () => {
     expect(pool.stats.threads).toBe(1);
   });
 
+  test('a job stuck in an endless loop is blamed even when its neighbours\' timers fire first', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    await startPool({ threads: 1, concurrency: 4, killGraceMs: 200 });
+    const neighbours = await adapter.enqueueMany(queue, [
+      { item: item('hang', { async: true }), opts: { timeoutMs: 60_000 } },
+      { item: item('sleep', { ms: 200 }), opts: { timeoutMs: 150 } },
+    ]);
+    await eventually(async () => (await adapter.counts(queue)).active === 2, 5000, 'neighbours running');
+    const stuck = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 5000 });
+    const job = await waitForState(adapter, queue, stuck, ['dead'], 10_000);
+    expect(job.attempts[0]?.outcome).toBe('timeout');
+    const [patient] = neighbours;
+    await eventually(async () => (await adapter.getJob(queue, patient!))?.attempts[0]?.outcome === 'released', 5000, 'patient neighbour released');
+  });
+
+  test('a job that runs out of memory takes no neighbour with it', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    await startPool({ threads: 1, concurrency: 4, maxMemoryMb: 32 });
+    const neighbour = await adapter.enqueue(queue, item('sleep', { ms: 1500 }));
+    await waitForState(adapter, queue, neighbour, ['active']);
+    const hog = await adapter.enqueue(queue, item('oom', null));
+    expect((await waitForState(adapter, queue, hog, ['dead'], 20_000)).attempts[0]?.outcome).toBe('out_of_memory');
+    const n = await waitForState(adapter, queue, neighbour, ['completed'], 10_000);
+    expect(n.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
+  });
+
   test('a job that honours its abort signal on timeout fails as timeout without killing its thread', async ({ adapter, queue, startPool }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool({ threads: 1, killGraceMs: 5000 });
