@@ -4,16 +4,16 @@
 .DEFAULT_GOAL := help
 .PHONY: help dev test typecheck build bench clean
 
-# Extra arguments for vitest, e.g. make test ARGS=test/integration/redis-server-process.test.ts
+# Extra arguments for vitest or `conveyor dev`, e.g. make test ARGS=test/integration/redis-server-process.test.ts, make dev ARGS=--web
 ARGS ?=
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-dev: ## Install deps if needed, build, then `conveyor dev` (makes Redis reachable, reports status, runs a worker on workers.queues)
+dev: ## Install deps if needed, build, then `conveyor dev`: make Redis reachable, report status, open the desktop app (web mode and its URL without Electron or a display)
 	@scripts/ensure.sh node-modules
 	npm run build
-	node out/main/cli.js dev
+	node out/main/cli.js dev $(ARGS)
 
 test: ## Install redis-server and node_modules if missing, run all tests (vitest starts its own Redis), print "N passed, N failed"
 	@scripts/ensure.sh redis node-modules

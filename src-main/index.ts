@@ -37,9 +37,13 @@ let core: ControlCore | undefined;
 let disposeIpc: (() => void) | undefined;
 let quitting: 'no' | 'closing' | 'done' = 'no';
 
+/** Our own arguments. Packaged: argv is [app, ...args]; from `electron out/main/index.js`: [electron, script, ...args]. */
+function appArgs(): string[] {
+  return process.argv.slice(app.isPackaged ? 1 : 2);
+}
+
 function configPath(): string {
-  // Packaged: argv is [app, ...args]; from `electron out/main/index.js`: [electron, script, ...args].
-  const args = process.argv.slice(app.isPackaged ? 1 : 2);
+  const args = appArgs();
   const explicit = configPathFromArgv(args) ?? process.env['CONVEYOR_CONFIG'];
   return explicit ? resolve(process.cwd(), explicit) : join(app.getPath('userData'), 'config.yml');
 }
@@ -128,7 +132,8 @@ async function startApp(): Promise<void> {
   secureSession();
   Menu.setApplicationMenu(buildMenu());
   try {
-    core = await ControlCore.start({ configPath: configPath(), pool: true });
+    // `conveyor dev --no-worker` passes --no-worker: the window only watches, other workers do the work.
+    core = await ControlCore.start({ configPath: configPath(), pool: !appArgs().includes('--no-worker') });
   } catch (err) {
     // An invalid config.yml (Redis being away is not an error: the window shows it).
     dialog.showErrorBox('Conveyor cannot start', err instanceof Error ? err.message : String(err));

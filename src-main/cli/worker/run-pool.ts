@@ -1,5 +1,5 @@
 /**
- * The life of a worker pool under the CLI (`conveyor worker`, `conveyor dev`):
+ * The life of a worker pool under `conveyor worker`:
  * start it, print the start line, log its events, and on `signal` stop it
  * gracefully. A fatal pool error (threads dying at start-up) stops it and is thrown.
  */

@@ -33,6 +33,18 @@ export interface RunOptions {
   tap?: (chunk: string, stream: 'stdout' | 'stderr') => void;
 }
 
+/** A long-running command (`dev`, `worker`) started in-process; `stop` asks it to stop as SIGTERM would. */
+export interface RunningCommand {
+  /** Output so far. */
+  output: () => { stdout: string; stderr: string };
+  /** The first match of `re` in stdout or stderr, waiting up to `ms` for it. */
+  waitFor: (re: RegExp, ms?: number) => Promise<RegExpExecArray>;
+  /** Asks it to stop and resolves with the run's result. */
+  stop: () => Promise<CliResult>;
+  /** Resolves when the command ends by itself or after `stop`. */
+  result: Promise<CliResult>;
+}
+
 export interface Cli {
   /** Folder holding config.yml; also HOME and XDG_DATA_HOME of each run. */
   dir: string;
@@ -40,6 +52,8 @@ export interface Cli {
   /** Replaces config.yml. */
   writeConfig: (yaml: string) => Promise<void>;
   run: (args: string[], opts?: RunOptions) => Promise<CliResult>;
+  /** Starts a long-running command; every one still running is stopped after the test. */
+  start: (args: string[], opts?: Omit<RunOptions, 'shutdown' | 'tap'>) => RunningCommand;
 }
 
 class Buffered {
@@ -88,7 +102,55 @@ export const cliTest = queueTest.extend<{ cli: Cli }>({
       });
       return { code, stdout: stdout.text, stderr: stderr.text, ms: Date.now() - started };
     };
-    await use({ dir, configPath, writeConfig, run });
+    const started: RunningCommand[] = [];
+    const start = (args: string[], opts: Omit<RunOptions, 'shutdown' | 'tap'> = {}): RunningCommand => {
+      let requestStop!: () => void;
+      const shutdown = new Promise<void>((resolve) => (requestStop = resolve));
+      const out = { stdout: '', stderr: '' };
+      const waiters = new Set<() => void>();
+      const result = run(args, {
+        ...opts,
+        shutdown,
+        tap: (chunk, stream) => {
+          out[stream] += chunk;
+          for (const w of [...waiters]) w();
+        },
+      });
+      let ended = false;
+      void result.finally(() => {
+        ended = true;
+        for (const w of [...waiters]) w();
+      });
+      const waitFor = (re: RegExp, ms = 8000): Promise<RegExpExecArray> =>
+        new Promise((resolve, reject) => {
+          const check = (): void => {
+            const m = re.exec(`${out.stdout}${out.stderr}`);
+            if (m) return done(() => resolve(m));
+            if (ended) return done(() => reject(new Error(`the command ended without printing ${re}:\n${out.stdout}${out.stderr}`)));
+          };
+          const timer = setTimeout(() => done(() => reject(new Error(`no ${re} within ${ms} ms:\n${out.stdout}${out.stderr}`))), ms);
+          const done = (settle: () => void): void => {
+            clearTimeout(timer);
+            waiters.delete(check);
+            settle();
+          };
+          waiters.add(check);
+          check();
+        });
+      const command: RunningCommand = {
+        output: () => ({ ...out }),
+        waitFor,
+        stop: () => {
+          requestStop();
+          return result;
+        },
+        result,
+      };
+      started.push(command);
+      return command;
+    };
+    await use({ dir, configPath, writeConfig, run, start });
+    await Promise.all(started.map((c) => c.stop()));
     await rm(dir, { recursive: true, force: true });
   },
 });

@@ -1,11 +1,34 @@
 import { existsSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { describe, expect } from 'vitest';
 import { agentItem } from '../../../src-shared/item-schema';
 import { findFreePort, pingRedis } from '../../../src-main/redis/redis-server-process';
 import { THREAD_ENTRY, waitForState } from '../../support/pool';
-import { cliTest as test } from './cli-fixture';
+import { cliTest as test, type Cli } from './cli-fixture';
 import { workerConfigYaml } from './worker-fixture';
+
+const URL_LINE = /Conveyor control center: (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)\n/;
+
+/**
+ * A stand-in for the Electron binary: prints its arguments and REDIS_URL,
+ * then waits for SIGTERM (or, with `fail`, dies at start-up as Electron does without an X server).
+ */
+async function fakeElectron(cli: Cli, fail = false): Promise<string> {
+  const file = path.join(cli.dir, fail ? 'broken-electron' : 'fake-electron');
+  const body = fail
+    ? `process.stderr.write('[1:0:ERROR:ozone_platform_x11.cc] Missing X server or $DISPLAY\\n', () => process.exit(1));`
+    : [
+        // The handler first: the test signals once it has seen the output.
+        `process.on('SIGTERM', () => process.stdout.write('fake electron: SIGTERM, quitting\\n', () => process.exit(0)));`,
+        `console.log('fake electron args: ' + process.argv.slice(2).join(' '));`,
+        `console.log('fake electron REDIS_URL: ' + process.env.REDIS_URL);`,
+        `setInterval(() => undefined, 1000);`,
+      ].join('\n');
+  await writeFile(file, `#!/usr/bin/env node\n${body}\n`);
+  await chmod(file, 0o755);
+  return file;
+}
 
 describe('conveyor dev', () => {
   test('--once against a reachable Redis reports it, how it was found, and its queues', async ({ cli, adapter, queue, redisUrl, prefix }) => {
@@ -18,47 +41,65 @@ describe('conveyor dev', () => {
     expect(res.stdout).toMatch(/^connection +ok$/m);
     expect(res.stdout).toMatch(new RegExp(`^key prefix +${prefix}$`, 'm'));
     expect(res.stdout).toMatch(new RegExp(`^${queue} +no +1 +0`, 'm'));
+    expect(res.stdout).not.toContain('web mode');
   });
 
-  test('without --once it prints a summary line as events arrive, at most one a second, and stops on shutdown', async ({ cli, adapter, queue }) => {
-    let stop!: () => void;
-    const shutdown = new Promise<void>((resolve) => (stop = resolve));
-    // No worker: the jobs stay waiting, so the counts are known.
-    const running = cli.run(['dev', '--no-worker'], { shutdown });
-    // A job every 200 ms for 3 s: events keep coming whenever the monitor subscribes.
-    const started = Date.now();
-    let enqueued = 0;
-    while (Date.now() - started < 3000) {
-      await adapter.enqueue(queue, agentItem('echo', enqueued++));
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    // Let the last held-back line come out.
-    await new Promise((r) => setTimeout(r, 1500));
-    stop();
-    const res = await running;
-    const elapsedS = (Date.now() - started) / 1000;
-
-    expect(res.code).toBe(0);
-    const summaries = res.stdout.split('\n').filter((l) => /^\d\d:\d\d:\d\d /.test(l));
-    expect(summaries.length).toBeGreaterThanOrEqual(2);
-    expect(summaries.length).toBeLessThanOrEqual(Math.ceil(elapsedS) + 1);
-    expect(summaries.at(-1)).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${queue}: ${enqueued} waiting, 0 active, 0 delayed, 0 completed, 0 dead$`));
-    expect(res.stdout).toMatch(/^stopping$/m);
-  });
-
-  test('without --no-worker it runs a worker on workers.queues, logging each job, and stops it on shutdown', async ({ cli, adapter, queue, prefix }) => {
+  test('--web serves the control center with its pool: the URL answers with the app, jobs are logged, shutdown stops it all', async ({ cli, adapter, queue, prefix }) => {
     await cli.writeConfig(workerConfigYaml(prefix));
-    let stop!: () => void;
-    const shutdown = new Promise<void>((resolve) => (stop = resolve));
-    const running = cli.run(['dev'], { shutdown, env: { CONVEYOR_THREAD_ENTRY: THREAD_ENTRY } });
+    const dev = cli.start(['dev', '--web', '--port', '0'], { env: { CONVEYOR_THREAD_ENTRY: THREAD_ENTRY } });
+    const url = (await dev.waitFor(URL_LINE, 15_000))[1] as string;
+    expect(dev.output().stdout).toMatch(/^web mode: --web$/m);
+
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<div id="root">/);
+    expect((await fetch(url.replace(/\?token=.*/, ''))).status).toBe(401);
+
+    // The core's pool runs the job; its state changes are printed.
+    await dev.waitFor(/ local pool \S+ running: queues jobs, 1 thread × 2 jobs$/m);
     const id = await adapter.enqueue(queue, agentItem('echo', 'hi'));
     await waitForState(adapter, queue, id, ['completed']);
-    stop();
-    const res = await running;
+    await dev.waitFor(new RegExp(`^\\S+ completed ${queue}/${id} attempt 1$`, 'm'));
+    expect(dev.output().stdout).toMatch(new RegExp(`^\\S+ enqueued ${queue}/${id} echo$`, 'm'));
+
+    const res = await dev.stop();
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(new RegExp(` worker \\S+ started: redis .*, queues ${queue}, 1 thread × 2 jobs, `));
-    expect(res.stdout).toMatch(new RegExp(`^\\S+ completed ${queue}/${id} attempt 1 echo in \\d+ ms$`, 'm'));
-    expect(res.stdout).toMatch(/^\S+ stopped: 1 completed, 0 failed$/m);
+    expect(res.stdout).toMatch(/^\S+ stopping$/m);
+    await expect(fetch(url)).rejects.toThrow();
+  });
+
+  test('opens the desktop app where Electron and a display are: config, REDIS_URL and --no-worker passed on, stopped on shutdown', async ({ cli, redisUrl }) => {
+    const electron = await fakeElectron(cli);
+    const dev = cli.start(['dev', '--no-worker', '--electron', electron], { env: { DISPLAY: ':99' } });
+    await dev.waitFor(/fake electron REDIS_URL: /);
+    const res = await dev.stop();
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`opening the desktop app (${electron})`);
+    expect(res.stdout).toMatch(new RegExp(`^fake electron args: \\S+/out/main/index\\.js --config ${cli.configPath} --no-worker$`, 'm'));
+    expect(res.stdout).toContain(`fake electron REDIS_URL: ${redisUrl}\n`);
+    expect(res.stdout).toMatch(/^stopping the desktop app\nfake electron: SIGTERM, quitting$/m);
+    expect(res.stdout).not.toContain('web mode');
+  });
+
+  test('a desktop app that dies at start-up gives way to web mode, saying why', async ({ cli }) => {
+    const electron = await fakeElectron(cli, true);
+    const dev = cli.start(['dev', '--no-worker', '--port', '0', '--electron', electron], { env: { DISPLAY: ':99' } });
+    await dev.waitFor(URL_LINE);
+    const res = await dev.stop();
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^web mode: the desktop app quit at start-up \(exit code 1: \S+ Missing X server or \$DISPLAY\)$/m);
+    expect(res.stderr).toContain('Missing X server or $DISPLAY');
+  });
+
+  test('without a display it says so and serves the control center instead', async ({ cli }) => {
+    const electron = await fakeElectron(cli);
+    const dev = cli.start(['dev', '--no-worker', '--port', '0', '--electron', electron]);
+    await dev.waitFor(URL_LINE);
+    const res = await dev.stop();
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^web mode: no display \(neither DISPLAY nor WAYLAND_DISPLAY is set\)$/m);
+    expect(res.stdout).not.toContain('fake electron');
   });
 
   test('--no-docker with nothing at a local target starts a private redis-server there (AOF in the data dir), stopped on exit', async ({ cli }) => {
