@@ -37,6 +37,8 @@ export interface PoolOptions {
   threadEntry?: string;
   /** How often the worker registry entry is refreshed (its TTL is 5×). */
   heartbeatMs?: number;
+  /** Keep one idle thread ready to replace a lost one at once (default true). */
+  spareThread?: boolean;
 }
 
 export type JobEventState = 'started' | 'completed' | 'retrying' | 'dead' | 'cancelled' | 'released' | 'lost';
@@ -107,6 +109,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private readonly entry: string;
   private readonly acks: AckBatcher;
   private threads: ThreadHandle[] = [];
+  /** Started and ready, taking no work: the next replacement (see spawnSpare). */
+  private spare: ThreadHandle | undefined;
   private readonly runs = new Map<number, RunningJob>();
   /** Jobs settled but not yet acknowledged by Redis: what their events report. */
   private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
@@ -177,6 +181,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       throw err;
     }
     // Leases are extended well before they expire, and at least every second so a cancel request is seen fast.
+    this.spawnSpare();
     const keepMs = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.leaseMs.values()) / 3)));
     this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
     const beatMs = this.options.heartbeatMs ?? 2000;
@@ -246,13 +251,35 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return this.threads.filter((t) => !t.ended && !t.draining);
   }
 
+  /** A new working thread: the ready spare if there is one (no start-up wait), else a fresh one. */
   private spawn(): void {
+    const spare = this.spare;
+    if (spare?.ready) {
+      this.spare = undefined;
+      this.threads.push(spare);
+      this.spawnSpare();
+      this.wake();
+      return;
+    }
+    this.threads.push(this.newThread());
+  }
+
+  /**
+   * Keeps one thread started but idle, so a thread lost to a crash, an
+   * out-of-memory or a kill is replaced at once instead of after a thread's
+   * start-up (loading the agents takes ~100 ms, during which its slots would sit empty).
+   */
+  private spawnSpare(): void {
+    if (this.options.spareThread === false || this.spare || this.state !== 'running') return;
+    this.spare = this.newThread();
+  }
+
+  private newThread(): ThreadHandle {
     const data = {
       ...(this.options.agentsDir ? { agentsDir: this.options.agentsDir } : {}),
       ...(this.options.llm ? { llm: this.options.llm } : {}),
     };
     const thread = new ThreadHandle(this.entry, data, this.options.maxMemoryMb);
-    this.threads.push(thread);
     thread.on('ready', (agents, errors) => {
       this.startupFailures = 0;
       this.agentInfo = { agents, errors };
@@ -267,10 +294,12 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     thread.on('results', (results) => this.onResults(results));
     thread.on('progress', (notes) => this.onProgress(notes));
     thread.on('died', (reason, error, wasReady) => this.onDied(thread, reason, error, wasReady));
+    return thread;
   }
 
   private onDied(thread: ThreadHandle, reason: ThreadDeath, error: Error, wasReady: boolean): void {
     this.threads = this.threads.filter((t) => t !== thread);
+    if (thread === this.spare) this.spare = undefined;
     this.emitEvent({ type: 'thread', state: 'died', threadId: thread.id, reason, error: error.message });
     // Died inside a run's synchronous start: that run did it, its neighbours wait again unharmed.
     // Otherwise the cause is unknown and every run the thread held fails.
@@ -296,6 +325,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       return;
     }
     if ((this.state === 'running' || this.firstReady) && this.liveThreads().length < this.targetThreads) this.spawn();
+    this.spawnSpare();
     this.wake();
   }
 
@@ -307,8 +337,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   private async shutdownThreads(): Promise<void> {
-    const all = this.threads;
+    const all = this.spare ? [...this.threads, this.spare] : this.threads;
     this.threads = [];
+    this.spare = undefined;
     await Promise.all(all.map((t) => t.terminate()));
   }
 
