@@ -81,6 +81,13 @@ export interface LeaseBatch<P = unknown> {
   quarantined: number;
 }
 
+interface PendingEnqueue {
+  encoded: Array<string | number>;
+  waitMs: number;
+  resolve: (id: string) => void;
+  reject: (err: unknown) => void;
+}
+
 /** Per-job outcome of a batched call: ok, or the typed error for that job. */
 export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
 
@@ -128,6 +135,8 @@ export class RedisQueueAdapter implements QueuePort {
   /** Lease tokens handed out by this adapter, so callers of the seed's API need not carry them. */
   private readonly leases = new Map<string, string>();
   private readonly keyCache = new Map<string, QueueKeys>();
+  /** Enqueues waiting for the end of the current turn, per queue (see `enqueue`). */
+  private readonly enqueueBatches = new Map<string, PendingEnqueue[]>();
   private readonly log: (line: string) => void;
   private closed = false;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
@@ -376,9 +385,47 @@ export class RedisQueueAdapter implements QueuePort {
     }
   }
 
-  async enqueue<P>(queue: string, item: QueueItemInput<P>, opts: EnqueueOptions = {}): Promise<string> {
-    const ids = await this.addJobs(queue, this.encodeEnqueue(item, opts), opts.waitMs ?? 0);
-    return ids[0] as string;
+  /**
+   * Enqueues one job. Calls made in the same turn of the event loop (many
+   * producers in one process, `Promise.all` of enqueues) share one script
+   * call; each still gets its own id or its own error.
+   */
+  enqueue<P>(queue: string, item: QueueItemInput<P>, opts: EnqueueOptions = {}): Promise<string> {
+    let encoded: Array<string | number>;
+    try {
+      encoded = this.encodeEnqueue(item, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      let batch = this.enqueueBatches.get(queue);
+      if (!batch) {
+        this.enqueueBatches.set(queue, (batch = []));
+        queueMicrotask(() => void this.flushEnqueues(queue));
+      }
+      batch.push({ encoded, waitMs: opts.waitMs ?? 0, resolve, reject });
+    });
+  }
+
+  private async flushEnqueues(queue: string): Promise<void> {
+    const batch = this.enqueueBatches.get(queue) ?? [];
+    this.enqueueBatches.delete(queue);
+    const one = async (p: PendingEnqueue): Promise<void> => {
+      try {
+        p.resolve((await this.addJobs(queue, p.encoded, p.waitMs))[0] as string);
+      } catch (err) {
+        p.reject(err);
+      }
+    };
+    if (batch.length === 1) return one(batch[0] as PendingEnqueue);
+    try {
+      const ids = await this.addJobs(queue, batch.flatMap((p) => p.encoded), 0);
+      batch.forEach((p, i) => p.resolve(ids[i] as string));
+    } catch (err) {
+      // All or nothing suits enqueueMany, not separate callers: near the cap, let each try on its own.
+      if (err instanceof QueueFullError) await Promise.all(batch.map(one));
+      else for (const p of batch) p.reject(err);
+    }
   }
 
   async enqueueMany<P>(

@@ -141,3 +141,34 @@ describe('backpressure', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 });
+
+describe('concurrent producers', () => {
+  test('enqueues made in the same turn share one script call and each gets its own id', async ({ adapter, queue }) => {
+    const client = adapter.redis;
+    const send = client.sendCommand.bind(client);
+    let scripts = 0;
+    client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      if (command.name === 'evalsha' || command.name === 'eval') scripts++;
+      return (send as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof client.sendCommand;
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => adapter.enqueue(queue, item('echo', i))));
+    client.sendCommand = send;
+    expect(new Set(ids).size).toBe(50);
+    // One script call; ioredis resends it as EVAL once if Redis did not have the script loaded yet.
+    expect(scripts).toBeLessThanOrEqual(2);
+    const got = await adapter.dequeueMany(queue, 50);
+    expect(got.map((j) => j.message.payload)).toEqual(Array.from({ length: 50 }, (_, i) => ({ agent: 'echo', input: i })));
+  });
+
+  test('near the cap, callers of the same turn succeed or fail each on their own', async ({ adapter }) => {
+    await adapter.createQueue('cap3', { maxLength: 3 });
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => adapter.enqueue('cap3', item('echo', i))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof QueueFullError)).toBe(true);
+  });
+
+  test('an invalid item fails alone without holding up the others of its turn', async ({ adapter, queue }) => {
+    const results = await Promise.allSettled([adapter.enqueue(queue, item('echo', 1)), adapter.enqueue(queue, { message: {} } as never), adapter.enqueue(queue, item('echo', 2))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+  });
+});
