@@ -4,7 +4,10 @@
  * free port. Prints one JSON line `{"url": …}` on stdout once serving; stops
  * everything on SIGTERM/SIGINT or when stdin closes (its parent went away).
  *
- *   node --require ./scripts/register-lua-raw.cjs --import tsx test/e2e/support/serve-web.ts
+ *   node --require ./scripts/register-lua-raw.cjs --import tsx test/e2e/support/serve-web.ts [STATIC_DIR]
+ *
+ * STATIC_DIR: the built renderer to serve (default out/renderer; the fixture
+ * passes its copy of the build, see build-snapshot.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,8 @@ async function main(): Promise<void> {
   const redis = await RedisServerProcess.start({ port: 0 });
   const configPath = join(dir, 'config.yml');
   await writeFile(configPath, `queue:\n  redis_url: ${redis.url}\n  key_prefix: e2e\nworkers:\n  queues: [default]\n  threads: 1\n  concurrency: 2\n`);
-  const server = await serveControlCenter({ configPath, log: (line) => process.stderr.write(`${line}\n`) });
+  const staticDir = process.argv[2];
+  const server = await serveControlCenter({ configPath, ...(staticDir ? { staticDir } : {}), log: (line) => process.stderr.write(`${line}\n`) });
 
   let stopping = false;
   const stop = async (): Promise<void> => {
