@@ -167,6 +167,8 @@ export interface JobRecord<P = unknown> {
   runAt?: number;
   finishedAt?: number;
   attempts: Attempt[];
+  /** Attempts that count against `maxRetries + 1`: not those before a manual retry, nor handed-back ones. */
+  countedAttempts: number;
   maxRetries: number;
   timeoutMs?: number;
   result?: unknown;

@@ -97,6 +97,7 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     priority: num(hash['prio']) ?? 0,
     createdAt: num(hash['ts']) ?? 0,
     attempts: decodeAttempts(hash, num(hash['att']) ?? 0),
+    countedAttempts: Math.max(0, (num(hash['att']) ?? 0) - (num(hash['rb']) ?? 0)),
     maxRetries: num(hash['mr']) ?? 0,
     logs,
     cancelRequested: hash['cxl'] === '1',

@@ -40,7 +40,7 @@ export function formatJob(job: JobRecord): string {
     ['timeout', job.timeoutMs === undefined ? undefined : `${job.timeoutMs}ms`],
     ['progress', job.progress ? `${Math.round(job.progress.fraction * 100)}%${job.progress.message ? ` ${job.progress.message}` : ''}` : undefined],
     ['cancel', job.cancelRequested ? 'requested' : undefined],
-    ['attempts', `${job.attempts.length} of ${job.maxRetries + 1}`],
+    ['attempts', `${job.countedAttempts} of ${job.maxRetries + 1}${job.attempts.length > job.countedAttempts ? ` (${job.attempts.length} in all)` : ''}`],
   ]);
   for (const a of job.attempts) text += `  ${describeAttempt(a)}\n`;
   text += formatFields([

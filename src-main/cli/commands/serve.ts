@@ -4,6 +4,7 @@
  * is required), with a local worker pool unless `--no-worker`, until
  * SIGINT/SIGTERM.
  */
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { serveControlCenter } from '../../transport/serve';
 import { untilAborted } from '../abort';
@@ -34,7 +35,8 @@ export function registerServeCommand(program: Command, { io, context }: CommandD
       const unsubscribe = io.onShutdown?.(() => stopping.abort()) ?? (() => undefined);
       try {
         const { location } = await ctx.config();
-        const threadEntry = opts.threadEntry ?? io.env['CONVEYOR_THREAD_ENTRY'];
+        const given = opts.threadEntry ?? io.env['CONVEYOR_THREAD_ENTRY'];
+        const threadEntry = given === undefined ? undefined : resolve(io.cwd, given);
         const server = await serveControlCenter({
           configPath: location.path,
           pool: opts.worker ? (threadEntry ? { threadEntry } : true) : false,

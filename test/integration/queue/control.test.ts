@@ -104,7 +104,7 @@ describe('retry, remove, drain', () => {
     const id = await deadJob(adapter, queue);
     await adapter.retry(queue, id);
     const job = await adapter.getJob(queue, id);
-    expect(job).toMatchObject({ state: 'waiting', attempts: [{ outcome: 'failed' }] });
+    expect(job).toMatchObject({ state: 'waiting', attempts: [{ outcome: 'failed' }], countedAttempts: 0 });
     expect(job?.error).toBeUndefined();
     expect((await adapter.dequeue(queue))?.attempt).toBe(2);
   });

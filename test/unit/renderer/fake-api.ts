@@ -69,6 +69,7 @@ export function record(queue: string, id: string, state: JobState, extra: Partia
     priority: 0,
     createdAt: 1_700_000_000_000,
     attempts: [],
+    countedAttempts: 0,
     maxRetries: 3,
     logs: [],
     cancelRequested: false,

@@ -81,7 +81,8 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
               <div>
                 <dt>Attempts</dt>
                 <dd data-testid="job-detail-attempts">
-                  {record.attempts.length} of {record.maxRetries + 1}
+                  {record.countedAttempts} of {record.maxRetries + 1}
+                  {record.attempts.length > record.countedAttempts ? ` (${record.attempts.length} in all)` : ''}
                 </dd>
               </div>
               <div>

@@ -42,7 +42,7 @@ export function CreateQueueForm() {
   return (
     <form className="panel form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="create-queue-title" data-testid="create-queue-form">
       <h2 id="create-queue-title">Create a queue</h2>
-      <p className="muted small">Empty fields take the defaults of config.yml. Creating a queue that exists changes nothing.</p>
+      <p className="muted small">Empty fields take the defaults of config.yml. For a queue that exists, the options given replace its current ones.</p>
       <div className="form-grid">
         <Field label="Name" hint="1-100 letters, digits, “.”, “_” or “-”" error={show('name')} testId="queue-name">
           {(p) => <input {...p} value={draft.name} onChange={(e) => set({ name: e.target.value })} placeholder="jobs" autoComplete="off" data-testid="queue-name-input" />}

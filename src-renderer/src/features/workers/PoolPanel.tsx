@@ -64,7 +64,7 @@ export function PoolPanel() {
         <div>
           <dt>Size</dt>
           <dd data-testid="pool-size">
-            {pool.threads} threads × {pool.concurrency} jobs
+            {pool.threads} {pool.threads === 1 ? 'thread' : 'threads'} × {pool.concurrency} {pool.concurrency === 1 ? 'job' : 'jobs'}
           </dd>
         </div>
         <div>
