@@ -1,5 +1,4 @@
 import { describe, expect, inject } from 'vitest';
-import echoPrefix from '../support/echo-prefix-1.lua?raw';
 import { REDIS_URL_ENV } from '../support/env';
 import { cleanupPrefix, freshPrefix, newRedisClient, redisTest as test, testRedisUrl } from '../support/redis';
 
@@ -19,11 +18,6 @@ describe('test harness', () => {
     expect(await cleanupPrefix(a)).toBe(2);
     expect(await redis.exists(`${a}:x`, `${a}:y`, `${b}:x`)).toBe(1);
     await cleanupPrefix(b);
-  });
-
-  test('Lua scripts import as text with ?raw', async ({ redis, prefix }) => {
-    expect(echoPrefix).toContain("redis.call('SET'");
-    expect(await redis.eval(echoPrefix, 1, `${prefix}:k`, 'v')).toBe('v');
   });
 
   test('newRedisClient() connects to the same Redis', async () => {
