@@ -45,6 +45,8 @@ export interface TlsFileConfig {
   reject_unauthorized?: boolean;
 }
 
+export type RedisClusterNode = string | { host: string; port: number };
+
 export interface QueueConfig {
   redis_host: string;
   redis_port: number;
@@ -63,6 +65,12 @@ export interface QueueConfig {
   /** Literal password: accepted, but warned about. */
   redis_password?: string;
   tls: boolean | TlsFileConfig;
+  /**
+   * Seed nodes of a Redis Cluster (`"host:port"` or `{host, port}`); when set,
+   * the queue talks to the cluster instead of host/port/redis_url, with the
+   * same username, password and TLS settings.
+   */
+  redis_cluster?: RedisClusterNode[];
   /** Default cap of a queue (waiting + delayed jobs). */
   max_length: number;
   lease_ms: number;
@@ -335,6 +343,16 @@ const queue = section({
       error: expected('true, false or a mapping of ca, cert, key, servername, reject_unauthorized'),
     })
     .default(D.tls),
+  redis_cluster: z
+    .array(
+      z.union([
+        nonEmptyString('"host:port"', { pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/ }),
+        z.strictObject({ host: nonEmptyString(), port: integer(1, 65535) }, { error: expected('a mapping of host, port') }),
+      ], { error: expected('"host:port" or a mapping of host, port') }),
+      { error: expected('a list of seed nodes ("host:port" or {host, port})') },
+    )
+    .min(1, { error: expected('a list of at least one seed node') })
+    .optional(),
   max_length: integer(1).default(D.max_length),
   lease_ms: integer(1000).default(D.lease_ms),
   backoff,

@@ -34,6 +34,8 @@ export interface RedisConnectionSettings {
   password?: string;
   /** Present when TLS is on; `tls: true` gives `{}`. */
   tls?: RedisTlsSettings;
+  /** Seed nodes of a Redis Cluster: the client is then a Cluster client (host/port/db unused). See `withCluster`. */
+  cluster?: Array<{ host: string; port: number }>;
   /** `connection_timeout` seconds * 1000. */
   connectTimeoutMs: number;
   /** Human-readable target for logs, never containing the password, e.g. "redis://localhost:6379/0". */
@@ -89,9 +91,24 @@ function readPasswordEnv(name: string, env: NodeJS.ProcessEnv): string {
 }
 
 function displayOf(s: Omit<RedisConnectionSettings, 'display'>): string {
-  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
+  const hostPort = (h: string, p: number): string => `${h.includes(':') ? `[${h}]` : h}:${p}`;
   const user = s.username ? `${encodeURIComponent(s.username)}@` : '';
-  return `${s.tls ? 'rediss' : 'redis'}://${user}${host}:${s.port}/${s.db}`;
+  if (s.cluster) return `${s.tls ? 'rediss' : 'redis'}-cluster://${user}${s.cluster.map((n) => hostPort(n.host, n.port)).join(',')}`;
+  return `${s.tls ? 'rediss' : 'redis'}://${user}${hostPort(s.host, s.port)}/${s.db}`;
+}
+
+/** A Redis Cluster seed node: `"host:port"` (IPv6 in brackets) or `{host, port}`. */
+export type RedisClusterNode = string | { host: string; port: number };
+
+/** `"host:port"` or `{host, port}` to `{host, port}`; a bad string is a ConfigError at `queue.redis_cluster.<index>`. */
+export function parseClusterNode(node: RedisClusterNode, index = 0): { host: string; port: number } {
+  if (typeof node !== 'string') return { host: node.host, port: node.port };
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(node);
+  const port = Number(m?.[3]);
+  if (!m || !(port >= 1 && port <= 65535)) {
+    throw new ConfigError([{ path: `queue.redis_cluster.${index}`, message: `expected "host:port" with a port 1-65535, got ${describeValue(node)}` }]);
+  }
+  return { host: (m[1] ?? m[2]) as string, port };
 }
 
 /**
@@ -140,5 +157,19 @@ export function resolveConnectionSettings(
     }
     if (fromUrl?.tls || queue.tls !== false) resolved.tls = readTlsFiles(queue.tls, baseDir);
   }
-  return { settings: { ...resolved, display: displayOf(resolved) }, warnings };
+  const settings = { ...resolved, display: displayOf(resolved) };
+  // REDIS_URL overrides the whole connection, a cluster included (one rule for every target).
+  if (!envUrl && queue.redis_cluster !== undefined) return { settings: withCluster(settings, queue.redis_cluster), warnings };
+  return { settings, warnings };
+}
+
+/**
+ * The same credentials and TLS, aimed at a Redis Cluster through its seed
+ * nodes: the adapter then uses ioredis's Cluster client.
+ */
+export function withCluster(settings: RedisConnectionSettings, nodes: RedisClusterNode[]): RedisConnectionSettings {
+  if (nodes.length === 0) throw new ConfigError([{ path: 'queue.redis_cluster', message: 'expected a list of at least one seed node' }]);
+  const { display: _display, ...rest } = settings;
+  const resolved: Omit<RedisConnectionSettings, 'display'> = { ...rest, cluster: nodes.map(parseClusterNode), db: 0 };
+  return { ...resolved, display: displayOf(resolved) };
 }

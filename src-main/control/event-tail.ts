@@ -27,15 +27,14 @@ export function adapterEventSource(adapter: RedisQueueAdapter): EventSource {
     events: (queues, opts) => adapter.events(queues, opts),
     // Read on the command connection; the adapter's own '$' pinning happens inside its
     // iterator, where a restart could not learn it, so the tail pins ids itself.
+    // One command per queue, sent together: a pipeline would span slots on a cluster.
     latestEventIds: async (queues) => {
-      const pipe = adapter.redis.pipeline();
-      for (const q of queues) pipe.xrevrange(new QueueKeys(adapter.keyPrefix, q).key('events'), '+', '-', 'COUNT', 1);
-      const replies = (await pipe.exec()) ?? [];
+      const replies = await Promise.all(
+        queues.map((q) => adapter.redis.xrevrange(new QueueKeys(adapter.keyPrefix, q).key('events'), '+', '-', 'COUNT', 1)),
+      );
       const out: Record<string, string> = {};
       queues.forEach((q, i) => {
-        const [err, entries] = replies[i] ?? [null, []];
-        if (err) throw err;
-        out[q] = (entries as Array<[string, string[]]>)[0]?.[0] ?? '0-0';
+        out[q] = replies[i]?.[0]?.[0] ?? '0-0';
       });
       return out;
     },

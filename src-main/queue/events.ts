@@ -79,3 +79,31 @@ export async function* tailStreams(client: Redis, opts: TailOptions): AsyncGener
     if (batch.length > 0) yield batch;
   }
 }
+
+/**
+ * Interleaves several iterators, yielding each value as it comes. `onClose`
+ * runs first when the consumer stops, so the sources can be told to end
+ * (a source blocked in a read cannot be returned before that read ends).
+ */
+export async function* mergeIterators<T>(sources: AsyncIterator<T>[], onClose: () => void = () => undefined): AsyncGenerator<T> {
+  const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
+  const pull = (i: number): void => {
+    pending.set(i, (sources[i] as AsyncIterator<T>).next().then((r) => ({ i, r })));
+  };
+  sources.forEach((_, i) => pull(i));
+  try {
+    while (pending.size > 0) {
+      const { i, r } = await Promise.race(pending.values());
+      if (r.done) {
+        pending.delete(i);
+        continue;
+      }
+      pull(i);
+      yield r.value;
+    }
+  } finally {
+    onClose();
+    await Promise.allSettled([...pending.values()]);
+    await Promise.allSettled(sources.map((s) => s.return?.()));
+  }
+}

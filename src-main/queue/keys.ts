@@ -75,12 +75,36 @@ export function registryKey(prefix: string): string {
   return `${prefix}:queues`;
 }
 
-/** Sorted set of worker ids, scored by their last heartbeat (ms). */
-export function workersKey(prefix: string): string {
-  return `${prefix}:workers`;
+/**
+ * Sorted set of worker ids, scored by their last heartbeat (ms). On a cluster
+ * the worker keys share the hash tag `{registry}`, so a heartbeat's MULTI
+ * stays in one slot; standalone keeps the untagged names.
+ */
+export function workersKey(prefix: string, cluster = false): string {
+  return cluster ? `${prefix}:{registry}:workers` : `${prefix}:workers`;
 }
 
 /** One worker's registry entry (hash, expiring unless heartbeated). */
-export function workerKey(prefix: string, id: string): string {
-  return `${prefix}:worker:${id}`;
+export function workerKey(prefix: string, id: string, cluster = false): string {
+  return cluster ? `${prefix}:{registry}:worker:${id}` : `${prefix}:worker:${id}`;
+}
+
+/** CRC16/XMODEM, the checksum Redis Cluster slots are made of. */
+function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The Cluster slot of a key (honours `{hash tags}`), as `CLUSTER KEYSLOT` computes it. */
+export function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  if (open >= 0) {
+    const close = key.indexOf('}', open + 1);
+    if (close > open + 1) key = key.slice(open + 1, close);
+  }
+  return crc16(Buffer.from(key, 'utf8')) % 16384;
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { ConveyorError, ErrorCode, RedisUnavailableError } from '../../src-shared/errors';
 import type { RedisConnectionSettings } from '../config/connection-settings';
 
@@ -8,6 +8,7 @@ import type { RedisConnectionSettings } from '../config/connection-settings';
  * in the background so long-lived loops resume by themselves.
  */
 export function createRedisClient(settings: RedisConnectionSettings, name = 'conveyor'): Redis {
+  if (settings.cluster) return createClusterClient(settings, name);
   const options: RedisOptions = {
     host: settings.host,
     port: settings.port,
@@ -18,13 +19,52 @@ export function createRedisClient(settings: RedisConnectionSettings, name = 'con
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     enableReadyCheck: true,
-    // Keep trying forever, at most every 2 s: outages end, and loops wait for them.
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    retryStrategy: retryDelay,
   };
   if (settings.username !== undefined) options.username = settings.username;
   if (settings.password !== undefined) options.password = settings.password;
   if (settings.tls) options.tls = { ...settings.tls };
   return new Redis(options);
+}
+
+/** Keep trying forever, at most every 2 s: outages end, and loops wait for them. */
+function retryDelay(times: number): number {
+  return Math.min(50 * 2 ** Math.min(times, 6), 2000);
+}
+
+/**
+ * With `settings.cluster`: an ioredis Cluster client with the same fail-fast
+ * behaviour. It is typed as `Redis` so the adapter has one client type; the
+ * command API is the same, and the few places where a cluster differs
+ * (multi-key commands across slots, SCAN, blocking reads) check `isCluster`.
+ */
+function createClusterClient(settings: RedisConnectionSettings, name: string): Redis {
+  const redisOptions: RedisOptions = {
+    connectionName: name,
+    connectTimeout: settings.connectTimeoutMs,
+    maxRetriesPerRequest: 0,
+  };
+  if (settings.username !== undefined) redisOptions.username = settings.username;
+  if (settings.password !== undefined) redisOptions.password = settings.password;
+  if (settings.tls) redisOptions.tls = { ...settings.tls };
+  const options: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: true,
+    clusterRetryStrategy: retryDelay,
+    redisOptions,
+  };
+  return new Cluster(settings.cluster ?? [], options) as unknown as Redis;
+}
+
+/** Whether a client made by `createRedisClient` talks to a Redis Cluster. */
+export function isCluster(client: Redis): boolean {
+  return (client as unknown) instanceof Cluster;
+}
+
+/** The cluster's master nodes (for commands that are per node, like SCAN); the client itself when standalone. */
+export function masterNodes(client: Redis): Redis[] {
+  return isCluster(client) ? (client as unknown as Cluster).nodes('master') : [client];
 }
 
 const REFUSED = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN/;

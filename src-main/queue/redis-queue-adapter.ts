@@ -27,9 +27,9 @@ import { JOB_STATES } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
 import type { RedisConnectionSettings } from '../config/connection-settings';
-import { tailStreams } from './events';
+import { mergeIterators, tailStreams } from './events';
 import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
-import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, registryKey } from './keys';
+import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, keySlot, registryKey } from './keys';
 import type { DequeueOptions, EventsOptions, QueuePort } from './port';
 import { WorkerRegistry } from './worker-registry';
 import {
@@ -37,7 +37,9 @@ import {
   connectClient,
   createRedisClient,
   isAuthError,
+  isCluster,
   isConnectionError,
+  masterNodes,
   unavailable,
   waitForReady,
 } from './redis-client';
@@ -94,6 +96,8 @@ export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: s
 const ENQUEUE_FIELDS = 7;
 const DEQUEUE_FIELDS = 7;
 const MIN_BLOCK_S = 0.01;
+/** On a cluster, how long one BZPOPMIN waits on one slot's markers before trying the next slot's. */
+const CLUSTER_BLOCK_SLICE_S = 0.05;
 /** Log lines kept per job (the newest). */
 const MAX_LOG_LINES = 1000;
 
@@ -128,6 +132,18 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
  * RedisUnavailableError while Redis is down; blocking dequeues and event
  * iterators wait out an outage and resume.
  */
+/** Splits keys (or names, through `keyOf`) into groups whose keys share a Cluster slot, in first-seen order. */
+function groupBySlot<T>(items: T[], keyOf: (item: T) => string = String): T[][] {
+  const bySlot = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = keySlot(keyOf(item));
+    const group = bySlot.get(slot);
+    if (group) group.push(item);
+    else bySlot.set(slot, [item]);
+  }
+  return [...bySlot.values()];
+}
+
 export class RedisQueueAdapter implements QueuePort {
   private readonly client: Redis;
   private readonly idleBlockers: Redis[] = [];
@@ -139,11 +155,14 @@ export class RedisQueueAdapter implements QueuePort {
   private readonly enqueueBatches = new Map<string, PendingEnqueue[]>();
   private readonly log: (line: string) => void;
   private closed = false;
+  /** Talking to a Redis Cluster: multi-key commands are split per slot. */
+  readonly cluster: boolean;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
 
   private constructor(private readonly options: RedisQueueAdapterOptions) {
     this.client = this.newClient('conveyor');
+    this.cluster = isCluster(this.client);
     this.log = options.log ?? ((line) => console.warn(line));
     this.workers = new WorkerRegistry(this.client, options.keyPrefix);
   }
@@ -172,7 +191,10 @@ export class RedisQueueAdapter implements QueuePort {
     return this.client.status === 'ready';
   }
 
-  /** The main connection, for modules beside the adapter that keep their own keys (worker registry). */
+  /**
+   * The main connection, for modules beside the adapter that keep their own keys (worker registry).
+   * On a cluster it is an ioredis `Cluster` (see `cluster`): keep multi-key commands to one slot.
+   */
   get redis(): Redis {
     return this.client;
   }
@@ -339,12 +361,15 @@ export class RedisQueueAdapter implements QueuePort {
   async deleteQueue(name: string): Promise<void> {
     const q = this.keys(name);
     await this.io(async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.client.scan(cursor, 'MATCH', q.pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await this.client.unlink(...keys);
-      } while (cursor !== '0');
+      // SCAN is per node: on a cluster, every master (the queue's keys all live on one, but which may change).
+      for (const node of masterNodes(this.client)) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', q.pattern, 'COUNT', 1000);
+          cursor = next;
+          if (keys.length > 0) await node.unlink(...keys);
+        } while (cursor !== '0');
+      }
       await this.client.srem(registryKey(this.options.keyPrefix), name);
     });
     for (const key of this.leases.keys()) if (key.startsWith(name + '\u0000')) this.leases.delete(key);
@@ -524,13 +549,25 @@ export class RedisQueueAdapter implements QueuePort {
    */
   async waitForJobs(queues: string[], waitMs: number): Promise<void> {
     const markers = queues.map((name) => this.keys(name).key('marker'));
+    // A cluster refuses a BZPOPMIN across slots: one call per slot's markers, in turns of a short slice.
+    const groups = this.cluster ? groupBySlot(markers) : [markers];
     const blocker = this.idleBlockers.pop() ?? this.newClient('conveyor:blocking');
     try {
+      const deadline = Date.now() + waitMs;
       if (blocker.status !== 'ready') {
         if (blocker.status === 'wait') blocker.connect().catch(() => undefined);
         if (!(await waitForReady(blocker, waitMs))) return;
       }
-      await blocker.bzpopmin(...markers, Math.max(waitMs / 1000, MIN_BLOCK_S));
+      if (groups.length === 1) {
+        await blocker.bzpopmin(...markers, Math.max(waitMs / 1000, MIN_BLOCK_S));
+        return;
+      }
+      for (let i = 0; !this.closed; i = (i + 1) % groups.length) {
+        const remainingS = (deadline - Date.now()) / 1000;
+        if (remainingS <= 0) return;
+        const popped = await blocker.bzpopmin(...(groups[i] as string[]), Math.max(Math.min(remainingS, CLUSTER_BLOCK_SLICE_S), MIN_BLOCK_S));
+        if (popped) return;
+      }
     } catch (err) {
       if (!isConnectionError(err)) throw this.mapError(err);
       await waitForReady(blocker, waitMs);
@@ -825,6 +862,29 @@ export class RedisQueueAdapter implements QueuePort {
   // ---------------------------------------------------------------- events
 
   async *events(queues: string[], opts: EventsOptions = {}): AsyncIterableIterator<JobEvent[]> {
+    const groups = this.cluster ? groupBySlot(queues, (name) => this.keys(name).key('events')) : [queues];
+    if (groups.length <= 1) {
+      yield* this.tailQueues(queues, opts);
+      return;
+    }
+    // A cluster refuses an XREAD across slots: one tail (and connection) per slot, merged.
+    const inner = new AbortController();
+    const onAbort = (): void => inner.abort();
+    if (opts.signal?.aborted) inner.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      yield* mergeIterators(
+        groups.map((group) => this.tailQueues(group, { ...opts, signal: inner.signal })),
+        () => inner.abort(),
+      );
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+      inner.abort();
+    }
+  }
+
+  /** Tails the event streams of queues that one XREAD may read together. */
+  private async *tailQueues(queues: string[], opts: EventsOptions): AsyncGenerator<JobEvent[]> {
     const streams = new Map(queues.map((name) => [this.keys(name).key('events'), name] as const));
     const client = this.newClient('conveyor:events');
     client.connect().catch(() => undefined);

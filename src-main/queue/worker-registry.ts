@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { WorkerInfo } from '../../src-shared/worker';
-import { workerKey, workersKey } from './keys';
+import { workerKey as workerKeyOf, workersKey as workersKeyOf } from './keys';
+import { isCluster } from './redis-client';
 
 /**
  * The worker registry: each worker process writes its entry on every
@@ -8,14 +9,26 @@ import { workerKey, workersKey } from './keys';
  * itself. Readers list the ids seen recently and drop those whose entry expired.
  */
 export class WorkerRegistry {
+  private readonly cluster: boolean;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.cluster = isCluster(redis);
+  }
+
+  private workersKey(): string {
+    return workersKeyOf(this.prefix, this.cluster);
+  }
+
+  private workerKey(id: string): string {
+    return workerKeyOf(this.prefix, id, this.cluster);
+  }
 
   /** Writes (or refreshes) a worker's entry; it expires after `ttlMs` without another call. */
   async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
-    const key = workerKey(this.prefix, info.id);
+    const key = this.workerKey(info.id);
     await this.redis
       .multi()
       .hset(key, {
@@ -32,20 +45,20 @@ export class WorkerRegistry {
         lastHeartbeat: info.lastHeartbeat,
       })
       .pexpire(key, ttlMs)
-      .zadd(workersKey(this.prefix), info.lastHeartbeat, info.id)
+      .zadd(this.workersKey(), info.lastHeartbeat, info.id)
       .exec();
   }
 
   /** Removes a worker's entry (clean shutdown). */
   async unregister(id: string): Promise<void> {
-    await this.redis.multi().del(workerKey(this.prefix, id)).zrem(workersKey(this.prefix), id).exec();
+    await this.redis.multi().del(this.workerKey(id)).zrem(this.workersKey(), id).exec();
   }
 
   async list(): Promise<WorkerInfo[]> {
-    const ids = await this.redis.zrange(workersKey(this.prefix), 0, -1);
+    const ids = await this.redis.zrange(this.workersKey(), 0, -1);
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const id of ids) pipe.hgetall(workerKey(this.prefix, id));
+    for (const id of ids) pipe.hgetall(this.workerKey(id));
     const replies = (await pipe.exec()) ?? [];
     const workers: WorkerInfo[] = [];
     const gone: string[] = [];
@@ -55,7 +68,7 @@ export class WorkerRegistry {
       if (info) workers.push(info);
       else gone.push(id);
     });
-    if (gone.length > 0) await this.redis.zrem(workersKey(this.prefix), ...gone);
+    if (gone.length > 0) await this.redis.zrem(this.workersKey(), ...gone);
     return workers;
   }
 }

@@ -42,6 +42,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.redis_port', label: 'Port', kind: 'int' },
       { path: 'queue.redis_db', label: 'Database', kind: 'int' },
       { path: 'queue.redis_url', label: 'URL', kind: 'text', help: 'redis:// or rediss://; overrides host, port and database when set' },
+      { path: 'queue.redis_cluster', label: 'Cluster seed nodes', kind: 'list', help: 'comma-separated host:port of a Redis Cluster; when set, used instead of host, port and URL' },
       { path: 'queue.redis_username', label: 'Username', kind: 'text' },
       { path: 'queue.redis_password_env', label: 'Password environment variable', kind: 'text', help: 'name of the variable holding the password (preferred to a literal password)' },
       { path: 'queue.redis_password', label: 'Password', kind: 'secret', help: 'write-only; leave as is to keep the stored one' },
