@@ -3,13 +3,18 @@ import { CONTENDER_NAMES, type ContenderName } from './contender';
 import { MEASUREMENT_KEYS, type MeasurementKey } from './measurements';
 
 export interface BenchArgs {
-  runs: number;
+  /** Overrides every measurement's default number of timed runs. */
+  runs: number | undefined;
   /** Overrides every measurement's default job count. */
   jobs: number | undefined;
   only: ContenderName[];
   measure: MeasurementKey[];
+  /** A fast smoke: fewer jobs, one run each. */
+  quick: boolean;
   redisUrl: string | undefined;
   json: string | undefined;
+  /** Write BENCHMARKS.md and bench/throughput-vs-concurrency.svg from this run. */
+  writeReport: boolean;
   /** Directory for CPU profiles of the timed parts (skews the figures). */
   profile: string | undefined;
   verbose: boolean;
@@ -20,26 +25,34 @@ export interface BenchArgs {
 export const USAGE = `Usage: npm run bench -- [options]
        node out/bench/queue-bench.js [options]      (after vite build -c bench/vite.config.mts)
 
-Conveyor vs BullMQ on the same Redis, interleaved run by run.
-Queue API: one (one-by-one enqueue, 10,000 jobs), bulk (enqueueMany/addBulk by
-1,000, 50,000 jobs), drain (pre-fill, then dequeue+complete, 20,000 jobs).
-End to end (pre-fill, then run every job; each contender in each setup:
-Conveyor WorkerPool 2 threads x 32 and 1 x 64, BullMQ Worker in-process and
-sandboxed on worker threads, concurrency 64): e2e (20,000 echo jobs),
-cpu (2,000 hash jobs, CPU-bound).
+Conveyor vs BullMQ vs Bee-Queue on the same Redis, interleaved run by run.
+Measurements (default jobs, default timed runs per system and setup):
+  one         one-by-one enqueue, each call awaited                      10,000 jobs, 3 runs
+  concurrent  one-by-one enqueue, 64 calls in flight                     20,000 jobs, 3 runs
+  bulk        enqueueMany / addBulk / saveAll by 1,000                    50,000 jobs, 3 runs
+  drain       pre-filled, then dequeue+complete at 64 (no agent code)    20,000 jobs, 3 runs
+  e2e         pre-filled echo jobs run end to end at C=64: Conveyor WorkerPool 2x32 and 1x64,
+              BullMQ Worker in-process and sandboxed, Bee-Queue process(64)  20,000 jobs, 3 runs
+  cpu         as e2e with hash jobs (CPU-bound)                           2,000 jobs, 3 runs
+  curve       as e2e at C=1 and 16 (and 64 without e2e) for the chart    20,000 jobs, 1 run
+  latency     enqueue->completed at a steady 500 jobs/s, C=16             5,000 jobs (10 s), 1 run
+  memory      Redis used_memory after N completed jobs, per retention    100,000 jobs, 1 run
+  procs       e2e echo with worker processes (Conveyor 1/2/4, others 2)  20,000 jobs, 3 runs
 
-  --runs N            timed runs per measurement and system (default 3); median [min-max]
-  --jobs N            jobs per run for every measurement (default: per measurement, above)
-  --only NAME         conveyor or bullmq
+  --runs N            timed runs of every measurement (default: per measurement, above)
+  --jobs N            jobs per run of every measurement (latency: jobs at 500/s)
+  --quick             a fast smoke: about a tenth of the jobs, one run each
+  --only LIST         comma-separated subset of: ${CONTENDER_NAMES.join(', ')}
   --measure LIST      comma-separated subset of: ${MEASUREMENT_KEYS.join(', ')}
   --redis-url URL     use this Redis instead of a private redis-server; nothing is flushed,
-                      the bench's keys are deleted; other clients skew CPU and command figures
-  --json PATH         write every run (and Redis command stats) as JSON
+                      the bench's keys are deleted; other clients skew CPU, command and memory figures
+  --json PATH         write every run (latency samples, Redis command stats) as JSON
+  --write-report      write BENCHMARKS.md and bench/throughput-vs-concurrency.svg from this run
   --profile DIR       write V8 CPU profiles of each timed run's client side to DIR, host thread
                       and worker threads apart (summarise with bench/cpu-profile-top.mjs;
-                      figures run slower meanwhile)
+                      worker processes are not profiled; figures run slower meanwhile)
   --no-warmup         skip the untimed warm-up pass
-  --verbose           per measurement, the top Redis commands by time
+  --verbose           per run, the top Redis commands by time
   -h, --help          this text
 `;
 
@@ -48,11 +61,23 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name}: expected a positive integer, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function list<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T[] {
+  if (value === undefined) return [...allowed];
+  const items = value.split(',').map((s) => s.trim());
+  for (const item of items) {
+    if (!(allowed as readonly string[]).includes(item)) {
+      throw new UsageError(`--${name}: expected a list of ${allowed.join(', ')}, got ${JSON.stringify(item)}`);
+    }
+  }
+  // In the canonical order, each once.
+  return allowed.filter((a) => items.includes(a));
 }
 
 function parse(argv: string[]) {
@@ -63,10 +88,12 @@ function parse(argv: string[]) {
     options: {
       runs: { type: 'string' },
       jobs: { type: 'string' },
+      quick: { type: 'boolean', default: false },
       only: { type: 'string' },
       measure: { type: 'string' },
       'redis-url': { type: 'string' },
       json: { type: 'string' },
+      'write-report': { type: 'boolean', default: false },
       profile: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'no-warmup': { type: 'boolean', default: false },
@@ -84,27 +111,19 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     if (String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message);
     throw err;
   }
-  const only = values.only;
-  if (only !== undefined && !(CONTENDER_NAMES as readonly string[]).includes(only)) {
-    throw new UsageError(`--only: expected ${CONTENDER_NAMES.join(' or ')}, got ${JSON.stringify(only)}`);
-  }
-  const measure = values.measure === undefined ? [...MEASUREMENT_KEYS] : values.measure.split(',').map((s) => s.trim());
-  for (const m of measure) {
-    if (!(MEASUREMENT_KEYS as readonly string[]).includes(m)) {
-      throw new UsageError(`--measure: expected a list of ${MEASUREMENT_KEYS.join(', ')}, got ${JSON.stringify(m)}`);
-    }
-  }
   const redisUrl = values['redis-url'];
   if (redisUrl !== undefined && !/^rediss?:\/\//i.test(redisUrl)) {
     throw new UsageError(`--redis-url: expected a redis:// or rediss:// URL, got ${JSON.stringify(redisUrl)}`);
   }
   return {
-    runs: positiveInt('runs', values.runs, 3),
-    jobs: values.jobs === undefined ? undefined : positiveInt('jobs', values.jobs, 0),
-    only: only === undefined ? [...CONTENDER_NAMES] : [only as ContenderName],
-    measure: measure as MeasurementKey[],
+    runs: positiveInt('runs', values.runs),
+    jobs: positiveInt('jobs', values.jobs),
+    quick: values.quick ?? false,
+    only: list('only', values.only, CONTENDER_NAMES),
+    measure: list('measure', values.measure, MEASUREMENT_KEYS),
     redisUrl,
     json: values.json,
+    writeReport: values['write-report'] ?? false,
     profile: values.profile,
     verbose: values.verbose ?? false,
     warmup: !values['no-warmup'],

@@ -1,12 +1,13 @@
-import { Queue, Worker, type ConnectionOptions, type Job, type WorkerOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
 import runAgentJob from './bullmq-processor';
 import {
-  AGENT,
   BATCH,
   CONSUMER_BATCH,
-  INPUT,
+  ECHO,
   checkCounts,
+  setupOf,
+  type ConsumerHooks,
   type Contender,
   type ProcessorSetup,
   type QueueCheck,
@@ -16,16 +17,20 @@ import {
 
 interface WorkerSetup extends ProcessorSetup {
   sandboxed: boolean;
+  concurrency: number;
+}
+
+function workerSetup(sandboxed: boolean, concurrency: number): WorkerSetup {
+  return sandboxed
+    ? { key: `sandboxed-${concurrency}`, label: `Worker sandboxed (worker threads) × ${concurrency}`, sandboxed, concurrency }
+    : { key: `in-process-${concurrency}`, label: `Worker in-process × ${concurrency}`, sandboxed, concurrency };
 }
 
 /** Both at concurrency CONSUMER_BATCH; sandboxed, BullMQ runs each concurrent job in a worker thread of its own (up to 64). */
-const WORKER_SETUPS: readonly WorkerSetup[] = [
-  { key: 'in-process', label: `Worker in-process × ${CONSUMER_BATCH}`, sandboxed: false },
-  { key: 'sandboxed', label: `Worker sandboxed (worker threads) × ${CONSUMER_BATCH}`, sandboxed: true },
-];
+const WORKER_SETUPS: readonly WorkerSetup[] = [workerSetup(false, CONSUMER_BATCH), workerSetup(true, CONSUMER_BATCH)];
 
 /** ioredis options for BullMQ from a redis:// or rediss:// URL. */
-function connectionFromUrl(url: string): ConnectionOptions {
+export function connectionFromUrl(url: string): { host: string; port: number; db: number; username?: string; password?: string; tls?: object } {
   const u = new URL(url);
   const db = Number(u.pathname.replace(/^\//, '') || 0);
   return {
@@ -38,18 +43,33 @@ function connectionFromUrl(url: string): ConnectionOptions {
   };
 }
 
+const r = DEFAULT_CONFIG.queue.retention;
+/** Job options per retention: Conveyor's (every measurement but memory), BullMQ's default (keep everything), a count of 1,000. */
+const RETENTION_OPTIONS: Record<string, JobsOptions> = {
+  conveyor: {
+    removeOnComplete: { count: r.completed.count, age: r.completed.age_s },
+    removeOnFail: { count: r.dead.count, age: r.dead.age_s },
+  },
+  default: {},
+  'keep-1000': { removeOnComplete: 1000 },
+};
+
 /**
  * BullMQ with its defaults, except completed/failed retention set to
  * Conveyor's DEFAULT_CONFIG (BullMQ keeps every job by default), so both
- * trim the same way.
+ * trim the same way; the memory measurement runs its default and a count of 1,000.
  */
 export class BullmqContender implements Contender {
   readonly name = 'bullmq';
   readonly label: string;
   readonly notes: string;
   private readonly connection: ConnectionOptions;
-  private readonly retention = DEFAULT_CONFIG.queue.retention;
   readonly processors: readonly ProcessorSetup[] = WORKER_SETUPS;
+  readonly retentions: readonly ProcessorSetup[] = [
+    { key: 'default', label: 'default (keeps every job)' },
+    { key: 'keep-1000', label: 'removeOnComplete: 1000' },
+  ];
+  private readonly setups = new Map<string, WorkerSetup>(WORKER_SETUPS.map((s) => [s.key, s]));
 
   /** `processorFile`: bench/bullmq-processor.ts built, for sandboxed workers. */
   constructor(
@@ -60,31 +80,29 @@ export class BullmqContender implements Contender {
   ) {
     this.connection = connectionFromUrl(redisUrl);
     this.label = `BullMQ ${version}`;
-    const r = this.retention;
     this.notes =
       `removeOnComplete {count ${r.completed.count}, age ${r.completed.age_s}s}, removeOnFail {count ${r.dead.count}, age ${r.dead.age_s}s} ` +
-      `(Conveyor's retention); drain = Worker concurrency ${CONSUMER_BATCH}, no-op processor; ` +
-      'end to end = the same agent code as Conveyor\'s built-ins (bench/bullmq-processor.ts, progress via job.updateProgress), ' +
-      'timed from worker.run() (sandboxed: threads spawn on demand) to the last completed event';
+      `(Conveyor's retention) but in the memory measurement; drain = Worker concurrency ${CONSUMER_BATCH}, no-op processor; ` +
+      'consumers = Worker running the same agent code as Conveyor\'s built-ins (bench/bullmq-processor.ts, progress via job.updateProgress)';
   }
 
-  async open(name: string): Promise<Session> {
-    const r = this.retention;
-    const queue = new Queue(name, {
-      connection: this.connection,
-      prefix: this.prefix,
-      defaultJobOptions: {
-        removeOnComplete: { count: r.completed.count, age: r.completed.age_s },
-        removeOnFail: { count: r.dead.count, age: r.dead.age_s },
-      },
-    });
+  curveSetup(concurrency: number): ProcessorSetup {
+    const s = workerSetup(false, concurrency);
+    if (!this.setups.has(s.key)) this.setups.set(s.key, s);
+    return s;
+  }
+
+  async open(name: string, retention = 'conveyor'): Promise<Session> {
+    const defaultJobOptions = RETENTION_OPTIONS[retention];
+    if (!defaultJobOptions) throw new Error(`bullmq: no retention ${JSON.stringify(retention)}`);
+    const queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions });
     await queue.waitUntilReady();
-    return new BullmqSession(queue, this.connection, this.prefix, this.processorFile);
+    return new BullmqSession(queue, this.connection, this.prefix, this.processorFile, (key) => setupOf('bullmq', this.setups, key));
   }
 }
 
 class BullmqSession implements Session {
-  private readonly data = { agent: AGENT, input: INPUT };
+  private readonly data = { agent: ECHO.agent, input: ECHO.input };
   private worker: Worker | undefined;
 
   constructor(
@@ -92,49 +110,53 @@ class BullmqSession implements Session {
     private readonly connection: ConnectionOptions,
     private readonly prefix: string,
     private readonly processorFile: string,
+    private readonly setup: (key: string) => WorkerSetup,
   ) {}
 
-  async enqueueOneByOne(n: number): Promise<void> {
-    for (let i = 0; i < n; i++) await this.queue.add(AGENT, this.data);
+  async enqueueOne(): Promise<string> {
+    return (await this.queue.add(ECHO.agent, this.data)).id ?? '';
   }
 
-  enqueueBulk(n: number): Promise<void> {
-    return this.fill(n, AGENT, this.data);
-  }
-
-  private async fill(n: number, name: string, data: unknown): Promise<void> {
+  async enqueueBulk(n: number, work: Work = ECHO): Promise<void> {
+    const job = { name: work.agent, data: { agent: work.agent, input: work.input } };
     for (let done = 0; done < n; done += BATCH) {
-      const size = Math.min(BATCH, n - done);
-      await this.queue.addBulk(new Array(size).fill({ name, data }));
+      await this.queue.addBulk(new Array(Math.min(BATCH, n - done)).fill(job));
     }
   }
 
   async prepareDrain(n: number): Promise<() => Promise<void>> {
     await this.enqueueBulk(n);
-    const worker = await this.readyWorker(async () => null, {});
-    return () => runToCompletion(worker, n);
+    const worker = await this.readyWorker(async () => null, CONSUMER_BATCH, {});
+    return () =>
+      new Promise<void>((resolve, reject) => {
+        let completed = 0;
+        listen(worker, { completed: () => ++completed === n && resolve(), failed: reject });
+        worker.run().catch(reject);
+      });
   }
 
-  async prepareProcessing(n: number, work: Work, setup: string): Promise<() => Promise<void>> {
-    const how = WORKER_SETUPS.find((s) => s.key === setup);
-    if (!how) throw new Error(`bullmq: no processor setup ${JSON.stringify(setup)}`);
-    await this.fill(n, work.agent, { agent: work.agent, input: work.input });
+  async prepareConsumer(key: string, hooks: ConsumerHooks): Promise<() => Promise<void>> {
+    const how = this.setup(key);
     if (how.sandboxed) {
-      // BullMQ pipes every sandbox thread's stdout and stderr into ours: a set of listeners per thread, up to CONSUMER_BATCH.
-      for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), CONSUMER_BATCH + 10));
+      // BullMQ pipes every sandbox thread's stdout and stderr into ours: a set of listeners per thread, up to its concurrency.
+      for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), how.concurrency + 10));
     }
     const worker = how.sandboxed
-      ? await this.readyWorker(this.processorFile, { useWorkerThreads: true })
-      : await this.readyWorker(runAgentJob, {});
-    return () => runToCompletion(worker, n);
+      ? await this.readyWorker(this.processorFile, how.concurrency, { useWorkerThreads: true })
+      : await this.readyWorker(runAgentJob, how.concurrency, {});
+    listen(worker, hooks);
+    return async () => {
+      // run() resolves only when the worker closes.
+      worker.run().catch((err: Error) => hooks.failed(err));
+    };
   }
 
-  /** A Worker on this queue at concurrency CONSUMER_BATCH, connected but not yet taking jobs. */
-  private async readyWorker(processor: string | ((job: Job) => Promise<unknown>), extra: Partial<WorkerOptions>): Promise<Worker> {
+  /** A Worker on this queue, connected but not yet taking jobs. */
+  private async readyWorker(processor: string | ((job: Job) => Promise<unknown>), concurrency: number, extra: Partial<WorkerOptions>): Promise<Worker> {
     const worker = new Worker(this.queue.name, processor, {
       connection: this.connection,
       prefix: this.prefix,
-      concurrency: CONSUMER_BATCH,
+      concurrency,
       autorun: false,
       ...extra,
     });
@@ -148,21 +170,19 @@ class BullmqSession implements Session {
     checkCounts('bullmq', { waiting: (c['waiting'] ?? 0) + (c['prioritized'] ?? 0), active: c['active'] ?? 0 }, expected);
   }
 
+  async completedKept(): Promise<number> {
+    return (await this.queue.getJobCounts('completed'))['completed'] ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.worker?.close();
     await this.queue.close();
   }
 }
 
-/** Starts `worker` and resolves when it has completed `n` jobs; a failed job or a worker error rejects. */
-function runToCompletion(worker: Worker, n: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let completed = 0;
-    worker.on('completed', () => {
-      if (++completed === n) resolve();
-    });
-    worker.on('failed', (job, err) => reject(new Error(`bullmq: job ${job?.id} failed: ${err.message}`)));
-    worker.on('error', reject);
-    worker.run().catch(reject);
-  });
+/** Completed and failed jobs and worker errors, to the hooks. */
+function listen(worker: Worker, hooks: ConsumerHooks): void {
+  worker.on('completed', (job) => hooks.completed(job.id ?? ''));
+  worker.on('failed', (job, err) => hooks.failed(new Error(`bullmq: job ${job?.id} failed: ${err.message}`)));
+  worker.on('error', (err) => hooks.failed(err));
 }

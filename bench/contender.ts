@@ -1,32 +1,35 @@
 /** What the bench drives: one queue system, opened fresh for every timed run. */
 
-export type ContenderName = 'conveyor' | 'bullmq';
-export const CONTENDER_NAMES: readonly ContenderName[] = ['conveyor', 'bullmq'];
+export type ContenderName = 'conveyor' | 'bullmq' | 'beequeue';
+/** Also the order of the table columns. */
+export const CONTENDER_NAMES: readonly ContenderName[] = ['conveyor', 'bullmq', 'beequeue'];
 
 /** Producers and consumers batch this many jobs per call. */
 export const BATCH = 1_000;
-/** Jobs a consumer holds at once: Conveyor's `dequeueMany` size, BullMQ's worker concurrency. */
+/** Jobs a consumer holds at once: Conveyor's `dequeueMany` size, BullMQ's worker concurrency, Bee-Queue's process(n). */
 export const CONSUMER_BATCH = 64;
+/** Producer calls outstanding at once in the concurrent one-by-one measurement. */
+export const IN_FLIGHT = 64;
 
-/** The agent job both systems carry: Conveyor wraps it with `agentItem`, BullMQ takes it as job data. */
-export const AGENT = 'echo';
-export const INPUT = 'x';
-
-/** An agent job for the processing measurements: Conveyor's built-in agent of that name, or the same code in BullMQ's processor. */
+/** An agent job: Conveyor's built-in agent of that name, or the same code in BullMQ's and Bee-Queue's processor. */
 export interface Work {
   agent: 'echo' | 'hash';
   input: unknown;
 }
 
+/** The job every queue measurement enqueues. */
+export const ECHO: Work = { agent: 'echo', input: 'x' };
+
 /**
  * One way a contender runs jobs end to end (Conveyor's WorkerPool at some
- * threads × concurrency, BullMQ's Worker in-process or sandboxed). Every
- * processing measurement runs each of a contender's setups.
+ * threads × concurrency, BullMQ's Worker in-process or sandboxed, Bee-Queue's
+ * process(n)), or (memory) one retention setting. The contender that made it
+ * knows its parameters by `key`.
  */
 export interface ProcessorSetup {
   /** Short and stable, for --json and profile file names: `pool-2x32`. */
   key: string;
-  /** For the table: `WorkerPool 2 threads × 32`. */
+  /** For the tables: `WorkerPool 2 threads × 32`. */
   label: string;
 }
 
@@ -35,21 +38,32 @@ export interface QueueCheck {
   active: number;
 }
 
+export interface ConsumerHooks {
+  /** Once per job acknowledged in Redis, with its id. */
+  completed(id: string): void;
+  /** A job failed, a worker thread died, or the consumer reported an error. */
+  failed(err: Error): void;
+}
+
 /** One fresh queue on its own connections; everything but the returned timed functions is untimed. */
 export interface Session {
-  enqueueOneByOne(n: number): Promise<void>;
-  enqueueBulk(n: number): Promise<void>;
-  /** Fills the queue and readies the consumer; the returned function drains it (timed). */
+  /** One job, awaited; resolves to its id. */
+  enqueueOne(): Promise<string>;
+  /** `n` jobs of `work` in calls of BATCH. */
+  enqueueBulk(n: number, work?: Work): Promise<void>;
+  /** Fills the queue and readies the fastest consumer there is (no agent code); the returned function drains it (timed). */
   prepareDrain(n: number): Promise<() => Promise<void>>;
   /**
-   * Fills the queue with `n` jobs of `work` and builds (does not start) the
-   * consumer `setup` names; the returned function starts it and resolves
-   * when the last job is acknowledged in Redis (timed). Any job that fails
-   * rejects it.
+   * Builds, but does not start, the consumer `setup` names (one of
+   * `Contender.processors` or `Contender.curveSetup`); the returned function
+   * starts it (threads spawn then, for those that have any). The session
+   * stops it on close.
    */
-  prepareProcessing(n: number, work: Work, setup: string): Promise<() => Promise<void>>;
+  prepareConsumer(setup: string, hooks: ConsumerHooks): Promise<() => Promise<void>>;
   /** Throws unless the queue holds exactly this many waiting and active jobs. */
   check(expected: QueueCheck): Promise<void>;
+  /** Completed jobs the queue still keeps (retention). */
+  completedKept(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -59,9 +73,14 @@ export interface Contender {
   readonly label: string;
   /** Settings that differ from the library's defaults, for the report. */
   readonly notes: string;
-  /** Setups of the processing measurements, in the order they run. */
+  /** Setups of the processing measurements (e2e, cpu), in the order they run. */
   readonly processors: readonly ProcessorSetup[];
-  open(queue: string): Promise<Session>;
+  /** Retention settings the memory measurement runs, the library's default first. */
+  readonly retentions: readonly ProcessorSetup[];
+  /** The setup the concurrency curve, the latency and the multi-process measurements use at `concurrency` jobs at once. */
+  curveSetup(concurrency: number): ProcessorSetup;
+  /** `retention`: one of `retentions` (the memory measurement); otherwise what the other measurements use. */
+  open(queue: string, retention?: string): Promise<Session>;
 }
 
 export function checkCounts(who: string, got: QueueCheck, expected: QueueCheck): void {
@@ -70,4 +89,11 @@ export function checkCounts(who: string, got: QueueCheck, expected: QueueCheck):
       `${who}: expected ${expected.waiting} waiting / ${expected.active} active after the run, found ${got.waiting} / ${got.active}`,
     );
   }
+}
+
+/** The setup registered under `key`, or an error naming the contender. */
+export function setupOf<S extends ProcessorSetup>(who: string, setups: ReadonlyMap<string, S>, key: string): S {
+  const s = setups.get(key);
+  if (!s) throw new Error(`${who}: no setup ${JSON.stringify(key)}`);
+  return s;
 }

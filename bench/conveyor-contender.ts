@@ -5,11 +5,12 @@ import { WorkerPool, type PoolEvent } from '../src-main/pool/pool';
 import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 import {
-  AGENT,
   BATCH,
   CONSUMER_BATCH,
-  INPUT,
+  ECHO,
   checkCounts,
+  setupOf,
+  type ConsumerHooks,
   type Contender,
   type ProcessorSetup,
   type QueueCheck,
@@ -24,24 +25,29 @@ interface PoolSetup extends ProcessorSetup {
   concurrency: number;
 }
 
+function poolSetup(threads: number, concurrency: number): PoolSetup {
+  return {
+    threads,
+    concurrency,
+    key: `pool-${threads}x${concurrency}`,
+    label: `WorkerPool ${threads} thread${threads === 1 ? '' : 's'} × ${concurrency}`,
+  };
+}
+
 /** threads × concurrency = CONSUMER_BATCH, as BullMQ's worker concurrency; two threads use both cores of the reference box. */
-const POOL_SETUPS: readonly PoolSetup[] = [
-  { threads: 2, concurrency: CONSUMER_BATCH / 2 },
-  { threads: 1, concurrency: CONSUMER_BATCH },
-].map((s) => ({
-  ...s,
-  key: `pool-${s.threads}x${s.concurrency}`,
-  label: `WorkerPool ${s.threads} thread${s.threads === 1 ? '' : 's'} × ${s.concurrency}`,
-}));
+const POOL_SETUPS: readonly PoolSetup[] = [poolSetup(2, CONSUMER_BATCH / 2), poolSetup(1, CONSUMER_BATCH)];
 
 /** Conveyor with DEFAULT_CONFIG's queue (and, for processing, workers) options, on the bench's Redis. */
 export class ConveyorContender implements Contender {
   readonly name = 'conveyor';
   readonly label = 'Conveyor';
   readonly notes =
-    `DEFAULT_CONFIG queue options (max_length raised); drain = dequeueMany(${CONSUMER_BATCH}) + completeMany, one loop; ` +
-    'end to end = WorkerPool with DEFAULT_CONFIG.workers timeouts, built-in agents, timed from start() (threads spawn) to the last completed event';
+    `DEFAULT_CONFIG queue options (max_length raised; retention ${DEFAULT_CONFIG.queue.retention.completed.count} completed / ` +
+    `${DEFAULT_CONFIG.queue.retention.completed.age_s / 86_400} day); drain = dequeueMany(${CONSUMER_BATCH}) + completeMany, one loop; ` +
+    'consumers = WorkerPool with DEFAULT_CONFIG.workers timeouts (spare thread on), built-in agents in its threads';
   readonly processors: readonly ProcessorSetup[] = POOL_SETUPS;
+  readonly retentions: readonly ProcessorSetup[] = [{ key: 'default', label: 'default retention (1,000 completed / 1 day)' }];
+  private readonly setups = new Map<string, PoolSetup>(POOL_SETUPS.map((s) => [s.key, s]));
 
   /** `threadEntry`: the pool's built thread entry (the bench builds its own, beside its bundle). */
   constructor(
@@ -49,6 +55,13 @@ export class ConveyorContender implements Contender {
     private readonly keyPrefix: string,
     private readonly threadEntry: string,
   ) {}
+
+  /** One thread × `concurrency`: the pool's async slots, as BullMQ's and Bee-Queue's concurrency. */
+  curveSetup(concurrency: number): ProcessorSetup {
+    const s = poolSetup(1, concurrency);
+    if (!this.setups.has(s.key)) this.setups.set(s.key, s);
+    return s;
+  }
 
   async open(queue: string): Promise<Session> {
     const config = { ...DEFAULT_CONFIG.queue, key_prefix: this.keyPrefix };
@@ -61,29 +74,27 @@ export class ConveyorContender implements Contender {
       await adapter.close();
       throw err;
     }
-    return new ConveyorSession(adapter, queue, this.threadEntry);
+    return new ConveyorSession(adapter, queue, this.threadEntry, (key) => setupOf('conveyor', this.setups, key));
   }
 }
 
 class ConveyorSession implements Session {
-  private readonly item: QueueItemInput = agentItem(AGENT, INPUT);
+  private readonly item: QueueItemInput = agentItem(ECHO.agent, ECHO.input);
   private pool: WorkerPool | undefined;
 
   constructor(
     private readonly adapter: RedisQueueAdapter,
     private readonly queue: string,
     private readonly threadEntry: string,
+    private readonly setup: (key: string) => PoolSetup,
   ) {}
 
-  async enqueueOneByOne(n: number): Promise<void> {
-    for (let i = 0; i < n; i++) await this.adapter.enqueue(this.queue, this.item);
+  enqueueOne(): Promise<string> {
+    return this.adapter.enqueue(this.queue, this.item);
   }
 
-  enqueueBulk(n: number): Promise<void> {
-    return this.fill(n, this.item);
-  }
-
-  private async fill(n: number, item: QueueItemInput): Promise<void> {
+  async enqueueBulk(n: number, work: Work = ECHO): Promise<void> {
+    const item = work === ECHO ? this.item : agentItem(work.agent, work.input);
     for (let done = 0; done < n; done += BATCH) {
       const size = Math.min(BATCH, n - done);
       await this.adapter.enqueueMany(this.queue, new Array<QueueItemInput>(size).fill(item));
@@ -109,10 +120,8 @@ class ConveyorSession implements Session {
     };
   }
 
-  async prepareProcessing(n: number, work: Work, setup: string): Promise<() => Promise<void>> {
-    const size = POOL_SETUPS.find((s) => s.key === setup);
-    if (!size) throw new Error(`conveyor: no processor setup ${JSON.stringify(setup)}`);
-    await this.fill(n, agentItem(work.agent, work.input));
+  async prepareConsumer(key: string, hooks: ConsumerHooks): Promise<() => Promise<void>> {
+    const size = this.setup(key);
     const w = DEFAULT_CONFIG.workers;
     const pool = new WorkerPool({
       adapter: this.adapter,
@@ -126,29 +135,26 @@ class ConveyorSession implements Session {
       threadEntry: this.threadEntry,
     });
     this.pool = pool;
-    return () =>
-      new Promise<void>((resolve, reject) => {
-        let completed = 0;
-        pool.on('event', (e: PoolEvent) => {
-          if (e.type === 'job') {
-            if (e.state === 'completed') {
-              if (++completed === n) resolve();
-            } else if (e.state !== 'started') {
-              reject(new Error(`conveyor: job ${e.id} ${e.state}: ${e.error ?? e.reason ?? ''}`));
-            }
-          } else if (e.type === 'error') {
-            reject(e.error);
-          } else if (e.type === 'thread' && e.state === 'died') {
-            reject(new Error(`conveyor: worker thread ${e.threadId} died: ${e.error ?? e.reason ?? ''}`));
-          }
-        });
-        pool.start().catch(reject);
-      });
+    pool.on('event', (e: PoolEvent) => {
+      if (e.type === 'job') {
+        if (e.state === 'completed') hooks.completed(e.id);
+        else if (e.state !== 'started') hooks.failed(new Error(`conveyor: job ${e.id} ${e.state}: ${e.error ?? e.reason ?? ''}`));
+      } else if (e.type === 'error') {
+        hooks.failed(e.error);
+      } else if (e.type === 'thread' && e.state === 'died') {
+        hooks.failed(new Error(`conveyor: worker thread ${e.threadId} died: ${e.error ?? e.reason ?? ''}`));
+      }
+    });
+    return () => pool.start();
   }
 
   async check(expected: QueueCheck): Promise<void> {
     const c = await this.adapter.counts(this.queue);
     checkCounts('conveyor', { waiting: c.waiting, active: c.active }, expected);
+  }
+
+  async completedKept(): Promise<number> {
+    return (await this.adapter.counts(this.queue)).completed;
   }
 
   async close(): Promise<void> {

@@ -57,3 +57,9 @@ export function usageBetween(before: RedisSample, after: RedisSample): RedisUsag
   }
   return { cpuUs: (after.cpuSeconds - before.cpuSeconds) * 1e6, calls, commands };
 }
+
+/** INFO memory's used_memory: bytes Redis' allocator holds. */
+export async function usedMemory(client: Redis): Promise<number> {
+  const text = String(await client.call('INFO', 'memory'));
+  return Number(/^used_memory:(\d+)/m.exec(text)?.[1] ?? Number.NaN);
+}

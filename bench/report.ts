@@ -1,12 +1,13 @@
-import type { ContenderName } from './contender';
-import type { MeasurementKey } from './measurements';
+import { CONSUMER_BATCH, type ContenderName } from './contender';
+import type { LatencyStats } from './latency';
+import { CURVE_CONCURRENCY, PROCS_PAIR, type MeasurementKey, type MemoryFigures } from './measurements';
 import type { CommandStat, RedisUsage } from './redis-stats';
 
 /** One timed run, as written to --json. */
 export interface RunRecord {
   measurement: MeasurementKey;
   contender: ContenderName;
-  /** The contender's processor setup (`pool-2x32`, `sandboxed`, ...); '' for queue measurements. */
+  /** The variant: processor setup (`pool-2x32`, `in-process-64`, ...), retention, processes; '' for queue measurements. */
   setup: string;
   run: number;
   jobs: number;
@@ -17,6 +18,10 @@ export interface RunRecord {
   /** Share of the box's CPU other processes took during the timed part (Linux only). */
   foreignCpuShare?: number;
   redis: RedisUsage;
+  latency?: LatencyStats;
+  memory?: MemoryFigures;
+  /** End to end: ms the consumer's start took inside the timed part. */
+  startupMs?: number;
 }
 
 export interface Spread {
@@ -43,6 +48,9 @@ export interface Summary {
   commandsPerJob: Spread;
   /** Over all runs, by µs per job, highest first. */
   commands: CommandShare[];
+  latency?: { p50: Spread; p95: Spread; p99: Spread; max: Spread; mean: Spread };
+  memory?: { deltaBytes: Spread; completedKept: number };
+  startupMs?: Spread;
 }
 
 export function spread(values: number[]): Spread {
@@ -71,6 +79,8 @@ export function summarize(runs: RunRecord[]): Summary[] {
     const commands = [...sum.entries()]
       .map(([name, c]) => ({ name, callsPerJob: c.calls / totalJobs, usPerJob: c.usec / totalJobs, usPerCall: c.usec / c.calls }))
       .sort((a, b) => b.usPerJob - a.usPerJob);
+    const lat = rs.map((r) => r.latency).filter((l): l is LatencyStats => l !== undefined);
+    const mem = rs.map((r) => r.memory).filter((m): m is MemoryFigures => m !== undefined);
     return {
       measurement: first.measurement,
       contender: first.contender,
@@ -81,6 +91,21 @@ export function summarize(runs: RunRecord[]): Summary[] {
       redisCpuUsPerJob: spread(rs.map((r) => r.redisCpuUsPerJob)),
       commandsPerJob: spread(rs.map((r) => r.commandsPerJob)),
       commands,
+      ...(lat.length > 0
+        ? {
+            latency: {
+              p50: spread(lat.map((l) => l.p50)),
+              p95: spread(lat.map((l) => l.p95)),
+              p99: spread(lat.map((l) => l.p99)),
+              max: spread(lat.map((l) => l.max)),
+              mean: spread(lat.map((l) => l.mean)),
+            },
+          }
+        : {}),
+      ...(rs.every((r) => r.startupMs !== undefined) ? { startupMs: spread(rs.map((r) => r.startupMs as number)) } : {}),
+      ...(mem.length > 0
+        ? { memory: { deltaBytes: spread(mem.map((m) => m.deltaBytes)), completedKept: Math.max(...mem.map((m) => m.completedKept)) } }
+        : {}),
     };
   });
 }
@@ -89,80 +114,196 @@ export function summarize(runs: RunRecord[]): Summary[] {
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const dec = (n: number, digits = 1): string => n.toFixed(digits);
-const rate = (s: Spread | undefined): string => (s ? `${int(s.median)} [${int(s.min)}–${int(s.max)}]` : '–');
-const pair = (a: number | undefined, b: number | undefined): string => `${a === undefined ? '–' : dec(a)} / ${b === undefined ? '–' : dec(b)}`;
+const rate = (s: Spread | undefined): string => (s ? (s.min === s.max ? int(s.median) : `${int(s.median)} [${int(s.min)}–${int(s.max)}]`) : '–');
+const times = (r: number | undefined): string => (r === undefined || !Number.isFinite(r) ? '–' : `${dec(r, 2)}×`);
+const ms = (n: number | undefined): string => (n === undefined ? '–' : n < 10 ? dec(n, 2) : dec(n, 1));
+const mb = (bytes: number): string => `${dec(bytes / 1_048_576, 1)} MB`;
+const SHORT: Record<ContenderName, string> = { conveyor: 'C', bullmq: 'B', beequeue: 'Bee' };
 
 /** Left-aligns the first column, right-aligns the rest. */
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ').trimEnd())
     .join('\n');
 }
 
-export interface TableInput {
-  titles: Map<MeasurementKey, string>;
-  order: MeasurementKey[];
+export interface ReportInput {
   summaries: Summary[];
+  /** The contenders that ran, in column order. */
+  contenders: ContenderName[];
   labels: Record<ContenderName, string>;
+  titles: Map<MeasurementKey, string>;
+  /** "WorkerPool 2 threads × 32" for a variant key. */
+  setupLabel: (c: ContenderName, key: string) => string;
+  /** The variant key a contender's curve point at `concurrency` has (also e2e's at 64). */
+  curveKey: (c: ContenderName, concurrency: number) => string;
+  /** The variant key of the multi-process measurement at `processes`. */
+  procsKey: (c: ContenderName, processes: number) => string;
+  /** BullMQ's in-process and sandboxed e2e setups, Bee-Queue's. */
+  baselines: { inProcess: string; sandboxed: string; bee: string };
+  /** Conveyor's completed-job retention count. */
+  retentionCount: number;
 }
 
-function find(s: Summary[], m: MeasurementKey, c: ContenderName, setup = ''): Summary | undefined {
+export function find(s: readonly Summary[], m: MeasurementKey, c: ContenderName, setup = ''): Summary | undefined {
   return s.find((x) => x.measurement === m && x.contender === c && x.setup === setup);
 }
 
-export function resultsTable({ titles, order, summaries, labels }: TableInput): string {
+/** The contender's fastest setup of a processing measurement. */
+export function best(s: readonly Summary[], m: MeasurementKey, c: ContenderName): Summary | undefined {
+  return s.filter((x) => x.measurement === m && x.contender === c).sort((a, b) => b.jobsPerSec.median - a.jobsPerSec.median)[0];
+}
+
+/** A curve point: the curve measurement's own, or e2e's at the same setup. */
+export function curvePoint(input: ReportInput, c: ContenderName, concurrency: number): Summary | undefined {
+  const key = input.curveKey(c, concurrency);
+  return find(input.summaries, 'curve', c, key) ?? find(input.summaries, 'e2e', c, key);
+}
+
+/** Queue API: one row per measurement, a column per system. */
+export function queueTable(input: ReportInput, order: MeasurementKey[]): string {
+  const { summaries, contenders, labels, titles } = input;
+  const others = contenders.filter((c) => c !== 'conveyor');
+  const who = contenders.map((c) => SHORT[c]).join(' / ');
   const rows = [
     [
       'measurement',
       'jobs',
-      `${labels.conveyor} jobs/s`,
-      `${labels.bullmq} jobs/s`,
-      'C/B',
-      'Redis CPU µs/job C / B',
-      'cmds/job C / B',
+      ...contenders.map((c) => `${labels[c]} jobs/s`),
+      ...(contenders.includes('conveyor') ? others.map((c) => `C/${SHORT[c]}`) : []),
+      `Redis CPU µs/job ${who}`,
+      `cmds/job ${who}`,
     ],
   ];
   for (const m of order) {
-    const c = find(summaries, m, 'conveyor');
-    const b = find(summaries, m, 'bullmq');
-    const ratio = c && b ? `${dec(c.jobsPerSec.median / b.jobsPerSec.median, 2)}×` : '–';
+    const byC = contenders.map((c) => find(summaries, m, c));
+    const conv = find(summaries, m, 'conveyor');
     rows.push([
       titles.get(m) ?? m,
-      int((c ?? b)?.jobs ?? 0),
-      rate(c?.jobsPerSec),
-      rate(b?.jobsPerSec),
-      ratio,
-      pair(c?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median),
-      pair(c?.commandsPerJob.median, b?.commandsPerJob.median),
+      int(byC.find(Boolean)?.jobs ?? 0),
+      ...byC.map((s) => rate(s?.jobsPerSec)),
+      ...(contenders.includes('conveyor')
+        ? others.map((c) => {
+            const o = find(summaries, m, c);
+            return times(conv && o ? conv.jobsPerSec.median / o.jobsPerSec.median : undefined);
+          })
+        : []),
+      byC.map((s) => (s ? dec(s.redisCpuUsPerJob.median) : '–')).join(' / '),
+      byC.map((s) => (s ? dec(s.commandsPerJob.median) : '–')).join(' / '),
     ]);
   }
   return table(rows);
 }
 
-export interface ProcessingTableInput {
-  titles: Map<MeasurementKey, string>;
-  order: MeasurementKey[];
-  summaries: Summary[];
-  /** Row labels: contender label and setup label, e.g. "Conveyor WorkerPool 2 threads × 32". */
-  rowLabel: (contender: ContenderName, setup: string) => string;
-  /** The row the others are compared with: BullMQ's first setup (in-process). */
-  baseline: { contender: ContenderName; setup: string };
+/** End to end: one block per measurement, one row per system and setup. */
+export function processingTable(input: ReportInput, order: MeasurementKey[]): string {
+  const { summaries, contenders, labels, titles, setupLabel, baselines } = input;
+  const rows = [['measurement / setup', 'jobs', 'jobs/s', 'vs BullMQ in-proc', 'vs Bee-Queue', 'start ms', 'Redis CPU µs/job', 'cmds/job']];
+  for (const m of order) {
+    const base = find(summaries, m, 'bullmq', baselines.inProcess);
+    const bee = find(summaries, m, 'beequeue', baselines.bee);
+    rows.push([titles.get(m) ?? m, '', '', '', '', '', '', '']);
+    for (const c of contenders) {
+      for (const s of summaries.filter((x) => x.measurement === m && x.contender === c)) {
+        rows.push([
+          `  ${labels[c]} ${setupLabel(c, s.setup)}`,
+          int(s.jobs),
+          rate(s.jobsPerSec),
+          times(base ? s.jobsPerSec.median / base.jobsPerSec.median : undefined),
+          times(bee ? s.jobsPerSec.median / bee.jobsPerSec.median : undefined),
+          s.startupMs ? dec(s.startupMs.median, 0) : '–',
+          dec(s.redisCpuUsPerJob.median),
+          dec(s.commandsPerJob.median),
+        ]);
+      }
+    }
+  }
+  return table(rows);
 }
 
-/** Processing measurements: one block per measurement, one row per contender setup, in the order they ran. */
-export function processingTable({ titles, order, summaries, rowLabel, baseline }: ProcessingTableInput): string {
-  const rows = [['measurement / setup', 'jobs', 'jobs/s', 'vs base', 'Redis CPU µs/job', 'cmds/job']];
-  for (const m of order) {
-    const base = find(summaries, m, baseline.contender, baseline.setup);
-    rows.push([titles.get(m) ?? m, '', '', '', '', '']);
-    for (const s of summaries.filter((x) => x.measurement === m)) {
-      const isBase = s === base;
+/** "Conveyor WorkerPool 1 thread × C": a system's curve setup, C for its concurrency. */
+export function curveLabel(input: ReportInput, c: ContenderName): string {
+  return `${input.labels[c]} ${input.setupLabel(c, input.curveKey(c, 1)).replace(/\b1\b(?!.*\b1\b)/, 'C')}`;
+}
+
+/** Jobs/s by concurrency, a row per system, then Conveyor's ratios. */
+export function curveTable(input: ReportInput): string {
+  const { contenders, labels } = input;
+  const rows = [['system (setup at C)', ...CURVE_CONCURRENCY.map((n) => `C=${n} jobs/s`)]];
+  for (const c of contenders) {
+    rows.push([
+      curveLabel(input, c),
+      ...CURVE_CONCURRENCY.map((n) => rate(curvePoint(input, c, n)?.jobsPerSec)),
+    ]);
+  }
+  if (contenders.includes('conveyor')) {
+    for (const o of contenders.filter((c) => c !== 'conveyor')) {
       rows.push([
-        `  ${rowLabel(s.contender, s.setup)}${isBase ? ' (base)' : ''}`,
+        `  Conveyor / ${labels[o]}`,
+        ...CURVE_CONCURRENCY.map((n) => {
+          const a = curvePoint(input, 'conveyor', n);
+          const b = curvePoint(input, o, n);
+          return times(a && b ? a.jobsPerSec.median / b.jobsPerSec.median : undefined);
+        }),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function latencyTable(input: ReportInput): string {
+  const { summaries, contenders, labels, setupLabel } = input;
+  const rows = [['system (consumer)', 'jobs', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'mean ms', 'Redis CPU µs/job']];
+  for (const c of contenders) {
+    for (const s of summaries.filter((x) => x.measurement === 'latency' && x.contender === c)) {
+      const l = s.latency;
+      rows.push([
+        `${labels[c]} ${setupLabel(c, s.setup)}`,
+        int(s.jobs),
+        ms(l?.p50.median),
+        ms(l?.p95.median),
+        ms(l?.p99.median),
+        ms(l?.max.median),
+        ms(l?.mean.median),
+        dec(s.redisCpuUsPerJob.median),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function memoryTable(input: ReportInput): string {
+  const { summaries, contenders, labels, setupLabel } = input;
+  const rows = [['system · retention', 'completed jobs', 'used_memory Δ', 'bytes/job', 'completed kept', 'drain jobs/s']];
+  for (const c of contenders) {
+    for (const s of summaries.filter((x) => x.measurement === 'memory' && x.contender === c)) {
+      const d = s.memory?.deltaBytes.median ?? 0;
+      rows.push([
+        `${labels[c]} · ${setupLabel(c, s.setup)}`,
+        int(s.jobs),
+        mb(d),
+        int(d / s.jobs),
+        int(s.memory?.completedKept ?? 0),
+        int(s.jobsPerSec.median),
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function procsTable(input: ReportInput): string {
+  const { summaries, contenders, labels, setupLabel } = input;
+  const rows = [['system · worker processes', 'jobs', 'jobs/s', 'vs 1 process', 'Redis CPU µs/job', 'cmds/job']];
+  for (const c of contenders) {
+    const all = summaries.filter((x) => x.measurement === 'procs' && x.contender === c);
+    const one = all.find((s) => s.setup === input.procsKey(c, 1));
+    for (const s of all) {
+      rows.push([
+        `${labels[c]} · ${setupLabel(c, s.setup)}`,
         int(s.jobs),
         rate(s.jobsPerSec),
-        base ? `${dec(s.jobsPerSec.median / base.jobsPerSec.median, 2)}×` : '–',
+        times(one ? s.jobsPerSec.median / one.jobsPerSec.median : undefined),
         dec(s.redisCpuUsPerJob.median),
         dec(s.commandsPerJob.median),
       ]);
@@ -171,37 +312,144 @@ export function processingTable({ titles, order, summaries, rowLabel, baseline }
   return table(rows);
 }
 
+export interface TargetRow {
+  target: string;
+  measured: string;
+  /** undefined: not measured this time. */
+  met: boolean | undefined;
+  /** Further lines under the row (what fell short). */
+  details?: string[];
+}
+
+const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
+
 /** The issue's targets against the medians; a missing measurement reads n/a. */
-export function targetsTable(summaries: Summary[]): string {
-  const ratio = (m: MeasurementKey): number | undefined => {
-    const c = find(summaries, m, 'conveyor');
-    const b = find(summaries, m, 'bullmq');
-    return c && b ? c.jobsPerSec.median / b.jobsPerSec.median : undefined;
+export function targets(input: ReportInput): TargetRow[] {
+  const { summaries: s, baselines, labels } = input;
+  const rows: TargetRow[] = [];
+  const jps = (x: Summary | undefined): number | undefined => x?.jobsPerSec.median;
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined ? a / b : undefined);
+  const atLeast = (target: string, r: number | undefined, min: number): void => {
+    rows.push({ target, measured: r === undefined ? '–' : `${dec(r, 2)}×`, met: r === undefined ? undefined : r >= min });
   };
-  const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
-  const cpu = (m: MeasurementKey): number | undefined => find(summaries, m, 'conveyor')?.redisCpuUsPerJob.median;
-  const rows: string[][] = [['target (issue)', 'measured', '']];
-  for (const [m, label, min] of [
-    ['one', 'one-by-one enqueue ≥ 2× BullMQ', 2],
-    ['bulk', 'bulk enqueue ≥ 3× BullMQ', 3],
+  for (const [m, what] of [
+    ['one', 'one-by-one enqueue (awaited)'],
+    ['concurrent', 'concurrent one-by-one enqueue'],
   ] as const) {
-    const r = ratio(m);
-    rows.push([label, r === undefined ? '–' : `${dec(r, 2)}×`, verdict(r === undefined ? undefined : r >= min)]);
+    const c = jps(find(s, m, 'conveyor'));
+    atLeast(`${what} ≥ 2× BullMQ`, ratio(c, jps(find(s, m, 'bullmq'))), 2);
+    atLeast(`${what} ≥ Bee-Queue`, ratio(c, jps(find(s, m, 'beequeue'))), 1);
   }
+  atLeast('bulk enqueue ≥ 3× BullMQ', ratio(jps(find(s, 'bulk', 'conveyor')), jps(find(s, 'bulk', 'bullmq'))), 3);
+  const e2e = best(s, 'e2e', 'conveyor');
+  const e2eWho = e2e ? ` (${input.setupLabel('conveyor', e2e.setup)})` : '';
+  atLeast(`e2e echo C=64 ≥ 2× BullMQ in-process${e2eWho}`, ratio(jps(e2e), jps(find(s, 'e2e', 'bullmq', baselines.inProcess))), 2);
+  atLeast(`e2e echo C=64 ≥ 5× BullMQ sandboxed${e2eWho}`, ratio(jps(e2e), jps(find(s, 'e2e', 'bullmq', baselines.sandboxed))), 5);
+
+  const lat = (c: ContenderName): Summary | undefined => s.find((x) => x.measurement === 'latency' && x.contender === c);
+  const cl = lat('conveyor')?.latency;
+  const bl = lat('beequeue')?.latency;
+  rows.push({
+    target: 'p99 latency at 500/s ≤ Bee-Queue\'s',
+    measured: cl && bl ? `${ms(cl.p99.median)} vs ${ms(bl.p99.median)} ms` : '–',
+    met: cl && bl ? cl.p99.median <= bl.p99.median : undefined,
+  });
+  rows.push({ target: 'p50 latency at 500/s ≤ 1 ms', measured: cl ? `${ms(cl.p50.median)} ms` : '–', met: cl ? cl.p50.median <= 1 : undefined });
+
+  const cpu = (m: MeasurementKey, setup = ''): number | undefined => find(s, m, 'conveyor', setup)?.redisCpuUsPerJob.median;
   const drain = cpu('drain');
-  for (const [m, how] of [
-    ['bulk', 'bulk'],
-    ['one', 'one-by-one'],
-  ] as const) {
-    const enq = cpu(m);
-    const total = enq !== undefined && drain !== undefined ? enq + drain : undefined;
-    rows.push([
-      `Redis CPU ≤ 40 µs/job (Conveyor, ${how} enqueue + dequeue+complete)`,
-      total === undefined ? '–' : `${dec(enq as number)} + ${dec(drain as number)} = ${dec(total)} µs`,
-      verdict(total === undefined ? undefined : total <= 40),
-    ]);
+  const sumRow = (how: string, enq: number | undefined, deq: number | undefined, deqWhat: string): void => {
+    const total = enq !== undefined && deq !== undefined ? enq + deq : undefined;
+    rows.push({
+      target: `Redis CPU ≤ 40 µs/processed job (${how} + ${deqWhat})`,
+      measured: total === undefined ? '–' : `${dec(enq as number)} + ${dec(deq as number)} = ${dec(total)} µs`,
+      met: total === undefined ? undefined : total <= 40,
+    });
+  };
+  sumRow('bulk enqueue', cpu('bulk'), drain, 'dequeue+complete');
+  sumRow('concurrent enqueue', cpu('concurrent'), drain, 'dequeue+complete');
+  sumRow('concurrent enqueue', cpu('concurrent'), e2e?.redisCpuUsPerJob.median, 'WorkerPool e2e');
+  sumRow('awaited enqueue', cpu('one'), drain, 'dequeue+complete');
+
+  const mem = s.filter((x) => x.measurement === 'memory' && x.contender === 'conveyor');
+  const full = mem.find((x) => !x.setup.endsWith('@small'));
+  const small = mem.find((x) => x.setup.endsWith('@small'));
+  if (full?.memory && small?.memory) {
+    const f = full.memory.deltaBytes.median;
+    const g = small.memory.deltaBytes.median;
+    const kept = full.memory.completedKept;
+    const bounded = kept <= input.retentionCount && f - g <= Math.max(0.1 * f, 1_048_576);
+    rows.push({
+      target: `memory bounded by retention (${int(input.retentionCount)} completed)`,
+      measured: `${mb(g)} at ${int(small.jobs)} → ${mb(f)} at ${int(full.jobs)} jobs; ${int(kept)} kept`,
+      met: bounded,
+    });
+  } else {
+    rows.push({ target: `memory bounded by retention (${int(input.retentionCount)} completed)`, measured: '–', met: undefined });
   }
-  return table(rows);
+
+  // Every figure that has a counterpart, Conveyor against each other system.
+  const behind: string[] = [];
+  let compared = 0;
+  const cmp = (what: string, conveyor: number | undefined, other: number | undefined, who: ContenderName, higherIsBetter: boolean, unit: string): void => {
+    if (conveyor === undefined || other === undefined) return;
+    compared++;
+    const ok = higherIsBetter ? conveyor >= other : conveyor <= other;
+    if (!ok) behind.push(`${what} vs ${labels[who]}: ${fmtUnit(conveyor, unit)} vs ${fmtUnit(other, unit)}`);
+  };
+  const others = input.contenders.filter((c) => c !== 'conveyor');
+  for (const o of others) {
+    for (const m of ['one', 'concurrent', 'bulk', 'drain'] as const) {
+      cmp(input.titles.get(m) ?? m, jps(find(s, m, 'conveyor')), jps(find(s, m, o)), o, true, 'jobs/s');
+      cmp(`${input.titles.get(m) ?? m} Redis CPU`, cpu(m), find(s, m, o)?.redisCpuUsPerJob.median, o, false, 'µs/job');
+    }
+    for (const m of ['e2e', 'cpu'] as const) {
+      const a = best(s, m, 'conveyor');
+      const b = best(s, m, o);
+      cmp(`${input.titles.get(m) ?? m} (best setups)`, jps(a), jps(b), o, true, 'jobs/s');
+      if (m === 'e2e') cmp(`${input.titles.get(m) ?? m} Redis CPU`, a?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median, o, false, 'µs/job');
+    }
+    // C=64 is e2e's own figure when e2e ran: compared above.
+    for (const n of CURVE_CONCURRENCY.filter((x) => !(x === CONSUMER_BATCH && find(s, 'e2e', 'conveyor', input.curveKey('conveyor', x))))) {
+      cmp(`e2e echo at C=${n}`, jps(curvePoint(input, 'conveyor', n)), jps(curvePoint(input, o, n)), o, true, 'jobs/s');
+    }
+    const ol = lat(o)?.latency;
+    for (const p of ['p50', 'p95', 'p99', 'max'] as const) cmp(`latency ${p} at 500/s`, cl?.[p].median, ol?.[p].median, o, false, 'ms');
+    cmp(
+      `${PROCS_PAIR} worker processes`,
+      jps(find(s, 'procs', 'conveyor', input.procsKey('conveyor', PROCS_PAIR))),
+      jps(find(s, 'procs', o, input.procsKey(o, PROCS_PAIR))),
+      o,
+      true,
+      'jobs/s',
+    );
+  }
+  const bounded = find(s, 'memory', 'bullmq', 'keep-1000');
+  cmp('memory after 100k jobs (1,000 kept)', full?.memory?.deltaBytes.median, bounded?.memory?.deltaBytes.median, 'bullmq', false, 'bytes');
+  rows.push({
+    target: 'ahead of BullMQ and Bee-Queue on every figure',
+    measured: compared === 0 ? '–' : `behind on ${behind.length} of ${compared}`,
+    met: compared === 0 ? undefined : behind.length === 0,
+    details: behind,
+  });
+  return rows;
+}
+
+function fmtUnit(n: number, unit: string): string {
+  if (unit === 'jobs/s') return `${int(n)} jobs/s`;
+  if (unit === 'ms') return `${ms(n)} ms`;
+  if (unit === 'bytes') return mb(n);
+  return `${dec(n)} ${unit}`;
+}
+
+export function targetsTable(rows: TargetRow[]): string {
+  const lines = table([['target (issue 6)', 'measured', ''], ...rows.map((r) => [r.target, r.measured, verdict(r.met)])]).split('\n');
+  const out: string[] = [lines[0] as string];
+  rows.forEach((r, i) => {
+    out.push(lines[i + 1] as string);
+    for (const d of r.details ?? []) out.push(`    behind: ${d}`);
+  });
+  return out.join('\n');
 }
 
 export function commandsTable(s: Summary, top: number): string {
@@ -211,3 +459,4 @@ export function commandsTable(s: Summary, top: number): string {
   }
   return table(rows);
 }
+

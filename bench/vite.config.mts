@@ -4,9 +4,10 @@
  *   thread-entry.js       the WorkerPool's thread entry, from the same sources
  *                         (so the bench never runs a stale out/main)
  *   bullmq-processor.js   BullMQ's sandboxed processor file
+ *   proc-worker.js        a worker process of the multi-process measurement
  * The adapter imports its Lua with vite's `?raw` suffix, so the bench is
  * bundled by vite rather than run by tsx. An SSR build keeps node built-ins
- * and everything in node_modules (ioredis, bullmq, zod) external; code the
+ * and everything in node_modules (ioredis, bullmq, bee-queue, zod) external; code the
  * entries share goes to out/bench/chunks/.
  *
  *   vite build -c bench/vite.config.mts && node out/bench/queue-bench.js --help
@@ -33,6 +34,7 @@ export default defineConfig({
         'queue-bench': at('bench/queue-bench.ts'),
         'thread-entry': at('src-main/pool/thread-entry.ts'),
         'bullmq-processor': at('bench/bullmq-processor.ts'),
+        'proc-worker': at('bench/proc-worker.ts'),
       },
       output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },
