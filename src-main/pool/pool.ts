@@ -431,7 +431,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
             break;
           }
           this.dispatch(queue, batch.items);
-          leased += batch.items.length;
+          // A lease that emptied its queue counts as finding nothing: block now rather than lease again for nothing.
+          if (batch.more) leased += batch.items.length;
         }
         turn++;
         if (leased === 0 && this.state === 'running') {

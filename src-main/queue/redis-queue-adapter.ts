@@ -79,6 +79,8 @@ export interface LeaseBatch<P = unknown> {
   /** ms until the queue's next timer (delayed job due, lease expiry); -1 if none. */
   nextTimerMs: number;
   paused: boolean;
+  /** Jobs were still waiting after this lease. */
+  more: boolean;
   /** Leased jobs found malformed and moved to dead. */
   quarantined: number;
 }
@@ -508,7 +510,7 @@ export class RedisQueueAdapter implements QueuePort {
     if (reply[0] === -1) throw new QueueNotFoundError(queue);
     const items = await this.decodeLeased<P>(q, reply);
     const leased = (reply.length - 3) / DEQUEUE_FIELDS;
-    return { items, nextTimerMs: Number(reply[1]), paused: reply[0] === 1, quarantined: leased - items.length };
+    return { items, nextTimerMs: Number(reply[1]), paused: reply[0] === 1, more: reply[2] === 1, quarantined: leased - items.length };
   }
 
   private async decodeLeased<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeasedItem<P>[]> {
