@@ -15,8 +15,8 @@ dev: ## Install deps if needed, build, then `conveyor dev`: make Redis reachable
 	npm run build
 	node out/main/cli.js dev $(ARGS)
 
-test: ## Install redis-server and node_modules if missing, run all tests (vitest starts its own Redis), print "N passed, N failed"
-	@scripts/ensure.sh redis node-modules
+test: ## Install redis-server, Chromium and node_modules if missing, build, run all tests (vitest starts its own Redis), print "N passed, N failed"
+	@scripts/ensure.sh redis chromium node-modules
 	@scripts/test.sh $(ARGS)
 
 typecheck: ## Type-check main/shared/tests (tsconfig.node.json) and the renderer (tsconfig.web.json)
