@@ -87,7 +87,7 @@ test('a valid change is saved with its comments kept and applied to the local po
   await expect(page.getByTestId('config-yaml')).toHaveValue(after);
 
   await openView(page, 'workers');
-  await expect(page.getByTestId('pool-size')).toHaveText(`1 threads × ${next} jobs`);
+  await expect(page.getByTestId('pool-size')).toHaveText(`1 thread × ${next} jobs`);
   await expect(page.getByTestId('status-pool')).toContainText(`local pool 1×${next}`);
   // The registry row of the serve process (its local pool) follows on its next heartbeat.
   const servePoolRow = page.getByTestId('worker-row').filter({ has: page.getByTestId('worker-pid').getByText(String(stack.serve.pid), { exact: true }) });
