@@ -13,18 +13,20 @@ function stored(): ThemePreference {
   }
 }
 
+const DARK = '(prefers-color-scheme: dark)';
+
 /**
- * Applies the theme preference: `system` leaves it to `prefers-color-scheme`
- * (in the CSS); light or dark pins it with `data-theme` on <html>. Remembered
- * across restarts.
+ * Applies the theme preference as `data-theme` (light or dark) on <html>, the
+ * one thing the CSS reads: `system` follows `prefers-color-scheme`, live.
+ * Remembered across restarts.
  */
 export function useTheme(store: AppStore): void {
   useEffect(() => {
     store.getState().setTheme(stored());
+    const system = window.matchMedia(DARK);
     const apply = (theme: ThemePreference): void => {
       const root = document.documentElement;
-      if (theme === 'system') delete root.dataset['theme'];
-      else root.dataset['theme'] = theme;
+      root.dataset['theme'] = theme === 'system' ? (system.matches ? 'dark' : 'light') : theme;
       try {
         if (theme === 'system') window.localStorage.removeItem(KEY);
         else window.localStorage.setItem(KEY, theme);
@@ -34,11 +36,19 @@ export function useTheme(store: AppStore): void {
     };
     apply(store.getState().theme);
     let last = store.getState().theme;
-    return store.subscribe((s) => {
+    const onSystemChange = (): void => {
+      if (store.getState().theme === 'system') apply('system');
+    };
+    system.addEventListener('change', onSystemChange);
+    const unsubscribe = store.subscribe((s) => {
       if (s.theme !== last) {
         last = s.theme;
         apply(s.theme);
       }
     });
+    return () => {
+      system.removeEventListener('change', onSystemChange);
+      unsubscribe();
+    };
   }, [store]);
 }
