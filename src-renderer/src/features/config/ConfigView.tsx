@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { tabPanelProps, Tabs } from '../../components/Tabs';
 import { ConfigForm } from './ConfigForm';
 import { YamlEditor } from './YamlEditor';
+import { ViewFrame } from '../../components/ViewFrame';
 
 export function ConfigView() {
   const config = useApp((s) => s.config);
@@ -12,15 +13,17 @@ export function ConfigView() {
   const [tab, setTab] = useState<'form' | 'yaml'>('form');
   const [saved, setSaved] = useState<ConfigSaved | null>(null);
   return (
-    <section className="view" aria-labelledby="config-title" data-testid="view-config">
-      <header className="view-header">
-        <h1 id="config-title">Config</h1>
-        {config ? (
+    <ViewFrame
+      name="config"
+      title="Config"
+      aside={
+        config ? (
           <span className="muted small" data-testid="config-path">
             {config.path}
           </span>
-        ) : null}
-      </header>
+        ) : null
+      }
+    >
       {config === null ? (
         readError ? <ErrorMessage testId="config-read-error">{readError}</ErrorMessage> : <p className="muted">Loading config.yml…</p>
       ) : (
@@ -49,7 +52,7 @@ export function ConfigView() {
           </div>
         </>
       )}
-    </section>
+    </ViewFrame>
   );
 }
 

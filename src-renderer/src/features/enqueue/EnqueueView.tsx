@@ -1,8 +1,6 @@
 import { useState } from 'react';
 import { useApp } from '../../app/shell-context';
-import { Cmd } from '../../components/Cmd';
 import { DepthBar } from '../../components/DepthBar';
-import { EmptyState } from '../../components/EmptyState';
 import { Field } from '../../components/Field';
 import { tabPanelProps, Tabs } from '../../components/Tabs';
 import { selectQueueNames } from '../../store/selectors';
@@ -10,6 +8,8 @@ import { BulkEnqueueForm } from './BulkEnqueueForm';
 import type { EnqueueOptionsDraft, InputMode } from './enqueue-input';
 import { parseOptions } from './enqueue-input';
 import { SingleEnqueueForm } from './SingleEnqueueForm';
+import { ViewFrame } from '../../components/ViewFrame';
+import { NoQueues } from '../../components/NoQueues';
 
 /** What both forms share: where the job goes, which agent runs it, how its input is read. */
 export interface EnqueueTarget {
@@ -36,24 +36,16 @@ export function EnqueueView() {
 
   if (loaded && names.length === 0) {
     return (
-      <section className="view" aria-labelledby="enqueue-title" data-testid="view-enqueue">
-        <header className="view-header">
-          <h1 id="enqueue-title">Enqueue</h1>
-        </header>
-        <EmptyState title="No queues yet" testId="empty-queues">
-          Create one in <a href="#/queues">Queues</a>, or run <Cmd>conveyor queue create jobs</Cmd>.
-        </EmptyState>
-      </section>
+      <ViewFrame name="enqueue" title="Enqueue">
+        <NoQueues />
+      </ViewFrame>
     );
   }
 
   const target: EnqueueTarget = { queue, agent, mode, options };
   const description = agentList.find((a) => a.name === agent);
   return (
-    <section className="view" aria-labelledby="enqueue-title" data-testid="view-enqueue">
-      <header className="view-header">
-        <h1 id="enqueue-title">Enqueue</h1>
-      </header>
+    <ViewFrame name="enqueue" title="Enqueue">
       <div className="panel form" data-testid="enqueue-target">
         <div className="form-grid">
           <Field label="Queue" testId="enqueue-queue">
@@ -129,6 +121,6 @@ export function EnqueueView() {
           <BulkEnqueueForm target={target} />
         )}
       </div>
-    </section>
+    </ViewFrame>
   );
 }

@@ -10,6 +10,8 @@ import { MAX_LIST_ROWS } from '../../store/slices/job-list';
 import { BulkBar } from './BulkBar';
 import { JobFilters } from './JobFilters';
 import { JobTable } from './JobTable';
+import { ViewFrame } from '../../components/ViewFrame';
+import { NoQueues } from '../../components/NoQueues';
 
 export function JobsView() {
   const names = useApp(selectQueueNames);
@@ -29,14 +31,9 @@ export function JobsView() {
 
   if (queuesLoaded && names.length === 0) {
     return (
-      <section className="view" aria-labelledby="jobs-title" data-testid="view-jobs">
-        <header className="view-header">
-          <h1 id="jobs-title">Jobs</h1>
-        </header>
-        <EmptyState title="No queues yet" testId="empty-queues">
-          Create one in <a href="#/queues">Queues</a>, or run <Cmd>conveyor queue create jobs</Cmd>.
-        </EmptyState>
-      </section>
+      <ViewFrame name="jobs" title="Jobs">
+        <NoQueues />
+      </ViewFrame>
     );
   }
 

@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { Cmd } from '../../components/Cmd';
-import { EmptyState } from '../../components/EmptyState';
 import { useApp } from '../../app/shell-context';
 import { selectQueueNames } from '../../store/selectors';
 import { ConnectionCard } from './ConnectionCard';
 import { LatencyHistogram } from './LatencyHistogram';
 import { QueueCard } from './QueueCard';
 import { ThroughputChart } from './ThroughputChart';
+import { ViewFrame } from '../../components/ViewFrame';
+import { NoQueues } from '../../components/NoQueues';
 
 export function OverviewView() {
   const names = useApp(selectQueueNames);
@@ -15,17 +15,12 @@ export function OverviewView() {
   const chartQueue = picked !== null && names.includes(picked) ? picked : (names[0] ?? null);
 
   return (
-    <section className="view" aria-labelledby="overview-title" data-testid="view-overview">
-      <header className="view-header">
-        <h1 id="overview-title">Overview</h1>
-      </header>
+    <ViewFrame name="overview" title="Overview">
       <ConnectionCard />
       {!loaded ? (
         <p className="muted">Loading queues…</p>
       ) : names.length === 0 ? (
-        <EmptyState title="No queues yet" testId="empty-queues">
-          Create one in <a href="#/queues">Queues</a>, or run <Cmd>conveyor queue create jobs</Cmd>.
-        </EmptyState>
+        <NoQueues />
       ) : (
         <>
           <div className="card-grid" data-testid="overview-queues">
@@ -51,7 +46,7 @@ export function OverviewView() {
           </section>
         </>
       )}
-    </section>
+    </ViewFrame>
   );
 }
 

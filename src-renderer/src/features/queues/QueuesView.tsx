@@ -4,15 +4,13 @@ import { useApp } from '../../app/shell-context';
 import { selectQueueNames } from '../../store/selectors';
 import { CreateQueueForm } from './CreateQueueForm';
 import { QueueRow } from './QueueRow';
+import { ViewFrame } from '../../components/ViewFrame';
 
 export function QueuesView() {
   const names = useApp(selectQueueNames);
   const loaded = useApp((s) => s.queuesLoaded);
   return (
-    <section className="view" aria-labelledby="queues-title" data-testid="view-queues">
-      <header className="view-header">
-        <h1 id="queues-title">Queues</h1>
-      </header>
+    <ViewFrame name="queues" title="Queues">
       <CreateQueueForm />
       {!loaded ? (
         <p className="muted">Loading queues…</p>
@@ -46,6 +44,6 @@ export function QueuesView() {
           </table>
         </div>
       )}
-    </section>
+    </ViewFrame>
   );
 }

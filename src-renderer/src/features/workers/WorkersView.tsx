@@ -7,6 +7,7 @@ import { useNow } from '../../hooks/use-now';
 import { formatAge, formatCount, formatTime } from '../../lib/format';
 import { jobHref } from '../../lib/routes';
 import { PoolPanel } from './PoolPanel';
+import { ViewFrame } from '../../components/ViewFrame';
 
 /** A heartbeat older than this is shown as late (the registry drops a worker some time after). */
 const LATE_MS = 15_000;
@@ -17,10 +18,7 @@ export function WorkersView() {
   const now = useNow(1000);
   const sorted = useMemo(() => [...workers].sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid), [workers]);
   return (
-    <section className="view" aria-labelledby="workers-title" data-testid="view-workers">
-      <header className="view-header">
-        <h1 id="workers-title">Workers</h1>
-      </header>
+    <ViewFrame name="workers" title="Workers">
       <PoolPanel />
       {!loaded ? (
         <p className="muted">Loading workers…</p>
@@ -92,6 +90,6 @@ export function WorkersView() {
           </table>
         </div>
       )}
-    </section>
+    </ViewFrame>
   );
 }
