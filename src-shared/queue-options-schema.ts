@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EnqueueOptions } from './job';
 
 /** Validates the options a caller passes to `createQueue` (camelCase, all optional). */
 
@@ -34,3 +35,46 @@ export const enqueueOptionsSchema = z
   })
   .partial()
   .strict();
+
+interface OptionBounds {
+  string: boolean;
+  min: number;
+  max: number;
+}
+
+/** Each enqueue option's type and bounds, read off the schema so that the hand check below cannot drift from it. */
+const ENQUEUE_OPTION_BOUNDS: ReadonlyMap<string, OptionBounds> = new Map(
+  Object.entries(enqueueOptionsSchema.shape).map(([key, optional]): [string, OptionBounds] => {
+    const s = optional.unwrap();
+    if (s instanceof z.ZodString) return [key, { string: true, min: s.minLength ?? 0, max: s.maxLength ?? Infinity }];
+    // Every numeric option is an integer: the check below asks for a safe integer, as the schema's `int()` does.
+    if (!s.isInt) throw new TypeError(`enqueue option ${key}: the fast check knows integers only`);
+    return [key, { string: false, min: s.minValue ?? -Infinity, max: s.maxValue ?? Infinity }];
+  }),
+);
+
+/**
+ * `enqueueOptionsSchema.parse` for options that are plainly valid, without the
+ * schema (every enqueue passes here): the caller's object itself, whose options
+ * read as the schema's result would. Undefined for anything else, so that the
+ * schema stays the one judge of what is invalid and the one source of its
+ * error message (the unit test `item-fast-path` holds the two together).
+ */
+export function fastParseEnqueueOptions(opts: unknown): EnqueueOptions | undefined {
+  if (typeof opts !== 'object' || opts === null) return undefined;
+  const proto: unknown = Object.getPrototypeOf(opts);
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  // for…in, as the schema's strict check: inherited enumerable keys count too.
+  for (const key in opts) {
+    const bounds = ENQUEUE_OPTION_BOUNDS.get(key);
+    if (!bounds) return undefined;
+    const v = (opts as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (bounds.string) {
+      if (typeof v !== 'string' || v.length < bounds.min || v.length > bounds.max) return undefined;
+    } else if (!Number.isSafeInteger(v) || (v as number) < bounds.min || (v as number) > bounds.max) {
+      return undefined;
+    }
+  }
+  return opts as EnqueueOptions;
+}

@@ -9,7 +9,7 @@ import {
   QueueFullError,
   QueueNotFoundError,
 } from '../../src-shared/errors';
-import { describeItemIssues, itemInputSchema } from '../../src-shared/item-schema';
+import { describeItemIssues, fastParseItem, itemInputSchema } from '../../src-shared/item-schema';
 import type {
   EnqueueOptions,
   FailOptions,
@@ -25,7 +25,7 @@ import type {
 } from '../../src-shared/job';
 import { JOB_STATES } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
-import { enqueueOptionsSchema, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
+import { enqueueOptionsSchema, fastParseEnqueueOptions, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
 import type { RedisConnectionSettings } from '../config/connection-settings';
 import { mergeIterators, tailStreams } from './events';
 import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
@@ -380,8 +380,9 @@ export class RedisQueueAdapter implements QueuePort {
   // --------------------------------------------------------------- enqueue
 
   private encodeEnqueue(item: QueueItemInput, opts: EnqueueOptions): Array<string | number> {
-    const parsed = validate(itemInputSchema, item, 'queue item');
-    const o = validate(enqueueOptionsSchema, opts, 'enqueue options');
+    // The hand checks take the common well-formed case; the schemas judge (and explain) the rest.
+    const parsed = fastParseItem(item) ?? validate(itemInputSchema, item, 'queue item');
+    const o = fastParseEnqueueOptions(opts) ?? validate(enqueueOptionsSchema, opts, 'enqueue options');
     const id = o.jobId ?? parsed.action?.id ?? '';
     if (id !== '' && GENERATED_ID.test(id)) {
       throw new ConveyorError(ErrorCode.ItemInvalid, `invalid job id "${id}": ids made only of digits are reserved for generated ids`, { id });
