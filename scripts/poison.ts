@@ -6,7 +6,7 @@
  * its own reason, no healthy job ends dead, and healthy throughput falls by
  * less than 20%.
  *
- *   npm run poison [-- --jobs 10000 --pills 1]
+ *   npm run poison [-- --jobs 10000 --pills 1 --kinds fail,hang,oom,crash]
  */
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,7 +17,7 @@ import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 import { RedisServerProcess } from '../src-main/redis/redis-server-process';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '10000' }, pills: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { jobs: { type: 'string', default: '10000' }, pills: { type: 'string', default: '1' }, kinds: { type: 'string', default: 'fail,hang,oom,crash' } } });
 const JOBS = Number(values.jobs);
 const PILLS = Number(values.pills);
 const ROOT = resolve(__dirname, '..');
@@ -29,6 +29,7 @@ const PILL_KINDS = [
   { agent: 'oom', input: null, reason: 'out_of_memory' },
   { agent: 'crash', input: { exit: true }, reason: 'crashed' },
 ] as const;
+const KINDS = PILL_KINDS.filter((p) => values.kinds.split(',').includes(p.agent));
 
 /** Healthy jobs per second until every job of the queue (pills included) has finished. */
 async function drain(adapter: RedisQueueAdapter, queue: string, healthy: number, total: number): Promise<number> {
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   const mixedIds = await adapter.enqueueMany('mixed', load());
   const pills: Array<{ id: string; reason: string }> = [];
   for (let i = 0; i < PILLS; i++) {
-    for (const p of PILL_KINDS) pills.push({ id: await adapter.enqueue('mixed', agentItem(p.agent, p.input)), reason: p.reason });
+    for (const p of KINDS) pills.push({ id: await adapter.enqueue('mixed', agentItem(p.agent, p.input)), reason: p.reason });
   }
   await adapter.resume('mixed');
   const mixed = await drain(adapter, 'mixed', mixedIds.length, mixedIds.length + pills.length);

@@ -45,7 +45,7 @@ export type JobEventState = 'started' | 'completed' | 'retrying' | 'dead' | 'can
 
 export type PoolEvent =
   | { type: 'job'; state: JobEventState; queue: string; id: string; attempt: number; agent?: string; durationMs?: number; error?: string; reason?: string }
-  | { type: 'thread'; state: 'ready' | 'died' | 'retired'; threadId: number; reason?: string; error?: string }
+  | { type: 'thread'; state: 'ready' | 'stalled' | 'died' | 'retired'; threadId: number; reason?: string; error?: string }
   | { type: 'agents'; agents: AgentInfo[]; errors: AgentLoadError[] }
   | { type: 'error'; error: Error };
 
@@ -360,7 +360,14 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       if (!other) continue;
       if (other === culprit) {
         const why = other === job ? reason : 'timeout';
-        this.failJob(other, why, why === 'timeout' ? `did not stop within ${this.options.killGraceMs} ms of its ${other === job ? 'timeout' : 'neighbour\'s timeout'}: thread terminated` : 'cancelled', '');
+        const blocked = thread.busyWith === other.runId;
+        const message =
+          why === 'cancelled'
+            ? 'cancelled'
+            : blocked
+              ? `blocked its thread for ${Date.now() - other.startedAt} ms: thread terminated`
+              : `did not stop within ${this.options.killGraceMs} ms of its timeout: thread terminated`;
+        this.failJob(other, why, message, '');
       } else if (other.abortReason === 'cancelled') {
         this.failJob(other, 'cancelled', 'cancelled', '');
       } else {
@@ -489,7 +496,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         abortReason: undefined,
       };
       const timeoutMs = item.timeoutMs ?? this.options.jobTimeoutMs;
-      job.timer = setTimeout(() => this.abortJob(job, 'timeout'), timeoutMs);
+      job.timer = setTimeout(() => {
+        this.relieveStalledThread(job);
+        job.timer = setTimeout(() => this.abortJob(job, 'timeout'), timeoutMs - Math.floor(timeoutMs / 2));
+      }, Math.floor(timeoutMs / 2));
       this.runs.set(job.runId, job);
       let list = perThread.get(best);
       if (!list) perThread.set(best, (list = []));
@@ -499,12 +509,34 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     for (const [thread, jobs] of perThread) thread.run(jobs);
   }
 
+  /**
+   * Halfway to its timeout and still inside its synchronous start, a run has
+   * most likely hung its thread: the thread takes no more work and a
+   * replacement (the ready spare) takes its place now, so its slots are not
+   * lost until the timeout ends it. Should the run finish after all, the
+   * drained thread completes its jobs and retires.
+   */
+  private relieveStalledThread(job: RunningJob): void {
+    const thread = job.thread;
+    if (thread.busyWith !== job.runId || !thread.accepting || this.state !== 'running') return;
+    thread.drain();
+    this.emitEvent({ type: 'thread', state: 'stalled', threadId: thread.id, reason: `${job.queue}/${job.id} has blocked it for ${Date.now() - job.startedAt} ms` });
+    if (this.liveThreads().length < this.targetThreads) this.spawn();
+    this.wake();
+  }
+
   // --------------------------------------------------------- job outcomes
 
   /** Asks a job to stop; if it has not within the grace period, its thread is ended. */
   private abortJob(job: RunningJob, reason: AbortReason): void {
     if (!this.runs.has(job.runId) || job.abortReason) return;
     job.abortReason = reason;
+    // Stuck in its own synchronous start, the job cannot hear the abort: a grace period would only
+    // keep the thread (and its neighbours) blocked longer.
+    if ((reason === 'timeout' || reason === 'cancelled') && job.thread.busyWith === job.runId) {
+      this.killThreadOf(job, reason);
+      return;
+    }
     job.thread.abort(job.runId, reason);
     if (reason === 'timeout' || reason === 'cancelled') {
       job.killTimer = setTimeout(() => {

@@ -71,6 +71,28 @@ describe('fault isolation', () => {
     expect(pool.stats.threads).toBe(1);
   });
 
+  test('a job blocking its thread synchronously is terminated at its timeout, without waiting for the kill grace', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    await startPool({ threads: 1, concurrency: 4, killGraceMs: 60_000 });
+    const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 300 });
+    const job = await waitForState(adapter, queue, hung, ['dead'], 10_000);
+    expect(job.attempts[0]?.outcome).toBe('timeout');
+    expect(job.attempts[0]?.error).toMatch(/blocked its thread for \d+ ms: thread terminated/);
+  });
+
+  test('a thread hung by a job halfway to its timeout is replaced at once, so other jobs keep the pool\'s slots', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    const pool = await startPool({ threads: 1, concurrency: 2 });
+    const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 4000 });
+    await waitForState(adapter, queue, hung, ['active']);
+    await eventually(() => pool.events.some((e) => e.type === 'thread' && e.state === 'stalled'), 5000, 'thread reported stalled');
+    const others = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
+    for (const id of others) await waitForState(adapter, queue, id, ['completed'], 1500);
+    expect((await adapter.getJob(queue, hung))?.state).toBe('active');
+    expect((await waitForState(adapter, queue, hung, ['dead'], 10_000)).attempts[0]?.outcome).toBe('timeout');
+    expect(pool.stats.threads).toBe(1);
+  });
+
   test('a job stuck in an endless loop is blamed even when its neighbours\' timers fire first', async ({ adapter, queue, startPool }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     await startPool({ threads: 1, concurrency: 4, killGraceMs: 200 });
