@@ -4,7 +4,7 @@ import { messageSchema } from '../../src-shared/item-schema';
 
 /**
  * Turns a job hash (as the Lua scripts write it) into a JobRecord. Field names
- * are short because every job stores them: msg, agent, prio, att, mr, ts, to,
+ * are short because every job stores them: msg, prio, att, mr, ts, to,
  * state, run, fin, tok, wk, res, err, stk, why, cxl, rb, prog, and
  * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
  */
@@ -103,7 +103,9 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     cancelRequested: hash['cxl'] === '1',
   };
   if (parsed && !parsed.ok && rawMsg !== undefined) record.raw = rawMsg;
-  if (hash['agent']) record.agent = hash['agent'];
+  // Jobs enqueued before the agent went out of the hash (enqueue reads it off the payload) still carry it.
+  const agent = hash['agent'] || (parsed?.ok ? agentOf(parsed.message.payload) : '');
+  if (agent) record.agent = agent;
   const runAt = num(hash['run']);
   if (runAt !== undefined) record.runAt = runAt;
   const finishedAt = num(hash['fin']);

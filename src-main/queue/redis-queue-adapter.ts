@@ -86,7 +86,7 @@ export interface LeaseBatch<P = unknown> {
 }
 
 interface PendingEnqueue {
-  encoded: Array<string | number>;
+  encoded: string[];
   waitMs: number;
   resolve: (id: string) => void;
   reject: (err: unknown) => void;
@@ -95,7 +95,7 @@ interface PendingEnqueue {
 /** Per-job outcome of a batched call: ok, or the typed error for that job. */
 export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
 
-const ENQUEUE_FIELDS = 7;
+const ENQUEUE_FIELDS = 3;
 /**
  * Enqueues coalesced into one script call at most. Past this, calls of the same
  * turn start another call: several then pipeline, so Redis runs one while this
@@ -386,7 +386,7 @@ export class RedisQueueAdapter implements QueuePort {
 
   // --------------------------------------------------------------- enqueue
 
-  private encodeEnqueue(item: QueueItemInput, opts: EnqueueOptions): Array<string | number> {
+  private encodeEnqueue(item: QueueItemInput, opts: EnqueueOptions): string[] {
     // The hand checks take the common well-formed case; the schemas judge (and explain) the rest.
     const parsed = fastParseItem(item) ?? validate(itemInputSchema, item, 'queue item');
     const o = fastParseEnqueueOptions(opts) ?? validate(enqueueOptionsSchema, opts, 'enqueue options');
@@ -403,10 +403,13 @@ export class RedisQueueAdapter implements QueuePort {
         { bytes, limit: this.options.maxPayloadBytes },
       );
     }
-    return [id, msg, agentOf(parsed.message.payload), o.priority ?? 0, o.delayMs ?? 0, o.maxRetries ?? '', o.timeoutMs ?? ''];
+    // Three values per job (see enqueue-9.lua): each argument costs this process and Redis, and most jobs have no options.
+    const plain = id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined;
+    const options = plain ? '' : `${o.priority ?? 0}|${o.delayMs ?? 0}|${o.maxRetries ?? ''}|${o.timeoutMs ?? ''}|${id}`;
+    return [msg, agentOf(parsed.message.payload), options];
   }
 
-  private async addJobs(queue: string, encoded: Array<string | number>, waitMs: number): Promise<string[]> {
+  private async addJobs(queue: string, encoded: string[], waitMs: number): Promise<string[]> {
     const q = this.keys(queue);
     const count = encoded.length / ENQUEUE_FIELDS;
     const deadline = Date.now() + waitMs;
@@ -426,7 +429,7 @@ export class RedisQueueAdapter implements QueuePort {
    * of up to MAX_COALESCED jobs; each still gets its own id or its own error.
    */
   enqueue<P>(queue: string, item: QueueItemInput<P>, opts: EnqueueOptions = {}): Promise<string> {
-    let encoded: Array<string | number>;
+    let encoded: string[];
     try {
       encoded = this.encodeEnqueue(item, opts);
     } catch (err) {
@@ -469,7 +472,7 @@ export class RedisQueueAdapter implements QueuePort {
     items: Array<QueueItemInput<P> | { item: QueueItemInput<P>; opts?: EnqueueOptions }>,
   ): Promise<string[]> {
     if (items.length === 0) return [];
-    const encoded: Array<string | number> = [];
+    const encoded: string[] = [];
     for (const entry of items) {
       const isWrapped = typeof entry === 'object' && entry !== null && 'item' in entry && !('message' in entry);
       const item = isWrapped ? (entry as { item: QueueItemInput<P> }).item : (entry as QueueItemInput<P>);

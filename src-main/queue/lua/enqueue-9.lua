@@ -1,8 +1,9 @@
 --[[
   Adds one or more jobs, all or nothing.
-  ARGV[3] number of jobs, then 7 values per job:
-    id ('' to generate), message JSON, agent, priority, delay ms,
-    max retries ('' for the queue's), timeout ms ('' for none)
+  ARGV[3] number of jobs, then 3 values per job: message JSON, agent, options:
+    '' for all defaults, else 'priority|delay ms|max retries|timeout ms|id',
+    each '' for its default (0, 0, the queue's, none, generated); the id comes
+    last so that it may hold any byte, '|' included.
   Returns the ids, in order (an existing id is returned and nothing is added),
   or {-1} (no queue) or {-2, depth, limit} (full).
 ]]
@@ -11,13 +12,25 @@ local meta = redis.call('HMGET', K_META, 'max_len', 'max_retries')
 if not meta[1] then return {-1} end
 local maxLen = tonumber(meta[1]) or 0
 
+-- Options of the jobs that have some, by job index: {prio, delay, max retries, timeout, id}.
+local opts = {}
 local fresh = 0
 local exists = {}
 for i = 0, n - 1 do
-  local id = ARGV[4 + i * 7]
-  if id == '' then
-    fresh = fresh + 1
-  elseif redis.call('EXISTS', JOB .. id) == 1 then
+  local s = ARGV[6 + i * 3]
+  local id = ''
+  if s ~= '' then
+    local p1 = string.find(s, '|', 1, true)
+    local p2 = string.find(s, '|', p1 + 1, true)
+    local p3 = string.find(s, '|', p2 + 1, true)
+    local p4 = string.find(s, '|', p3 + 1, true)
+    id = string.sub(s, p4 + 1)
+    opts[i] = {
+      tonumber(string.sub(s, 1, p1 - 1)) or 0, tonumber(string.sub(s, p1 + 1, p2 - 1)) or 0,
+      string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), id,
+    }
+  end
+  if id ~= '' and redis.call('EXISTS', JOB .. id) == 1 then
     exists[i] = true
   else
     fresh = fresh + 1
@@ -25,12 +38,18 @@ for i = 0, n - 1 do
 end
 if fresh == 0 then
   local ids = {}
-  for i = 0, n - 1 do ids[#ids + 1] = ARGV[4 + i * 7] end
+  for i = 0, n - 1 do ids[#ids + 1] = opts[i][5] end
   return ids
 end
 local waitingBefore = redis.call('ZCARD', K_WAIT)
 local depth = waitingBefore + redis.call('ZCARD', K_DELAYED)
 if depth + fresh > maxLen then return {-2, depth, maxLen} end
+
+-- One job (the awaited producer) caps the stream as it appends its event; a
+-- batch appends uncapped and trims once, at the end.
+local function appendEvent(...)
+  if n == 1 then emit(...) else redis.call('XADD', K_EVENTS, '*', ...) end
+end
 
 local now = nowMs()
 -- One counter for generated ids and FIFO order, reserved as a range per batch
@@ -39,35 +58,36 @@ local seq = redis.call('HINCRBY', K_META, 'seq', fresh) - fresh
 local ids = {}
 local waiting = {}
 for i = 0, n - 1 do
-  local b = 4 + i * 7
-  local id = ARGV[b]
+  local b = 4 + i * 3
+  local o = opts[i]
+  local id = o and o[5] or ''
   if exists[i] or (id ~= '' and redis.call('EXISTS', JOB .. id) == 1) then
     -- Already there (or repeated within this batch): same id, nothing added.
     ids[#ids + 1] = id
   else
     seq = seq + 1
     if id == '' then id = tostring(seq) end
-    local prio = tonumber(ARGV[b + 3])
-    local delay = tonumber(ARGV[b + 4])
-    local mr = ARGV[b + 5]
-    if mr == '' then mr = meta[2] end
     local key = JOB .. id
+    local prio, delay, mr = 0, 0, meta[2]
+    if o then
+      prio, delay = o[1], o[2]
+      if o[3] ~= '' then mr = o[3] end
+      if o[4] ~= '' then redis.call('HSET', key, 'to', o[4]) end
+    end
     if delay > 0 then
-      redis.call('HSET', key, 'msg', ARGV[b + 1], 'agent', ARGV[b + 2], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now,
-        'state', 'delayed', 'run', now + delay)
+      redis.call('HSET', key, 'msg', ARGV[b], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
-      emit('e', 'enqueued', 'j', id, 'g', ARGV[b + 2], 'd', delay)
+      appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1], 'd', delay)
     else
-      redis.call('HSET', key, 'msg', ARGV[b + 1], 'agent', ARGV[b + 2], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now,
-        'state', 'waiting')
+      redis.call('HSET', key, 'msg', ARGV[b], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
-      emit('e', 'enqueued', 'j', id, 'g', ARGV[b + 2])
+      appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1])
     end
-    if ARGV[b + 6] ~= '' then redis.call('HSET', key, 'to', ARGV[b + 6]) end
     ids[#ids + 1] = id
   end
 end
+if n > 1 then redis.call('XTRIM', K_EVENTS, 'MAXLEN', '~', EVENTS_MAX) end
 -- One ZADD per batch (in slices: Lua's unpack has a stack limit).
 for i = 1, #waiting, 1000 do
   redis.call('ZADD', K_WAIT, unpack(waiting, i, math.min(i + 999, #waiting)))

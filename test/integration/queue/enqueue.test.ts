@@ -25,6 +25,27 @@ describe('enqueue', () => {
     expect((await adapter.getJob(queue, a))?.item?.message.payload).toEqual({ agent: 'echo', input: 1 });
   });
 
+  test("each job's options are kept, whatever bytes its id holds, beside jobs without options", async ({ adapter, queue }) => {
+    const odd = 'a|b|c|d|e\n|ü\u0000|';
+    const ids = await adapter.enqueueMany(queue, [
+      item('echo', 1),
+      { item: item('echo', 2), opts: { jobId: odd, priority: -5, maxRetries: 7, timeoutMs: 1500 } },
+      { item: item('summarizer', 3), opts: { delayMs: 60_000 } },
+      { item: item('echo', 4), opts: { priority: 3 } },
+    ]);
+    expect(ids[1]).toBe(odd);
+    const [plain, custom, delayed, urgent] = await Promise.all(ids.map((id) => adapter.getJob(queue, id)));
+    expect(plain).toMatchObject({ state: 'waiting', priority: 0, maxRetries: 3, agent: 'echo' });
+    expect(plain?.timeoutMs).toBeUndefined();
+    expect(custom).toMatchObject({ id: odd, state: 'waiting', priority: -5, maxRetries: 7, timeoutMs: 1500 });
+    expect(delayed).toMatchObject({ state: 'delayed', priority: 0, agent: 'summarizer' });
+    expect((delayed?.runAt ?? 0) - (delayed?.createdAt ?? 0)).toBe(60_000);
+    expect(urgent).toMatchObject({ state: 'waiting', priority: 3 });
+    const leased = await adapter.dequeueMany(queue, 3);
+    expect(leased.map((j) => j.action.id)).toEqual([ids[3], ids[0], odd]);
+    expect(await adapter.enqueue(queue, item('echo', 5), { jobId: odd })).toBe(odd);
+  });
+
   test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {
     await expect(adapter.enqueue(queue, item('echo', 1), { jobId: '42' })).rejects.toMatchObject({ code: ErrorCode.ItemInvalid });
   });
