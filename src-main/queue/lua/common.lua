@@ -108,9 +108,10 @@ local function promoteDelayed(now, limit)
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, limit)
   for i = 1, #due do
     local id = due[i]
-    local prio = redis.call('HGET', JOB .. id, 'prio')
+    local r = redis.call('HMGET', JOB .. id, 'prio', 'state')
     redis.call('ZREM', K_DELAYED, id)
-    if prio then pushWaiting(id, tonumber(prio) or 0) end
+    -- No hash: the job is gone. No priority: the default, 0 (enqueue leaves it out).
+    if r[2] then pushWaiting(id, tonumber(r[1]) or 0) end
   end
   return #due
 end

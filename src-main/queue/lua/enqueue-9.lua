@@ -72,14 +72,16 @@ for i = 0, n - 1 do
     if o then
       prio, delay = o[1], o[2]
       if o[3] ~= '' then mr = o[3] end
+      if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
       if o[4] ~= '' then redis.call('HSET', key, 'to', o[4]) end
     end
+    -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
-      redis.call('HSET', key, 'msg', ARGV[b], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now, 'state', 'delayed', 'run', now + delay)
+      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', now, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
       appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1], 'd', delay)
     else
-      redis.call('HSET', key, 'msg', ARGV[b], 'prio', prio, 'att', 0, 'mr', mr, 'ts', now, 'state', 'waiting')
+      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', now, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
       appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1])

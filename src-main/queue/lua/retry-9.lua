@@ -9,7 +9,7 @@ local function revive(id, from)
   local key = JOB .. id
   local r = redis.call('HMGET', key, 'att', 'prio')
   redis.call('ZREM', from, id)
-  redis.call('HSET', key, 'rb', r[1])
+  redis.call('HSET', key, 'rb', r[1] or 0)
   redis.call('HDEL', key, 'fin', 'why', 'cxl', 'err', 'stk', 'res')
   pushWaiting(id, tonumber(r[2]) or 0)
   emit('e', 'retrying', 'j', id, 'why', 'manual')

@@ -109,6 +109,14 @@ describe('retry, remove, drain', () => {
     expect((await adapter.dequeue(queue))?.attempt).toBe(2);
   });
 
+  test('retry brings back a job cancelled before it ever ran, as a first attempt', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await adapter.cancel(queue, id);
+    await adapter.retry(queue, id);
+    expect(await adapter.getJob(queue, id)).toMatchObject({ state: 'waiting', attempts: [], countedAttempts: 0 });
+    expect((await adapter.dequeue(queue))?.attempt).toBe(1);
+  });
+
   test('retry of a waiting job is refused', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
     await expect(adapter.retry(queue, id)).rejects.toMatchObject({ code: ErrorCode.InvalidState });
