@@ -52,6 +52,8 @@ local function appendEvent(...)
 end
 
 local now = nowMs()
+-- Converted once: a number argument is formatted again by every redis.call it is passed to.
+local nowText = tostring(now)
 -- One counter for generated ids and FIFO order, reserved as a range per batch
 -- (a generated id is its job's sequence number).
 local seq = redis.call('HINCRBY', K_META, 'seq', fresh) - fresh
@@ -77,11 +79,11 @@ for i = 0, n - 1 do
     end
     -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
-      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', now, 'state', 'delayed', 'run', now + delay)
+      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
       appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1], 'd', delay)
     else
-      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', now, 'state', 'waiting')
+      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
       appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1])
