@@ -78,6 +78,11 @@ export interface QueueConfig {
   retention: RetentionConfig;
   events_max_len: number;
   max_payload_bytes: number;
+  /**
+   * An enqueue resolves only once Redis has fsynced it to its append-only
+   * file: WAITAOF on Redis >= 7.2, else the server must run `appendfsync always`.
+   */
+  wait_for_fsync: boolean;
 }
 
 export interface WorkersConfig {
@@ -159,6 +164,7 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
     },
     events_max_len: 10_000,
     max_payload_bytes: 1_048_576,
+    wait_for_fsync: false,
   },
   workers: {
     queues: ['default'],
@@ -362,6 +368,7 @@ const queue = section({
   }),
   events_max_len: integer(100).default(D.events_max_len),
   max_payload_bytes: integer(1).default(D.max_payload_bytes),
+  wait_for_fsync: boolean().default(D.wait_for_fsync),
 });
 
 const W = DEFAULT_CONFIG.workers;

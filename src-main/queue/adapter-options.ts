@@ -31,6 +31,7 @@ export function adapterOptionsFromConfig(
       defaults: queueDefaultsFromConfig(queue),
       eventsMaxLen: queue.events_max_len,
       maxPayloadBytes: queue.max_payload_bytes,
+      waitForFsync: queue.wait_for_fsync,
     },
     warnings,
   };

@@ -27,6 +27,7 @@ import { JOB_STATES } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
 import { enqueueOptionsSchema, fastParseEnqueueOptions, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
 import type { RedisConnectionSettings } from '../config/connection-settings';
+import { type FsyncPlan, checkFsync, confirmFsync } from './durability';
 import { mergeIterators, tailStreams } from './events';
 import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
 import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, keySlot, registryKey } from './keys';
@@ -52,6 +53,8 @@ export interface RedisQueueAdapterOptions {
   defaults: QueueOptions;
   eventsMaxLen: number;
   maxPayloadBytes: number;
+  /** `queue.wait_for_fsync`: an enqueue resolves only once Redis has fsynced it (see durability.ts). */
+  waitForFsync?: boolean;
   /** Where quarantine and repair notices go. */
   log?: (line: string) => void;
 }
@@ -168,6 +171,8 @@ export class RedisQueueAdapter implements QueuePort {
   readonly cluster: boolean;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
+  /** Set at connect when `waitForFsync` is on. */
+  private fsyncPlan: FsyncPlan | undefined;
 
   private constructor(private readonly options: RedisQueueAdapterOptions) {
     this.client = this.newClient('conveyor');
@@ -184,6 +189,7 @@ export class RedisQueueAdapter implements QueuePort {
     const adapter = new RedisQueueAdapter(options);
     try {
       await connectClient(adapter.client, options.connection, opts.patient ?? false);
+      if (options.waitForFsync) adapter.fsyncPlan = await checkFsync(adapter.client, adapter.cluster);
     } catch (err) {
       await adapter.close();
       throw err;
@@ -416,7 +422,10 @@ export class RedisQueueAdapter implements QueuePort {
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
       const reply = asArray(await this.script(q, 'enqueue', [count, ...encoded]));
       if (reply[0] === -1) throw new QueueNotFoundError(queue);
-      if (reply[0] !== -2) return reply.map(str);
+      if (reply[0] !== -2) {
+        if (this.fsyncPlan === 'waitaof') await confirmFsync(this.client, this.options.connection.connectTimeoutMs);
+        return reply.map(str);
+      }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new QueueFullError(queue, Number(reply[1]), Number(reply[2]));
       await sleep(Math.min(pause, remaining));

@@ -51,6 +51,7 @@ describe('parseConfig: defaults', () => {
         retention: { completed: { count: 1000, age_s: 86400 }, dead: { count: 10000, age_s: 604800 } },
         events_max_len: 10000,
         max_payload_bytes: 1048576,
+        wait_for_fsync: false,
       },
       workers: {
         queues: ['default'],
