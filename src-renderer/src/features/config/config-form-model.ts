@@ -71,6 +71,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.retention.dead.age_s', label: 'Keep dead jobs (seconds)', kind: 'int', help: '0: no age limit' },
       { path: 'queue.events_max_len', label: 'Event stream length', kind: 'int' },
       { path: 'queue.max_payload_bytes', label: 'Max payload (bytes)', kind: 'int' },
+      { path: 'queue.wait_for_fsync', label: 'Wait for fsync', kind: 'bool', help: 'an enqueue resolves only once Redis has fsynced it (WAITAOF on Redis 7.2+, else appendfsync always)' },
     ],
   },
   {
