@@ -7,6 +7,7 @@ import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
 import type { AgentsConfig } from '../../src-shared/config-schema';
 import type { AttemptOutcome, LeasedItem } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
+import { agentOf } from '../queue/job-codec';
 import { isConnectionError } from '../queue/redis-client';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
@@ -39,6 +40,14 @@ export interface PoolOptions {
   heartbeatMs?: number;
   /** Keep one idle thread ready to replace a lost one at once (default true). */
   spareThread?: boolean;
+  /**
+   * Jobs leased beyond the free slots, held to start the moment a slot frees,
+   * so short jobs do not wait a Redis round trip between them. Default: as
+   * many as the slots get through in PREFETCH_WAIT_MS at the jobs' average
+   * run time (none for jobs that take longer than that, so a held job never
+   * waits long and its recorded start is never far off). 0 turns it off.
+   */
+  prefetch?: number;
 }
 
 export type JobEventState = 'started' | 'completed' | 'retrying' | 'dead' | 'cancelled' | 'released' | 'lost';
@@ -65,6 +74,21 @@ interface RunningJob {
   timer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
   abortReason: AbortReason | undefined;
+}
+
+/** About how long a prefetched job may wait for a slot. */
+const PREFETCH_WAIT_MS = 20;
+/** Prefetched jobs at most, per slot and overall (whichever is more). */
+const PREFETCH_PER_SLOT = 2;
+const PREFETCH_MIN_CAP = 64;
+/** A prefetched job not started by then goes back to the queue, for a worker with a free slot. */
+const PREFETCH_HOLD_MS = 1000;
+
+/** A job leased ahead of a free slot (see PoolOptions.prefetch). */
+interface HeldJob {
+  queue: string;
+  item: LeasedItem;
+  heldAt: number;
 }
 
 /** Consecutive threads dying before they are ready that make the pool give up. */
@@ -112,6 +136,12 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   /** Started and ready, taking no work: the next replacement (see spawnSpare). */
   private spare: ThreadHandle | undefined;
   private readonly runs = new Map<number, RunningJob>();
+  /** Prefetched jobs, in lease order. */
+  private held: HeldJob[] = [];
+  /** Moving average of how long jobs ran, for the default prefetch. */
+  private avgRunMs: number | undefined;
+  /** Set when held jobs had to go back: no prefetching until a slot frees. */
+  private prefetchPaused = false;
   /** Jobs settled but not yet acknowledged by Redis: what their events report. */
   private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
   private nextRunId = 1;
@@ -206,6 +236,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       return;
     }
     this.state = 'stopping';
+    this.releaseHeld(this.held.length);
     this.wake();
     const deadline = Date.now() + this.options.shutdownTimeoutMs;
     while (this.runs.size > 0 && Date.now() < deadline) await this.nextWake(deadline - Date.now());
@@ -421,16 +452,17 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     const queues = this.options.queues;
     let turn = 0;
     while (this.state === 'running') {
-      if (this.freeSlots() <= 0) {
+      this.startHeld();
+      if (this.wanted() <= 0) {
         await this.nextWake(WAIT_SLICE_MS);
         continue;
       }
       let leased = 0;
       let nextTimer = -1;
       try {
-        for (let i = 0; i < queues.length && this.freeSlots() > 0 && this.state === 'running'; i++) {
+        for (let i = 0; i < queues.length && this.wanted() > 0 && this.state === 'running'; i++) {
           const queue = queues[(turn + i) % queues.length] as string;
-          const batch = await this.adapter.lease(queue, this.freeSlots(), this.workerId, { start: true });
+          const batch = await this.adapter.lease(queue, this.wanted(), this.workerId, { start: true });
           if (batch.nextTimerMs >= 0 && (nextTimer < 0 || batch.nextTimerMs < nextTimer)) nextTimer = batch.nextTimerMs;
           if (this.state !== 'running') {
             // Stopped while leasing: hand these straight back.
@@ -451,6 +483,45 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         await sleep(isConnectionError(err) ? 500 : 1000);
       }
     }
+  }
+
+  /** How many jobs to lease now: the free slots, plus room left for prefetched ones. */
+  private wanted(): number {
+    return this.freeSlots() + Math.max(0, this.prefetchLimit() - this.held.length);
+  }
+
+  private prefetchLimit(): number {
+    if (this.prefetchPaused) return 0;
+    if (this.options.prefetch !== undefined) return this.options.prefetch;
+    if (this.avgRunMs === undefined) return 0;
+    const slots = this.liveThreads().length * this.concurrency;
+    // The k-th held job waits about k × avgRunMs / slots.
+    const fit = Math.floor((slots * PREFETCH_WAIT_MS) / Math.max(this.avgRunMs, 0.05));
+    return Math.min(fit, Math.max(PREFETCH_MIN_CAP, PREFETCH_PER_SLOT * slots));
+  }
+
+  /** Starts held jobs on the slots that are free now. */
+  private startHeld(): void {
+    if (this.held.length === 0 || this.state !== 'running') return;
+    const n = Math.min(this.held.length, this.freeSlots());
+    if (n === 0) return;
+    const byQueue = new Map<string, LeasedItem[]>();
+    for (const h of this.held.splice(0, n)) {
+      let list = byQueue.get(h.queue);
+      if (!list) byQueue.set(h.queue, (list = []));
+      list.push(h.item);
+    }
+    for (const [queue, items] of byQueue) this.dispatch(queue, items);
+  }
+
+  /** Hands the oldest `n` held jobs back to their queues, attempts unspent. */
+  private releaseHeld(n: number): void {
+    for (const h of this.held.splice(0, n)) this.ackHeld(h, { kind: 'release', id: h.item.action.id, token: h.item.lease.token });
+  }
+
+  private ackHeld(h: HeldJob, ack: Ack): void {
+    this.settled.set(`${h.queue}\u0000${h.item.action.id}`, { attempt: h.item.attempt, agent: agentOf(h.item.message.payload), ms: 0 });
+    this.acks.add(h.queue, ack);
   }
 
   private dispatch(queue: string, items: LeasedItem[]): void {
@@ -477,8 +548,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         if (t.accepting && n < this.concurrency && (!best || n < (load.get(best) ?? 0))) best = t;
       }
       if (!best) {
-        // Cannot happen while we lease only free slots; hand it back rather than lose it.
-        this.acks.add(queue, { kind: 'release', id: item.action.id, token: item.lease.token });
+        // Leased ahead (or a slot went with a thread meanwhile): held until a slot frees.
+        this.held.push({ queue, item, heldAt: Date.now() });
         continue;
       }
       load.set(best, (load.get(best) ?? 0) + 1);
@@ -568,6 +639,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       }
     }
     for (const t of [...this.threads]) this.retireIfIdle(t);
+    this.prefetchPaused = false;
+    this.startHeld();
     this.wake();
   }
 
@@ -582,7 +655,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     clearTimeout(job.killTimer);
     job.thread.running.delete(job.runId);
     if (ack) {
-      this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms: Date.now() - job.startedAt });
+      const ms = Date.now() - job.startedAt;
+      if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
+      this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
       this.acks.add(job.queue, ack);
     } else {
       this.emitEvent({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
@@ -627,8 +702,18 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   // ----------------------------------------------------- leases, registry
 
-  /** Extends the leases of running jobs, one call per queue; honours cancel requests and lost leases. */
+  /**
+   * Extends the leases of running and held jobs, one call per queue; honours
+   * cancel requests and lost leases. Held jobs that waited too long go back.
+   */
   private async keepLeases(): Promise<void> {
+    const stale = this.held.findIndex((h) => Date.now() - h.heldAt < PREFETCH_HOLD_MS);
+    const old = stale === -1 ? this.held.length : stale;
+    if (old > 0) {
+      this.prefetchPaused = true;
+      this.releaseHeld(old);
+    }
+    await this.keepHeldLeases();
     const byQueue = new Map<string, RunningJob[]>();
     for (const job of this.runs.values()) {
       if (job.abortReason === 'lease_lost') continue;
@@ -643,6 +728,31 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
           const job = jobs[i] as RunningJob;
           if (!r.ok) this.abortJob(job, 'lease_lost');
           else if (r.value.cancelRequested) this.abortJob(job, 'cancelled');
+        });
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  private async keepHeldLeases(): Promise<void> {
+    const byQueue = new Map<string, HeldJob[]>();
+    for (const h of this.held) {
+      let list = byQueue.get(h.queue);
+      if (!list) byQueue.set(h.queue, (list = []));
+      list.push(h);
+    }
+    for (const [queue, jobs] of byQueue) {
+      try {
+        const results = await this.adapter.extendLeases(queue, jobs.map((h) => ({ id: h.item.action.id, token: h.item.lease.token })));
+        results.forEach((r, i) => {
+          const h = jobs[i] as HeldJob;
+          if (r.ok && !r.value.cancelRequested) return;
+          if (!this.held.includes(h)) return;
+          this.held = this.held.filter((x) => x !== h);
+          const id = h.item.action.id;
+          if (!r.ok) this.emitEvent({ type: 'job', state: 'lost', queue, id, attempt: h.item.attempt, reason: 'lease lost' });
+          else this.ackHeld(h, { kind: 'fail', id, token: h.item.lease.token, error: { message: 'cancelled', stack: '' }, retryable: true, reason: 'cancelled' });
         });
       } catch (err) {
         this.report(err);

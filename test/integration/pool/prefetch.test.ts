@@ -1,0 +1,60 @@
+import { describe, expect } from 'vitest';
+import { item } from '../../support/queue';
+import { eventually, poolTest as test, waitForState } from '../../support/pool';
+
+describe('prefetch: jobs leased ahead of a free slot', () => {
+  test('a pool holds prefetched jobs beside its running ones and starts them as slots free, never running more than its slots', async ({ adapter, queue, startPool }) => {
+    const pool = await startPool({ threads: 1, concurrency: 1, prefetch: 2 });
+    const ids = await adapter.enqueueMany(queue, [item('sleep', { ms: 400 }), item('sleep', { ms: 400 }), item('sleep', { ms: 400 })]);
+    await eventually(async () => (await adapter.counts(queue)).active === 3, 3000, 'all three leased');
+    expect(pool.stats.running).toBe(1);
+    for (const id of ids) {
+      const job = await waitForState(adapter, queue, id, ['completed'], 5000);
+      expect(job.attempts.map((a) => a.outcome)).toEqual(['completed']);
+    }
+  });
+
+  test('by default, jobs slower than the prefetch window are not leased ahead', async ({ adapter, queue, startPool }) => {
+    await startPool({ threads: 1, concurrency: 1 });
+    const ids = await adapter.enqueueMany(queue, Array.from({ length: 4 }, () => item('sleep', { ms: 150 })));
+    let most = 0;
+    const watch = setInterval(() => void adapter.counts(queue).then((c) => (most = Math.max(most, c.active))), 20);
+    for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
+    clearInterval(watch);
+    expect(most).toBe(1);
+  });
+
+  test('by default, short jobs are leased ahead', async ({ adapter, queue, startPool }) => {
+    const pool = await startPool({ threads: 1, concurrency: 1 });
+    await waitForState(adapter, queue, await adapter.enqueue(queue, item('echo', 0)), ['completed']);
+    const ids = await adapter.enqueueMany(queue, [item('sleep', { ms: 300 }), ...Array.from({ length: 3 }, (_, i) => item('echo', i))]);
+    await eventually(async () => (await adapter.counts(queue)).active > 1, 3000, 'echo jobs held behind the sleeping one');
+    expect(pool.stats.running).toBe(1);
+    for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
+  });
+
+  test('a prefetched job still waiting after a second goes back to its queue, and another worker runs it', async ({ adapter, queue, startPool }) => {
+    await startPool({ threads: 1, concurrency: 1, prefetch: 1 });
+    const long = await adapter.enqueue(queue, item('sleep', { ms: 4000 }));
+    await waitForState(adapter, queue, long, ['active']);
+    const short = await adapter.enqueue(queue, item('echo', 1));
+    await waitForState(adapter, queue, short, ['active']);
+    await startPool({ threads: 1, concurrency: 1, prefetch: 0 });
+    const job = await waitForState(adapter, queue, short, ['completed'], 3000);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
+    expect((await adapter.getJob(queue, long))?.state).toBe('active');
+  });
+
+  test('stopping hands prefetched jobs back at once, attempts unspent', async ({ adapter, queue, startPool }) => {
+    const pool = await startPool({ threads: 1, concurrency: 1, prefetch: 2, shutdownTimeoutMs: 5000 });
+    const [first, ...rest] = await adapter.enqueueMany(queue, [item('sleep', { ms: 500 }), item('echo', 1), item('echo', 2)]);
+    await eventually(async () => (await adapter.counts(queue)).active === 3, 3000, 'all three leased');
+    await pool.stop();
+    expect((await adapter.getJob(queue, first!))?.state).toBe('completed');
+    for (const id of rest) {
+      const job = await adapter.getJob(queue, id);
+      expect(job?.state).toBe('waiting');
+      expect(job?.attempts.map((a) => a.outcome)).toEqual(['released']);
+    }
+  });
+});
