@@ -117,13 +117,15 @@ function validateOptions(o: PoolOptions): void {
   positive('killGraceMs', o.killGraceMs, 0);
   positive('maxMemoryMb', o.maxMemoryMb, 16);
   positive('shutdownTimeoutMs', o.shutdownTimeoutMs, 0);
+  if (o.prefetch !== undefined) positive('prefetch', o.prefetch, 0);
   if (o.queues.length === 0) throw new TypeError('pool option queues must name at least one queue');
 }
 
 /**
  * A tokio-like worker pool: `threads` worker threads, each running up to
- * `concurrency` jobs at once. A dispatcher leases only as many jobs as there
- * are free slots, sends each to the least-loaded thread, keeps their leases
+ * `concurrency` jobs at once. A dispatcher leases as many jobs as there are
+ * free slots (plus, for short jobs, a few to start the moment a slot frees:
+ * see PoolOptions.prefetch), sends each to the least-loaded thread, keeps their leases
  * alive, and acknowledges outcomes in batches. A fault stays with the job
  * (or, for a crash, the thread) that caused it.
  */
