@@ -181,7 +181,11 @@ export interface JobRecord<P = unknown> {
 }
 
 export interface JobEvent {
-  /** Redis stream id; orders events within a queue. */
+  /**
+   * Orders events within a queue, and is where a reader resumes (`fromId`): the
+   * Redis stream entry id, or `<entry id>#<k>` for the k-th job of an entry
+   * that holds one event for many jobs (see src-main/queue/events.ts).
+   */
   id: string;
   queue: string;
   type: JobEventType;

@@ -19,10 +19,10 @@ export interface DequeueOptions {
 }
 
 export interface EventsOptions {
-  /** Resume after this stream id ('$' for only new events, '0' for all). Per queue, or one for all. */
+  /** Resume after this event or stream id ('$' for only new events, '0' for all). Per queue, or one for all. */
   fromId?: string | Record<string, string>;
   signal?: AbortSignal;
-  /** Max events per read. */
+  /** Max stream entries per read (an entry may hold the events of many jobs). */
   batch?: number;
 }
 

@@ -7,6 +7,7 @@ local now = nowMs()
 local out = {}
 local done = {}
 local finished = {}
+local events = newEvents('e', 'completed')
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local key = JOB .. id
@@ -19,13 +20,14 @@ for i = 3, #ARGV, 3 do
     local p = 'a:' .. r[3] .. ':'
     redis.call('HSET', key, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '',
       p .. 'ended', now, p .. 'outcome', 'completed')
-    emit('e', 'completed', 'j', id, 'a', r[3])
+    addEvent(events, id, 'a', r[3])
     done[#done + 1] = id
     finished[#finished + 1] = now
     finished[#finished + 1] = id
     out[#out + 1] = 1
   end
 end
+flushEvents(events)
 for i = 1, #done, 1000 do
   redis.call('ZREM', K_ACTIVE, unpack(done, i, math.min(i + 999, #done)))
   redis.call('ZADD', K_COMPLETED, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))

@@ -37,6 +37,7 @@ end
 local deadline = now + leaseMs
 local active = {}
 local leased = 0
+local events = start and newEvents('e', 'started', 'w', worker) or newEvents('e', 'leased')
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
 while leased < n do
   local popped = redis.call('ZPOPMIN', K_WAIT, n - leased)
@@ -64,14 +65,12 @@ while leased < n do
       if start then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now,
           p .. 'worker', worker, p .. 'started', now, 'wk', worker)
-        emit('e', 'started', 'j', id, 'a', att, 'w', worker)
       elseif worker ~= '' then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
-        emit('e', 'leased', 'j', id, 'a', att)
       else
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now)
-        emit('e', 'leased', 'j', id, 'a', att)
       end
+      addEvent(events, id, 'a', att)
       active[#active + 1] = deadline
       active[#active + 1] = id
       local o = #out
@@ -86,6 +85,7 @@ while leased < n do
     end
   end
 end
+flushEvents(events)
 for i = 1, #active, 1000 do
   redis.call('ZADD', K_ACTIVE, unpack(active, i, math.min(i + 999, #active)))
 end

@@ -45,12 +45,6 @@ local waitingBefore = redis.call('ZCARD', K_WAIT)
 local depth = waitingBefore + redis.call('ZCARD', K_DELAYED)
 if depth + fresh > maxLen then return {-2, depth, maxLen} end
 
--- One job (the awaited producer) caps the stream as it appends its event; a
--- batch appends uncapped and trims once, at the end.
-local function appendEvent(...)
-  if n == 1 then emit(...) else redis.call('XADD', K_EVENTS, '*', ...) end
-end
-
 local now = nowMs()
 -- Converted once: a number argument is formatted again by every redis.call it is passed to.
 local nowText = tostring(now)
@@ -59,6 +53,9 @@ local nowText = tostring(now)
 local seq = redis.call('HINCRBY', K_META, 'seq', fresh) - fresh
 local ids = {}
 local waiting = {}
+-- The entry names the first job's agent once, as a shared field; a job that asks for another names its own.
+local agent = ARGV[5]
+local events = newEvents('e', 'enqueued', 'g', agent)
 for i = 0, n - 1 do
   local b = 4 + i * 3
   local o = opts[i]
@@ -81,17 +78,23 @@ for i = 0, n - 1 do
     if delay > 0 then
       redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
-      appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1], 'd', delay)
     else
       redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
-      appendEvent('e', 'enqueued', 'j', id, 'g', ARGV[b + 1])
+    end
+    local own = ARGV[b + 1]
+    if own == agent then
+      if delay > 0 then addEvent(events, id, 'd', delay) else addEvent(events, id) end
+    elseif delay > 0 then
+      addEvent(events, id, 'g', own, 'd', delay)
+    else
+      addEvent(events, id, 'g', own)
     end
     ids[#ids + 1] = id
   end
 end
-if n > 1 then redis.call('XTRIM', K_EVENTS, 'MAXLEN', '~', EVENTS_MAX) end
+flushEvents(events)
 -- One ZADD per batch (in slices: Lua's unpack has a stack limit).
 for i = 1, #waiting, 1000 do
   redis.call('ZADD', K_WAIT, unpack(waiting, i, math.min(i + 999, #waiting)))

@@ -1,5 +1,6 @@
 import { describe, expect } from 'vitest';
 import type { JobEvent } from '../../../src-shared/job';
+import { QueueKeys } from '../../../src-main/queue/keys';
 import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
 import { item, queueTest as test } from '../../support/queue';
 
@@ -18,6 +19,8 @@ async function collect(adapter: RedisQueueAdapter, queues: string[], until: (all
   }
   return all;
 }
+
+const eventsKey = (adapter: RedisQueueAdapter, queue: string): string => new QueueKeys(adapter.keyPrefix, queue).key('events');
 
 describe('events', () => {
   test("a job's full event history arrives in order", async ({ adapter, queue }) => {
@@ -64,12 +67,66 @@ describe('events', () => {
     expect(value).toEqual([expect.objectContaining({ queue: 'other', type: 'enqueued', jobId: id })]);
   });
 
-  test('the stream is capped near events_max_len', async ({ connect }) => {
+  test('a call for many jobs writes one entry per event type, read back as one event per job', async ({ adapter, queue }) => {
+    const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('other', 3), { item: item('echo', 4), opts: { delayMs: 60_000 } }]);
+    const leased = await adapter.dequeueMany(queue, 3, { workerId: 'w1' });
+    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, result: 'ok' })));
+    expect(await adapter.redis.xlen(eventsKey(adapter, queue))).toBe(3);
+    const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'completed'));
+    expect(events.map(({ type, jobId, agent, attempt, delayMs }) => ({ type, jobId, agent, attempt, delayMs }))).toEqual([
+      { type: 'enqueued', jobId: ids[0], agent: 'echo' },
+      { type: 'enqueued', jobId: ids[1], agent: 'echo' },
+      { type: 'enqueued', jobId: ids[2], agent: 'other' },
+      { type: 'enqueued', jobId: ids[3], agent: 'echo', delayMs: 60_000 },
+      ...ids.slice(0, 3).map((jobId) => ({ type: 'leased', jobId, attempt: 1 })),
+      ...ids.slice(0, 3).map((jobId) => ({ type: 'completed', jobId, attempt: 1 })),
+    ]);
+    const [first] = await adapter.redis.xrange(eventsKey(adapter, queue), '-', '+', 'COUNT', 1);
+    expect(events.slice(0, 4).map((e) => e.id)).toEqual([0, 1, 2, 3].map((k) => `${first?.[0]}#${k}`));
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  });
+
+  test('a call for one job writes the plain entry, readable as it is', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await adapter.dequeueMany(queue, 5, { workerId: 'w1' });
+    const entries = await adapter.redis.xrange(eventsKey(adapter, queue), '-', '+');
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['e', 'enqueued', 'g', 'echo', 'j', id],
+      ['e', 'leased', 'j', id, 'a', '1'],
+    ]);
+    const events = await collect(adapter, [queue], (all) => all.length === 2);
+    expect(events.map((e) => e.id)).toEqual(entries.map(([entryId]) => entryId));
+  });
+
+  test('reading on from an event inside a batched entry delivers the rest of it, once', async ({ adapter }) => {
+    await adapter.createQueue('manual');
+    const key = eventsKey(adapter, 'manual');
+    // Both ways of finding the id before an entry: the sequence before (5-1) and the millisecond before (5-0).
+    await adapter.redis.xadd(key, '5-0', 'e', 'completed', 'j', 'a', 'a', '1', 'j', 'b', 'a', '1', 'j', 'c', 'a', '1');
+    await adapter.redis.xadd(key, '5-1', 'e', 'leased', 'j', 'd', 'a', '1', 'j', 'e', 'a', '2');
+    await adapter.redis.xadd(key, '6-0', 'e', 'cancelled', 'j', 'f');
+    const all = await collect(adapter, ['manual'], (got) => got.length === 6);
+    expect(all.map((e) => e.id)).toEqual(['5-0#0', '5-0#1', '5-0#2', '5-1#0', '5-1#1', '6-0']);
+    for (const [k, e] of all.entries()) {
+      const rest = k === all.length - 1 ? [] : await collect(adapter, ['manual'], (got) => got.length >= all.length - k - 1, e.id);
+      expect(rest, e.id).toEqual(all.slice(k + 1));
+    }
+  });
+
+  test('the stream is capped near events_max_len: entries, and the events of batched entries', async ({ connect }) => {
     const adapter = await connect({ events_max_len: 100 });
     await adapter.createQueue('capped');
-    for (let i = 0; i < 5; i++) await adapter.enqueueMany('capped', Array.from({ length: 100 }, (_, j) => item('echo', j)));
-    const events = await collect(adapter, ['capped'], () => false, '0', 300);
-    expect(events.length).toBeLessThan(300);
-    expect(events.length).toBeGreaterThanOrEqual(100);
+    const key = eventsKey(adapter, 'capped');
+    for (let i = 0; i < 300; i++) await adapter.enqueue('capped', item('echo', i));
+    const single = await collect(adapter, ['capped'], () => false, '0', 300);
+    expect(single.length).toBeLessThan(300);
+    expect(single.length).toBeGreaterThanOrEqual(100);
+
+    // Entries of 64 jobs: 100 entries would keep 6,400 events; their own trim keeps 100 to 2 generations and an entry.
+    for (let i = 0; i < 30; i++) await adapter.enqueueMany('capped', Array.from({ length: 640 }, (_, j) => item('echo', j)));
+    const batched = await collect(adapter, ['capped'], () => false, '0', 300);
+    expect(batched.length).toBeGreaterThanOrEqual(100);
+    expect(batched.length).toBeLessThanOrEqual(2 * 100 + 64);
+    expect(await adapter.redis.xlen(key)).toBeLessThanOrEqual(5);
   });
 });
