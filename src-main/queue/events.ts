@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { JobEvent, JobEventType } from '../../src-shared/job';
 import { JOB_EVENT_TYPES } from '../../src-shared/job';
-import { waitForReady } from './redis-client';
+import { ConveyorError, ErrorCode } from '../../src-shared/errors';
+import { isConnectionError, waitForReady } from './redis-client';
 
 /**
  * Reads the per-queue event streams. The scripts write compact fields
@@ -92,7 +93,13 @@ interface PartlyRead {
  */
 function resumeAfter(id: string): { after: string; partial?: PartlyRead } {
   const m = /^(\d+)-(\d+)#(\d+)$/.exec(id);
-  if (!m) return { after: id };
+  if (!m) {
+    // XREAD would refuse it on every read: say so once, here.
+    if (!/^\d+(-\d+)?$/.test(id)) {
+      throw new ConveyorError(ErrorCode.InvalidArgs, `invalid event id "${id}": expected a stream id such as 1700000000000-0, or an event id such as 1700000000000-0#2`, { id });
+    }
+    return { after: id };
+  }
   const ms = BigInt(m[1] as string);
   const seq = BigInt(m[2] as string);
   const partial = { entry: `${ms}-${seq}`, delivered: Number(m[3]) + 1 };
@@ -143,8 +150,10 @@ export async function* tailStreams(client: Redis, opts: TailOptions): AsyncGener
         ...keys,
         ...keys.map((k) => last.get(k) ?? '0-0'),
       )) as XReadReply;
-    } catch {
+    } catch (err) {
       if (signal?.aborted) return;
+      // Only an outage is waited out; anything else would fail the same way on every retry.
+      if (!isConnectionError(err)) throw err;
       await waitForReady(client, 1000, signal);
       continue;
     }

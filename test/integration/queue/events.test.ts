@@ -67,6 +67,11 @@ describe('events', () => {
     expect(value).toEqual([expect.objectContaining({ queue: 'other', type: 'enqueued', jobId: id })]);
   });
 
+  test('reading on from an id that is no event id fails at once with a typed error', async ({ adapter, queue }) => {
+    const iterator = adapter.events([queue], { fromId: 'yesterday' });
+    await expect(iterator.next()).rejects.toMatchObject({ code: 'INVALID_ARGS', message: expect.stringContaining('invalid event id "yesterday"') });
+  });
+
   test('a call for many jobs writes one entry per event type, read back as one event per job', async ({ adapter, queue }) => {
     const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('other', 3), { item: item('echo', 4), opts: { delayMs: 60_000 } }]);
     const leased = await adapter.dequeueMany(queue, 3, { workerId: 'w1' });
