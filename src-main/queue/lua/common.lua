@@ -102,23 +102,33 @@ local function wake()
   redis.call('ZADD', K_MARKER, 0, '0')
 end
 
-local function deleteJob(id)
-  redis.call('DEL', JOB .. id, JOB .. id .. ':logs')
+-- Deletes jobs with their logs, many keys per DEL: each redis.call costs more than the keys it names.
+local function deleteJobs(ids)
+  local keys = {}
+  for i = 1, #ids do
+    keys[#keys + 1] = JOB .. ids[i]
+    keys[#keys + 1] = JOB .. ids[i] .. ':logs'
+    if #keys >= 1000 then
+      redis.call('DEL', unpack(keys))
+      keys = {}
+    end
+  end
+  if #keys > 0 then redis.call('DEL', unpack(keys)) end
 end
 
 -- Keeps a final-state set within its count and age; deletes trimmed jobs.
 local function trim(setKey, count, ageS, now)
   if ageS > 0 then
     local old = redis.call('ZRANGEBYSCORE', setKey, '-inf', now - ageS * 1000, 'LIMIT', 0, 200)
-    for i = 1, #old do
-      deleteJob(old[i])
-      redis.call('ZREM', setKey, old[i])
+    if #old > 0 then
+      deleteJobs(old)
+      redis.call('ZREM', setKey, unpack(old))
     end
   end
   local n = redis.call('ZCARD', setKey)
   if n > count then
     local excess = redis.call('ZRANGE', setKey, 0, n - count - 1)
-    for i = 1, #excess do deleteJob(excess[i]) end
+    deleteJobs(excess)
     redis.call('ZREMRANGEBYRANK', setKey, 0, n - count - 1)
   end
 end

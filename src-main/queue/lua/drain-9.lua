@@ -7,7 +7,7 @@ local limit = tonumber(ARGV[3])
 local removed = 0
 for _, set in ipairs({ K_WAIT, K_DELAYED }) do
   local ids = redis.call('ZRANGE', set, 0, limit - removed - 1)
-  for i = 1, #ids do deleteJob(ids[i]) end
+  deleteJobs(ids)
   if #ids > 0 then redis.call('ZREM', set, unpack(ids)) end
   removed = removed + #ids
   if removed >= limit then break end

@@ -9,6 +9,6 @@ if not state then return -3 end
 if state == 'active' then return -5 end
 local sets = { waiting = K_WAIT, delayed = K_DELAYED, completed = K_COMPLETED, dead = K_DEAD, cancelled = K_CANCELLED }
 if sets[state] then redis.call('ZREM', sets[state], id) end
-deleteJob(id)
+deleteJobs({ id })
 emit('e', 'removed', 'j', id)
 return 1
