@@ -102,6 +102,11 @@ export interface WorkersConfig {
   shutdown_timeout_ms: number;
   /** Folder of agent modules; relative to the config file's folder. */
   agents_dir?: string;
+  /**
+   * Jobs a pool leases ahead of a free slot; unset: as many as its slots get
+   * through in about 20 ms at the jobs' average run time. 0 turns it off.
+   */
+  prefetch?: number;
 }
 
 /** An agent backed by any OpenAI-compatible chat-completions API. */
@@ -395,6 +400,7 @@ const workers = section({
   max_memory_mb: integer(16).default(W.max_memory_mb),
   shutdown_timeout_ms: integer(0).default(W.shutdown_timeout_ms),
   agents_dir: nonEmptyString('a path to a folder of agent modules').optional(),
+  prefetch: integer(0).optional(),
 });
 
 const HTTP_URL = 'an http:// or https:// URL';

@@ -28,6 +28,7 @@ export function poolSettingsFromConfig(config: ConveyorConfig, configPath: strin
     shutdownTimeoutMs: w.shutdown_timeout_ms,
   };
   if (w.agents_dir !== undefined) settings.agentsDir = resolveAgentsDir(w.agents_dir, configPath);
+  if (w.prefetch !== undefined) settings.prefetch = w.prefetch;
   if (Object.keys(config.agents).length > 0) settings.llm = config.agents;
   return { ...settings, ...overrides };
 }
@@ -48,6 +49,7 @@ export function changedSettings(a: LocalPoolSettings, b: LocalPoolSettings): str
     maxMemoryMb: 'workers.max_memory_mb',
     shutdownTimeoutMs: 'workers.shutdown_timeout_ms',
     agentsDir: 'workers.agents_dir',
+    prefetch: 'workers.prefetch',
     llm: 'agents',
   };
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

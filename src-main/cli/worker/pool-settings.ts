@@ -60,6 +60,7 @@ export function poolSettings(config: ResolvedConfig, overrides: WorkerOverrides,
     maxMemoryMb: w.max_memory_mb,
     shutdownTimeoutMs: w.shutdown_timeout_ms,
     ...(w.agents_dir === undefined ? {} : { agentsDir: resolveAgentsDir(w.agents_dir, config.loaded.path) }),
+    ...(w.prefetch === undefined ? {} : { prefetch: w.prefetch }),
     ...(Object.keys(agents).length === 0 ? {} : { llm: agents }),
     threadEntry: threadEntry(overrides.threadEntry, io),
   };

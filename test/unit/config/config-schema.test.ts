@@ -309,7 +309,7 @@ describe('parseConfig: workers', () => {
   });
 
   it('reports a workers: that is not a mapping', () => {
-    expect(issuesOf({ workers: 4 })).toEqual([{ path: 'workers', message: expect.stringMatching(/^expected a mapping of queues, threads, .*agents_dir, got 4$/) }]);
+    expect(issuesOf({ workers: 4 })).toEqual([{ path: 'workers', message: expect.stringMatching(/^expected a mapping of queues, threads, .*agents_dir, prefetch, got 4$/) }]);
   });
 });
 

@@ -86,6 +86,7 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'workers.max_memory_mb', label: 'Max memory per thread (MiB)', kind: 'int' },
       { path: 'workers.shutdown_timeout_ms', label: 'Shutdown timeout (ms)', kind: 'int' },
       { path: 'workers.agents_dir', label: 'Agents folder', kind: 'text', help: 'relative to the config file’s folder' },
+      { path: 'workers.prefetch', label: 'Prefetch (jobs)', kind: 'int', help: 'jobs leased ahead of a free slot; empty: automatic, for short jobs; 0: off' },
     ],
   },
 ];
