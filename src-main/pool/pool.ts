@@ -97,6 +97,18 @@ const WAIT_SLICE_MS = 1000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Items grouped by a key, in their order: one adapter call per queue. */
+function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 /** Finds the built thread entry beside the running bundle (or the build output, when run from source). */
 export function resolveThreadEntry(): string {
   const candidates = [join(__dirname, 'thread-entry.js'), join(__dirname, '..', 'thread-entry.js'), resolve(__dirname, '../../out/main/thread-entry.js')];
@@ -507,13 +519,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     if (this.held.length === 0 || this.state !== 'running') return;
     const n = Math.min(this.held.length, this.freeSlots());
     if (n === 0) return;
-    const byQueue = new Map<string, LeasedItem[]>();
-    for (const h of this.held.splice(0, n)) {
-      let list = byQueue.get(h.queue);
-      if (!list) byQueue.set(h.queue, (list = []));
-      list.push(h.item);
-    }
-    for (const [queue, items] of byQueue) this.dispatch(queue, items);
+    for (const [queue, held] of groupBy(this.held.splice(0, n), (h) => h.queue)) this.dispatch(queue, held.map((h) => h.item));
   }
 
   /** Hands the oldest `n` held jobs back to their queues, attempts unspent. */
@@ -691,15 +697,15 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   private onProgress(notes: ProgressNote[]): void {
-    const byQueue = new Map<string, Array<{ id: string; token: string; fraction?: number; message?: string; log?: string }>>();
-    for (const n of notes) {
+    const updates = notes.flatMap((n) => {
       const job = this.runs.get(n.runId);
-      if (!job) continue;
-      let list = byQueue.get(job.queue);
-      if (!list) byQueue.set(job.queue, (list = []));
-      list.push({ id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) });
+      if (!job) return [];
+      const update = { id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) };
+      return [{ queue: job.queue, update }];
+    });
+    for (const [queue, list] of groupBy(updates, (u) => u.queue)) {
+      void this.adapter.reportProgress(queue, list.map((u) => u.update)).catch((err: unknown) => this.report(err));
     }
-    for (const [queue, updates] of byQueue) void this.adapter.reportProgress(queue, updates).catch((err: unknown) => this.report(err));
   }
 
   // ----------------------------------------------------- leases, registry
@@ -716,14 +722,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.releaseHeld(old);
     }
     await this.keepHeldLeases();
-    const byQueue = new Map<string, RunningJob[]>();
-    for (const job of this.runs.values()) {
-      if (job.abortReason === 'lease_lost') continue;
-      let list = byQueue.get(job.queue);
-      if (!list) byQueue.set(job.queue, (list = []));
-      list.push(job);
-    }
-    for (const [queue, jobs] of byQueue) {
+    const leased = [...this.runs.values()].filter((job) => job.abortReason !== 'lease_lost');
+    for (const [queue, jobs] of groupBy(leased, (job) => job.queue)) {
       try {
         const results = await this.adapter.extendLeases(queue, jobs.map((j) => ({ id: j.id, token: j.token })));
         results.forEach((r, i) => {
@@ -738,13 +738,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   private async keepHeldLeases(): Promise<void> {
-    const byQueue = new Map<string, HeldJob[]>();
-    for (const h of this.held) {
-      let list = byQueue.get(h.queue);
-      if (!list) byQueue.set(h.queue, (list = []));
-      list.push(h);
-    }
-    for (const [queue, jobs] of byQueue) {
+    for (const [queue, jobs] of groupBy(this.held, (h) => h.queue)) {
       try {
         const results = await this.adapter.extendLeases(queue, jobs.map((h) => ({ id: h.item.action.id, token: h.item.lease.token })));
         results.forEach((r, i) => {
