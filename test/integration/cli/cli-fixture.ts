@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../../src-main/cli/program';
+import { OutputWatch } from '../../support/output-watch';
 import { queueTest } from '../../support/queue';
 
 export interface CliResult {
@@ -107,39 +108,19 @@ export const cliTest = queueTest.extend<{ cli: Cli }>({
       let requestStop!: () => void;
       const shutdown = new Promise<void>((resolve) => (requestStop = resolve));
       const out = { stdout: '', stderr: '' };
-      const waiters = new Set<() => void>();
+      const watch = new OutputWatch(() => `${out.stdout}${out.stderr}`, 'the command ended');
       const result = run(args, {
         ...opts,
         shutdown,
         tap: (chunk, stream) => {
           out[stream] += chunk;
-          for (const w of [...waiters]) w();
+          watch.changed();
         },
       });
-      let ended = false;
-      void result.finally(() => {
-        ended = true;
-        for (const w of [...waiters]) w();
-      });
-      const waitFor = (re: RegExp, ms = 8000): Promise<RegExpExecArray> =>
-        new Promise((resolve, reject) => {
-          const check = (): void => {
-            const m = re.exec(`${out.stdout}${out.stderr}`);
-            if (m) return done(() => resolve(m));
-            if (ended) return done(() => reject(new Error(`the command ended without printing ${re}:\n${out.stdout}${out.stderr}`)));
-          };
-          const timer = setTimeout(() => done(() => reject(new Error(`no ${re} within ${ms} ms:\n${out.stdout}${out.stderr}`))), ms);
-          const done = (settle: () => void): void => {
-            clearTimeout(timer);
-            waiters.delete(check);
-            settle();
-          };
-          waiters.add(check);
-          check();
-        });
+      void result.finally(() => watch.end());
       const command: RunningCommand = {
         output: () => ({ ...out }),
-        waitFor,
+        waitFor: (re, ms) => watch.waitFor(re, ms),
         stop: () => {
           requestStop();
           return result;

@@ -17,6 +17,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { FIXTURE_AGENTS, THREAD_ENTRY } from '../../support/pool';
+import { OutputWatch } from '../../support/output-watch';
 import { queueTest } from '../../support/queue';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -66,21 +67,16 @@ export const workerProcessTest = queueTest.extend<WorkerProcessFixtures>({
       ].join('\n');
       await writeFile(config, yaml);
       let output = '';
-      const waiters = new Set<() => void>();
-      const notify = (): void => {
-        for (const w of [...waiters]) w();
-      };
+      const watch = new OutputWatch(() => output, 'the worker exited');
       const child = spawn(process.execPath, [BUILT_CLI, '--config', config, '--redis-url', opts.redisUrl ?? redisUrl, 'worker', ...args], {
         cwd: dir,
         // Not process.env: no REDIS_URL or CONVEYOR_CONFIG of the machine, no vitest NODE_OPTIONS.
         env: { PATH: process.env.PATH, HOME: dir, CONVEYOR_THREAD_ENTRY: THREAD_ENTRY },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let ended = false;
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
         child.on('exit', (code, signal) => {
-          ended = true;
-          notify();
+          watch.end();
           resolve({ code, signal });
         });
       });
@@ -88,25 +84,10 @@ export const workerProcessTest = queueTest.extend<WorkerProcessFixtures>({
         stream?.setEncoding('utf8');
         stream?.on('data', (chunk: string) => {
           output += chunk;
-          notify();
+          watch.changed();
         });
       }
-      const waitFor = (re: RegExp, ms = 8000): Promise<RegExpExecArray> =>
-        new Promise((resolve, reject) => {
-          const check = (): void => {
-            const m = re.exec(output);
-            if (m) return done(() => resolve(m));
-            if (ended) return done(() => reject(new Error(`the worker exited without printing ${re}:\n${output}`)));
-          };
-          const timer = setTimeout(() => done(() => reject(new Error(`no ${re} within ${ms} ms:\n${output}`))), ms);
-          const done = (settle: () => void): void => {
-            clearTimeout(timer);
-            waiters.delete(check);
-            settle();
-          };
-          waiters.add(check);
-          check();
-        });
+      const waitFor = (re: RegExp, ms?: number): Promise<RegExpExecArray> => watch.waitFor(re, ms);
       const ready = waitFor(/ worker (\S+) started: /).then((m) => m[1] as string);
       ready.catch(() => undefined);
       const worker: WorkerProcess = {
