@@ -5,7 +5,7 @@ import { messageSchema } from '../../src-shared/item-schema';
 /**
  * Turns a job hash (as the Lua scripts write it) into a JobRecord. Field names
  * are short because every job stores them: msg, prio, att, mr, ts, to,
- * state, run, fin, tok, wk, res, err, stk, why, cxl, rb, prog, and
+ * state, run, fin, tok, res, err, stk, why, cxl, rb, prog, and
  * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
  * A missing prio or att is 0 (enqueue leaves them out at their default).
  */

@@ -44,7 +44,7 @@ import {
   unavailable,
   waitForReady,
 } from './redis-client';
-import { type ScriptName, type ScriptReply, defineScripts, runScript } from './scripts';
+import { type ScriptName, type ScriptReply, ScriptRunner } from './scripts';
 
 export interface RedisQueueAdapterOptions {
   connection: RedisConnectionSettings;
@@ -138,12 +138,6 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
-/**
- * The queue port on Redis. Every state change is one Lua script that also
- * appends the lifecycle event; reads are pipelined. Commands fail fast with
- * RedisUnavailableError while Redis is down; blocking dequeues and event
- * iterators wait out an outage and resume.
- */
 /** Splits keys (or names, through `keyOf`) into groups whose keys share a Cluster slot, in first-seen order. */
 function groupBySlot<T>(items: T[], keyOf: (item: T) => string = String): T[][] {
   const bySlot = new Map<number, T[]>();
@@ -156,8 +150,15 @@ function groupBySlot<T>(items: T[], keyOf: (item: T) => string = String): T[][] 
   return [...bySlot.values()];
 }
 
+/**
+ * The queue port on Redis. Every state change is one Lua script that also
+ * appends the lifecycle event; reads are pipelined. Commands fail fast with
+ * RedisUnavailableError while Redis is down; blocking dequeues and event
+ * iterators wait out an outage and resume.
+ */
 export class RedisQueueAdapter implements QueuePort {
   private readonly client: Redis;
+  private readonly scripts: ScriptRunner;
   private readonly idleBlockers: Redis[] = [];
   private readonly allClients = new Set<Redis>();
   /** Lease tokens handed out by this adapter, so callers of the seed's API need not carry them. */
@@ -178,6 +179,7 @@ export class RedisQueueAdapter implements QueuePort {
     this.client = this.newClient('conveyor');
     this.cluster = isCluster(this.client);
     this.log = options.log ?? ((line) => console.warn(line));
+    this.scripts = new ScriptRunner(this.client, this.log);
     this.workers = new WorkerRegistry(this.client, options.keyPrefix);
   }
 
@@ -189,6 +191,7 @@ export class RedisQueueAdapter implements QueuePort {
     const adapter = new RedisQueueAdapter(options);
     try {
       await connectClient(adapter.client, options.connection, opts.patient ?? false);
+      await adapter.scripts.load();
       if (options.waitForFsync) adapter.fsyncPlan = await checkFsync(adapter.client, adapter.cluster);
     } catch (err) {
       await adapter.close();
@@ -216,7 +219,6 @@ export class RedisQueueAdapter implements QueuePort {
 
   private newClient(name: string): Redis {
     const client = createRedisClient(this.options.connection, name);
-    defineScripts(client);
     // Errors surface through the calls that hit them; without a listener ioredis would print them.
     client.on('error', () => undefined);
     this.allClients.add(client);
@@ -266,7 +268,7 @@ export class RedisQueueAdapter implements QueuePort {
   private async script(q: QueueKeys, name: ScriptName, args: Array<string | number>): Promise<ScriptReply> {
     this.ensureOpen();
     const run = (): Promise<ScriptReply> =>
-      runScript(this.client, name, q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args]);
+      this.scripts.run(name, q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args]);
     try {
       return await run();
     } catch (err) {

@@ -1,5 +1,7 @@
 --[[
-  Shared pieces, included at the top of every script by scripts.ts.
+  Shared pieces. scripts.ts puts them at the top of the function library
+  (Redis 7+), where they are set up once, or of every script (EVALSHA);
+  either way a call starts with bind(KEYS, ARGV).
 
   Every script receives the same nine queue keys, all under one hash tag so a
   script touches a single Redis Cluster slot:
@@ -20,11 +22,17 @@
     -3 job not found             -4 lease not held (stale or foreign token)
     -5 job in the wrong state    -6 job id already used by another queue item
 ]]
-local K_META, K_WAIT, K_DELAYED, K_ACTIVE = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local K_COMPLETED, K_DEAD, K_CANCELLED = KEYS[5], KEYS[6], KEYS[7]
-local K_MARKER, K_EVENTS = KEYS[8], KEYS[9]
-local JOB = ARGV[1]
-local EVENTS_MAX = tonumber(ARGV[2])
+local K_META, K_WAIT, K_DELAYED, K_ACTIVE, K_COMPLETED, K_DEAD, K_CANCELLED, K_MARKER, K_EVENTS
+local JOB, EVENTS_MAX
+
+-- Points the shared pieces at this call's queue.
+local function bind(keys, argv)
+  K_META, K_WAIT, K_DELAYED, K_ACTIVE = keys[1], keys[2], keys[3], keys[4]
+  K_COMPLETED, K_DEAD, K_CANCELLED = keys[5], keys[6], keys[7]
+  K_MARKER, K_EVENTS = keys[8], keys[9]
+  JOB = argv[1]
+  EVENTS_MAX = tonumber(argv[2])
+end
 
 local function nowMs()
   local t = redis.call('TIME')

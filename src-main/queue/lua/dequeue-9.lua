@@ -64,7 +64,7 @@ while leased < n do
       local p = 'a:' .. att .. ':'
       if start then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now,
-          p .. 'worker', worker, p .. 'started', now, 'wk', worker)
+          p .. 'worker', worker, p .. 'started', now)
       elseif worker ~= '' then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
       else

@@ -21,7 +21,7 @@ for i = 3, #ARGV, 3 do
     if started[2] and started[1] ~= worker then
       out[#out + 1] = -4
     else
-      redis.call('HSET', key, p .. 'worker', worker, p .. 'started', now, 'wk', worker)
+      redis.call('HSET', key, p .. 'worker', worker, p .. 'started', now)
       emit('e', 'started', 'j', id, 'a', r[3], 'w', worker)
       out[#out + 1] = tonumber(r[3]) or 0
     end
