@@ -8,6 +8,9 @@ import { messageSchema } from '../../src-shared/item-schema';
  * state, run, fin, tok, res, err, stk, why, cxl, rb, prog, and
  * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
  * A missing prio or att is 0 (enqueue leaves them out at their default).
+ * Fields that would repeat others are left out too: an attempt leased and
+ * started at once has `started` only, and a completed job's last attempt
+ * ends at `fin` with outcome `completed`.
  */
 
 export type MessageParse = { ok: true; message: Message } | { ok: false; reason: string };
@@ -55,22 +58,24 @@ function parseJsonField(v: string | undefined): unknown {
 /** A garbage attempt count must not make a read loop for ever. */
 const MAX_ATTEMPTS_READ = 10_000;
 
-function decodeAttempts(hash: Record<string, string>, count: number): Attempt[] {
+function decodeAttempts(hash: Record<string, string>, count: number, state: JobState): Attempt[] {
   const attempts: Attempt[] = [];
-  for (let n = 1; n <= Math.min(count, MAX_ATTEMPTS_READ); n++) {
+  const last = Math.min(count, MAX_ATTEMPTS_READ);
+  for (let n = 1; n <= last; n++) {
     const p = `a:${n}:`;
     const a: Attempt = { number: n };
     const worker = hash[p + 'worker'];
     if (worker !== undefined) a.worker = worker;
-    const leasedAt = num(hash[p + 'leased']);
-    if (leasedAt !== undefined) a.leasedAt = leasedAt;
     const startedAt = num(hash[p + 'started']);
+    const leasedAt = num(hash[p + 'leased']) ?? startedAt;
+    if (leasedAt !== undefined) a.leasedAt = leasedAt;
     if (startedAt !== undefined) a.startedAt = startedAt;
     const heartbeatAt = num(hash[p + 'hb']);
     if (heartbeatAt !== undefined) a.heartbeatAt = heartbeatAt;
-    const endedAt = num(hash[p + 'ended']);
+    const completed = n === count && state === 'completed';
+    const endedAt = num(hash[p + 'ended']) ?? (completed ? num(hash['fin']) : undefined);
     if (endedAt !== undefined) a.endedAt = endedAt;
-    const outcome = hash[p + 'outcome'];
+    const outcome = hash[p + 'outcome'] ?? (completed ? 'completed' : undefined);
     if (outcome !== undefined) a.outcome = outcome as AttemptOutcome;
     const error = hash[p + 'error'];
     if (error !== undefined) a.error = error;
@@ -90,14 +95,15 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
   if (Object.keys(hash).length === 0) return null;
   const rawMsg = hash['msg'];
   const parsed = rawMsg === undefined ? undefined : parseMessage(rawMsg);
+  const state = decodeState(hash['state']);
   const record: JobRecord = {
     id,
     queue,
-    state: decodeState(hash['state']),
+    state,
     item: parsed?.ok ? { action: { id }, message: parsed.message } : null,
     priority: num(hash['prio']) ?? 0,
     createdAt: num(hash['ts']) ?? 0,
-    attempts: decodeAttempts(hash, num(hash['att']) ?? 0),
+    attempts: decodeAttempts(hash, num(hash['att']) ?? 0, state),
     countedAttempts: Math.max(0, (num(hash['att']) ?? 0) - (num(hash['rb']) ?? 0)),
     maxRetries: num(hash['mr']) ?? 0,
     logs,

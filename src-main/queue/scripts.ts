@@ -66,8 +66,11 @@ export const LIBRARY_SOURCE = [
   ),
 ].join('\n');
 
-/** Answers of FUNCTION LOAD from a server that has no functions, or will not let this user load them. */
-const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions/i;
+/**
+ * Answers of FUNCTION LOAD from a server that has no functions, will not let
+ * this user load them, or is out of memory (scripts may still free some).
+ */
+const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^OOM/i;
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -103,7 +106,7 @@ export class ScriptRunner {
 
   /**
    * Loads the library on every master, unless the server has no functions:
-   * then it says why once and keeps to EVALSHA. Rejects on connection errors
+   * then it logs why and keeps to EVALSHA. Rejects on connection errors
    * and on anything else Redis refuses (the library itself being wrong).
    */
   load(): Promise<void> {

@@ -17,9 +17,9 @@ for i = 3, #ARGV, 3 do
   elseif r[1] ~= 'active' or (token ~= '' and r[2] ~= token) then
     out[#out + 1] = -4
   else
-    local p = 'a:' .. r[3] .. ':'
-    redis.call('HSET', key, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '',
-      p .. 'ended', now, p .. 'outcome', 'completed')
+    -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
+    -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
+    redis.call('HSET', key, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
     addEvent(events, id, 'a', r[3])
     done[#done + 1] = id
     finished[#finished + 1] = now

@@ -63,8 +63,8 @@ while leased < n do
       local att = (tonumber(r[4]) or 0) + 1
       local p = 'a:' .. att .. ':'
       if start then
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now,
-          p .. 'worker', worker, p .. 'started', now)
+        -- Leased and started at once: 'started' alone says both (job-codec.ts reads the lease time from it).
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now)
       elseif worker ~= '' then
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
       else
