@@ -135,9 +135,11 @@ local function trim(setKey, count, ageS, now)
   end
   local n = redis.call('ZCARD', setKey)
   if n > count then
-    local excess = redis.call('ZRANGE', setKey, 0, n - count - 1)
+    -- The oldest, taken off the set with their scores: every other element is an id.
+    local popped = redis.call('ZPOPMIN', setKey, n - count)
+    local excess = {}
+    for i = 1, #popped, 2 do excess[#excess + 1] = popped[i] end
     deleteJobs(excess)
-    redis.call('ZREMRANGEBYRANK', setKey, 0, n - count - 1)
   end
 end
 

@@ -17,15 +17,29 @@ if not meta[1] then return {-1} end
 local leaseMs = tonumber(meta[1]) or 30000
 local now = nowMs()
 
-promoteDelayed(now, 1000)
-recoverStalled(now, 100)
+-- The earliest score of a timer set: when its first delayed job falls due, or its first lease expires.
+local function firstDue(set)
+  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
+  return first[2] and tonumber(first[2])
+end
+
+-- Housekeeping only when something is due: most leases find nothing to promote or recover.
+local delayedDue = firstDue(K_DELAYED)
+if delayedDue and delayedDue <= now then
+  promoteDelayed(now, 1000)
+  delayedDue = firstDue(K_DELAYED)
+end
+local leaseDue = firstDue(K_ACTIVE)
+if leaseDue and leaseDue <= now then
+  recoverStalled(now, 100)
+  leaseDue = firstDue(K_ACTIVE)
+end
 
 local out = {0, -1, 0}
--- Blocked consumers must wake for these even when nobody enqueues.
-for _, set in ipairs({ K_DELAYED, K_ACTIVE }) do
-  local first = redis.call('ZRANGE', set, 0, 0, 'WITHSCORES')
-  if first[2] then
-    local ms = tonumber(first[2]) - now
+-- Blocked consumers must wake for these even when nobody enqueues (0: more are due already).
+for _, due in ipairs({ delayedDue or false, leaseDue or false }) do
+  if due then
+    local ms = math.max(due - now, 0)
     if out[2] < 0 or ms < out[2] then out[2] = ms end
   end
 end
@@ -39,8 +53,11 @@ local active = {}
 local leased = 0
 local events = start and newEvents('e', 'started', 'w', worker) or newEvents('e', 'leased')
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
-while leased < n do
+local drained = false
+while leased < n and not drained do
   local popped = redis.call('ZPOPMIN', K_WAIT, n - leased)
+  -- Fewer than asked: the set is empty now, no need to ask it again.
+  drained = #popped / 2 < n - leased
   if #popped == 0 then break end
   -- Lease tokens for this slice, reserved as a range in one call.
   local token = redis.call('HINCRBY', K_META, 'lseq', #popped / 2) - #popped / 2
@@ -90,7 +107,7 @@ for i = 1, #active, 1000 do
   redis.call('ZADD', K_ACTIVE, unpack(active, i, math.min(i + 999, #active)))
 end
 -- Other blocked consumers may be waiting for what is left: pass the wake-up on.
-if redis.call('ZCARD', K_WAIT) > 0 then
+if not drained and redis.call('ZCARD', K_WAIT) > 0 then
   out[3] = 1
   wake()
 end
