@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     const verbose: string[] = [];
     if (args.verbose) {
       for (const s of summaries) {
-        verbose.push('', `${input.titles.get(s.measurement)} · ${[labels[s.contender], input.setupLabel(s.contender, s.setup)].filter(Boolean).join(' ')} · top Redis commands by µs (EVALSHA's µs include the commands its script runs)`);
+        verbose.push('', `${input.titles.get(s.measurement)} · ${[labels[s.contender], input.setupLabel(s.contender, s.setup)].filter(Boolean).join(' ')} · top Redis commands by µs (a script call's µs, FCALL or EVALSHA, include the commands it runs)`);
         verbose.push(commandsTable(s, TOP_COMMANDS));
       }
     }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 /**
  * What Redis spent, from INFO: CPU (used_cpu_sys + used_cpu_user, all
  * threads) and per-command calls and µs (commandstats). Commands a Lua script
- * runs are counted too, so one EVALSHA shows up as itself plus its calls, and
+ * or function runs are counted too, so one FCALL (or EVALSHA) shows up as itself plus its calls, and
  * its µs include theirs.
  */
 
