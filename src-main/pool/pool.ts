@@ -94,6 +94,8 @@ interface HeldJob {
 /** Consecutive threads dying before they are ready that make the pool give up. */
 const MAX_STARTUP_FAILURES = 3;
 const WAIT_SLICE_MS = 1000;
+/** When the spare thread starts at the latest, if the queues have not run dry before (see start). */
+const SPARE_DELAY_MS = 2000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -224,8 +226,10 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.state = 'stopped';
       throw err;
     }
+    // The spare starts when the queues first run dry, or SPARE_DELAY_MS in: a thread's start-up takes
+    // about 25 ms of CPU, which a pool starting into a backlog would take from its first jobs.
+    this.timers.push(setTimeout(() => this.spawnSpare(), SPARE_DELAY_MS));
     // Leases are extended well before they expire, and at least every second so a cancel request is seen fast.
-    this.spawnSpare();
     const keepMs = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.leaseMs.values()) / 3)));
     this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
     const beatMs = this.options.heartbeatMs ?? 2000;
@@ -259,7 +263,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       job.thread.abort(job.runId, 'shutdown');
       this.settle(job, { kind: 'release', id: job.id, token: job.token });
     }
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
     this.timers = [];
     await this.acks.flush();
     this.acks.close();
@@ -489,6 +493,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         }
         turn++;
         if (leased === 0 && this.state === 'running') {
+          this.spawnSpare();
           await this.adapter.waitForJobs(queues, nextTimer >= 0 ? Math.min(Math.max(nextTimer, 1), WAIT_SLICE_MS) : WAIT_SLICE_MS);
         }
       } catch (err) {
