@@ -34,9 +34,9 @@ Measurements (default jobs, default timed runs per system and setup):
   e2e         pre-filled echo jobs run end to end at C=64: Conveyor WorkerPool 2x32 and 1x64,
               BullMQ Worker in-process and sandboxed, Bee-Queue process(64)  20,000 jobs, 3 runs
   cpu         as e2e with hash jobs (CPU-bound)                           2,000 jobs, 3 runs
-  curve       as e2e at C=1 and 16 (and 64 without e2e) for the chart    20,000 jobs, 1 run
-  latency     enqueue->completed at a steady 500 jobs/s, C=16             5,000 jobs (10 s), 1 run
-  memory      Redis used_memory after N completed jobs, per retention    100,000 jobs, 1 run
+  curve       as e2e at C=1 and 16 (and 64 without e2e) for the chart    20,000 jobs, 3 runs
+  latency     enqueue->completed at a steady 500 jobs/s, C=16             5,000 jobs (10 s), 3 runs
+  memory      Redis used_memory after N completed jobs, per retention    100,000 jobs, 3 runs
   procs       e2e echo with worker processes (Conveyor 1/2/4, others 2)  20,000 jobs, 3 runs
 
   --runs N            timed runs of every measurement (default: per measurement, above)

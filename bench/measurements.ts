@@ -296,7 +296,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     defaultJobs: 20_000,
     quickJobs: 2_000,
     warmupJobs: 500,
-    defaultRuns: 1,
+    defaultRuns: 3,
     // The C=64 point is e2e's own when e2e runs too.
     variants: (c, others) =>
       CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).map((n) => c.curveSetup(n)),
@@ -309,7 +309,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     defaultJobs: LATENCY_RATE * 10,
     quickJobs: LATENCY_RATE * 2,
     warmupJobs: LATENCY_RATE,
-    defaultRuns: 1,
+    defaultRuns: 3,
     variants: (c) => [c.curveSetup(LATENCY_CONCURRENCY)],
     prepare: async ({ session, variant, jobs }) => {
       let onDone: (id: string) => void = () => undefined;
@@ -346,7 +346,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     defaultJobs: 100_000,
     quickJobs: 10_000,
     warmupJobs: 0,
-    defaultRuns: 1,
+    defaultRuns: 3,
     opensWithRetention: true,
     variants: (c) => {
       const [first, ...rest] = c.retentions;

@@ -254,8 +254,9 @@ async function main(): Promise<void> {
         processingTable(input, proc.map((p) => p.m.key)),
       );
     }
-    if (plans.some((p) => p.m.key === 'curve')) {
-      out.push('', `End to end by concurrency: 20,000 echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`, curveTable(input));
+    const curve = plans.find((p) => p.m.key === 'curve');
+    if (curve) {
+      out.push('', `End to end by concurrency: ${curve.jobs.toLocaleString('en-US')} echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`, curveTable(input));
     }
     if (plans.some((p) => p.m.key === 'latency')) {
       out.push(

@@ -114,7 +114,10 @@ export function summarize(runs: RunRecord[]): Summary[] {
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const dec = (n: number, digits = 1): string => n.toFixed(digits);
-const rate = (s: Spread | undefined): string => (s ? (s.min === s.max ? int(s.median) : `${int(s.median)} [${int(s.min)}–${int(s.max)}]`) : '–');
+/** A median with the runs' [min–max] when they differ. */
+const withRange = (s: Spread | undefined, fmt: (n: number) => string): string =>
+  s === undefined ? '–' : fmt(s.min) === fmt(s.max) ? fmt(s.median) : `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]`;
+const rate = (s: Spread | undefined): string => withRange(s, int);
 const times = (r: number | undefined): string => (r === undefined || !Number.isFinite(r) ? '–' : `${dec(r, 2)}×`);
 const ms = (n: number | undefined): string => (n === undefined ? '–' : n < 10 ? dec(n, 2) : dec(n, 1));
 const mb = (bytes: number): string => `${dec(bytes / 1_048_576, 1)} MB`;
@@ -261,11 +264,11 @@ export function latencyTable(input: ReportInput): string {
       rows.push([
         `${labels[c]} ${setupLabel(c, s.setup)}`,
         int(s.jobs),
-        ms(l?.p50.median),
-        ms(l?.p95.median),
-        ms(l?.p99.median),
-        ms(l?.max.median),
-        ms(l?.mean.median),
+        withRange(l?.p50, ms),
+        withRange(l?.p95, ms),
+        withRange(l?.p99, ms),
+        withRange(l?.max, ms),
+        withRange(l?.mean, ms),
         dec(s.redisCpuUsPerJob.median),
       ]);
     }
@@ -282,10 +285,10 @@ export function memoryTable(input: ReportInput): string {
       rows.push([
         `${labels[c]} · ${setupLabel(c, s.setup)}`,
         int(s.jobs),
-        mb(d),
+        withRange(s.memory?.deltaBytes, mb),
         int(d / s.jobs),
         int(s.memory?.completedKept ?? 0),
-        int(s.jobsPerSec.median),
+        rate(s.jobsPerSec),
       ]);
     }
   }
