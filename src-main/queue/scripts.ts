@@ -58,7 +58,7 @@ export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update
 const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
 
 /** Every script as a function of one library: the shared pieces run once, when Redis loads it. */
-export const LIBRARY_SOURCE = [
+const LIBRARY_SOURCE = [
   `#!lua name=${LIBRARY_NAME}`,
   common,
   ...Object.entries(SOURCES).map(
