@@ -97,7 +97,18 @@ const WAIT_SLICE_MS = 1000;
 /** When the spare thread starts at the latest, if the queues have not run dry before (see start). */
 const SPARE_DELAY_MS = 2000;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms`, or less if `signal` aborts meanwhile. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 /** Items grouped by a key, in their order: one adapter call per queue. */
 function groupBy<T, K>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
@@ -165,6 +176,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   private concurrency: number;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private wakeDispatcher: (() => void) | undefined;
+  /** Ends the dispatcher's blocking waits when the pool stops. */
+  private readonly stopWaiting = new AbortController();
+  private dispatching: Promise<void> | undefined;
   private startupFailures = 0;
   private fatal: PoolError | undefined;
   private leaseMs = new Map<string, number>();
@@ -235,7 +249,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     const beatMs = this.options.heartbeatMs ?? 2000;
     this.timers.push(setInterval(() => void this.heartbeat(beatMs), beatMs));
     void this.heartbeat(beatMs);
-    void this.dispatchLoop();
+    this.dispatching = this.dispatchLoop();
   }
 
   /**
@@ -254,6 +268,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       return;
     }
     this.state = 'stopping';
+    this.stopWaiting.abort();
     this.releaseHeld(this.held.length);
     this.wake();
     const deadline = Date.now() + this.options.shutdownTimeoutMs;
@@ -265,6 +280,8 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     }
     for (const t of this.timers) clearTimeout(t);
     this.timers = [];
+    // Whatever a lease in flight brings back is handed back with the rest.
+    await this.dispatching;
     await this.acks.flush();
     this.acks.close();
     await this.shutdownThreads();
@@ -468,40 +485,61 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
 
   private async dispatchLoop(): Promise<void> {
     const queues = this.options.queues;
+    const signal = this.stopWaiting.signal;
     let turn = 0;
+    // The queues ran dry at the last look; when the next timer (a delayed job, a lease expiry) fires.
+    let idle = false;
+    let nextTimer = -1;
+    const waitMs = (): number => (nextTimer >= 0 ? Math.min(Math.max(nextTimer, 1), WAIT_SLICE_MS) : WAIT_SLICE_MS);
     while (this.state === 'running') {
       this.startHeld();
       if (this.wanted() <= 0) {
         await this.nextWake(WAIT_SLICE_MS);
         continue;
       }
-      let leased = 0;
-      let nextTimer = -1;
       try {
+        if (idle && queues.length === 1) {
+          // One queue: the lease rides behind the wait, so a job enqueued now arrives with the wake-up.
+          this.spawnSpare();
+          const queue = queues[0] as string;
+          const batch = await this.adapter.waitAndLease(queue, this.wanted(), this.workerId, waitMs(), { start: true, signal });
+          nextTimer = batch.nextTimerMs;
+          this.take(queue, batch.items);
+          idle = !batch.more;
+          continue;
+        }
+        let leased = 0;
+        nextTimer = -1;
         for (let i = 0; i < queues.length && this.wanted() > 0 && this.state === 'running'; i++) {
           const queue = queues[(turn + i) % queues.length] as string;
           const batch = await this.adapter.lease(queue, this.wanted(), this.workerId, { start: true });
           if (batch.nextTimerMs >= 0 && (nextTimer < 0 || batch.nextTimerMs < nextTimer)) nextTimer = batch.nextTimerMs;
-          if (this.state !== 'running') {
-            // Stopped while leasing: hand these straight back.
-            for (const item of batch.items) this.acks.add(queue, { kind: 'release', id: item.action.id, token: item.lease.token });
-            break;
-          }
-          this.dispatch(queue, batch.items);
+          if (!this.take(queue, batch.items)) break;
           // A lease that emptied its queue counts as finding nothing: block now rather than lease again for nothing.
           if (batch.more) leased += batch.items.length;
         }
         turn++;
-        if (leased === 0 && this.state === 'running') {
+        idle = leased === 0;
+        if (idle && queues.length > 1 && this.state === 'running') {
           this.spawnSpare();
-          await this.adapter.waitForJobs(queues, nextTimer >= 0 ? Math.min(Math.max(nextTimer, 1), WAIT_SLICE_MS) : WAIT_SLICE_MS);
+          await this.adapter.waitForJobs(queues, waitMs(), signal);
         }
       } catch (err) {
         this.report(err);
         // Redis down (or another fault): back off, the adapter reconnects by itself.
-        await sleep(isConnectionError(err) ? 500 : 1000);
+        await pause(isConnectionError(err) ? 500 : 1000, signal);
       }
     }
+  }
+
+  /** Runs what a lease brought, or, once the pool is stopping, hands it straight back. False when stopping. */
+  private take(queue: string, items: LeasedItem[]): boolean {
+    if (this.state !== 'running') {
+      for (const item of items) this.acks.add(queue, { kind: 'release', id: item.action.id, token: item.lease.token });
+      return false;
+    }
+    this.dispatch(queue, items);
+    return true;
   }
 
   /** How many jobs to lease now: the free slots, plus room left for prefetched ones. */

@@ -44,7 +44,7 @@ import {
   unavailable,
   waitForReady,
 } from './redis-client';
-import { type ScriptName, type ScriptReply, ScriptRunner } from './scripts';
+import { type ScriptName, type ScriptReply, ScriptRunner, defineScripts } from './scripts';
 
 export interface RedisQueueAdapterOptions {
   connection: RedisConnectionSettings;
@@ -217,8 +217,10 @@ export class RedisQueueAdapter implements QueuePort {
     return this.client;
   }
 
-  private newClient(name: string): Redis {
+  private newClient(name: string, opts: { scripts?: boolean } = {}): Redis {
     const client = createRedisClient(this.options.connection, name);
+    // A blocking connection queues a lease behind its wait (waitAndLease).
+    if (opts.scripts) defineScripts(client);
     // Errors surface through the calls that hit them; without a listener ioredis would print them.
     client.on('error', () => undefined);
     this.allClients.add(client);
@@ -529,11 +531,51 @@ export class RedisQueueAdapter implements QueuePort {
   async lease<P = unknown>(queue: string, n: number, workerId = '', opts: { start?: boolean } = {}): Promise<LeaseBatch<P>> {
     if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
     const q = this.keys(queue);
-    const reply = asArray(await this.script(q, 'dequeue', [n, workerId, opts.start ? '1' : '']));
-    if (reply[0] === -1) throw new QueueNotFoundError(queue);
+    return this.leaseBatch<P>(q, asArray(await this.script(q, 'dequeue', [n, workerId, opts.start ? '1' : ''])));
+  }
+
+  private async leaseBatch<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeaseBatch<P>> {
+    if (reply[0] === -1) throw new QueueNotFoundError(q.queue);
     const items = await this.decodeLeased<P>(q, reply);
     const leased = (reply.length - 3) / DEQUEUE_FIELDS;
     return { items, nextTimerMs: Number(reply[1]), paused: reply[0] === 1, more: reply[2] === 1, quarantined: leased - items.length };
+  }
+
+  /**
+   * `waitForJobs` on one queue with `lease` queued right behind the wait, on
+   * the same connection: Redis runs the lease the moment the wait ends (a job
+   * came, or `waitMs` passed), so a job enqueued to an idle consumer reaches
+   * it with the wake-up instead of a round trip later. Resolves to that lease,
+   * empty when the wait was cut short. `signal` cuts it short by dropping the
+   * connection, so Redis never runs the lease behind the wait.
+   */
+  async waitAndLease<P = unknown>(
+    queue: string,
+    n: number,
+    workerId: string,
+    waitMs: number,
+    opts: { start?: boolean; signal?: AbortSignal } = {},
+  ): Promise<LeaseBatch<P>> {
+    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
+    const q = this.keys(queue);
+    const none: LeaseBatch<P> = { items: [], nextTimerMs: -1, paused: false, more: false, quarantined: 0 };
+    return this.withBlocker(waitMs, opts.signal, none, async (blocker) => {
+      // Two commands back to back on one connection, not a pipeline object: this runs once per job on an idle worker.
+      const waited = blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S));
+      const leased = this.scripts.run('dequeue', q.list, [q.jobPrefix, this.options.eventsMaxLen, n, workerId, opts.start ? '1' : ''], blocker);
+      const [w, l] = await Promise.allSettled([waited, leased]);
+      if (w.status === 'rejected') {
+        if (isConnectionError(w.reason)) throw w.reason;
+        // A marker of the wrong type would end every wait at once: set it aside.
+        if (/WRONGTYPE/.test(String((w.reason as Error)?.message))) await this.repairQueueKeys(q);
+      }
+      if (l.status === 'rejected') {
+        if (isConnectionError(l.reason)) throw l.reason;
+        // A queue key of the wrong type, say: the plain call repairs and retries.
+        return this.lease<P>(queue, n, workerId, opts);
+      }
+      return this.leaseBatch<P>(q, asArray(l.value));
+    });
   }
 
   private async decodeLeased<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeasedItem<P>[]> {
@@ -572,17 +614,12 @@ export class RedisQueueAdapter implements QueuePort {
    * resumed in one of the queues, or `waitMs` passed. Blocks on the queues'
    * markers on a connection of its own, so other calls are not held up.
    */
-  async waitForJobs(queues: string[], waitMs: number): Promise<void> {
+  async waitForJobs(queues: string[], waitMs: number, signal?: AbortSignal): Promise<void> {
     const markers = queues.map((name) => this.keys(name).key('marker'));
     // A cluster refuses a BZPOPMIN across slots: one call per slot's markers, in turns of a short slice.
     const groups = this.cluster ? groupBySlot(markers) : [markers];
-    const blocker = this.idleBlockers.pop() ?? this.newClient('conveyor:blocking');
-    try {
-      const deadline = Date.now() + waitMs;
-      if (blocker.status !== 'ready') {
-        if (blocker.status === 'wait') blocker.connect().catch(() => undefined);
-        if (!(await waitForReady(blocker, waitMs))) return;
-      }
+    const deadline = Date.now() + waitMs;
+    await this.withBlocker(waitMs, signal, undefined, async (blocker) => {
       if (groups.length === 1) {
         await blocker.bzpopmin(...markers, Math.max(waitMs / 1000, MIN_BLOCK_S));
         return;
@@ -593,12 +630,43 @@ export class RedisQueueAdapter implements QueuePort {
         const popped = await blocker.bzpopmin(...(groups[i] as string[]), Math.max(Math.min(remainingS, CLUSTER_BLOCK_SLICE_S), MIN_BLOCK_S));
         if (popped) return;
       }
+    });
+  }
+
+  /**
+   * Runs a blocking call on a connection of its own (kept for the next one).
+   * Resolves to `cut` when the connection is not ready within `waitMs`, is
+   * lost (after waiting up to `waitMs` for it to come back), or `signal` ends
+   * the wait: that drops the connection, and with it whatever it had queued.
+   */
+  private async withBlocker<T>(waitMs: number, signal: AbortSignal | undefined, cut: T, call: (blocker: Redis) => Promise<T>): Promise<T> {
+    if (signal?.aborted) return cut;
+    const blocker = this.idleBlockers.pop() ?? this.newClient('conveyor:blocking', { scripts: true });
+    let dropped = false;
+    const drop = (): void => {
+      dropped = true;
+      blocker.disconnect();
+    };
+    signal?.addEventListener('abort', drop, { once: true });
+    try {
+      if (blocker.status !== 'ready') {
+        if (blocker.status === 'wait') blocker.connect().catch(() => undefined);
+        if (!(await waitForReady(blocker, waitMs, signal))) return cut;
+      }
+      return await call(blocker);
     } catch (err) {
+      if (dropped) return cut;
       if (!isConnectionError(err)) throw this.mapError(err);
-      await waitForReady(blocker, waitMs);
+      await waitForReady(blocker, waitMs, signal);
+      return cut;
     } finally {
-      if (this.closed) blocker.disconnect();
-      else this.idleBlockers.push(blocker);
+      signal?.removeEventListener('abort', drop);
+      if (this.closed || dropped) {
+        blocker.disconnect();
+        this.allClients.delete(blocker);
+      } else {
+        this.idleBlockers.push(blocker);
+      }
     }
   }
 

@@ -72,6 +72,16 @@ const LIBRARY_SOURCE = [
  */
 const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^OOM/i;
 
+/**
+ * Gives a client the scripts as EVALSHA commands (`cv_<name>`), for servers
+ * without functions.
+ */
+export function defineScripts(client: Redis): void {
+  for (const [name, body] of Object.entries(SOURCES)) {
+    client.defineCommand(`cv_${name}`, { numberOfKeys: NUM_QUEUE_KEYS, lua: `${common}\nbind(KEYS, ARGV)\n${body}` });
+  }
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -94,9 +104,7 @@ export class ScriptRunner {
     private readonly client: Redis,
     private readonly log: (line: string) => void,
   ) {
-    for (const [name, body] of Object.entries(SOURCES)) {
-      client.defineCommand(`cv_${name}`, { numberOfKeys: NUM_QUEUE_KEYS, lua: `${common}\nbind(KEYS, ARGV)\n${body}` });
-    }
+    defineScripts(client);
   }
 
   /** Whether calls go to the loaded library (else EVALSHA). */
@@ -132,17 +140,21 @@ export class ScriptRunner {
     }
   }
 
-  /** Runs a script; `keys` are the queue's keys, `args` follow the job prefix and events cap. */
-  async run(name: ScriptName, keys: string[], args: Array<string | number>): Promise<ScriptReply> {
-    if (this.mode === 'eval') return (this.client as unknown as ScriptClient)[`cv_${name}`](...keys, ...args);
+  /**
+   * Runs a script; `keys` are the queue's keys, `args` follow the job prefix
+   * and events cap. `client` may be another connection to the same server
+   * (given `defineScripts`), to queue the call behind one of its own.
+   */
+  async run(name: ScriptName, keys: string[], args: Array<string | number>, client = this.client): Promise<ScriptReply> {
+    if (this.mode === 'eval') return (client as unknown as ScriptClient)[`cv_${name}`](...keys, ...args);
     try {
-      return (await this.client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
+      return (await client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
     } catch (err) {
       if (!/function not found/i.test(messageOf(err))) throw err;
       // The server lost its functions (a restart without persistence, FUNCTION FLUSH, a new cluster master): load them again.
       await this.load();
-      if (!this.usesFunctions) return this.run(name, keys, args);
-      return (await this.client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
+      if (!this.usesFunctions) return this.run(name, keys, args, client);
+      return (await client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
     }
   }
 }

@@ -39,6 +39,17 @@ describe('pool lifecycle', () => {
     await eventually(() => pool.stats.threads === 1, 5000, 'shrunk');
   });
 
+  test('a pool waiting for work stops at once, and a job enqueued after it stays for other workers', async ({ adapter, queue, startPool }) => {
+    const pool = await startPool();
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    await pool.stop();
+    expect(Date.now() - started).toBeLessThan(500);
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await adapter.getJob(queue, id))?.state).toBe('waiting');
+  });
+
   test('a pool that starts into a backlog starts its spare thread once the queue runs dry, not before', async ({ adapter, queue, startPool }) => {
     // Four rounds of 200 ms jobs on one thread of 4 slots: longer than a thread takes to start.
     await adapter.enqueueMany(queue, Array.from({ length: 16 }, () => item('sleep', { ms: 200 })));

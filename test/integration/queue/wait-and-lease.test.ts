@@ -1,0 +1,52 @@
+/**
+ * waitAndLease: a consumer's wait with its lease queued behind it on the same
+ * connection, so Redis leases a job to an idle consumer the moment it is enqueued.
+ */
+import { describe, expect } from 'vitest';
+import { item, queueTest as test } from '../../support/queue';
+
+describe('waitAndLease', () => {
+  test('a job enqueued during the wait comes back leased and started by the waiting worker', async ({ adapter, connect, queue }) => {
+    const producer = await connect();
+    const waiting = adapter.waitAndLease(queue, 4, 'w1', 5000, { start: true });
+    await new Promise((r) => setTimeout(r, 100));
+    const id = await producer.enqueue(queue, item('echo', 1));
+    const batch = await waiting;
+    expect(batch.items.map((i) => i.action.id)).toEqual([id]);
+    const job = await adapter.getJob(queue, id);
+    expect(job?.state).toBe('active');
+    expect(job?.attempts[0]).toMatchObject({ worker: 'w1', startedAt: expect.any(Number) });
+    expect(batch.items[0]?.lease.token).toBeTruthy();
+  });
+
+  test('with nothing enqueued it resolves empty once the wait is over', async ({ adapter, queue }) => {
+    const started = Date.now();
+    const batch = await adapter.waitAndLease(queue, 4, 'w1', 200);
+    expect(batch.items).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  test('jobs already waiting are leased at once', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const started = Date.now();
+    const batch = await adapter.waitAndLease(queue, 4, 'w1', 5000);
+    expect(batch.items.map((i) => i.action.id)).toEqual([id]);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('an aborted wait resolves empty at once, and a job enqueued after it stays waiting for others', async ({ adapter, connect, queue }) => {
+    const producer = await connect();
+    const abort = new AbortController();
+    const waiting = adapter.waitAndLease(queue, 4, 'w1', 5000, { signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    abort.abort();
+    expect((await waiting).items).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(500);
+    const id = await producer.enqueue(queue, item('echo', 1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await adapter.getJob(queue, id))?.state).toBe('waiting');
+    // The adapter carries on with a new connection for its next wait.
+    expect((await adapter.waitAndLease(queue, 4, 'w1', 1000)).items.map((i) => i.action.id)).toEqual([id]);
+  });
+});
