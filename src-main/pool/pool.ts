@@ -94,8 +94,6 @@ interface HeldJob {
 /** Consecutive threads dying before they are ready that make the pool give up. */
 const MAX_STARTUP_FAILURES = 3;
 const WAIT_SLICE_MS = 1000;
-/** When the spare thread starts at the latest, if the queues have not run dry before (see start). */
-const SPARE_DELAY_MS = 2000;
 
 /** Waits `ms`, or less if `signal` aborts meanwhile. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -240,9 +238,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.state = 'stopped';
       throw err;
     }
-    // The spare starts when the queues first run dry, or SPARE_DELAY_MS in: a thread's start-up takes
-    // about 25 ms of CPU, which a pool starting into a backlog would take from its first jobs.
-    this.timers.push(setTimeout(() => this.spawnSpare(), SPARE_DELAY_MS));
+    this.spawnSpare();
     // Leases are extended well before they expire, and at least every second so a cancel request is seen fast.
     const keepMs = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.leaseMs.values()) / 3)));
     this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
@@ -278,7 +274,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       job.thread.abort(job.runId, 'shutdown');
       this.settle(job, { kind: 'release', id: job.id, token: job.token });
     }
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) clearInterval(t);
     this.timers = [];
     // Whatever a lease in flight brings back is handed back with the rest.
     await this.dispatching;
@@ -500,7 +496,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       try {
         if (idle && queues.length === 1) {
           // One queue: the lease rides behind the wait, so a job enqueued now arrives with the wake-up.
-          this.spawnSpare();
           const queue = queues[0] as string;
           const batch = await this.adapter.waitAndLease(queue, this.wanted(), this.workerId, waitMs(), { start: true, signal });
           nextTimer = batch.nextTimerMs;
@@ -521,7 +516,6 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         turn++;
         idle = leased === 0;
         if (idle && queues.length > 1 && this.state === 'running') {
-          this.spawnSpare();
           await this.adapter.waitForJobs(queues, waitMs(), signal);
         }
       } catch (err) {
