@@ -6,7 +6,8 @@
  *
  * Covers: enqueue → dequeue → start → complete; retries ending dead; an
  * expired lease redelivered; a blocking dequeue woken by an enqueue, and
- * waitForJobs over queues in different slots; the events iterator across
+ * waitForJobs over queues in different slots; waitAndLease on queues of
+ * different slots; the events iterator across
  * queues on different masters; pause/resume; the worker registry (list,
  * expiry, unregister) under its `{registry}` hash tag; 30 queues spread over
  * all 3 masters, and deleteQueue removing keys wherever they live.
@@ -159,6 +160,17 @@ describe('queue adapter on a Redis Cluster', () => {
     await waiting;
     expect(Date.now() - started).toBeLessThan(1500);
     expect(await adapter.dequeue(c)).not.toBeNull();
+  });
+
+  test('waitAndLease brings a job enqueued during the wait, leased, whatever the queue's slot', async ({ adapter, connect }) => {
+    const producer = await connect();
+    for (const q of queuesInDistinctSlots(adapter.keyPrefix, 3)) {
+      await adapter.createQueue(q, noBackoff);
+      const waiting = adapter.waitAndLease(q, 4, 'w1', 5000, { start: true });
+      setTimeout(() => void producer.enqueue(q, item('echo', q)), 100);
+      const batch = await waiting;
+      expect(batch.items.map((i) => i.message.payload)).toEqual([{ agent: 'echo', input: q }]);
+    }
   });
 
   test('the events iterator reads queues on different masters', async ({ adapter }) => {
