@@ -162,7 +162,7 @@ describe('queue adapter on a Redis Cluster', () => {
     expect(await adapter.dequeue(c)).not.toBeNull();
   });
 
-  test('waitAndLease brings a job enqueued during the wait, leased, whatever the queue's slot', async ({ adapter, connect }) => {
+  test('waitAndLease brings a job enqueued during the wait, leased, whatever slot its queue is in', async ({ adapter, connect }) => {
     const producer = await connect();
     for (const q of queuesInDistinctSlots(adapter.keyPrefix, 3)) {
       await adapter.createQueue(q, noBackoff);
