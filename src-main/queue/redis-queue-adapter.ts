@@ -138,6 +138,12 @@ function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return parsed.data;
 }
 
+/** The dequeue script's own arguments: how many, for whom, and whether they start at once. */
+function dequeueArgs(n: number, workerId: string, start = false): Array<string | number> {
+  if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
+  return [n, workerId, start ? '1' : ''];
+}
+
 /** Splits keys (or names, through `keyOf`) into groups whose keys share a Cluster slot, in first-seen order. */
 function groupBySlot<T>(items: T[], keyOf: (item: T) => string = String): T[][] {
   const bySlot = new Map<number, T[]>();
@@ -529,9 +535,8 @@ export class RedisQueueAdapter implements QueuePort {
    * are recorded as started by `workerId` in the same call.
    */
   async lease<P = unknown>(queue: string, n: number, workerId = '', opts: { start?: boolean } = {}): Promise<LeaseBatch<P>> {
-    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
     const q = this.keys(queue);
-    return this.leaseBatch<P>(q, asArray(await this.script(q, 'dequeue', [n, workerId, opts.start ? '1' : ''])));
+    return this.leaseBatch<P>(q, asArray(await this.script(q, 'dequeue', dequeueArgs(n, workerId, opts.start))));
   }
 
   private async leaseBatch<P>(q: QueueKeys, reply: ScriptReply[]): Promise<LeaseBatch<P>> {
@@ -556,13 +561,13 @@ export class RedisQueueAdapter implements QueuePort {
     waitMs: number,
     opts: { start?: boolean; signal?: AbortSignal } = {},
   ): Promise<LeaseBatch<P>> {
-    if (!Number.isInteger(n) || n < 1) throw new ConveyorError(ErrorCode.ItemInvalid, `n must be a positive integer, got ${n}`);
+    const args = dequeueArgs(n, workerId, opts.start);
     const q = this.keys(queue);
     const none: LeaseBatch<P> = { items: [], nextTimerMs: -1, paused: false, more: false, quarantined: 0 };
     return this.withBlocker(waitMs, opts.signal, none, async (blocker) => {
       // Two commands back to back on one connection, not a pipeline object: this runs once per job on an idle worker.
       const waited = blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S));
-      const leased = this.scripts.run('dequeue', q.list, [q.jobPrefix, this.options.eventsMaxLen, n, workerId, opts.start ? '1' : ''], blocker);
+      const leased = this.scripts.run('dequeue', q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args], blocker);
       const [w, l] = await Promise.allSettled([waited, leased]);
       if (w.status === 'rejected') {
         if (isConnectionError(w.reason)) throw w.reason;

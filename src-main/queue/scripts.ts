@@ -108,7 +108,7 @@ export class ScriptRunner {
   }
 
   /** Whether calls go to the loaded library (else EVALSHA). */
-  get usesFunctions(): boolean {
+  private get usesFunctions(): boolean {
     return this.mode === 'function';
   }
 
