@@ -6,12 +6,22 @@ import { describe, expect } from 'vitest';
 import { item, queueTest as test } from '../../support/queue';
 
 describe('waitAndLease', () => {
-  test('a job enqueued during the wait comes back leased and started by the waiting worker', async ({ adapter, connect, queue }) => {
+  test('a job enqueued during the wait comes back leased and started by the waiting worker, with no call of its own', async ({ adapter, connect, queue }) => {
     const producer = await connect();
+    // Every command on the adapter's own connection: the lease must ride on the waiting one instead.
+    const client = adapter.redis;
+    const send = client.sendCommand.bind(client);
+    const sent: string[] = [];
+    client.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name);
+      return (send as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof client.sendCommand;
     const waiting = adapter.waitAndLease(queue, 4, 'w1', 5000, { start: true });
     await new Promise((r) => setTimeout(r, 100));
     const id = await producer.enqueue(queue, item('echo', 1));
     const batch = await waiting;
+    client.sendCommand = send;
+    expect(sent).toEqual([]);
     expect(batch.items.map((i) => i.action.id)).toEqual([id]);
     const job = await adapter.getJob(queue, id);
     expect(job?.state).toBe('active');
