@@ -94,6 +94,8 @@ interface HeldJob {
 /** Consecutive threads dying before they are ready that make the pool give up. */
 const MAX_STARTUP_FAILURES = 3;
 const WAIT_SLICE_MS = 1000;
+/** The longest a running pool goes without its spare thread (it boots sooner if the queues run dry). */
+const SPARE_DELAY_MS = 1000;
 
 /** Waits `ms`, or less if `signal` aborts meanwhile. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
@@ -238,7 +240,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       this.state = 'stopped';
       throw err;
     }
-    this.spawnSpare();
+    // The spare boots once the queues first run dry, or SPARE_DELAY_MS in: on a small box its start-up
+    // (~25 ms of a core) would otherwise compete with the backlog a pool often starts into.
+    this.timers.push(setTimeout(() => this.spawnSpare(), SPARE_DELAY_MS));
     // Leases are extended well before they expire, and at least every second so a cancel request is seen fast.
     const keepMs = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.leaseMs.values()) / 3)));
     this.timers.push(setInterval(() => void this.keepLeases(), keepMs));
@@ -515,6 +519,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
         }
         turn++;
         idle = leased === 0;
+        if (idle) this.spawnSpare();
         if (idle && queues.length > 1 && this.state === 'running') {
           await this.adapter.waitForJobs(queues, waitMs(), signal);
         }

@@ -39,6 +39,26 @@ describe('pool lifecycle', () => {
     await eventually(() => pool.stats.threads === 1, 5000, 'shrunk');
   });
 
+  test('a pool that starts into a backlog boots its spare thread only once the queue runs dry', async ({ adapter, queue, startPool }) => {
+    await adapter.enqueueMany(queue, Array.from({ length: 6 }, () => item('sleep', { ms: 150 })));
+    const pool = await startPool({ threads: 1, concurrency: 2 });
+    const ready = (): number => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length;
+    while ((await adapter.counts(queue)).waiting > 0) {
+      expect(ready()).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await eventually(() => ready() === 2, 5000, 'spare ready');
+  });
+
+  test('a backlog that lasts gets the spare thread a second after start', async ({ adapter, queue, startPool }) => {
+    await adapter.enqueueMany(queue, Array.from({ length: 15 }, () => item('sleep', { ms: 200 })));
+    const started = Date.now();
+    const pool = await startPool({ threads: 1, concurrency: 1 });
+    await eventually(() => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length === 2, 3000, 'spare ready');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect((await adapter.counts(queue)).waiting).toBeGreaterThan(0);
+  });
+
   test('a pool waiting for work stops at once, and a job enqueued after it stays for other workers', async ({ adapter, queue, startPool }) => {
     const pool = await startPool();
     await new Promise((r) => setTimeout(r, 200));
