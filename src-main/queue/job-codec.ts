@@ -4,7 +4,8 @@ import { messageSchema } from '../../src-shared/item-schema';
 
 /**
  * Turns a job hash (as the Lua scripts write it) into a JobRecord. Field names
- * are short because every job stores them: msg, prio, att, mr, ts, to,
+ * are short because every job stores them: src, dst, pl (the message's
+ * parts; jobs enqueued before the split hold it whole in msg), prio, att, mr, ts, to,
  * state, run, fin, tok, res, err, stk, why, cxl, rb, prog, and
  * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
  * A missing prio or att is 0 (enqueue leaves them out at their default).
@@ -90,10 +91,17 @@ function decodeState(v: string | undefined): JobState {
   return (JOB_STATES as readonly string[]).includes(v ?? '') ? (v as JobState) : 'dead';
 }
 
+/** The job's message as one JSON text, as dequeue-9 rebuilds it from its parts; undefined when it has none. */
+export function storedMessage(hash: Record<string, string>): string | undefined {
+  const { src, dst, pl } = hash;
+  if (src !== undefined && dst !== undefined && pl !== undefined) return `{"source":${src},"destination":${dst},"payload":${pl}}`;
+  return hash['msg'];
+}
+
 /** Decodes a job hash; `null` when the hash is empty (no such job). */
 export function decodeJob(queue: string, id: string, hash: Record<string, string>, logs: string[] = []): JobRecord | null {
   if (Object.keys(hash).length === 0) return null;
-  const rawMsg = hash['msg'];
+  const rawMsg = storedMessage(hash);
   const parsed = rawMsg === undefined ? undefined : parseMessage(rawMsg);
   const state = decodeState(hash['state']);
   const record: JobRecord = {

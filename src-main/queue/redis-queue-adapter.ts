@@ -410,7 +410,11 @@ export class RedisQueueAdapter implements QueuePort {
     if (id !== '' && GENERATED_ID.test(id)) {
       throw new ConveyorError(ErrorCode.ItemInvalid, `invalid job id "${id}": ids made only of digits are reserved for generated ids`, { id });
     }
-    const msg = JSON.stringify(parsed.message);
+    const m = parsed.message;
+    // Its three parts joined by newlines (JSON.stringify never writes a raw one): enqueue-9 stores each in its own
+    // hash field, so a small job's values stay under Redis' listpack limit (64 bytes by default) and its hash
+    // takes about half the memory of one holding the whole message.
+    const msg = `${JSON.stringify(m.source)}\n${JSON.stringify(m.destination)}\n${JSON.stringify(m.payload)}`;
     const bytes = Buffer.byteLength(msg);
     if (bytes > this.options.maxPayloadBytes) {
       throw new ConveyorError(
@@ -422,7 +426,7 @@ export class RedisQueueAdapter implements QueuePort {
     // Three values per job (see enqueue-9.lua): each argument costs this process and Redis, and most jobs have no options.
     const plain = id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined;
     const options = plain ? '' : `${o.priority ?? 0}|${o.delayMs ?? 0}|${o.maxRetries ?? ''}|${o.timeoutMs ?? ''}|${id}`;
-    return [msg, agentOf(parsed.message.payload), options];
+    return [msg, agentOf(m.payload), options];
   }
 
   private async addJobs(queue: string, encoded: string[], waitMs: number): Promise<string[]> {
@@ -938,7 +942,7 @@ export class RedisQueueAdapter implements QueuePort {
         const chunk = ids.slice(i, i + 500);
         const res = await this.io(async () => {
           const pipe = this.client.pipeline();
-          for (const id of chunk) pipe.hmget(q.job(id), 'agent', 'msg', 'err');
+          for (const id of chunk) pipe.hmget(q.job(id), 'agent', 'msg', 'src', 'dst', 'pl', 'err');
           return (await pipe.exec()) ?? [];
         });
         chunk.forEach((id, j) => {

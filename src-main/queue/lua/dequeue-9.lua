@@ -65,7 +65,7 @@ while leased < n and not drained do
     local id = popped[i]
     local key = JOB .. id
     token = token + 1
-    local r = redis.pcall('HMGET', key, 'msg', 'mr', 'to', 'att')
+    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'msg')
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       redis.call('RENAME', key, key .. ':raw')
@@ -73,7 +73,7 @@ while leased < n and not drained do
         'err', 'job key held a ' .. redis.call('TYPE', key .. ':raw')['ok'] .. ', not a hash; raw value kept at ' .. key .. ':raw')
       redis.call('ZADD', K_DEAD, now, id)
       emit('e', 'malformed', 'j', id, 'why', 'job key is not a hash')
-    elseif not r[1] then
+    elseif not (r[1] and r[5] and r[6]) and not r[7] then
       -- A waiting id without its job hash: nothing to run, nothing to keep.
       emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
     else
@@ -92,7 +92,12 @@ while leased < n and not drained do
       active[#active + 1] = id
       local o = #out
       out[o + 1] = id
-      out[o + 2] = r[1]
+      -- The message as one JSON text again (a job enqueued before the split holds it whole, in msg).
+      if r[1] and r[5] and r[6] then
+        out[o + 2] = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
+      else
+        out[o + 2] = r[7]
+      end
       out[o + 3] = att
       out[o + 4] = tonumber(r[2]) or 0
       out[o + 5] = r[3] or ''

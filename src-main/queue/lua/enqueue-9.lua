@@ -1,6 +1,9 @@
 --[[
   Adds one or more jobs, all or nothing.
-  ARGV[3] number of jobs, then 3 values per job: message JSON, agent, options:
+  ARGV[3] number of jobs, then 3 values per job: message, agent, options.
+  The message is its source, destination and payload JSON joined by '\n'
+  (JSON text never holds a raw one), stored as fields src, dst and pl: small
+  values keep a small job's hash a listpack. Options:
     '' for all defaults, else 'priority|delay ms|max retries|timeout ms|id',
     each '' for its default (0, 0, the queue's, none, generated); the id comes
     last so that it may hold any byte, '|' included.
@@ -74,12 +77,16 @@ for i = 0, n - 1 do
       if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
       if o[4] ~= '' then redis.call('HSET', key, 'to', o[4]) end
     end
+    local m = ARGV[b]
+    local p1 = string.find(m, '\n', 1, true)
+    local p2 = string.find(m, '\n', p1 + 1, true)
+    local src, dst, pl = string.sub(m, 1, p1 - 1), string.sub(m, p1 + 1, p2 - 1), string.sub(m, p2 + 1)
     -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
-      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
+      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', K_DELAYED, now + delay, id)
     else
-      redis.call('HSET', key, 'msg', ARGV[b], 'mr', mr, 'ts', nowText, 'state', 'waiting')
+      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
       waiting[#waiting + 1] = id
     end

@@ -5,19 +5,30 @@ describe('bad data in Redis', () => {
   test('a job whose stored message is not JSON is moved to dead as malformed, raw value kept', async ({ adapter, queue, redis, prefix }) => {
     const bad = await adapter.enqueue(queue, item('echo', 'bad'));
     const good = await adapter.enqueue(queue, item('echo', 'good'));
-    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'msg', '{not json');
+    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'pl', '{not json');
     const got = await adapter.dequeueMany(queue, 2);
     expect(got.map((j) => j.action.id)).toEqual([good]);
     const job = await adapter.getJob(queue, bad);
-    expect(job).toMatchObject({ state: 'dead', reason: 'malformed', raw: '{not json', item: null });
+    expect(job).toMatchObject({ state: 'dead', reason: 'malformed', item: null });
+    expect(job?.raw).toContain('"payload":{not json');
     expect(job?.error).toMatch(/invalid JSON/);
   });
 
   test('a stored message of the wrong shape is quarantined too', async ({ adapter, queue, redis, prefix }) => {
     const bad = await adapter.enqueue(queue, item('echo', 'bad'));
-    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'msg', '{"payload": 1}');
+    await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'src', '1');
     expect(await adapter.dequeue(queue)).toBeNull();
     expect((await adapter.getJob(queue, bad))?.reason).toBe('malformed');
+  });
+
+  test('a job an earlier version stored, its message whole in msg, is leased and read as before', async ({ adapter, queue, redis, prefix }) => {
+    const it = item('echo', { old: true });
+    const id = await adapter.enqueue(queue, it);
+    const key = `${prefix}:{${queue}}:job:${id}`;
+    await redis.hdel(key, 'src', 'dst', 'pl');
+    await redis.hset(key, 'msg', JSON.stringify(it.message));
+    expect((await adapter.getJob(queue, id))?.item?.message).toEqual(it.message);
+    expect((await adapter.dequeue(queue))?.message).toEqual(it.message);
   });
 
   test('a waiting id with no job hash is skipped and the queue keeps moving', async ({ adapter, queue, redis, prefix }) => {
@@ -58,7 +69,7 @@ describe('bad data in Redis', () => {
     const adapter = await connect({ max_payload_bytes: 1000 });
     await adapter.createQueue('q');
     const id = await adapter.enqueue('q', item('echo', 'small'));
-    await redis.hset(`${prefix}:{q}:job:${id}`, 'msg', JSON.stringify(item('echo', 'x'.repeat(5000)).message));
+    await redis.hset(`${prefix}:{q}:job:${id}`, 'pl', JSON.stringify(item('echo', 'x'.repeat(5000)).message.payload));
     expect(await adapter.dequeue('q')).toBeNull();
     const job = await adapter.getJob('q', id);
     expect(job).toMatchObject({ state: 'dead', reason: 'malformed' });

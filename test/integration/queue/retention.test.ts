@@ -46,4 +46,14 @@ describe('retention', () => {
     } while (cursor !== '0');
     expect(jobKeys).toBe(100);
   });
+
+  test("a small completed job's hash stays a compact listpack under Redis' default limits", async ({ adapter, queue, redis, prefix }) => {
+    // The default: a value over 64 bytes turns the whole hash into a hashtable, about twice the memory.
+    expect(await redis.config('GET', 'hash-max-listpack-value')).toEqual(['hash-max-listpack-value', '64']);
+    const id = await adapter.enqueue(queue, item('echo', 'x'));
+    const [job] = await adapter.dequeueMany(queue, 1, { workerId: 'w' });
+    await adapter.completeMany(queue, [{ id, token: job?.lease.token ?? '', result: 'x' }]);
+    expect((await adapter.getJob(queue, id))?.state).toBe('completed');
+    expect(await redis.object('ENCODING', `${prefix}:{${queue}}:job:${id}`)).toBe('listpack');
+  });
 });

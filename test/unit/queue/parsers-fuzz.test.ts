@@ -39,7 +39,7 @@ describe('parsers under random input', () => {
 
   it('decodeJob never throws and always yields a known state', () => {
     const r = rng(2);
-    const fields = ['msg', 'agent', 'prio', 'att', 'mr', 'ts', 'to', 'state', 'run', 'fin', 'res', 'err', 'stk', 'why', 'cxl', 'prog', 'a:1:ended', 'a:2:outcome', 'a:99999:worker'];
+    const fields = ['msg', 'src', 'dst', 'pl', 'agent', 'prio', 'att', 'mr', 'ts', 'to', 'state', 'run', 'fin', 'res', 'err', 'stk', 'why', 'cxl', 'prog', 'a:1:ended', 'a:2:outcome', 'a:99999:worker'];
     for (let i = 0; i < 3000; i++) {
       const hash: Record<string, string> = {};
       for (const f of fields) if (r() < 0.6) hash[f] = garbage(r);
