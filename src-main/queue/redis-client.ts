@@ -62,6 +62,21 @@ export function isCluster(client: Redis): boolean {
   return (client as unknown) instanceof Cluster;
 }
 
+/**
+ * Sends the commands `send` issues as one socket write (a standalone client's
+ * socket is corked meanwhile). A write costs this thread about 30 µs on a VM,
+ * as it wakes Redis; commands that always go together need only one.
+ */
+export function inOneWrite<T>(client: Redis, send: () => T): T {
+  const stream = isCluster(client) ? undefined : client.stream;
+  stream?.cork();
+  try {
+    return send();
+  } finally {
+    stream?.uncork();
+  }
+}
+
 /** The cluster's master nodes (for commands that are per node, like SCAN); the client itself when standalone. */
 export function masterNodes(client: Redis): Redis[] {
   return isCluster(client) ? (client as unknown as Cluster).nodes('master') : [client];

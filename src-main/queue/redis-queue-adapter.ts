@@ -37,6 +37,7 @@ import {
   authError,
   connectClient,
   createRedisClient,
+  inOneWrite,
   isAuthError,
   isCluster,
   isConnectionError,
@@ -569,9 +570,11 @@ export class RedisQueueAdapter implements QueuePort {
     const q = this.keys(queue);
     const none: LeaseBatch<P> = { items: [], nextTimerMs: -1, paused: false, more: false, quarantined: 0 };
     return this.withBlocker(waitMs, opts.signal, none, async (blocker) => {
-      // Two commands back to back on one connection, not a pipeline object: this runs once per job on an idle worker.
-      const waited = blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S));
-      const leased = this.scripts.run('dequeue', q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args], blocker);
+      // Two commands back to back in one write, not a pipeline object: this runs once per job on an idle worker.
+      const [waited, leased] = inOneWrite(blocker, () => [
+        blocker.bzpopmin(q.key('marker'), Math.max(waitMs / 1000, MIN_BLOCK_S)),
+        this.scripts.run('dequeue', q.list, [q.jobPrefix, this.options.eventsMaxLen, ...args], blocker),
+      ] as const);
       const [w, l] = await Promise.allSettled([waited, leased]);
       if (w.status === 'rejected') {
         if (isConnectionError(w.reason)) throw w.reason;
