@@ -79,8 +79,10 @@ interface RunningJob {
 /** About how long a prefetched job may wait for a slot. */
 const PREFETCH_WAIT_MS = 20;
 /** Prefetched jobs at most, per slot and overall (whichever is more). */
-const PREFETCH_PER_SLOT = 2;
+const PREFETCH_PER_SLOT = 8;
 const PREFETCH_MIN_CAP = 64;
+/** Jobs per lease call at most: one script call blocks Redis for every other client, ~8 µs per job. */
+const MAX_LEASE_BATCH = 256;
 /** A prefetched job not started by then goes back to the queue, for a worker with a free slot. */
 const PREFETCH_HOLD_MS = 1000;
 
@@ -541,9 +543,9 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
     return true;
   }
 
-  /** How many jobs to lease now: the free slots, plus room left for prefetched ones. */
+  /** How many jobs to lease now: the free slots, plus room left for prefetched ones (one call's worth). */
   private wanted(): number {
-    return this.freeSlots() + Math.max(0, this.prefetchLimit() - this.held.length);
+    return Math.min(this.freeSlots() + Math.max(0, this.prefetchLimit() - this.held.length), MAX_LEASE_BATCH);
   }
 
   private prefetchLimit(): number {

@@ -33,6 +33,20 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
     for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
   });
 
+  test('a lease call asks for 256 jobs at most, so a deep prefetch never holds Redis up for long', async ({ adapter, queue, redis, startPool }) => {
+    const asked: number[] = [];
+    const monitor = await redis.monitor();
+    // FCALL <function> 9 <9 queue keys> <job prefix> <events cap> <n> …: n is the 15th word.
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (/dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`))) asked.push(Number(args[14]));
+    });
+    const ids = await adapter.enqueueMany(queue, Array.from({ length: 700 }, (_, i) => item('echo', i)));
+    await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });
+    await eventually(async () => (await adapter.counts(queue)).completed === ids.length, 10_000, 'all done');
+    monitor.disconnect();
+    expect(Math.max(...asked)).toBe(256);
+  });
+
   test('a prefetched job still waiting after a second goes back to its queue, and another worker runs it', async ({ adapter, queue, startPool }) => {
     await startPool({ threads: 1, concurrency: 1, prefetch: 1 });
     const long = await adapter.enqueue(queue, item('sleep', { ms: 4000 }));
