@@ -11,6 +11,13 @@ describe('enqueue', () => {
     expect(job?.item).toEqual({ action: { id }, message: item('echo', { text: 'hi' }).message });
   });
 
+  test('keeps each job\'s own source and destination, however alike their ids and kinds', async ({ adapter, queue }) => {
+    const locations = [{ id: 'a' }, { id: 'a', kind: 'b' }, { id: 'a:b' }, { id: 'a', kind: '' }, { id: '1:a' }];
+    const items = locations.map((source, i) => ({ message: { source, destination: locations[locations.length - 1 - i]!, payload: i } }));
+    const ids = await adapter.enqueueMany(queue, items);
+    for (const [i, id] of ids.entries()) expect((await adapter.getJob(queue, id))?.item?.message).toEqual(items[i]?.message);
+  });
+
   test('uses action.id as the job id when the producer gives one', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, { action: { id: 'order-7' }, ...item('echo', 1) });
     expect(id).toBe('order-7');
