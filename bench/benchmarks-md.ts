@@ -71,7 +71,16 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     '|---|---|---|',
     ...i.targets.map((t) => `| ${cell(t.target)} | ${cell(t.measured)} | ${verdict(t)} |`),
     '',
-    ...(behind.length > 0 ? ['Figures where Conveyor is behind:', '', ...behind.map((b) => `- ${b}`), ''] : []),
+    ...(behind.length > 0
+      ? [
+          'Figures where Conveyor is behind:',
+          '',
+          ...behind.map((b) => `- ${b}`),
+          '',
+          'Why, from profiles, and what would close each gap: [bench/README.md](bench/README.md#where-conveyor-is-behind-and-why).',
+          '',
+        ]
+      : []),
     '## Throughput against concurrency',
     '',
     '![End-to-end jobs/s of Conveyor, BullMQ and Bee-Queue at concurrency 1, 16 and 64](bench/throughput-vs-concurrency.svg)',
