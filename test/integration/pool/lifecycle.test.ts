@@ -51,10 +51,10 @@ describe('pool lifecycle', () => {
   });
 
   test('a backlog that lasts gets the spare thread a second after start', async ({ adapter, queue, startPool }) => {
-    await adapter.enqueueMany(queue, Array.from({ length: 15 }, () => item('sleep', { ms: 200 })));
+    await adapter.enqueueMany(queue, Array.from({ length: 25 }, () => item('sleep', { ms: 200 })));
     const started = Date.now();
     const pool = await startPool({ threads: 1, concurrency: 1 });
-    await eventually(() => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length === 2, 3000, 'spare ready');
+    await eventually(() => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length === 2, 4000, 'spare ready');
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect((await adapter.counts(queue)).waiting).toBeGreaterThan(0);
   });

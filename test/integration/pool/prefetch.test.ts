@@ -43,6 +43,11 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
     const ids = await adapter.enqueueMany(queue, Array.from({ length: 700 }, (_, i) => item('echo', i)));
     await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });
     await eventually(async () => (await adapter.counts(queue)).completed === ids.length, 10_000, 'all done');
+    // MONITOR reports in order: once it shows this, it has shown every lease before it.
+    let seenEnd = false;
+    monitor.on('monitor', (_time: string, args: string[]) => (seenEnd ||= args[1] === `end of ${queue}`));
+    await redis.echo(`end of ${queue}`);
+    await eventually(() => seenEnd, 5000, 'monitor caught up');
     monitor.disconnect();
     expect(Math.max(...asked)).toBe(256);
   });
