@@ -4,6 +4,7 @@
  */
 import { describe, expect } from 'vitest';
 import { item, queueTest as test } from '../../support/queue';
+import { inOneWrite } from '../../../src-main/queue/redis-client';
 
 describe('waitAndLease', () => {
   test('a job enqueued during the wait comes back leased and started by the waiting worker, with no call of its own', async ({ adapter, connect, queue }) => {
@@ -58,5 +59,26 @@ describe('waitAndLease', () => {
     expect((await adapter.getJob(queue, id))?.state).toBe('waiting');
     // The adapter carries on with a new connection for its next wait.
     expect((await adapter.waitAndLease(queue, 4, 'w1', 1000)).items.map((i) => i.action.id)).toEqual([id]);
+  });
+
+  test('inOneWrite hands the socket the commands sent inside it as one write', async ({ redis }) => {
+    const client = redis.duplicate();
+    await client.ping();
+    // Watches the real socket's writes: one per command unless corked.
+    const socket = client.stream as unknown as {
+      _write: (chunk: unknown, encoding: unknown, cb: unknown) => void;
+      _writev: (chunks: unknown[], cb: unknown) => void;
+    };
+    const writes: number[] = [];
+    const write = socket._write.bind(socket);
+    const writev = socket._writev.bind(socket);
+    socket._write = (chunk, encoding, cb) => (writes.push(1), write(chunk, encoding, cb));
+    socket._writev = (chunks, cb) => (writes.push(chunks.length), writev(chunks, cb));
+    await Promise.all([client.ping(), client.echo('apart')]);
+    expect(writes).toEqual([1, 1]);
+    writes.length = 0;
+    expect(await Promise.all(inOneWrite(client, () => [client.ping(), client.echo('together')]))).toEqual(['PONG', 'together']);
+    expect(writes).toEqual([2]);
+    client.disconnect();
   });
 });
