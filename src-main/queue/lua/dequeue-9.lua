@@ -65,7 +65,16 @@ while leased < n and not drained do
     local id = popped[i]
     local key = JOB .. id
     token = token + 1
-    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'msg')
+    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst')
+    -- The message as one JSON text again; a job enqueued before it was split holds it whole, in msg.
+    local msg
+    if not r.err then
+      if r[1] and r[5] and r[6] then
+        msg = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
+      else
+        msg = redis.call('HGET', key, 'msg')
+      end
+    end
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       redis.call('RENAME', key, key .. ':raw')
@@ -73,7 +82,7 @@ while leased < n and not drained do
         'err', 'job key held a ' .. redis.call('TYPE', key .. ':raw')['ok'] .. ', not a hash; raw value kept at ' .. key .. ':raw')
       redis.call('ZADD', K_DEAD, now, id)
       emit('e', 'malformed', 'j', id, 'why', 'job key is not a hash')
-    elseif not (r[1] and r[5] and r[6]) and not r[7] then
+    elseif not msg then
       -- A waiting id without its job hash: nothing to run, nothing to keep.
       emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
     else
@@ -92,12 +101,7 @@ while leased < n and not drained do
       active[#active + 1] = id
       local o = #out
       out[o + 1] = id
-      -- The message as one JSON text again (a job enqueued before the split holds it whole, in msg).
-      if r[1] and r[5] and r[6] then
-        out[o + 2] = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
-      else
-        out[o + 2] = r[7]
-      end
+      out[o + 2] = msg
       out[o + 3] = att
       out[o + 4] = tonumber(r[2]) or 0
       out[o + 5] = r[3] or ''
