@@ -132,10 +132,31 @@ export type AgentConfig = LlmAgentConfig;
 /** Agent name → its definition. */
 export type AgentsConfig = Record<string, AgentConfig>;
 
+/** One entry of config.yml's `schedules:` (see src-shared/schedule.ts for the fields' meaning). */
+export interface ScheduleConfig {
+  id: string;
+  queue: string;
+  agent: string;
+  input?: unknown;
+  cron?: string;
+  tz?: string;
+  every?: string | number;
+  start?: string | number;
+  end?: string | number;
+  catch_up?: 'skip' | 'once' | 'each';
+  catch_up_limit?: number;
+  paused?: boolean;
+  priority?: number;
+  max_retries?: number;
+  timeout_ms?: number;
+}
+
 export interface ConveyorConfig {
   queue: QueueConfig;
   workers: WorkersConfig;
   agents: AgentsConfig;
+  /** Upserted by every worker and serve process at start; schedules not listed here are left alone. */
+  schedules?: ScheduleConfig[];
 }
 
 // ---------------------------------------------------------------------------
@@ -452,9 +473,49 @@ const agents = z.preprocess(
   }),
 );
 
+const scheduleEntry = z.strictObject(
+  {
+    id: nonEmptyString(`a schedule id (${NAME_RULE})`, { pattern: NAME_PATTERN }),
+    queue: nonEmptyString(`a queue name (${NAME_RULE})`, { pattern: NAME_PATTERN }),
+    agent: nonEmptyString(`an agent name (${NAME_RULE})`, { pattern: NAME_PATTERN }),
+    input: z.unknown().optional(),
+    cron: nonEmptyString('a cron expression, 5 fields ("0 9 * * 1-5") or 6 with seconds first').optional(),
+    tz: nonEmptyString('an IANA time zone such as "Europe/Berlin"').optional(),
+    every: z
+      .union([integer(1000), nonEmptyString('a duration such as "30s", "5m", "1h", "1d" (at least 1s)', { pattern: /^\d+(ms|s|m|h|d)$/ })], {
+        error: expected('a duration such as "30s", "5m", "1h", "1d", or a number of ms (at least 1000)'),
+      })
+      .optional(),
+    start: z.union([integer(0), nonEmptyString()], { error: expected('an ISO 8601 date or ms since the epoch') }).optional(),
+    end: z.union([integer(0), nonEmptyString()], { error: expected('an ISO 8601 date or ms since the epoch') }).optional(),
+    catch_up: z.enum(['skip', 'once', 'each'], { error: expected('skip, once or each') }).optional(),
+    catch_up_limit: integer(1, 1000).optional(),
+    paused: boolean().optional(),
+    priority: integer(-1_000_000, 1_000_000).optional(),
+    max_retries: integer(0).optional(),
+    timeout_ms: integer(1).optional(),
+  },
+  { error: expected('a mapping with id, queue, agent and cron or every') },
+);
+
+const schedules = z
+  .array(scheduleEntry, { error: expected('a list of schedules') })
+  .optional()
+  .check((ctx) => {
+    const seen = new Set<string>();
+    for (const [i, e] of (ctx.value ?? []).entries()) {
+      if ((e.cron === undefined) === (e.every === undefined)) {
+        ctx.issues.push({ code: 'custom', input: e, path: [i], message: 'expected exactly one of cron and every' });
+      }
+      const key = `${e.queue}\u0000${e.id}`;
+      if (seen.has(key)) ctx.issues.push({ code: 'custom', input: e.id, path: [i, 'id'], message: `expected a unique id per queue, got "${e.id}" twice on "${e.queue}"` });
+      seen.add(key);
+    }
+  });
+
 export const configSchema = z.strictObject(
-  { queue, workers, agents },
-  { error: expected('a mapping of queue, workers, agents') },
+  { queue, workers, agents, schedules },
+  { error: expected('a mapping of queue, workers, agents, schedules') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.

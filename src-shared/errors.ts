@@ -22,6 +22,8 @@ export const ErrorCode = {
   InvalidArgs: 'INVALID_ARGS',
   Unauthorized: 'UNAUTHORIZED',
   Internal: 'INTERNAL',
+  ScheduleInvalid: 'SCHEDULE_INVALID',
+  ScheduleNotFound: 'SCHEDULE_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

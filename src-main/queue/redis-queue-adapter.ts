@@ -211,6 +211,11 @@ export class RedisQueueAdapter implements QueuePort {
     return this.options.keyPrefix;
   }
 
+  /** The events stream cap (`queue.events_max_len`), for scripts kept beside the adapter (schedules). */
+  get eventsMaxLen(): number {
+    return this.options.eventsMaxLen;
+  }
+
   /** Whether the command connection is up right now. */
   get connected(): boolean {
     return this.client.status === 'ready';
