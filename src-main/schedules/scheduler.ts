@@ -60,9 +60,12 @@ export function startScheduler(adapter: RedisQueueAdapter, options: SchedulerOpt
     subscriber.on('message', (_channel: string, queue: string) => {
       if (!options.queues || options.queues.includes(queue)) wake();
     });
-    // Resubscribes by itself after a reconnect; a look at once covers what changed meanwhile.
-    subscriber.on('ready', wake);
-    void subscriber.subscribe(scheduleChannel(adapter.keyPrefix)).catch(() => undefined);
+    // (Re)subscribes on every connect, then looks at once: that covers what changed while it was away.
+    const sub = subscriber;
+    sub.on('ready', () => {
+      sub.subscribe(scheduleChannel(adapter.keyPrefix)).then(wake, () => undefined);
+    });
+    sub.connect().catch(() => undefined);
   } catch (err) {
     log(`conveyor: scheduler runs without change notices (${String(err)}); it looks every ${MAX_SLEEP_MS / 1000} s`);
   }
