@@ -28,12 +28,15 @@ import { RENDERER_CSP_HEADER } from './transport/csp';
 import { forwardEvents, registerIpcHandlers } from './transport/ipc';
 import { isAppRendererUrl } from './transport/renderer-origin';
 import { controlCenterWindowOptions } from './transport/window-options';
+import { followCoreScheduler } from './schedules/core-scheduler';
 
 const devRendererUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
 const rendererUrl = devRendererUrl ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href;
 
 let mainWindow: BrowserWindow | undefined;
 let core: ControlCore | undefined;
+/** Fires due schedules while the app runs (see schedules/core-scheduler.ts). */
+let schedules: { stop(): Promise<void> } | undefined;
 let disposeIpc: (() => void) | undefined;
 let quitting: 'no' | 'closing' | 'done' = 'no';
 
@@ -134,6 +137,7 @@ async function startApp(): Promise<void> {
   try {
     // `conveyor dev --no-worker` passes --no-worker: the window only watches, other workers do the work.
     core = await ControlCore.start({ configPath: configPath(), pool: !appArgs().includes('--no-worker') });
+    schedules = followCoreScheduler(core, core.configFile, (line) => console.warn(line));
   } catch (err) {
     // An invalid config.yml (Redis being away is not an error: the window shows it).
     dialog.showErrorBox('Conveyor cannot start', err instanceof Error ? err.message : String(err));
@@ -168,7 +172,7 @@ if (!app.requestSingleInstanceLock()) {
     if (quitting === 'closing') return;
     quitting = 'closing';
     disposeIpc?.();
-    const closed = core?.close() ?? Promise.resolve();
+    const closed = (schedules?.stop() ?? Promise.resolve()).then(() => core?.close());
     void closed
       .catch((err: unknown) => console.error('conveyor: closing the control core failed:', err))
       .finally(() => {

@@ -12,6 +12,7 @@ import { registerServeCommand } from './commands/serve';
 import { registerStatusCommand } from './commands/status';
 import { registerWorkerCommand } from './commands/worker';
 import { registerWorkersCommand } from './commands/workers';
+import { registerScheduleCommands } from './commands/schedule';
 import type { CommandDeps } from './commands/command-context';
 import { CliContext, type GlobalOptions } from './context';
 import type { CliIo } from './io';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo): Command {
   registerWorkersCommand(program, deps);
   registerServeCommand(program, deps);
   registerDevCommand(program, deps);
+  registerScheduleCommands(program, deps);
   return program;
 }
 

@@ -26,6 +26,7 @@ import type { CommandDeps } from './command-context';
 import { queueInfos } from './queue';
 import { DEFAULT_SERVE_PORT } from './serve';
 import { printQueues } from './status';
+import { followCoreScheduler } from '../../schedules/core-scheduler';
 
 interface Options {
   once?: boolean;
@@ -100,6 +101,7 @@ async function runWeb(run: ControlCenterRun, reason: string, port: number): Prom
     log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
   });
   const log = new ControlCenterLog(io.stdout);
+  const schedules = followCoreScheduler(server.core, run.config.location.path, (line) => io.stderr.write(`${line}\n`));
   try {
     io.stdout.write(`\n    Conveyor control center: ${server.url}\n\nopen it in a browser; Ctrl+C to stop\n`);
     const pool = run.pool ? await server.core.call('pool.status', undefined) : undefined;
@@ -108,6 +110,7 @@ async function runWeb(run: ControlCenterRun, reason: string, port: number): Prom
     io.stdout.write(`${new Date().toISOString()} stopping\n`);
   } finally {
     log.close();
+    await schedules.stop();
     await server.close();
   }
 }

@@ -10,6 +10,7 @@ import { serveControlCenter } from '../../transport/serve';
 import { untilAborted } from '../abort';
 import { integer } from '../parsers';
 import type { CommandDeps } from './command-context';
+import { followCoreScheduler } from '../../schedules/core-scheduler';
 
 export const DEFAULT_SERVE_PORT = 7420;
 
@@ -45,10 +46,12 @@ export function registerServeCommand(program: Command, { io, context }: CommandD
           env: ctx.env,
           log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
         });
+        const schedules = followCoreScheduler(server.core, location.path, (line) => io.stderr.write(`${line}\n`));
         io.stdout.write(`Conveyor control center: ${server.url}\n`);
         io.stdout.write(`config: ${location.path}; Redis: ${server.core.connection.target} (${server.core.connection.state})\n`);
         await untilAborted(stopping.signal);
         io.stdout.write(`${new Date().toISOString()} stopping\n`);
+        await schedules.stop();
         await server.close();
       } finally {
         unsubscribe();

@@ -12,6 +12,7 @@ import { integer } from '../parsers';
 import { poolSettings } from '../worker/pool-settings';
 import { runPool } from '../worker/run-pool';
 import type { CommandDeps } from './command-context';
+import { startConfiguredScheduler } from '../../schedules/config-apply';
 
 interface Options {
   threads?: number;
@@ -78,6 +79,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
           io.stdout.write(`${new Date().toISOString()} stopped before Redis answered\n`);
           return;
         }
+        const scheduler = await startConfiguredScheduler(adapter, config.loaded.config, (line) => io.stderr.write(`${line}\n`), config.loaded.path);
         try {
           await runPool(new WorkerPool({ adapter, ...settings }), adapter, io, stopping.signal, {
             quiet: opts.quiet === true,
@@ -87,6 +89,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
             shutdownTimeoutMs: settings.shutdownTimeoutMs,
           });
         } finally {
+          await scheduler.stop();
           await adapter.close();
         }
       } finally {
