@@ -29,6 +29,12 @@ export const COMMAND_NAME_LIST = [
   'config.save',
   'agents.list',
   'metrics.snapshot',
+  'schedules.list',
+  'schedules.upsert',
+  'schedules.remove',
+  'schedules.pause',
+  'schedules.resume',
+  'schedules.runNow',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

@@ -18,6 +18,7 @@ import { COMMAND_NAME_LIST, EVENT_NAME_LIST, ipcChannel } from './contract-names
 import { itemInputSchema } from './item-schema';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from './queue-options-schema';
 import type { WorkerInfo } from './worker';
+import { CATCH_UP_POLICIES, type ScheduleInfo, type ScheduleInput } from './schedule';
 
 /**
  * The one contract between the control core and every front end (Electron IPC,
@@ -177,6 +178,29 @@ export const commandArgs = {
   'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
   'agents.list': z.void(),
   'metrics.snapshot': z.void(),
+  // Schedules (src-shared/schedule.ts; the handlers check cron, zone and interval, naming the field).
+  'schedules.list': z.void(),
+  'schedules.upsert': z.strictObject({
+    queue: queueName,
+    id: queueName,
+    agent: queueName,
+    input: z.json().optional(),
+    cron: z.string().max(200).optional(),
+    tz: z.string().max(100).optional(),
+    every: z.union([z.number().int(), z.string().max(50)]).optional(),
+    start: z.union([z.number().int(), z.string().max(50)]).optional(),
+    end: z.union([z.number().int(), z.string().max(50)]).optional(),
+    catchUp: z.enum(CATCH_UP_POLICIES).optional(),
+    catchUpLimit: z.number().int().min(1).max(1000).optional(),
+    paused: z.boolean().optional(),
+    priority: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+    maxRetries: z.number().int().min(0).optional(),
+    timeoutMs: z.number().int().min(1).optional(),
+  }),
+  'schedules.remove': z.strictObject({ queue: queueName, id: queueName }),
+  'schedules.pause': z.strictObject({ queue: queueName, id: queueName }),
+  'schedules.resume': z.strictObject({ queue: queueName, id: queueName }),
+  'schedules.runNow': z.strictObject({ queue: queueName, id: queueName }),
 } as const;
 
 /** Per-job outcome of a bulk command. */
@@ -213,6 +237,12 @@ export interface Commands {
   'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
   'agents.list': { args: void; result: AgentsList };
   'metrics.snapshot': { args: void; result: MetricsSnapshot };
+  'schedules.list': { args: void; result: ScheduleInfo[] };
+  'schedules.upsert': { args: ScheduleInput; result: ScheduleInfo };
+  'schedules.remove': { args: { queue: string; id: string }; result: { removed: boolean } };
+  'schedules.pause': { args: { queue: string; id: string }; result: ScheduleInfo };
+  'schedules.resume': { args: { queue: string; id: string }; result: ScheduleInfo };
+  'schedules.runNow': { args: { queue: string; id: string }; result: { id: string } };
 }
 
 export type CommandName = keyof Commands;

@@ -7,6 +7,7 @@ import { JobsView } from '../features/jobs/JobsView';
 import { OverviewView } from '../features/overview/OverviewView';
 import { QueuesView } from '../features/queues/QueuesView';
 import { WorkersView } from '../features/workers/WorkersView';
+import { SchedulesView } from '../features/schedules/SchedulesView';
 import { appStore, type AppStore } from '../store/app-store';
 import { bindStore, type BindOptions } from '../store/bind-store';
 import '../styles/index.css';
@@ -74,5 +75,7 @@ function CurrentView() {
       return <WorkersView />;
     case 'config':
       return <ConfigView />;
+    case 'schedules':
+      return <SchedulesView />;
   }
 }

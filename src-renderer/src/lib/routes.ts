@@ -4,7 +4,7 @@
  * and lets an end-to-end test open a view directly.
  */
 
-export const VIEWS = ['overview', 'queues', 'jobs', 'enqueue', 'workers', 'config'] as const;
+export const VIEWS = ['overview', 'queues', 'jobs', 'enqueue', 'workers', 'config', 'schedules'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<ViewId, string> = {
@@ -14,6 +14,7 @@ export const VIEW_LABELS: Record<ViewId, string> = {
   enqueue: 'Enqueue',
   workers: 'Workers',
   config: 'Config',
+  schedules: 'Schedules',
 };
 
 export type Route = { view: Exclude<ViewId, 'jobs'> } | { view: 'jobs'; job?: { queue: string; id: string } };
