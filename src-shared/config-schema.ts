@@ -498,20 +498,26 @@ const scheduleEntry = z.strictObject(
   { error: expected('a mapping with id, queue, agent and cron or every') },
 );
 
-const schedules = z
-  .array(scheduleEntry, { error: expected('a list of schedules') })
-  .optional()
-  .check((ctx) => {
-    const seen = new Set<string>();
-    for (const [i, e] of (ctx.value ?? []).entries()) {
-      if ((e.cron === undefined) === (e.every === undefined)) {
-        ctx.issues.push({ code: 'custom', input: e, path: [i], message: 'expected exactly one of cron and every' });
+// An empty `schedules:` (every entry commented out) is none.
+const schedules = z.preprocess(
+  (v) => (v === null ? undefined : v),
+  z
+    .array(scheduleEntry, { error: expected('a list of schedules') })
+    .optional()
+    .check((ctx) => {
+      const seen = new Set<string>();
+      for (const [i, e] of (ctx.value ?? []).entries()) {
+        if ((e.cron === undefined) === (e.every === undefined)) {
+          ctx.issues.push({ code: 'custom', input: e, path: [i], message: 'expected exactly one of cron and every' });
+        }
+        const key = `${e.queue}\u0000${e.id}`;
+        if (seen.has(key)) {
+          ctx.issues.push({ code: 'custom', input: e.id, path: [i, 'id'], message: `expected a unique id per queue, got "${e.id}" twice on "${e.queue}"` });
+        }
+        seen.add(key);
       }
-      const key = `${e.queue}\u0000${e.id}`;
-      if (seen.has(key)) ctx.issues.push({ code: 'custom', input: e.id, path: [i, 'id'], message: `expected a unique id per queue, got "${e.id}" twice on "${e.queue}"` });
-      seen.add(key);
-    }
-  });
+    }),
+);
 
 export const configSchema = z.strictObject(
   { queue, workers, agents, schedules },
