@@ -557,6 +557,32 @@ agents:
     });
   });
 
+  describe(`contract (${label}): schedules`, () => {
+    it('schedules.upsert, list, pause, resume, runNow and remove', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      const s = await api.call('schedules.upsert', { queue: 'q1', id: 'daily', agent: 'echo', input: 'hi', cron: '0 9 * * *', tz: 'Europe/Berlin' });
+      expect(s).toMatchObject({ queue: 'q1', id: 'daily', paused: false, runs: 0 });
+      expect(s.nextRuns).toHaveLength(3);
+      expect(await api.call('schedules.list')).toEqual([expect.objectContaining({ id: 'daily' })]);
+      expect(await api.call('schedules.pause', { queue: 'q1', id: 'daily' })).toMatchObject({ paused: true, next: null });
+      expect(await api.call('schedules.resume', { queue: 'q1', id: 'daily' })).toMatchObject({ paused: false });
+      const { id } = await api.call('schedules.runNow', { queue: 'q1', id: 'daily' });
+      expect(await api.call('jobs.get', { queue: 'q1', id })).toMatchObject({ state: 'waiting' });
+      expect(await api.call('schedules.remove', { queue: 'q1', id: 'daily' })).toEqual({ removed: true });
+      expect(await api.call('schedules.list')).toEqual([]);
+    });
+
+    it('schedules.upsert with an unknown time zone is SCHEDULE_INVALID naming tz', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      await expect(api.call('schedules.upsert', { queue: 'q1', id: 'x', agent: 'echo', cron: '0 9 * * *', tz: 'Mars/Base' })).rejects.toMatchObject({
+        code: ErrorCode.ScheduleInvalid,
+        details: { field: 'tz' },
+      });
+    });
+  });
+
   // Last, so it sees every call the cases above made: a new command cannot go untested unnoticed.
   test(`contract (${label}): the cases exercise every command of the contract`, () => {
     expect(COMMAND_NAMES.filter((c) => !called.has(c))).toEqual([]);
