@@ -250,14 +250,14 @@ export class ScheduleStore {
 
   /** The earliest next tick of each queue's schedules (ms), or undefined for queues with none active. */
   async earliest(queues: string[]): Promise<Array<number | undefined>> {
-    if (queues.length === 0) return [];
-    const pipe = this.redis.pipeline();
-    for (const queue of queues) pipe.zrange(this.keys(queue).index, 0, 0, 'WITHSCORES');
-    const res = (await pipe.exec()) ?? [];
-    return res.map(([err, r]) => {
-      const score = !err && Array.isArray(r) ? Number(r[1]) : NaN;
-      return Number.isFinite(score) ? score : undefined;
-    });
+    // One command per queue, not a pipeline: on a cluster the queues live in different slots.
+    return Promise.all(
+      queues.map(async (queue) => {
+        const r = await this.redis.zrange(this.keys(queue).index, 0, 0, 'WITHSCORES');
+        const score = Number(r[1]);
+        return Number.isFinite(score) ? score : undefined;
+      }),
+    );
   }
 
   /**
