@@ -54,3 +54,15 @@ describe('conveyor schedule', () => {
     expect(list).toEqual([expect.objectContaining({ id: 'nightly', cron: '0 2 * * *', runs: 0 })]);
   });
 });
+
+test('a bad config.yml schedule is logged naming schedules[i].<field>; the worker runs, nothing is stored', { timeout: 30_000 }, async ({ cli, adapter, queue, prefix }) => {
+  await cli.writeConfig(
+    configYaml(prefix, `schedules:\n  - id: ok\n    queue: ${queue}\n    agent: echo\n    every: 1h\n  - id: nightly\n    queue: ${queue}\n    agent: echo\n    cron: "0 2 * * *"\n    tz: Europe/Berln\n`),
+  );
+  const worker = cli.start(['worker', queue, '--threads', '1']);
+  await worker.waitFor(/ worker \S+ started: /, 20_000);
+  const { stderr } = await worker.stop();
+  expect(stderr).toContain('config.yml schedules not applied');
+  expect(stderr).toContain('schedules[1].tz: unknown time zone "Europe/Berln"');
+  expect(await new ScheduleStore(adapter).list([queue])).toEqual([]);
+});

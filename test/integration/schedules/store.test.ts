@@ -140,3 +140,28 @@ describe('the store', () => {
     await scheduler.stop();
   });
 });
+
+describe('the tick script checks every key it writes before its first write', () => {
+  test.for(['schedule', 'schedules', 'schedule-marks', 'wait', 'marker', 'events'])(
+    'a %s key of the wrong type: a typed error, no job, the schedule unchanged',
+    async (which, { adapter, queue, redis, prefix }) => {
+      const store = new ScheduleStore(adapter);
+      await store.upsert(every1s(queue, 's'));
+      const k = scheduleKeys(prefix, queue);
+      // Due now, so a claim would write.
+      const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
+      await redis.hset(k.hash('s'), 'next', String(due));
+      await redis.zadd(k.index, due, 's');
+      const key = { schedule: k.hash('s'), schedules: k.index, 'schedule-marks': k.marks, wait: k.q.key('wait'), marker: k.q.key('marker'), events: k.q.key('events') }[which] as string;
+      const saved = await redis.dumpBuffer(key);
+      await redis.del(key);
+      await redis.set(key, 'not what it should be');
+      await expect(store.fire(queue, 's')).rejects.toThrow(/WRONGTYPE|wrong Redis type/);
+      await redis.del(key);
+      if (saved) await redis.restore(key, 0, saved);
+      // Not even half a job: no job hash was written.
+      expect(await redis.keys(`${k.q.jobPrefix}*`)).toEqual([]);
+      if (which !== 'schedule') expect(await redis.hget(k.hash('s'), 'next')).toBe(String(due));
+    },
+  );
+});
