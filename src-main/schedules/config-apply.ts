@@ -36,7 +36,11 @@ export async function applyConfigSchedules(adapter: RedisQueueAdapter, entries: 
     try {
       validateSchedule(input);
     } catch (err) {
-      if (err instanceof ScheduleInvalidError) throw new ConfigError([{ path: `schedules[${i}].${configField(err.field)}`, message: err.message.replace(/^invalid schedule: [^:]+: /, '') }], source);
+      if (err instanceof ScheduleInvalidError)
+        throw new ConfigError(
+          [{ path: `schedules[${i}].${configField(err.field)}`, message: err.message.replace(/^invalid schedule: [^:]+: /, '') }],
+          source,
+        );
       throw err;
     }
   });
@@ -44,7 +48,11 @@ export async function applyConfigSchedules(adapter: RedisQueueAdapter, entries: 
 }
 
 function configField(field: string): string {
-  return ({ catchUp: 'catch_up', catchUpLimit: 'catch_up_limit', maxRetries: 'max_retries', timeoutMs: 'timeout_ms' } as Record<string, string>)[field] ?? field;
+  return (
+    ({ catchUp: 'catch_up', catchUpLimit: 'catch_up_limit', maxRetries: 'max_retries', timeoutMs: 'timeout_ms' } as Record<string, string>)[
+      field
+    ] ?? field
+  );
 }
 
 /** What `conveyor worker` and the control core run: config.yml's schedules applied, then a scheduler. */

@@ -24,7 +24,12 @@ type ScriptFn = (...keysAndArgs: Array<string | number>) => Promise<ScheduleRepl
 const defined = new WeakSet<Redis>();
 
 /** Runs a schedule script on `client`, defining the scripts on it the first time. */
-export function runScheduleScript(client: Redis, name: ScheduleScript, keys: string[], args: Array<string | number>): Promise<ScheduleReply> {
+export function runScheduleScript(
+  client: Redis,
+  name: ScheduleScript,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<ScheduleReply> {
   if (!defined.has(client)) {
     for (const [n, d] of Object.entries(DEFINITIONS)) client.defineCommand(n, d);
     defined.add(client);

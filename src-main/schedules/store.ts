@@ -53,7 +53,8 @@ function num(v: string | undefined): number | undefined {
 
 function codeError(reply: ScheduleReply[], queue: string): ConveyorError | undefined {
   if (reply[0] === -1) return new QueueNotFoundError(queue);
-  if (reply[0] === -7) return new ConveyorError(ErrorCode.Internal, `schedule key ${String(reply[1])} holds the wrong Redis type`, { key: reply[1] });
+  if (reply[0] === -7)
+    return new ConveyorError(ErrorCode.Internal, `schedule key ${String(reply[1])} holds the wrong Redis type`, { key: reply[1] });
   return undefined;
 }
 
@@ -100,16 +101,21 @@ export class ScheduleStore {
   }
 
   /** Writes the schedule if unchanged since read; false when someone else wrote first. */
-  private async write(def: ScheduleDefinition, rev: string, mark: string, next: number | null, fields: Record<string, string>): Promise<boolean> {
+  private async write(
+    def: ScheduleDefinition,
+    rev: string,
+    mark: string,
+    next: number | null,
+    fields: Record<string, string>,
+  ): Promise<boolean> {
     const k = this.keys(def.queue);
     const args = Object.entries(fields).flat();
-    const reply = (await runScheduleScript(this.redis, 'cv_scheduleSave', [k.q.key('meta'), k.hash(def.id), k.index, k.marks], [
-      def.id,
-      rev,
-      mark,
-      next === null ? '' : String(next),
-      ...args,
-    ])) as ScheduleReply[];
+    const reply = (await runScheduleScript(
+      this.redis,
+      'cv_scheduleSave',
+      [k.q.key('meta'), k.hash(def.id), k.index, k.marks],
+      [def.id, rev, mark, next === null ? '' : String(next), ...args],
+    )) as ScheduleReply[];
     const err = codeError(reply, def.queue);
     if (err) throw err;
     if (reply[0] === 1) {
@@ -171,7 +177,12 @@ export class ScheduleStore {
       const def = JSON.parse(stored['def'] ?? '{}') as ScheduleDefinition;
       // Ticks that fell while paused are not missed ones: resuming starts at the first tick after now.
       const next = paused ? null : new Timing(def).nextAfter(Math.max(now, num(mark) ?? 0));
-      const fields: Record<string, string> = { ...stored, paused: paused ? '1' : '0', next: next === null ? '' : String(next), updated: String(now) };
+      const fields: Record<string, string> = {
+        ...stored,
+        paused: paused ? '1' : '0',
+        next: next === null ? '' : String(next),
+        updated: String(now),
+      };
       delete fields['rev'];
       if (await this.write(def, stored['rev'] ?? '', mark, next, fields)) return this.info(queue, id);
     }
@@ -273,17 +284,22 @@ export class ScheduleStore {
       const def = JSON.parse(stored['def'] ?? '{}') as ScheduleDefinition;
       const plan = planTicks(new Timing(def), def, dueFrom, now);
       if (!plan) return [];
-      const reply = (await runScheduleScript(this.redis, 'cv_scheduleTick', [...k.q.list, k.hash(id), k.index, k.marks], [
-        k.q.jobPrefix,
-        this.adapter.eventsMaxLen,
-        id,
-        stored['rev'] ?? '',
-        plan.next === null ? '' : String(plan.next),
-        String(plan.handledUpTo),
-        plan.skipped,
-        plan.fire.length,
-        ...plan.fire.map(String),
-      ])) as ScheduleReply[];
+      const reply = (await runScheduleScript(
+        this.redis,
+        'cv_scheduleTick',
+        [...k.q.list, k.hash(id), k.index, k.marks],
+        [
+          k.q.jobPrefix,
+          this.adapter.eventsMaxLen,
+          id,
+          stored['rev'] ?? '',
+          plan.next === null ? '' : String(plan.next),
+          String(plan.handledUpTo),
+          plan.skipped,
+          plan.fire.length,
+          ...plan.fire.map(String),
+        ],
+      )) as ScheduleReply[];
       const err = codeError(reply, queue);
       if (err) throw err;
       if (reply[0] === 1) return reply.slice(2).map(String);

@@ -61,7 +61,10 @@ export class Timing {
     ticks = [];
     for (let t = this.nextAfter(lo - 1), steps = 0; t !== null && t <= hi; t = this.nextAfter(t), steps++) {
       if (steps >= 2 * n) {
-        return (this.cron?.previousRuns(n, new Date(hi + 1)) ?? []).map((d) => d.getTime()).filter((x) => x >= lo).reverse();
+        return (this.cron?.previousRuns(n, new Date(hi + 1)) ?? [])
+          .map((d) => d.getTime())
+          .filter((x) => x >= lo)
+          .reverse();
       }
       ticks.push(t);
     }

@@ -41,7 +41,10 @@ export function parseDuration(v: number | string): number | undefined {
 function parseInstant(field: string, v: number | string): number {
   const ms = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new ScheduleInvalidError(field, `expected ms since the epoch or an ISO 8601 date (2026-01-31T09:00:00Z), got ${JSON.stringify(v)}`);
+    throw new ScheduleInvalidError(
+      field,
+      `expected ms since the epoch or an ISO 8601 date (2026-01-31T09:00:00Z), got ${JSON.stringify(v)}`,
+    );
   }
   return ms;
 }
@@ -72,7 +75,8 @@ export function parseCron(expr: string, tz: string | undefined): Cron {
 
 function optionalInt(field: string, v: number | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < min || v > max) throw new ScheduleInvalidError(field, `expected an integer ${min}-${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || v < min || v > max)
+    throw new ScheduleInvalidError(field, `expected an integer ${min}-${max}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -81,7 +85,8 @@ export function validateSchedule(input: ScheduleInput): ScheduleDefinition {
   if (typeof input !== 'object' || input === null) throw new ScheduleInvalidError('schedule', 'expected an object');
   for (const field of ['queue', 'id', 'agent'] as const) {
     const v = input[field];
-    if (typeof v !== 'string' || !NAME_PATTERN.test(v)) throw new ScheduleInvalidError(field, `expected ${NAME_RULE}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !NAME_PATTERN.test(v))
+      throw new ScheduleInvalidError(field, `expected ${NAME_RULE}, got ${JSON.stringify(v)}`);
   }
   const def: ScheduleDefinition = {
     queue: input.queue,
@@ -100,9 +105,13 @@ export function validateSchedule(input: ScheduleInput): ScheduleDefinition {
     if (typeof input.cron !== 'string') throw new ScheduleInvalidError('cron', `expected a string, got ${JSON.stringify(input.cron)}`);
     const tz = input.tz === undefined || input.tz === '' ? undefined : input.tz;
     if (tz !== undefined && (typeof tz !== 'string' || !isTimeZone(tz))) {
-      throw new ScheduleInvalidError('tz', `unknown time zone ${JSON.stringify(tz)}; expected an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`, {
-        value: tz,
-      });
+      throw new ScheduleInvalidError(
+        'tz',
+        `unknown time zone ${JSON.stringify(tz)}; expected an IANA name such as "Europe/Berlin", "America/New_York" or "UTC"`,
+        {
+          value: tz,
+        },
+      );
     }
     parseCron(input.cron.trim(), tz);
     def.cron = input.cron.trim().replace(/\s+/g, ' ');
@@ -111,9 +120,13 @@ export function validateSchedule(input: ScheduleInput): ScheduleDefinition {
     if (input.tz !== undefined && input.tz !== '') throw new ScheduleInvalidError('tz', 'a time zone applies to cron only, not to every');
     const every = typeof input.every === 'number' || typeof input.every === 'string' ? parseDuration(input.every) : undefined;
     if (every === undefined) {
-      throw new ScheduleInvalidError('every', `expected a duration such as "30s", "5m", "1h", "1d" or a number of ms, got ${JSON.stringify(input.every)}`);
+      throw new ScheduleInvalidError(
+        'every',
+        `expected a duration such as "30s", "5m", "1h", "1d" or a number of ms, got ${JSON.stringify(input.every)}`,
+      );
     }
-    if (every < MIN_INTERVAL_MS) throw new ScheduleInvalidError('every', `${every} ms is under the minimum of ${MIN_INTERVAL_MS} ms (1s)`, { value: every });
+    if (every < MIN_INTERVAL_MS)
+      throw new ScheduleInvalidError('every', `${every} ms is under the minimum of ${MIN_INTERVAL_MS} ms (1s)`, { value: every });
     def.everyMs = every;
   }
   if (input.start !== undefined && input.start !== '') def.startMs = parseInstant('start', input.start);

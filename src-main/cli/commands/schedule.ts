@@ -35,7 +35,10 @@ const COLUMNS: Column<ScheduleInfo>[] = [
 function parseCatchUp(value: string): { catchUp: CatchUpPolicy; catchUpLimit?: number } {
   const m = /^(skip|once|each)(?::(\d+))?$/.exec(value);
   if (!m || (m[2] !== undefined && m[1] !== 'each')) {
-    throw new ConveyorError(ErrorCode.InvalidArgs, `invalid --catch-up ${JSON.stringify(value)}: use ${CATCH_UP_POLICIES.join(', ')} or each:N (N 1-1000)`);
+    throw new ConveyorError(
+      ErrorCode.InvalidArgs,
+      `invalid --catch-up ${JSON.stringify(value)}: use ${CATCH_UP_POLICIES.join(', ')} or each:N (N 1-1000)`,
+    );
   }
   return { catchUp: m[1] as CatchUpPolicy, ...(m[2] !== undefined ? { catchUpLimit: Number(m[2]) } : {}) };
 }
@@ -46,7 +49,9 @@ function describe(s: ScheduleInfo): string {
 }
 
 export function registerScheduleCommands(program: Command, { io, context }: CommandDeps): void {
-  const schedule = program.command('schedule').description('run agent jobs on a cron schedule or an interval (workers and serve fire them)');
+  const schedule = program
+    .command('schedule')
+    .description('run agent jobs on a cron schedule or an interval (workers and serve fire them)');
 
   schedule
     .command('add')
@@ -63,7 +68,7 @@ export function registerScheduleCommands(program: Command, { io, context }: Comm
     .option('--catch-up <policy>', 'ticks missed while no scheduler ran: skip, once (default) or each[:N] (latest N, default 10)')
     .option('--paused', 'store it paused')
     .option('--priority <n>', 'job priority, -1000000 to 1000000', integer(-1_000_000, 1_000_000))
-    .option('--max-retries <n>', 'job retries (default: the queue\'s)', integer(0))
+    .option('--max-retries <n>', "job retries (default: the queue's)", integer(0))
     .option('--timeout <ms>', 'job timeout', integer(1))
     .action(async (queue: string, id: string, agent: string, inputArg: string | undefined, opts: AddOptions, cmd: Command) => {
       const input: ScheduleInput = { queue, id, agent, input: inputArg === undefined ? null : parseInput(inputArg) };

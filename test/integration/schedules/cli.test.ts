@@ -5,12 +5,25 @@ import { cliTest as test, configYaml } from '../cli/cli-fixture';
 
 describe('conveyor schedule', () => {
   test('add, ls --json with the next 3 fire times, pause, resume, run-now, rm', async ({ cli, adapter, queue }) => {
-    const add = await cli.run(['schedule', 'add', queue, 'digest', '--cron', '0 9 * * 1-5', '--tz', 'Europe/Berlin', 'summarizer', '{"days":1}']);
+    const add = await cli.run([
+      'schedule',
+      'add',
+      queue,
+      'digest',
+      '--cron',
+      '0 9 * * 1-5',
+      '--tz',
+      'Europe/Berlin',
+      'summarizer',
+      '{"days":1}',
+    ]);
     expect(add).toMatchObject({ code: 0, stderr: '' });
     expect(add.stdout).toMatch(/^schedule jobs\/digest: next \S+, \S+, \S+\n$/);
 
     const ls = JSON.parse((await cli.run(['schedule', 'ls', '--json'])).stdout) as ScheduleInfo[];
-    expect(ls).toEqual([expect.objectContaining({ queue, id: 'digest', cron: '0 9 * * 1-5', tz: 'Europe/Berlin', agent: 'summarizer', input: { days: 1 } })]);
+    expect(ls).toEqual([
+      expect.objectContaining({ queue, id: 'digest', cron: '0 9 * * 1-5', tz: 'Europe/Berlin', agent: 'summarizer', input: { days: 1 } }),
+    ]);
     expect(ls[0]?.nextRuns).toHaveLength(3);
     for (const t of ls[0]?.nextRuns ?? []) expect([7, 8]).toContain(new Date(t).getUTCHours());
 
@@ -43,26 +56,39 @@ describe('conveyor schedule', () => {
     expect(await new ScheduleStore(adapter).list()).toEqual([]);
   });
 
-  test("config.yml's schedules are upserted by a worker at start, once however often applied", { timeout: 30_000 }, async ({ cli, adapter, queue, prefix }) => {
-    await cli.writeConfig(configYaml(prefix, `schedules:\n  - id: nightly\n    queue: ${queue}\n    agent: echo\n    cron: "0 2 * * *"\n`));
-    for (let i = 0; i < 2; i++) {
-      const worker = cli.start(['worker', queue, '--threads', '1']);
-      await worker.waitFor(/ worker \S+ started: /, 20_000);
-      await worker.stop();
-    }
-    const list = await new ScheduleStore(adapter).list([queue]);
-    expect(list).toEqual([expect.objectContaining({ id: 'nightly', cron: '0 2 * * *', runs: 0 })]);
-  });
+  test(
+    "config.yml's schedules are upserted by a worker at start, once however often applied",
+    { timeout: 30_000 },
+    async ({ cli, adapter, queue, prefix }) => {
+      await cli.writeConfig(
+        configYaml(prefix, `schedules:\n  - id: nightly\n    queue: ${queue}\n    agent: echo\n    cron: "0 2 * * *"\n`),
+      );
+      for (let i = 0; i < 2; i++) {
+        const worker = cli.start(['worker', queue, '--threads', '1']);
+        await worker.waitFor(/ worker \S+ started: /, 20_000);
+        await worker.stop();
+      }
+      const list = await new ScheduleStore(adapter).list([queue]);
+      expect(list).toEqual([expect.objectContaining({ id: 'nightly', cron: '0 2 * * *', runs: 0 })]);
+    },
+  );
 });
 
-test('a bad config.yml schedule is logged naming schedules[i].<field>; the worker runs, nothing is stored', { timeout: 30_000 }, async ({ cli, adapter, queue, prefix }) => {
-  await cli.writeConfig(
-    configYaml(prefix, `schedules:\n  - id: ok\n    queue: ${queue}\n    agent: echo\n    every: 1h\n  - id: nightly\n    queue: ${queue}\n    agent: echo\n    cron: "0 2 * * *"\n    tz: Europe/Berln\n`),
-  );
-  const worker = cli.start(['worker', queue, '--threads', '1']);
-  await worker.waitFor(/ worker \S+ started: /, 20_000);
-  const { stderr } = await worker.stop();
-  expect(stderr).toContain('config.yml schedules not applied');
-  expect(stderr).toContain('schedules[1].tz: unknown time zone "Europe/Berln"');
-  expect(await new ScheduleStore(adapter).list([queue])).toEqual([]);
-});
+test(
+  'a bad config.yml schedule is logged naming schedules[i].<field>; the worker runs, nothing is stored',
+  { timeout: 30_000 },
+  async ({ cli, adapter, queue, prefix }) => {
+    await cli.writeConfig(
+      configYaml(
+        prefix,
+        `schedules:\n  - id: ok\n    queue: ${queue}\n    agent: echo\n    every: 1h\n  - id: nightly\n    queue: ${queue}\n    agent: echo\n    cron: "0 2 * * *"\n    tz: Europe/Berln\n`,
+      ),
+    );
+    const worker = cli.start(['worker', queue, '--threads', '1']);
+    await worker.waitFor(/ worker \S+ started: /, 20_000);
+    const { stderr } = await worker.stop();
+    expect(stderr).toContain('config.yml schedules not applied');
+    expect(stderr).toContain('schedules[1].tz: unknown time zone "Europe/Berln"');
+    expect(await new ScheduleStore(adapter).list([queue])).toEqual([]);
+  },
+);

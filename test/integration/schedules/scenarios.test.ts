@@ -82,7 +82,9 @@ test(
     const delays = Object.values(reports).flatMap((r) => r.delays);
     console.log(
       'schedules scenarios:',
-      JSON.stringify(Object.fromEntries(Object.entries(reports).map(([q, r]) => [q, { jobs: r.jobs, duplicates: r.duplicates, missed: r.missed }]))),
+      JSON.stringify(
+        Object.fromEntries(Object.entries(reports).map(([q, r]) => [q, { jobs: r.jobs, duplicates: r.duplicates, missed: r.missed }])),
+      ),
       `fire delay p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${Math.max(...delays)} ms (n=${delays.length})`,
     );
     for (const [queue, r] of Object.entries(reports)) {

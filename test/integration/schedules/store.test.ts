@@ -15,33 +15,39 @@ const every1s = (queue: string, id: string, extra: Partial<ScheduleInput> = {}):
 });
 
 describe('catch-up of ticks missed while every scheduler was stopped for 10 s', () => {
-  test('skip runs only the on-time tick, once runs one job, each runs the latest N and the on-time one', { timeout: 40_000 }, async ({ adapter, queue }) => {
-    const store = new ScheduleStore(adapter);
-    for (const [id, catchUp] of [
-      ['skip', 'skip'],
-      ['once', 'once'],
-      ['each', 'each'],
-    ] as const) {
-      await store.upsert(every1s(queue, id, { catchUp, catchUpLimit: 3 }));
-    }
-    let scheduler = startScheduler(adapter, { queues: [queue] });
-    await until(async () => (await tickJobs(adapter, queue, 'each')).length >= 2, 10_000, 'ticks before the stop');
-    await scheduler.stop();
-    const stoppedAfter = Math.max(...(await Promise.all(['skip', 'once', 'each'].map(async (id) => (await tickJobs(adapter, queue, id)).at(-1)?.tick ?? 0))));
-    await sleep(10_000);
-    const restart = Date.now();
-    scheduler = startScheduler(adapter, { queues: [queue] });
-    await sleep(1500);
-    await scheduler.stop();
-    const inGap = async (id: string): Promise<number[]> =>
-      (await tickJobs(adapter, queue, id)).map((j) => j.tick).filter((t) => t > stoppedAfter && t <= restart);
-    const latest = Math.floor(restart / 1000) * 1000;
-    expect(await inGap('skip')).toEqual([latest]);
-    expect(await inGap('once')).toEqual([latest]);
-    expect(await inGap('each')).toEqual([latest - 3000, latest - 2000, latest - 1000, latest]);
-    const skip = await store.get(queue, 'skip');
-    expect(skip?.skipped).toBeGreaterThanOrEqual(8);
-  });
+  test(
+    'skip runs only the on-time tick, once runs one job, each runs the latest N and the on-time one',
+    { timeout: 40_000 },
+    async ({ adapter, queue }) => {
+      const store = new ScheduleStore(adapter);
+      for (const [id, catchUp] of [
+        ['skip', 'skip'],
+        ['once', 'once'],
+        ['each', 'each'],
+      ] as const) {
+        await store.upsert(every1s(queue, id, { catchUp, catchUpLimit: 3 }));
+      }
+      let scheduler = startScheduler(adapter, { queues: [queue] });
+      await until(async () => (await tickJobs(adapter, queue, 'each')).length >= 2, 10_000, 'ticks before the stop');
+      await scheduler.stop();
+      const stoppedAfter = Math.max(
+        ...(await Promise.all(['skip', 'once', 'each'].map(async (id) => (await tickJobs(adapter, queue, id)).at(-1)?.tick ?? 0))),
+      );
+      await sleep(10_000);
+      const restart = Date.now();
+      scheduler = startScheduler(adapter, { queues: [queue] });
+      await sleep(1500);
+      await scheduler.stop();
+      const inGap = async (id: string): Promise<number[]> =>
+        (await tickJobs(adapter, queue, id)).map((j) => j.tick).filter((t) => t > stoppedAfter && t <= restart);
+      const latest = Math.floor(restart / 1000) * 1000;
+      expect(await inGap('skip')).toEqual([latest]);
+      expect(await inGap('once')).toEqual([latest]);
+      expect(await inGap('each')).toEqual([latest - 3000, latest - 2000, latest - 1000, latest]);
+      const skip = await store.get(queue, 'skip');
+      expect(skip?.skipped).toBeGreaterThanOrEqual(8);
+    },
+  );
 });
 
 describe('bad input: one error naming the field, nothing stored', () => {
@@ -80,39 +86,47 @@ describe('the store', () => {
     expect(s.nextRuns[0]! % 3_600_000).toBe(0);
   });
 
-  test('a removed schedule added again never fires a tick it already fired, even with its jobs trimmed', { timeout: 15_000 }, async ({ adapter, queue, redis, prefix }) => {
-    const store = new ScheduleStore(adapter);
-    await store.upsert(every1s(queue, 's'));
-    const scheduler = startScheduler(adapter, { queues: [queue] });
-    await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick');
-    await scheduler.stop();
-    const [fired] = await tickJobs(adapter, queue, 's');
-    // The job is gone (completed and trimmed), the schedule removed; then the id comes back pointing at that very tick.
-    await adapter.remove(queue, fired!.id);
-    await store.remove(queue, 's');
-    await store.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100 }));
-    const k = scheduleKeys(prefix, queue);
-    await redis.hset(k.hash('s'), 'next', String(fired!.tick));
-    await redis.zadd(k.index, fired!.tick, 's');
-    const jobs = await store.fire(queue, 's');
-    expect(jobs).not.toContain(fired!.id);
-    expect(await adapter.getJob(queue, fired!.id)).toBeNull();
-  });
+  test(
+    'a removed schedule added again never fires a tick it already fired, even with its jobs trimmed',
+    { timeout: 15_000 },
+    async ({ adapter, queue, redis, prefix }) => {
+      const store = new ScheduleStore(adapter);
+      await store.upsert(every1s(queue, 's'));
+      const scheduler = startScheduler(adapter, { queues: [queue] });
+      await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick');
+      await scheduler.stop();
+      const [fired] = await tickJobs(adapter, queue, 's');
+      // The job is gone (completed and trimmed), the schedule removed; then the id comes back pointing at that very tick.
+      await adapter.remove(queue, fired!.id);
+      await store.remove(queue, 's');
+      await store.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100 }));
+      const k = scheduleKeys(prefix, queue);
+      await redis.hset(k.hash('s'), 'next', String(fired!.tick));
+      await redis.zadd(k.index, fired!.tick, 's');
+      const jobs = await store.fire(queue, 's');
+      expect(jobs).not.toContain(fired!.id);
+      expect(await adapter.getJob(queue, fired!.id)).toBeNull();
+    },
+  );
 
-  test('pause stops ticks; resume starts at the first tick after now (paused ticks are not caught up)', { timeout: 15_000 }, async ({ adapter, queue }) => {
-    const store = new ScheduleStore(adapter);
-    await store.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100 }));
-    const paused = await store.pause(queue, 's');
-    expect(paused).toMatchObject({ paused: true, next: null, nextRuns: [] });
-    const scheduler = startScheduler(adapter, { queues: [queue] });
-    await sleep(2500);
-    expect(await tickJobs(adapter, queue, 's')).toEqual([]);
-    const resumedAt = Date.now();
-    await store.resume(queue, 's');
-    await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick after resume');
-    await scheduler.stop();
-    expect((await tickJobs(adapter, queue, 's'))[0]!.tick).toBeGreaterThan(resumedAt - 5);
-  });
+  test(
+    'pause stops ticks; resume starts at the first tick after now (paused ticks are not caught up)',
+    { timeout: 15_000 },
+    async ({ adapter, queue }) => {
+      const store = new ScheduleStore(adapter);
+      await store.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100 }));
+      const paused = await store.pause(queue, 's');
+      expect(paused).toMatchObject({ paused: true, next: null, nextRuns: [] });
+      const scheduler = startScheduler(adapter, { queues: [queue] });
+      await sleep(2500);
+      expect(await tickJobs(adapter, queue, 's')).toEqual([]);
+      const resumedAt = Date.now();
+      await store.resume(queue, 's');
+      await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick after resume');
+      await scheduler.stop();
+      expect((await tickJobs(adapter, queue, 's'))[0]!.tick).toBeGreaterThan(resumedAt - 5);
+    },
+  );
 
   test('run-now enqueues a job whose id is never a tick id', async ({ adapter, queue }) => {
     const store = new ScheduleStore(adapter);
@@ -152,7 +166,14 @@ describe('the tick script checks every key it writes before its first write', ()
       const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
       await redis.hset(k.hash('s'), 'next', String(due));
       await redis.zadd(k.index, due, 's');
-      const key = { schedule: k.hash('s'), schedules: k.index, 'schedule-marks': k.marks, wait: k.q.key('wait'), marker: k.q.key('marker'), events: k.q.key('events') }[which] as string;
+      const key = {
+        schedule: k.hash('s'),
+        schedules: k.index,
+        'schedule-marks': k.marks,
+        wait: k.q.key('wait'),
+        marker: k.q.key('marker'),
+        events: k.q.key('events'),
+      }[which] as string;
       const saved = await redis.dumpBuffer(key);
       await redis.del(key);
       await redis.set(key, 'not what it should be');

@@ -32,7 +32,10 @@ describe.concurrent('schedules in worker processes', () => {
     const r = report(await tickJobs(adapter, 'three', 'tick'), 1000);
     // Precision once all three run (ticks due during their start-up were caught up late, as they should be).
     const delays = (await tickJobs(adapter, 'three', 'tick')).filter((j) => j.tick > readyAt).map((j) => j.createdAt - j.tick);
-    const runs = (await readFile(ledger, 'utf8')).trim().split('\n').map((l) => l.split(' ')[0]);
+    const runs = (await readFile(ledger, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
     console.log(
       `schedules, 3 workers: jobs ${r.jobs}, duplicates ${r.duplicates}, missed ${r.missed}, ` +
         `fire delay p50 ${percentile(delays, 50)} ms p99 ${percentile(delays, 99)} ms max ${Math.max(...delays)} ms (n=${delays.length})`,

@@ -18,11 +18,18 @@ describe('config.yml schedules:', () => {
   });
 
   test('an entry needs exactly one of cron and every', () => {
-    expect(() => parseConfig({ schedules: [{ id: 'a', queue: 'q', agent: 'x' }] })).toThrow('schedules[0]: expected exactly one of cron and every');
+    expect(() => parseConfig({ schedules: [{ id: 'a', queue: 'q', agent: 'x' }] })).toThrow(
+      'schedules[0]: expected exactly one of cron and every',
+    );
   });
 
   test('an id is unique per queue', () => {
-    const twice = { schedules: [{ id: 'a', queue: 'q', agent: 'x', every: '1s' }, { id: 'a', queue: 'q', agent: 'x', every: '2s' }] };
+    const twice = {
+      schedules: [
+        { id: 'a', queue: 'q', agent: 'x', every: '1s' },
+        { id: 'a', queue: 'q', agent: 'x', every: '2s' },
+      ],
+    };
     expect(() => parseConfig(twice)).toThrow('schedules[1].id: expected a unique id per queue');
   });
 

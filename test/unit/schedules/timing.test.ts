@@ -74,7 +74,8 @@ describe('interval ticks', () => {
 });
 
 describe('catch-up after every scheduler stopped', () => {
-  const def = (catchUp: 'skip' | 'once' | 'each', catchUpLimit = 3) => validateSchedule({ queue: 'q', id: 's', agent: 'a', every: '1s', catchUp, catchUpLimit });
+  const def = (catchUp: 'skip' | 'once' | 'each', catchUpLimit = 3) =>
+    validateSchedule({ queue: 'q', id: 's', agent: 'a', every: '1s', catchUp, catchUpLimit });
   // Ticks 1..10 s came due while nothing ran; now is 10.2 s: 10 s is on time, 1..9 s were missed.
   const plan = (d: ReturnType<typeof def>) => planTicks(new Timing(d), d, 1000, 10_200);
 

@@ -8,7 +8,15 @@ import { parseJsonInput } from '../../lib/json-input';
 type Mode = 'cron' | 'every';
 
 /** Adds a schedule, or edits one (same queue and id: an upsert, so nothing doubles). */
-export function ScheduleForm({ editing, onSaved, onCancel }: { editing?: ScheduleInfo; onSaved: (s: ScheduleInfo) => void; onCancel?: () => void }) {
+export function ScheduleForm({
+  editing,
+  onSaved,
+  onCancel,
+}: {
+  editing?: ScheduleInfo;
+  onSaved: (s: ScheduleInfo) => void;
+  onCancel?: () => void;
+}) {
   const api = useApi();
   const queues = useApp((s) => s.queues);
   const [queue, setQueue] = useState(editing?.queue ?? [...queues.keys()][0] ?? '');
@@ -50,7 +58,13 @@ export function ScheduleForm({ editing, onSaved, onCancel }: { editing?: Schedul
   const errorFor = (f: string): string | undefined => (error?.field === f ? error.text : undefined);
 
   return (
-    <form className="panel form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby="schedule-form-title" data-testid="schedule-form">
+    <form
+      className="panel form"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-labelledby="schedule-form-title"
+      data-testid="schedule-form"
+    >
       <h2 id="schedule-form-title">{editing ? `Edit ${editing.queue}/${editing.id}` : 'Add a schedule'}</h2>
       <div className="form-grid">
         <Field label="Queue" testId="schedule-queue">
@@ -83,7 +97,12 @@ export function ScheduleForm({ editing, onSaved, onCancel }: { editing?: Schedul
         </Field>
         {mode === 'cron' ? (
           <>
-            <Field label="Cron" hint='5 fields "minute hour day month weekday", or 6 with seconds first' error={errorFor('cron')} testId="schedule-cron">
+            <Field
+              label="Cron"
+              hint='5 fields "minute hour day month weekday", or 6 with seconds first'
+              error={errorFor('cron')}
+              testId="schedule-cron"
+            >
               {(p) => <input {...p} className="mono" value={cron} onChange={(e) => setCron(e.target.value)} data-testid="schedule-cron" />}
             </Field>
             <Field label="Time zone" hint="IANA name, e.g. Europe/Berlin (default UTC)" error={errorFor('tz')} testId="schedule-tz">
@@ -97,7 +116,12 @@ export function ScheduleForm({ editing, onSaved, onCancel }: { editing?: Schedul
         )}
         <Field label="Missed ticks" hint="while no worker or serve process ran" testId="schedule-catch-up">
           {(p) => (
-            <select {...p} value={catchUp} onChange={(e) => setCatchUp(e.target.value as ScheduleInput['catchUp'])} data-testid="schedule-catch-up">
+            <select
+              {...p}
+              value={catchUp}
+              onChange={(e) => setCatchUp(e.target.value as ScheduleInput['catchUp'])}
+              data-testid="schedule-catch-up"
+            >
               <option value="skip">skip them</option>
               <option value="once">run once</option>
               <option value="each">run each (latest {editing?.catchUpLimit ?? 10})</option>

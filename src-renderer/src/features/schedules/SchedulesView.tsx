@@ -51,7 +51,11 @@ export function SchedulesView() {
   return (
     <ViewFrame name="schedules" title="Schedules">
       {message ? (
-        <div className={message.ok ? 'row-note' : 'error-message'} role={message.ok ? 'status' : 'alert'} data-testid="schedule-action-result">
+        <div
+          className={message.ok ? 'row-note' : 'error-message'}
+          role={message.ok ? 'status' : 'alert'}
+          data-testid="schedule-action-result"
+        >
           {message.text}
         </div>
       ) : null}
@@ -86,7 +90,9 @@ export function SchedulesView() {
                   <td className="mono small">{when(s)}</td>
                   <td>{s.agent}</td>
                   <td data-testid="schedule-next">
-                    {s.nextRuns.length === 0 ? '—' : (
+                    {s.nextRuns.length === 0 ? (
+                      '—'
+                    ) : (
                       <ul className="plain">
                         {s.nextRuns.map((t) => (
                           <li key={t}>{formatTime(t)}</li>
@@ -117,7 +123,9 @@ export function SchedulesView() {
                       type="button"
                       data-testid="schedule-run-now"
                       aria-label={`Run ${keyOf(s)} now`}
-                      onClick={() => void act(async () => `Enqueued ${(await api.call('schedules.runNow', { queue: s.queue, id: s.id })).id}.`)}
+                      onClick={() =>
+                        void act(async () => `Enqueued ${(await api.call('schedules.runNow', { queue: s.queue, id: s.id })).id}.`)
+                      }
                     >
                       Run now
                     </button>
