@@ -98,14 +98,19 @@ export function startScheduler(adapter: RedisQueueAdapter, options: SchedulerOpt
   };
 
   const loop = async (): Promise<void> => {
+    // One line per outage, not one per retry.
+    let failing = false;
     while (!stopped) {
       woken = false;
       let wait: number;
       try {
         wait = await pass();
+        if (failing) log('conveyor: scheduler: running again');
+        failing = false;
       } catch (err) {
         if (stopped) break;
-        log(`conveyor: scheduler: ${err instanceof Error ? err.message : String(err)}; retrying in ${RETRY_MS / 1000} s`);
+        if (!failing) log(`conveyor: scheduler: ${err instanceof Error ? err.message : String(err)}; retrying every ${RETRY_MS / 1000} s`);
+        failing = true;
         wait = RETRY_MS;
       }
       if (wait > 0) await sleep(wait);

@@ -67,7 +67,12 @@ export function percentile(values: number[], p: number): number {
 
 export async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await cond())) {
+  // A failed look (Redis reconnecting) is a no.
+  while (
+    !(await Promise.resolve()
+      .then(cond)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
