@@ -65,9 +65,11 @@ export function parseCron(expr: string, tz: string | undefined): Cron {
     return new Cron(expr, { paused: true, mode: '5-or-6-parts', timezone: tz ?? 'UTC' });
   } catch (err) {
     const why = err instanceof Error ? err.message.replace(/^Cron\w*: /, '') : String(err);
+    // croner's word on a field's value helps ("Invalid value for minute: 61"); on the field count it would offer 7 fields, which Conveyor refuses.
+    const detail = /parts|format/i.test(why) ? '' : ` (${why})`;
     throw new ScheduleInvalidError(
       'cron',
-      `${JSON.stringify(expr)} is not a valid cron expression (${why}); expected 5 fields "minute hour day-of-month month day-of-week" (e.g. "0 9 * * 1-5") or 6 with seconds first`,
+      `${JSON.stringify(expr)} is not a valid cron expression${detail}; expected 5 fields "minute hour day-of-month month day-of-week" (e.g. "0 9 * * 1-5") or 6 with seconds first`,
       { value: expr },
     );
   }
