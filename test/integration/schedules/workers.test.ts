@@ -24,7 +24,8 @@ describe.concurrent('schedules in worker processes', () => {
     await adapter.createQueue('three');
     await new ScheduleStore(adapter).upsert(every1s('three', ledger));
     const workers = await Promise.all([0, 1, 2].map(() => spawnWorker(['three'])));
-    await Promise.all(workers.map((w) => w.ready));
+    // Three node processes starting at once on a shared 2-core machine: generous.
+    await Promise.all(workers.map((w) => w.waitFor(/ worker \S+ started: /, 40_000)));
     const readyAt = Date.now();
     await until(async () => (await tickJobs(adapter, 'three', 'tick')).length >= 32, 60_000, '32 ticks');
     for (const w of workers) w.child.kill('SIGTERM');
@@ -66,7 +67,7 @@ describe.concurrent('schedules in worker processes', () => {
     await Promise.all([life(), sleep(900).then(life)]);
     // One last life catches up whatever came due while none ran ('each'), then stops.
     const last = await spawnWorker(['crash']);
-    await last.ready;
+    await last.waitFor(/ worker \S+ started: /, 40_000);
     await sleep(2500);
     await until(async () => (await tickJobs(adapter, 'crash', 'tick')).length >= 30, 30_000, '30 ticks');
     last.child.kill('SIGTERM');
