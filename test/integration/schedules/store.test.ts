@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest';
 import { ScheduleStore, startScheduler } from '../../../src-main/schedules';
 import { scheduleKeys } from '../../../src-main/schedules/store';
 import { ErrorCode } from '../../../src-shared/errors';
-import type { ScheduleInput } from '../../../src-shared/schedule';
+import { tickJobId, type ScheduleInput } from '../../../src-shared/schedule';
 import { queueTest as test } from '../../support/queue';
 import { sleep, tickJobs, until } from './tick-ledger';
 
@@ -96,6 +96,7 @@ describe('the store', () => {
       await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick');
       await scheduler.stop();
       const [fired] = await tickJobs(adapter, queue, 's');
+    expect(fired?.id).toBe(tickJobId('s', fired?.tick ?? 0));
       // The job is gone (completed and trimmed), the schedule removed; then the id comes back pointing at that very tick.
       await adapter.remove(queue, fired!.id);
       await store.remove(queue, 's');
