@@ -16,7 +16,8 @@ import { ScheduleInvalidError, ScheduleNotFoundError, validateSchedule } from '.
  *   <prefix>:{<queue>}:schedule-marks  hash  id -> latest tick handled (kept after
  *                                            removal); ':rev' and ':run' counters
  * Schedule fields: rev (changes on every write: writers compare it, see
- * scheduleSave-4), def (the definition, JSON), timing (what ticks depend on),
+ * scheduleSave-4), gen (changes with the ticks: claims compare it and the
+ * next tick, see scheduleTick-12), def (the definition, JSON), timing (what ticks depend on),
  * paused, next, the job template src/dst/pl/agent/prio/mr/to (as enqueue-9
  * stores a job), created, updated, and the tick state last, lastJob,
  * lastRun, runs, skipped, lastError.
@@ -106,6 +107,7 @@ export class ScheduleStore {
     rev: string,
     mark: string,
     next: number | null,
+    gen: string,
     fields: Record<string, string>,
   ): Promise<boolean> {
     const k = this.keys(def.queue);
@@ -114,7 +116,7 @@ export class ScheduleStore {
       this.redis,
       'cv_scheduleSave',
       [k.q.key('meta'), k.hash(def.id), k.index, k.marks],
-      [def.id, rev, mark, next === null ? '' : String(next), ...args],
+      [def.id, rev, mark, next === null ? '' : String(next), gen, ...args],
     )) as ScheduleReply[];
     const err = codeError(reply, def.queue);
     if (err) throw err;
@@ -140,9 +142,11 @@ export class ScheduleStore {
     for (let i = 0; i < MAX_WRITE_TRIES; i++) {
       const { stored, mark, now } = await this.read(def.queue, def.id);
       const paused = input.paused ?? stored?.['paused'] === '1';
+      // Same ticks as stored (same timing, still running or still paused): keep its next tick and generation.
+      const same = stored !== undefined && stored['timing'] === key && (stored['paused'] === '1') === paused;
       let next: number | null;
       if (paused) next = null;
-      else if (stored && stored['paused'] !== '1' && stored['timing'] === key) next = num(stored['next']) ?? null;
+      else if (same) next = num(stored['next']) ?? null;
       else next = timing.nextAfter(Math.max(now, num(mark) ?? 0));
       const fields: Record<string, string> = {
         ...this.state(stored),
@@ -154,7 +158,10 @@ export class ScheduleStore {
         created: stored?.['created'] ?? String(now),
         updated: String(now),
       };
-      if (await this.write(def, stored?.['rev'] ?? '', mark, next, fields)) return this.info(def.queue, def.id);
+      // The same schedule again (a redeploy, config.yml at every start): nothing to write, nobody to wake.
+      if (same && Object.entries(fields).every(([f, v]) => f === 'updated' || stored[f] === v)) return decode(stored, now);
+      const gen = same ? (stored['gen'] ?? '') : '';
+      if (await this.write(def, stored?.['rev'] ?? '', mark, next, gen, fields)) return this.info(def.queue, def.id);
     }
     throw new ConveyorError(ErrorCode.Internal, `schedule "${def.id}": too many concurrent writers; try again`);
   }
@@ -184,7 +191,10 @@ export class ScheduleStore {
         updated: String(now),
       };
       delete fields['rev'];
-      if (await this.write(def, stored['rev'] ?? '', mark, next, fields)) return this.info(queue, id);
+      delete fields['gen'];
+      // Pausing stops claims by the flag; resuming starts new ticks, so a new generation.
+      const gen = paused ? (stored['gen'] ?? '') : '';
+      if (await this.write(def, stored['rev'] ?? '', mark, next, gen, fields)) return this.info(queue, id);
     }
     throw new ConveyorError(ErrorCode.Internal, `schedule "${id}": too many concurrent writers; try again`);
   }
@@ -292,7 +302,8 @@ export class ScheduleStore {
           k.q.jobPrefix,
           this.adapter.eventsMaxLen,
           id,
-          stored['rev'] ?? '',
+          stored['gen'] ?? '',
+          stored['next'] ?? '',
           plan.next === null ? '' : String(plan.next),
           String(plan.handledUpTo),
           plan.skipped,

@@ -12,7 +12,9 @@
   ARGV[2] revision read ('' = the schedule must not exist)
   ARGV[3] mark read ('' = none): the next tick was computed past it
   ARGV[4] next tick (ms), '' when paused or ended
-  ARGV[5..] the schedule's fields, name/value pairs
+  ARGV[5] generation (see scheduleTick-12): the one read when the ticks stay
+          as they were, '' for a new one (the new revision)
+  ARGV[6..] the schedule's other fields, name/value pairs
   Returns {1, new revision}, {0} (changed since read: read again),
   {-1} (no queue) or {-7, key} (a key holds the wrong type).
 ]]
@@ -27,6 +29,6 @@ if (redis.call('HGET', KEYS[2], 'rev') or '') ~= ARGV[2] then return {0} end
 if (redis.call('HGET', KEYS[4], id) or '') ~= ARGV[3] then return {0} end
 local rev = redis.call('HINCRBY', KEYS[4], ':rev', 1)
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[2], 'rev', rev, unpack(ARGV, 5))
+redis.call('HSET', KEYS[2], 'rev', rev, 'gen', ARGV[5] == '' and rev or ARGV[5], unpack(ARGV, 6))
 redis.call('ZADD', KEYS[3], ARGV[4] == '' and 'inf' or ARGV[4], id)
 return {1, rev}

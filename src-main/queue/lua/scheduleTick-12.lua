@@ -10,11 +10,16 @@
   KEYS[12] schedule-marks  hash: <id> -> latest tick handled; ':rev' counter
   ARGV[1] job key prefix, ARGV[2] events cap (as every queue script)
   ARGV[3] schedule id
-  ARGV[4] revision the caller planned from (its next tick is the first due)
-  ARGV[5] next tick after these (ms), '' when the schedule has ended
-  ARGV[6] latest due tick: it and every tick before it count as handled
-  ARGV[7] ticks skipped (for the schedule's counters)
-  ARGV[8] number of ticks to fire, ARGV[9..] those ticks (ms, ascending)
+  ARGV[4] generation the caller planned from (changes with the schedule's
+          timing, so a plan made from an old definition is refused; a new
+          job template or catch-up policy keeps it: claims never starve
+          behind upserts that leave the ticks alone)
+  ARGV[5] the schedule's next tick as read: the first due (another claim
+          moved it on: refused)
+  ARGV[6] next tick after these (ms), '' when the schedule has ended
+  ARGV[7] latest due tick: it and every tick before it count as handled
+  ARGV[8] ticks skipped (for the schedule's counters)
+  ARGV[9] number of ticks to fire, ARGV[10..] those ticks (ms, ascending)
   Returns {1, revision, job id ...} (claimed; ids of jobs added),
   {0} (changed, paused or removed since read: read again),
   {2, ms} (not due yet by the Redis clock), {-1} (no queue),
@@ -29,23 +34,23 @@ for key, kind in pairs(want) do
   if t ~= 'none' and t ~= kind then return {-7, key} end
 end
 local sid = ARGV[3]
-local s = redis.call('HMGET', K_SCHED, 'rev', 'paused', 'next', 'src', 'dst', 'pl', 'agent', 'prio', 'mr', 'to')
-if s[1] ~= ARGV[4] or s[2] == '1' or not s[3] or s[3] == '' then return {0} end
+local s = redis.call('HMGET', K_SCHED, 'gen', 'paused', 'next', 'src', 'dst', 'pl', 'agent', 'prio', 'mr', 'to')
+if s[1] ~= ARGV[4] or s[2] == '1' or s[3] ~= ARGV[5] or s[3] == '' then return {0} end
 local now = nowMs()
 local dueFrom = tonumber(s[3])
 if dueFrom > now then return {2, dueFrom - now} end
-local handled = tonumber(ARGV[6])
+local handled = tonumber(ARGV[7])
 if handled > now then return {2, handled - now} end
 local mark = tonumber(redis.call('HGET', K_MARKS, sid) or '-1')
-local n = tonumber(ARGV[8])
+local n = tonumber(ARGV[9])
 local fire = {}
 for i = 1, n do
-  local t = ARGV[8 + i]
+  local t = ARGV[9 + i]
   local tn = tonumber(t)
   -- Never a tick past the latest due one, nor one handled before (by this schedule or an earlier one of its id).
   if tn <= handled and tn > mark and redis.call('EXISTS', JOB .. sid .. '@' .. t) == 0 then fire[#fire + 1] = t end
 end
-local skipped = tonumber(ARGV[7])
+local skipped = tonumber(ARGV[8])
 local err = ''
 if #fire > 0 then
   local maxLen = tonumber(meta[1]) or 0
@@ -73,13 +78,13 @@ for i = 1, #fire do
 end
 if #fire > 0 then wake() end
 local rev = redis.call('HINCRBY', K_MARKS, ':rev', 1)
-if handled > mark then redis.call('HSET', K_MARKS, sid, ARGV[6]) end
-redis.call('HSET', K_SCHED, 'rev', rev, 'next', ARGV[5], 'last', ARGV[6], 'lastRun', nowText, 'lastError', err)
+if handled > mark then redis.call('HSET', K_MARKS, sid, ARGV[7]) end
+redis.call('HSET', K_SCHED, 'rev', rev, 'next', ARGV[6], 'last', ARGV[7], 'lastRun', nowText, 'lastError', err)
 if lastJob then redis.call('HSET', K_SCHED, 'lastJob', lastJob) end
 if #fire > 0 then redis.call('HINCRBY', K_SCHED, 'runs', #fire) end
 if skipped > 0 then redis.call('HINCRBY', K_SCHED, 'skipped', skipped) end
 -- An ended schedule stays listed, after every active one.
-redis.call('ZADD', K_INDEX, ARGV[5] == '' and 'inf' or ARGV[5], sid)
+redis.call('ZADD', K_INDEX, ARGV[6] == '' and 'inf' or ARGV[6], sid)
 local out = {1, rev}
 for i = 1, #ids do out[#out + 1] = ids[i] end
 return out

@@ -44,9 +44,14 @@ test(
     await s0.upsert(schedule('many', 'tick'));
 
     // #2988 and #3085: many upserts of the same schedule at once, again and again (a redeploy storm), from every store.
+    // Each round changes the job input (a real write, racing the claims) and repeats itself (identical upserts).
     const quick = (async () => {
-      while (running()) {
-        await Promise.all(stores.map((s) => Promise.all([s.upsert(schedule('quick', 'storm')), s.upsert(schedule('quick', 'storm'))])));
+      for (let round = 0; running(); round++) {
+        await Promise.all(
+          stores.map((s) =>
+            Promise.all([s.upsert(schedule('quick', 'storm', { input: round })), s.upsert(schedule('quick', 'storm', { input: round }))]),
+          ),
+        );
         await sleep(150);
       }
     })();
@@ -84,7 +89,17 @@ test(
     console.log(
       'schedules scenarios:',
       JSON.stringify(
-        Object.fromEntries(Object.entries(reports).map(([q, r]) => [q, { jobs: r.jobs, duplicates: r.duplicates, missed: r.missed }])),
+        Object.fromEntries(
+          Object.entries(reports).map(([q, r]) => [
+            q,
+            {
+              jobs: r.jobs,
+              duplicates: r.duplicates,
+              missed: r.missed,
+              late: r.delays.map((d, i) => [i, d]).filter(([, d]) => (d ?? 0) > 200),
+            },
+          ]),
+        ),
       ),
       `fire delay p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms, max ${Math.max(...delays)} ms (n=${delays.length})`,
     );

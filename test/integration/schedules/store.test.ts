@@ -96,7 +96,7 @@ describe('the store', () => {
       await until(async () => (await tickJobs(adapter, queue, 's')).length >= 1, 5000, 'a tick');
       await scheduler.stop();
       const [fired] = await tickJobs(adapter, queue, 's');
-    expect(fired?.id).toBe(tickJobId('s', fired?.tick ?? 0));
+      expect(fired?.id).toBe(tickJobId('s', fired?.tick ?? 0));
       // The job is gone (completed and trimmed), the schedule removed; then the id comes back pointing at that very tick.
       await adapter.remove(queue, fired!.id);
       await store.remove(queue, 's');
@@ -186,4 +186,40 @@ describe('the tick script checks every key it writes before its first write', ()
       if (which !== 'schedule') expect(await redis.hget(k.hash('s'), 'next')).toBe(String(due));
     },
   );
+});
+
+describe('claims and upserts', () => {
+  test(
+    'a storm of upserts that change the job input, not the ticks, never holds a tick back',
+    { timeout: 30_000 },
+    async ({ connect, queue }) => {
+      const adapters = await Promise.all([0, 1, 2].map(() => connect()));
+      const stores = adapters.map((a) => new ScheduleStore(a));
+      await stores[0]!.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100 }));
+      const schedulers = adapters.slice(0, 2).map((a) => startScheduler(a, { queues: [queue] }));
+      const until = Date.now() + 6000;
+      let n = 0;
+      await Promise.all(
+        stores.map(async (s) => {
+          while (Date.now() < until) await s.upsert(every1s(queue, 's', { catchUp: 'each', catchUpLimit: 100, input: n++ }));
+        }),
+      );
+      await Promise.all(schedulers.map((s) => s.stop()));
+      const jobs = await tickJobs(adapters[0]!, queue, 's');
+      const late = jobs.filter((j) => j.createdAt - j.tick > 900);
+      expect(jobs.length).toBeGreaterThanOrEqual(5);
+      expect(late).toEqual([]);
+      // The jobs carry the input of the latest upsert before their tick: the template is read at claim time.
+      const last = await adapters[0]!.getJob(queue, jobs.at(-1)!.id);
+      expect(typeof (last?.item?.message.payload as { input: unknown }).input).toBe('number');
+    },
+  );
+
+  test('upserting the very same schedule writes nothing', async ({ adapter, queue, redis, prefix }) => {
+    const store = new ScheduleStore(adapter);
+    await store.upsert(every1s(queue, 's'));
+    const rev = await redis.hget(scheduleKeys(prefix, queue).hash('s'), 'rev');
+    await store.upsert(every1s(queue, 's'));
+    expect(await redis.hget(scheduleKeys(prefix, queue).hash('s'), 'rev')).toBe(rev);
+  });
 });
