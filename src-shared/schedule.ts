@@ -79,6 +79,8 @@ export interface ScheduleInfo extends ScheduleDefinition {
   lastTick?: number;
   lastJobId?: string;
   lastRunAt?: number;
+  /** `list` only: the jobs of the latest ticks (up to 5, newest first) that are still in the queue. */
+  lastRuns?: Array<{ tick: number; jobId: string; state: string }>;
   /** Jobs created by ticks so far, and ticks dropped (catch-up policy, queue full). */
   runs: number;
   skipped: number;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { ConveyorError, ErrorCode, QueueNotFoundError } from '../../src-shared/errors';
 import { agentItem, itemInputSchema } from '../../src-shared/item-schema';
-import { runNowJobId, type ScheduleDefinition, type ScheduleInfo, type ScheduleInput } from '../../src-shared/schedule';
+import { runNowJobId, tickJobId, type ScheduleDefinition, type ScheduleInfo, type ScheduleInput } from '../../src-shared/schedule';
 import { QueueKeys, assertQueueName } from '../queue/keys';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { type ScheduleReply, runScheduleScript } from './scripts';
@@ -22,6 +22,9 @@ import { ScheduleInvalidError, ScheduleNotFoundError, validateSchedule } from '.
  * stores a job), created, updated, and the tick state last, lastJob,
  * lastRun, runs, skipped, lastError.
  */
+
+/** Latest ticks whose jobs `list` looks up. */
+const LAST_RUNS = 5;
 
 /** Optimistic writes retried this often before giving up (each retry follows a write that won). */
 const MAX_WRITE_TRIES = 100;
@@ -255,11 +258,37 @@ export class ScheduleStore {
       const pipe = this.redis.pipeline();
       for (const id of ids) pipe.hgetall(k.hash(id));
       const [res, now] = await Promise.all([pipe.exec(), redisNow(this.redis)]);
+      const infos: ScheduleInfo[] = [];
       for (const [err, stored] of res ?? []) {
-        if (!err && stored && (stored as Stored)['rev']) out.push(decode(stored as Stored, now));
+        if (!err && stored && (stored as Stored)['rev']) infos.push(decode(stored as Stored, now));
       }
+      await this.addLastRuns(k, infos);
+      out.push(...infos);
     }
     return out;
+  }
+
+  /** The jobs of each schedule's latest ticks, found by their derived ids (one pipeline per queue: one slot). */
+  private async addLastRuns(k: ReturnType<typeof scheduleKeys>, infos: ScheduleInfo[]): Promise<void> {
+    const wanted = infos.map((info) =>
+      info.lastTick === undefined
+        ? []
+        : new Timing(info)
+            .latestIn(0, info.lastTick, LAST_RUNS)
+            .reverse()
+            .map((tick) => ({ tick, jobId: tickJobId(info.id, tick) })),
+    );
+    const pipe = this.redis.pipeline();
+    for (const runs of wanted) for (const r of runs) pipe.hget(k.q.job(r.jobId), 'state');
+    const states = (await pipe.exec()) ?? [];
+    let i = 0;
+    infos.forEach((info, n) => {
+      info.lastRuns = [];
+      for (const r of wanted[n] ?? []) {
+        const [err, state] = states[i++] ?? [];
+        if (!err && typeof state === 'string') info.lastRuns.push({ ...r, state });
+      }
+    });
   }
 
   // ------------------------------------------------------------ scheduler

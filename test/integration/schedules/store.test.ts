@@ -46,6 +46,10 @@ describe('catch-up of ticks missed while every scheduler was stopped for 10 s', 
       expect(await inGap('each')).toEqual([latest - 3000, latest - 2000, latest - 1000, latest]);
       const skip = await store.get(queue, 'skip');
       expect(skip?.skipped).toBeGreaterThanOrEqual(8);
+      // list links the latest ticks' jobs, newest first, found by their derived ids.
+      const each = (await store.list([queue])).find((s) => s.id === 'each');
+      const ticks = (await tickJobs(adapter, queue, 'each')).map((j) => j.tick).reverse();
+      expect(each?.lastRuns).toEqual(ticks.slice(0, 5).map((tick) => ({ tick, jobId: `each@${tick}`, state: 'waiting' })));
     },
   );
 });

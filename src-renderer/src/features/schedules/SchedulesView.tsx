@@ -76,7 +76,7 @@ export function SchedulesView() {
                 <th scope="col">When</th>
                 <th scope="col">Agent</th>
                 <th scope="col">Next runs</th>
-                <th scope="col">Last run</th>
+                <th scope="col">Last runs</th>
                 <th scope="col">Runs</th>
                 <th scope="col">Actions</th>
               </tr>
@@ -101,7 +101,24 @@ export function SchedulesView() {
                     )}
                   </td>
                   <td data-testid="schedule-last">
-                    {s.lastJobId ? <a href={jobHref(s.queue, s.lastJobId)}>{s.lastJobId}</a> : '—'}
+                    {s.lastRuns && s.lastRuns.length > 0 ? (
+                      <ul className="plain">
+                        {s.lastRuns.map((r) => (
+                          <li key={r.jobId}>
+                            <a href={jobHref(s.queue, r.jobId)} data-testid="schedule-last-run">
+                              {formatTime(r.tick)}
+                            </a>{' '}
+                            <span className="muted small">{r.state}</span>
+                          </li>
+                        ))}
+                      </ul>
+                    ) : s.lastJobId ? (
+                      <a href={jobHref(s.queue, s.lastJobId)} data-testid="schedule-last-run">
+                        {s.lastJobId}
+                      </a>
+                    ) : (
+                      '—'
+                    )}
                     {s.lastError ? <div className="row-error small">{s.lastError}</div> : null}
                   </td>
                   <td>{s.runs}</td>
