@@ -79,7 +79,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
           return;
         }
         try {
-          await runPool(new WorkerPool({ adapter, ...settings }), adapter, io, stopping.signal, {
+          await runPool(new WorkerPool({ adapter, ...settings }), io, stopping.signal, {
             quiet: opts.quiet === true,
             target: config.options.connection.display,
             keyPrefix: config.options.keyPrefix,
