@@ -11,9 +11,11 @@ import type { ThreadSupervisor } from './thread-supervisor';
 /** Each queue's lease length, and the timings that follow from it. */
 export class LeaseTimes {
   private readonly byQueue = new Map<string, number>();
+  private keep = 1000;
 
   set(queue: string, leaseMs: number): void {
     this.byQueue.set(queue, leaseMs);
+    this.keep = Math.max(200, Math.min(1000, Math.floor(Math.min(...this.byQueue.values()) / 3)));
   }
 
   leaseMs(queue: string): number {
@@ -22,7 +24,7 @@ export class LeaseTimes {
 
   /** How often leases are extended: well before they expire, and at least every second so a cancel request is seen fast. */
   get keepMs(): number {
-    return Math.max(200, Math.min(1000, Math.floor(Math.min(...this.byQueue.values()) / 3)));
+    return this.keep;
   }
 
   /**

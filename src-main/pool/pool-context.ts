@@ -55,6 +55,7 @@ export class Wakeup {
   private waiters: Array<() => void> = [];
 
   wake(): void {
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

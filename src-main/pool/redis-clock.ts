@@ -11,23 +11,32 @@
 const SAMPLE_MAX_AGE_MS = 60_000;
 const MAX_SAMPLES = 32;
 
+/** The estimate is recomputed at most this often (it is read once per job started). */
+const RECOMPUTE_MS = 1000;
+
 export class RedisClock {
   private samples: Array<{ at: number; bound: number }> = [];
+  private estimate: { offset: number | undefined; at: number } | undefined;
 
   /** A quick call sent at local `sentAt` saw Redis's clock at `redisNow`. */
   observe(sentAt: number, redisNow: number): void {
     if (!Number.isFinite(redisNow) || redisNow <= 0) return;
-    this.samples.push({ at: Date.now(), bound: redisNow - sentAt });
+    const bound = redisNow - sentAt;
+    this.samples.push({ at: Date.now(), bound });
     if (this.samples.length > MAX_SAMPLES) this.samples.shift();
+    if (this.estimate?.offset !== undefined && bound < this.estimate.offset) this.estimate.offset = bound;
+    else if (this.estimate?.offset === undefined) this.estimate = undefined;
   }
 
   /** Redis time minus local time, at most; undefined without a recent observation. */
   get offset(): number | undefined {
-    const fresh = Date.now() - SAMPLE_MAX_AGE_MS;
+    const now = Date.now();
+    if (this.estimate && now - this.estimate.at < RECOMPUTE_MS) return this.estimate.offset;
     // An old sample may predate a step of either clock.
-    this.samples = this.samples.filter((s) => s.at >= fresh);
-    if (this.samples.length === 0) return undefined;
-    return Math.min(...this.samples.map((s) => s.bound));
+    this.samples = this.samples.filter((s) => s.at >= now - SAMPLE_MAX_AGE_MS);
+    const offset = this.samples.length === 0 ? undefined : Math.min(...this.samples.map((s) => s.bound));
+    this.estimate = { offset, at: now };
+    return offset;
   }
 
   /** How long until `redisDeadline` (ms since epoch by the Redis clock), at least; undefined when unknown. */
