@@ -105,7 +105,8 @@ export class LeaseKeeper {
     const d = this.dispatcher;
     const fresh = d.held.findIndex((h) => Date.now() - h.heldAt < PREFETCH_HOLD_MS);
     const old = fresh === -1 ? d.held.length : fresh;
-    if (old > 0) {
+    // A thread still starting (replacing one that died, on a busy box that takes a while) will take them.
+    if (old > 0 && !this.supervisor.starting) {
       d.prefetchPaused = true;
       d.releaseHeld(old, 'prefetch_hold');
     }

@@ -66,6 +66,11 @@ export class ThreadSupervisor {
     return this.all.filter((t) => !t.ended && !t.draining);
   }
 
+  /** A working thread is still starting (a replacement, a resize): its slots are about to free. */
+  get starting(): boolean {
+    return this.all.some((t) => !t.ended && !t.draining && !t.ready);
+  }
+
   freeSlots(concurrency: number): number {
     let free = 0;
     for (const t of this.all) if (t.accepting) free += Math.max(0, concurrency - t.running.size);
