@@ -84,6 +84,9 @@ export type AttemptOutcome =
   | 'out_of_memory'
   | 'timeout';
 
+/** Why a worker hands a lease back without spending the attempt. */
+export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
+
 export interface Attempt {
   number: number;
   worker?: string;
