@@ -1,5 +1,5 @@
-import type { Attempt, AttemptOutcome, JobRecord, JobState, Message } from '../../src-shared/job';
-import { JOB_STATES } from '../../src-shared/job';
+import type { Attempt, AttemptOutcome, JobRecord, JobState, Message, ReleaseReason } from '../../src-shared/job';
+import { JOB_STATES, RELEASE_REASONS } from '../../src-shared/job';
 import { messageSchema } from '../../src-shared/item-schema';
 
 /**
@@ -7,7 +7,7 @@ import { messageSchema } from '../../src-shared/item-schema';
  * are short because every job stores them: src, dst, pl (the message's
  * parts; jobs enqueued before the split hold it whole in msg), prio, att, mr, ts, to,
  * state, run, fin, tok, res, err, stk, why, cxl, rb, prog, and
- * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
+ * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack|why>` per attempt.
  * A missing prio or att is 0 (enqueue leaves them out at their default).
  * Fields that would repeat others are left out too: an attempt leased and
  * started at once has `started` only, and a completed job's last attempt
@@ -82,6 +82,8 @@ function decodeAttempts(hash: Record<string, string>, count: number, state: JobS
     if (error !== undefined) a.error = error;
     const stack = hash[p + 'stack'];
     if (stack !== undefined) a.stack = stack;
+    const why = hash[p + 'why'];
+    if (why !== undefined && (RELEASE_REASONS as readonly string[]).includes(why)) a.releaseReason = why as ReleaseReason;
     attempts.push(a);
   }
   return attempts;

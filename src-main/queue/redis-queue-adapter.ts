@@ -22,6 +22,7 @@ import type {
   QueueInfo,
   QueueItemInput,
   QueueOptions,
+  ReleaseReason,
 } from '../../src-shared/job';
 import { JOB_STATES } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
@@ -782,15 +783,18 @@ export class RedisQueueAdapter implements QueuePort {
     });
   }
 
-  async releaseLease(queue: string, id: string, token?: string): Promise<void> {
-    const [r] = await this.releaseMany(queue, [{ id, ...(token ? { token } : {}) }]);
+  async releaseLease(queue: string, id: string, token?: string, reason: ReleaseReason = 'shutdown'): Promise<void> {
+    const [r] = await this.releaseMany(queue, [{ id, ...(token ? { token } : {}), reason }]);
     if (r && !r.ok) throw r.error;
   }
 
-  /** Hands many leases back at once; the jobs wait again without spending an attempt. */
-  async releaseMany(queue: string, refs: LeaseRef[]): Promise<BatchResult[]> {
+  /**
+   * Hands many leases back at once; the jobs wait again without spending an
+   * attempt. `reason` (default 'shutdown') is kept on the attempt and its event.
+   */
+  async releaseMany(queue: string, refs: Array<LeaseRef & { reason?: ReleaseReason }>): Promise<BatchResult[]> {
     if (refs.length === 0) return [];
-    const args = refs.flatMap((r) => [r.id, this.tokenFor(queue, r.id, r.token)]);
+    const args = refs.flatMap((r) => [r.id, this.tokenFor(queue, r.id, r.token), r.reason ?? 'shutdown']);
     const reply = asArray(await this.script(this.keys(queue), 'release', args));
     return refs.map((r, i) => {
       this.leases.delete(this.leaseKey(queue, r.id));
@@ -843,6 +847,13 @@ export class RedisQueueAdapter implements QueuePort {
       total += moved;
       if (moved < 500) return total;
     }
+  }
+
+  /** Moves a delayed job to waiting now. */
+  async promote(queue: string, id: string): Promise<void> {
+    const reply = await this.script(this.keys(queue), 'promote', [id]);
+    if (reply === -3) throw new JobNotFoundError(queue, id);
+    if (reply === -5) throw new InvalidStateError(queue, id, await this.stateOf(queue, id), 'only delayed jobs can be promoted');
   }
 
   async remove(queue: string, id: string): Promise<void> {

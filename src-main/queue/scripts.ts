@@ -8,6 +8,7 @@ import drain from './lua/drain-9.lua?raw';
 import enqueue from './lua/enqueue-9.lua?raw';
 import extendLeases from './lua/extendLeases-9.lua?raw';
 import fail from './lua/fail-9.lua?raw';
+import promote from './lua/promote-9.lua?raw';
 import progress from './lua/progress-9.lua?raw';
 import quarantine from './lua/quarantine-9.lua?raw';
 import recoverStalled from './lua/recoverStalled-9.lua?raw';
@@ -31,6 +32,7 @@ const SOURCES = {
   extendLeases,
   fail,
   progress,
+  promote,
   quarantine,
   recoverStalled,
   release,

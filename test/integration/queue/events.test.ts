@@ -135,3 +135,23 @@ describe('events', () => {
     expect(await adapter.redis.xlen(key)).toBeLessThanOrEqual(5);
   });
 });
+
+describe('events of operator verbs and releases', () => {
+  test('promote writes a promoted event', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { delayMs: 60_000 });
+    await adapter.promote(queue, id);
+    const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'promoted'));
+    expect(events.find((e) => e.type === 'promoted')).toMatchObject({ jobId: id });
+  });
+
+  test('a release says why on its retrying event, shutdown by default', async ({ adapter, queue }) => {
+    const [a, b] = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
+    const leased = await adapter.dequeueMany(queue, 2);
+    const token = (id: string | undefined): string => leased.find((j) => j.action.id === id)?.lease.token ?? '';
+    await adapter.releaseMany(queue, [{ id: a!, token: token(a) }, { id: b!, token: token(b), reason: 'neighbour_killed' }]);
+    const events = await collect(adapter, [queue], (all) => all.filter((e) => e.type === 'retrying').length === 2);
+    const retrying = events.filter((e) => e.type === 'retrying');
+    expect(retrying.find((e) => e.jobId === a)).toMatchObject({ reason: 'released', releaseReason: 'shutdown' });
+    expect(retrying.find((e) => e.jobId === b)).toMatchObject({ reason: 'released', releaseReason: 'neighbour_killed' });
+  });
+});

@@ -192,4 +192,11 @@ describe('leases', () => {
     expect(await adapter.failProcessing('r0', id, 'x')).toBe('dead');
     expect((await adapter.getJob('r0', id))?.attempts.map((a) => a.outcome)).toEqual(['released', 'failed']);
   });
+
+  test('a released attempt keeps the reason it was handed back for', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const leased = await adapter.dequeue(queue);
+    await adapter.releaseLease(queue, id, leased?.lease.token, 'prefetch_hold');
+    expect((await adapter.getJob(queue, id))?.attempts[0]).toMatchObject({ outcome: 'released', releaseReason: 'prefetch_hold' });
+  });
 });
