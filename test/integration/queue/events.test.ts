@@ -75,7 +75,7 @@ describe('events', () => {
   test('a call for many jobs writes one entry per event type, read back as one event per job', async ({ adapter, queue }) => {
     const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('other', 3), { item: item('echo', 4), opts: { delayMs: 60_000 } }]);
     const leased = await adapter.dequeueMany(queue, 3, { workerId: 'w1' });
-    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, result: 'ok' })));
+    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 'ok' })));
     expect(await adapter.redis.xlen(eventsKey(adapter, queue))).toBe(3);
     const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'completed'));
     expect(events.map(({ type, jobId, agent, attempt, delayMs }) => ({ type, jobId, agent, attempt, delayMs }))).toEqual([

@@ -62,7 +62,11 @@ describe('processing a job', () => {
   });
 
   test('an unknown job is reported as not found', async ({ adapter, queue }) => {
-    await expect(adapter.completeProcessing(queue, 'nope', 1)).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
+    await expect(adapter.completeProcessing(queue, 'nope', 1, '1')).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
+  });
+
+  test('acknowledging a job this adapter holds no lease on is refused as LEASE_LOST, without a token to guess', async ({ adapter, queue }) => {
+    await expect(adapter.completeProcessing(queue, 'nope', 1)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
   });
 
   test('extendLease pushes the deadline forward and keeps the job active', async ({ adapter }) => {
