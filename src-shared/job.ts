@@ -149,6 +149,11 @@ export interface QueueCounts {
   paused: number;
 }
 
+/** Jobs queued to run: waiting, or held while the queue is paused. The one place that sum is made. */
+export function queuedCount(counts: Pick<QueueCounts, 'waiting' | 'paused'>): number {
+  return counts.waiting + counts.paused;
+}
+
 export interface EnqueueOptions {
   /** Higher runs first; integer in [-1e6, 1e6]. */
   priority?: number;
