@@ -30,6 +30,12 @@ export interface EventsOptions {
 /**
  * The queue port: what producers, workers and the control core may ask of a
  * queue. `RedisQueueAdapter` implements it; nothing above it knows about Redis.
+ *
+ * The worker verbs are fenced by the lease's token: `token` when given, else
+ * the token this port itself leased for the job. Without one (never leased
+ * here, already acknowledged, or seen lost) they are refused with LEASE_LOST;
+ * a token is never a wildcard. The operator verbs (cancel, retry, promote,
+ * remove, drain, pause, resume) need none.
  */
 export interface QueuePort {
   createQueue(name: string, options?: Partial<QueueOptions>): Promise<QueueInfo>;
