@@ -68,7 +68,12 @@ export class KeyRepair {
       if (actual === 'none' || actual === QUEUE_KEY_REDIS_TYPE[type]) continue;
       const key = q.key(type);
       const aside = `${key}:malformed:${Date.now()}`;
-      await this.ctx.conn.io(() => client.rename(key, aside));
+      // Another process may have moved it first: then there is nothing left to move here.
+      const renamed = await this.ctx.conn.io(() => client.rename(key, aside)).then(() => true, (err: unknown) => {
+        if (/no such key/i.test(String((err as Error).message))) return false;
+        throw err;
+      });
+      if (!renamed) continue;
       moved.push(aside);
       if (type === 'meta') metaMoved = true;
       this.ctx.log(`[conveyor] queue "${q.queue}": key ${key} held a ${actual}, expected a ${QUEUE_KEY_REDIS_TYPE[type]}; moved it to ${aside}`);

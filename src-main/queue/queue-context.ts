@@ -57,20 +57,21 @@ export class QueueContext {
   /**
    * Runs a script. A script refuses, before its first write, to run on a key
    * of the wrong type: that key is set aside (key-repair.ts) and the call
-   * made again, until it runs or a repair finds nothing left to move.
+   * made again, until it runs or a repair twice in a row finds nothing to
+   * move (once may mean another process moved it first).
    */
   async script(q: QueueKeys, name: ScriptName, args: Array<string | number>): Promise<ScriptReply> {
     this.conn.ensureOpen();
     const keys = scriptKeys(name, q);
     const argv = this.scriptArgs(q, args);
-    for (;;) {
+    for (let idle = 0; ; ) {
       try {
         return await this.runner.run(name, keys, argv);
       } catch (err) {
-        if (!isWrongType(err)) throw this.conn.mapError(err);
+        if (!isWrongType(err) || idle > 1) throw this.conn.mapError(err);
         const key = WRONG_TYPE_REPLY.exec(String((err as Error).message))?.[1];
         const moved = key ? await this.repair.repairKey(q, key) : (await this.repair.repairQueueKeys(q)).length > 0;
-        if (!moved) throw this.conn.mapError(err);
+        idle = moved ? 0 : idle + 1;
       }
     }
   }

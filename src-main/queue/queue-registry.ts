@@ -55,7 +55,10 @@ export class QueueRegistry {
     const { client } = this.ctx.conn;
     const aside = `${this.key}:malformed:${Date.now()}`;
     const type = await this.ctx.conn.io(() => client.type(this.key));
-    await this.ctx.conn.io(() => client.rename(this.key, aside));
+    // DUMP and RESTORE, not RENAME: on a cluster the aside key (no hash tag) may live in another slot.
+    const raw = await this.ctx.conn.io(() => client.dumpBuffer(this.key));
+    if (raw) await this.ctx.conn.io(() => client.restore(aside, 0, raw));
+    await this.ctx.conn.io(() => client.del(this.key));
     const prefix = `${this.ctx.options.keyPrefix}:{`;
     const names = new Set<string>();
     for (const node of masterNodes(client)) {
