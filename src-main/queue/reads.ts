@@ -14,7 +14,18 @@ const SEARCH_CHUNK = 500;
  * (QueueContext.read), a job key of the wrong type reads as a malformed record.
  */
 export class Reads {
+  /** Index entries already reported as pointing at no usable job, so each is logged once. */
+  private readonly reported = new Set<string>();
+
   constructor(private readonly ctx: QueueContext) {}
+
+  private skip(queue: string, id: string, why: string): void {
+    const key = `${queue}\u0000${id}`;
+    if (this.reported.has(key)) return;
+    if (this.reported.size > 10_000) this.reported.clear();
+    this.reported.add(key);
+    this.ctx.log(`[conveyor] queue "${queue}": job ${id} is listed but ${why}; skipped`);
+  }
 
   async getJob<P = unknown>(queue: string, id: string): Promise<JobRecord<P> | null> {
     const q = this.ctx.keys(queue);
@@ -46,6 +57,7 @@ export class Reads {
       const [err, hash] = res[i] ?? [null, {}];
       const job = err ? null : decodeJob(queue, id, hash as Record<string, string>);
       if (job) jobs.push(job as JobRecord<P>);
+      else this.skip(queue, id, err ? 'its key is not a hash' : 'has no job hash');
     });
     return jobs;
   }

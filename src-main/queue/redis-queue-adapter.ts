@@ -63,7 +63,7 @@ export class RedisQueueAdapter implements QueuePort {
     this.reads = new Reads(this.ctx);
     this.admin = new Admin(this.ctx, this.reads);
     this.tail = new EventTail(this.ctx);
-    this.workers = new WorkerRegistry(this.ctx.conn.client, options.keyPrefix, this.ctx.log);
+    this.workers = new WorkerRegistry(this.ctx.conn.client, options.keyPrefix, this.ctx.log, (err) => this.ctx.conn.mapError(err));
   }
 
   /**

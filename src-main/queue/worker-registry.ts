@@ -25,12 +25,22 @@ export class WorkerRegistry {
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly log: (line: string) => void = (line) => console.warn(line),
+    /** Gives every error a code (the adapter's mapping). */
+    private readonly mapError: (err: unknown) => unknown = (err) => err,
   ) {
     this.cluster = isCluster(redis);
   }
 
   /** Runs `fn`; on a wrong-type key among `keys`, sets it aside and runs it again. */
   private async repairing<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.once(keys, fn);
+    } catch (err) {
+      throw this.mapError(err);
+    }
+  }
+
+  private async once<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
