@@ -121,6 +121,16 @@ describe('a queue key of the wrong type never costs a job', () => {
 });
 
 describe('registries skip or repair bad entries', () => {
+  test('an id in a state set with no job hash is skipped from lists with one log line', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+    await adapter.createQueue(Q);
+    const id = await adapter.enqueue(Q, item('echo', 1));
+    await redis.zadd(key(prefix, 'wait'), 0, 'ghost');
+    expect((await adapter.listJobs(Q, 'waiting')).jobs.map((j) => j.id)).toEqual([id]);
+    expect((await adapter.listJobs(Q, 'waiting')).jobs.map((j) => j.id)).toEqual([id]);
+    expect(lines.filter((l) => l.includes('ghost'))).toHaveLength(1);
+  });
+
+
   test('a bad name in the queue registry is skipped with one log line', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
     await adapter.createQueue('good');
     await redis.sadd(`${prefix}:queues`, '../../etc');
