@@ -55,10 +55,17 @@ export class QueueRegistry {
     const { client } = this.ctx.conn;
     const aside = `${this.key}:malformed:${Date.now()}`;
     const type = await this.ctx.conn.io(() => client.type(this.key));
-    // DUMP and RESTORE, not RENAME: on a cluster the aside key (no hash tag) may live in another slot.
-    const raw = await this.ctx.conn.io(() => client.dumpBuffer(this.key));
-    if (raw) await this.ctx.conn.io(() => client.restore(aside, 0, raw));
-    await this.ctx.conn.io(() => client.del(this.key));
+    await this.ctx.conn.io(async () => {
+      try {
+        await client.rename(this.key, aside);
+      } catch (err) {
+        // On a cluster the aside key (no hash tag) may live in another slot: copy it there, then drop it here.
+        if (!/CROSSSLOT/.test(String((err as Error).message))) throw err;
+        const raw = await client.dumpBuffer(this.key);
+        if (raw) await client.restore(aside, 0, raw);
+        await client.del(this.key);
+      }
+    });
     const prefix = `${this.ctx.options.keyPrefix}:{`;
     const names = new Set<string>();
     for (const node of masterNodes(client)) {
