@@ -230,5 +230,6 @@ export interface FailOptions {
   retryable?: boolean;
   /** Why the attempt failed (`error`, `crashed`, `timeout`, …). */
   reason?: AttemptOutcome;
+  /** The lease's token; without it, the token the adapter itself leased for the job (never a wildcard). */
   token?: string;
 }

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { JobEvent } from '../../src-shared/job';
-import { groupBySlot } from './connections';
+import { groupBySlot, isWrongType } from './connections';
 import { mergeIterators, tailStreams } from './events';
 import type { EventsOptions } from './port';
 import type { QueueContext } from './queue-context';
-import { waitForReady } from './redis-client';
+import { isConnectionError, waitForReady } from './redis-client';
 
 /**
  * The queues' lifecycle events as one iterator, each stream tailed on a
@@ -44,27 +44,34 @@ export class EventTail {
     const onAbort = (): void => client.disconnect();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // A stream of the wrong type is set aside, and the tail reads on from the new one.
+      const repair = async (): Promise<void> => {
+        for (const name of queues) await this.ctx.repair.repairQueueKeys(this.ctx.keys(name));
+      };
       const fromIds = new Map<string, string>();
       for (const [key, name] of streams) {
         const wanted = typeof opts.fromId === 'string' ? opts.fromId : (opts.fromId?.[name] ?? '$');
         // '$' is pinned to a concrete id now, so a reconnect cannot skip what came meanwhile.
-        fromIds.set(key, wanted === '$' ? await this.lastEventId(client, key, opts.signal) : wanted);
+        fromIds.set(key, wanted === '$' ? await this.lastEventId(client, key, repair, opts.signal) : wanted);
       }
-      yield* tailStreams(client, { streams, fromIds, batch: opts.batch ?? 500, blockMs: 1000, signal: opts.signal });
+      const mapError = (err: unknown): unknown => this.ctx.conn.mapError(err);
+      yield* tailStreams(client, { streams, fromIds, batch: opts.batch ?? 500, blockMs: 1000, signal: opts.signal, repair, mapError });
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       this.ctx.conn.drop(client);
     }
   }
 
-  private async lastEventId(client: Redis, key: string, signal?: AbortSignal): Promise<string> {
+  private async lastEventId(client: Redis, key: string, repair: () => Promise<void>, signal?: AbortSignal): Promise<string> {
     while (!signal?.aborted && !this.ctx.conn.closed) {
       try {
         if (client.status !== 'ready') await waitForReady(client, 1000, signal);
         const last = await client.xrevrange(key, '+', '-', 'COUNT', 1);
         return last[0]?.[0] ?? '0-0';
-      } catch {
-        await waitForReady(client, 1000, signal);
+      } catch (err) {
+        if (isWrongType(err)) await repair();
+        else if (isConnectionError(err)) await waitForReady(client, 1000, signal);
+        else throw this.ctx.conn.mapError(err);
       }
     }
     return '0-0';

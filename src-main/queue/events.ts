@@ -118,6 +118,10 @@ export interface TailOptions {
   batch: number;
   blockMs: number;
   signal?: AbortSignal | undefined;
+  /** Sets aside a stream of the wrong type (key-repair.ts), after which the read goes on. */
+  repair?: () => Promise<void>;
+  /** Gives an error that ends the tail its code. */
+  mapError?: (err: unknown) => unknown;
 }
 
 /**
@@ -153,8 +157,12 @@ export async function* tailStreams(client: Redis, opts: TailOptions): AsyncGener
       )) as XReadReply;
     } catch (err) {
       if (signal?.aborted) return;
+      if (opts.repair && /WRONGTYPE/.test(String((err as Error | undefined)?.message))) {
+        await opts.repair();
+        continue;
+      }
       // Only an outage is waited out; anything else would fail the same way on every retry.
-      if (!isConnectionError(err)) throw err;
+      if (!isConnectionError(err)) throw opts.mapError ? opts.mapError(err) : err;
       await waitForReady(client, 1000, signal);
       continue;
     }

@@ -112,6 +112,21 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(await adapter.getJob(Q, id)).toMatchObject({ logs: ['line'], progress: { fraction: 0.5 } });
   });
 
+  test('events a string while tailed: the stream is set aside and later events arrive', async ({ logged: { adapter }, redis, prefix, expect }) => {
+    await adapter.createQueue(Q);
+    await redis.set(key(prefix, 'events'), 'x');
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 5000);
+    const iterator = adapter.events([Q], { signal: controller.signal });
+    const first = iterator.next();
+    await new Promise((r) => setTimeout(r, 100));
+    const id = await adapter.enqueue(Q, item('echo', 1));
+    const got = await first;
+    clearTimeout(timer);
+    controller.abort();
+    expect(got.done ? [] : got.value.filter((e) => e.type === 'enqueued').map((e) => e.jobId)).toEqual([id]);
+  });
+
   test('a Redis refusal that is not a wrong type reaches the caller with a code', async ({ logged: { adapter }, redis, prefix, expect }) => {
     await adapter.createQueue(Q);
     await redis.hset(key(prefix, 'meta'), 'seq', 'not a number');
