@@ -64,8 +64,8 @@ export class Leasing {
     waitMs: number,
     opts: { start?: boolean; signal?: AbortSignal } = {},
   ): Promise<LeaseBatch<P>> {
-    const args = this.ctx.scriptArgs(this.ctx.keys(queue), dequeueArgs(n, workerId, opts.start));
     const q = this.ctx.keys(queue);
+    const args = this.ctx.scriptArgs(q, dequeueArgs(n, workerId, opts.start));
     const none: LeaseBatch<P> = { items: [], nextTimerMs: -1, paused: false, more: false, quarantined: 0 };
     return this.ctx.conn.withBlocker(waitMs, opts.signal, none, async (blocker) => {
       // Two commands back to back in one write, not a pipeline object: this runs once per job on an idle worker.

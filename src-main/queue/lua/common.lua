@@ -63,6 +63,24 @@ local function readJob(id, ...)
   return r
 end
 
+-- Reads the job hashes a batch names (ids at ARGV[first], then every `step`), all before any write.
+-- Returns their replies in order, or nil and the wrong-type reply.
+local function readJobs(argv, first, step, ...)
+  local read = {}
+  for i = first, #argv, step do
+    local r, bad = readJob(argv[i], ...)
+    if not r then return nil, bad end
+    read[#read + 1] = r
+  end
+  return read
+end
+
+-- The fence: whether `token` holds the job's current attempt. `r` starts with the job's state and tok;
+-- the empty token never holds one, so no caller can act on an attempt it was not given.
+local function holdsLease(r, token)
+  return r[1] == 'active' and token ~= '' and r[2] == token
+end
+
 local function nowMs()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -6,12 +6,8 @@
 ]]
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Every job hash read before the first write (see common.lua).
-local read = {}
-for i = 3, #ARGV, 3 do
-  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att')
-  if not r then return bad end
-  read[#read + 1] = r
-end
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att')
+if not read then return bad end
 local now = nowMs()
 local out = {}
 local done = {}
@@ -22,7 +18,7 @@ for i = 3, #ARGV, 3 do
   local r = read[(i - 3) / 3 + 1]
   if not r[1] then
     out[#out + 1] = JOB_NOT_FOUND
-  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+  elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:

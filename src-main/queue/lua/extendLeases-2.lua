@@ -7,19 +7,15 @@
   re-leased).
 ]]
 local kMeta, kActive = KEYS[1], KEYS[2]
-local read = {}
-for i = 3, #ARGV, 2 do
-  local r, bad = readJob(ARGV[i], 'state', 'tok', 'cxl', 'att')
-  if not r then return bad end
-  read[#read + 1] = r
-end
+local read, bad = readJobs(ARGV, 3, 2, 'state', 'tok', 'cxl', 'att')
+if not read then return bad end
 local leaseMs = tonumber(redis.call('HGET', kMeta, 'lease_ms') or '30000')
 local now = nowMs()
 local out = {}
 for i = 3, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local r = read[(i - 3) / 2 + 1]
-  if r[1] == 'active' and token ~= '' and r[2] == token and redis.call('ZSCORE', kActive, id) then
+  if holdsLease(r, token) and redis.call('ZSCORE', kActive, id) then
     redis.call('ZADD', kActive, 'XX', now + leaseMs, id)
     redis.call('HSET', JOB .. id, 'a:' .. r[4] .. ':hb', now)
     out[#out + 1] = now + leaseMs

@@ -10,12 +10,8 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read = {}
-for i = 3, #ARGV, 6 do
-  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
-  if not r then return bad end
-  read[#read + 1] = r
-end
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
+if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
 local out = {}
@@ -26,7 +22,7 @@ for i = 3, #ARGV, 6 do
   local r = read[(i - 3) / 6 + 1]
   if not r[1] then
     out[#out + 1] = JOB_NOT_FOUND
-  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+  elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
     local att = tonumber(r[3]) or 0

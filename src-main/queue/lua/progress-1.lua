@@ -24,7 +24,7 @@ for i = 4, #ARGV, 5 do
   local id, token, fraction, message, line = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local key = JOB .. id
   local r = read[(i - 4) / 5 + 1]
-  if r[1] == 'active' and token ~= '' and r[2] == token then
+  if holdsLease(r, token) then
     if fraction ~= '' then
       redis.call('HSET', key, 'prog', cjson.encode({ fraction = tonumber(fraction), message = message ~= '' and message or nil }))
       emit(kEvents, 'e', 'progress', 'j', id, 'a', r[3], 'f', fraction, 'm', message)

@@ -8,12 +8,8 @@
   Returns one code per job: 1 released, JOB_NOT_FOUND, LEASE_LOST.
 ]]
 local kMeta, kWait, kActive, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local read = {}
-for i = 3, #ARGV, 3 do
-  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att', 'prio')
-  if not r then return bad end
-  read[#read + 1] = r
-end
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'prio')
+if not read then return bad end
 local now = nowMs()
 local out = {}
 local any = false
@@ -23,7 +19,7 @@ for i = 3, #ARGV, 3 do
   local r = read[(i - 3) / 3 + 1]
   if not r[1] then
     out[#out + 1] = JOB_NOT_FOUND
-  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+  elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
     redis.call('ZREM', kActive, id)

@@ -6,12 +6,8 @@
   LEASE_LOST (stale, expired, or started by another worker).
 ]]
 local kActive, kEvents = KEYS[1], KEYS[2]
-local read = {}
-for i = 3, #ARGV, 3 do
-  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att')
-  if not r then return bad end
-  read[#read + 1] = r
-end
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att')
+if not read then return bad end
 local now = nowMs()
 local out = {}
 for i = 3, #ARGV, 3 do
@@ -21,7 +17,7 @@ for i = 3, #ARGV, 3 do
   local deadline = redis.call('ZSCORE', kActive, id)
   if not r[1] then
     out[#out + 1] = JOB_NOT_FOUND
-  elseif r[1] ~= 'active' or token == '' or r[2] ~= token or not deadline or tonumber(deadline) < now then
+  elseif not holdsLease(r, token) or not deadline or tonumber(deadline) < now then
     out[#out + 1] = LEASE_LOST
   else
     local p = 'a:' .. r[3] .. ':'
