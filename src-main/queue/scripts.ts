@@ -84,7 +84,7 @@ type ScriptClient = Record<`cv_${ScriptName}`, ScriptFn>;
  * Named after its code, so Conveyor versions sharing a server each load their
  * own library and never replace one another's.
  */
-export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
+export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
 
 const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
 
