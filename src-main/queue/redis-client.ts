@@ -110,7 +110,9 @@ interface Pending {
   name: string;
   deadline: number;
   settled: boolean;
-  expire: (err: Error) => void;
+  /** Set when its deadline passed: the error it fails with once ioredis has seen the socket close. */
+  missed?: RedisUnavailableError;
+  reject: (err: Error) => void;
 }
 
 /**
@@ -137,7 +139,7 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
   };
   const arm = (): void => {
     const head = pending[0];
-    if (timer !== undefined || head === undefined || head.deadline === Infinity) return;
+    if (timer !== undefined || head === undefined || head.deadline === Infinity || head.missed) return;
     timer = setTimeout(check, Math.max(0, head.deadline - Date.now()));
     timer.unref();
   };
@@ -145,17 +147,23 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
     timer = undefined;
     drain();
     const head = pending[0];
-    if (head && head.deadline <= Date.now()) {
-      head.expire(
-        unavailable(settings, undefined, `no reply to ${head.name.toUpperCase()} within ${timeoutMs} ms (queue.command_timeout_ms); reconnecting`, {
-          fateUnknown: true,
-          timeoutMs,
-        }),
-      );
+    if (head && head.deadline <= Date.now() && !head.missed) {
+      const missed = unavailable(settings, undefined, `no reply to ${head.name.toUpperCase()} within ${timeoutMs} ms (queue.command_timeout_ms); reconnecting`, {
+        fateUnknown: true,
+        timeoutMs,
+      });
+      head.missed = missed;
       // Not client.disconnect(): that ends the socket politely and waits for a peer that does not answer.
+      // ioredis sees the close, marks the client down and fails what was in flight, this command with `missed`:
+      // so the caller that hears of the fault finds the client already reconnecting.
       if (client.stream && !client.stream.destroyed) client.stream.destroy();
       else client.disconnect(true);
-      drain();
+      // Should the close never reach ioredis, the command fails anyway.
+      setTimeout(() => {
+        head.reject(missed);
+        arm();
+      }, 100).unref();
+      return;
     }
     arm();
   };
@@ -171,7 +179,7 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
       name: command.name,
       deadline: Math.max(Date.now() + timeoutMs + holdMs(command), last && !last.settled ? last.deadline : 0),
       settled: false,
-      expire: () => undefined,
+      reject: () => undefined,
     };
     let sent = false;
     const resolve = command.resolve;
@@ -187,9 +195,10 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
     command.reject = (err: Error): void => {
       settle();
       // Refused before it was written (not connected): it did not run. Lost after: nobody knows.
-      reject(sent && !(err instanceof RedisUnavailableError) && isConnectionError(err) ? lostReply(settings, command, err) : err);
+      if (entry.missed) reject(entry.missed);
+      else reject(sent && !(err instanceof RedisUnavailableError) && isConnectionError(err) ? lostReply(settings, command, err) : err);
     };
-    entry.expire = (err) => command.reject(err);
+    entry.reject = (err) => command.reject(err);
     pending.push(entry);
     try {
       return send(command, stream);

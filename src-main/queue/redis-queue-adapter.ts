@@ -27,7 +27,7 @@ import { JOB_STATES } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
 import { enqueueOptionsSchema, fastParseEnqueueOptions, partialQueueOptionsSchema } from '../../src-shared/queue-options-schema';
 import type { RedisConnectionSettings } from '../config/connection-settings';
-import { type FsyncPlan, checkFsync, confirmFsync } from './durability';
+import { type DurabilityPlan, confirmEnqueue, enqueueError, planDurability } from './durability';
 import { mergeIterators, tailStreams } from './events';
 import { agentOf, decodeJob, describeError, encodeResult, parseMessage } from './job-codec';
 import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, QueueKeys, assertQueueName, keySlot, registryKey } from './keys';
@@ -56,6 +56,8 @@ export interface RedisQueueAdapterOptions {
   maxPayloadBytes: number;
   /** `queue.wait_for_fsync`: an enqueue resolves only once Redis has fsynced it (see durability.ts). */
   waitForFsync?: boolean;
+  /** `queue.wait_for_replicas`: an enqueue resolves only once `count` replicas have it (WAIT; see durability.ts). */
+  waitForReplicas?: { count: number; timeoutMs: number };
   /** Where quarantine and repair notices go. */
   log?: (line: string) => void;
 }
@@ -179,8 +181,8 @@ export class RedisQueueAdapter implements QueuePort {
   readonly cluster: boolean;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
-  /** Set at connect when `waitForFsync` is on. */
-  private fsyncPlan: FsyncPlan | undefined;
+  /** Set at connect when `waitForFsync` or `waitForReplicas` asks for a confirmation of each enqueue. */
+  private durability: DurabilityPlan | undefined;
 
   private constructor(private readonly options: RedisQueueAdapterOptions) {
     this.client = this.newClient('conveyor');
@@ -199,7 +201,12 @@ export class RedisQueueAdapter implements QueuePort {
     try {
       await connectClient(adapter.client, options.connection, opts.patient ?? false);
       await adapter.scripts.load();
-      if (options.waitForFsync) adapter.fsyncPlan = await checkFsync(adapter.client, adapter.cluster);
+      adapter.durability = await planDurability(adapter.client, adapter.cluster, {
+        waitForFsync: options.waitForFsync === true,
+        fsyncTimeoutMs: options.connection.connectTimeoutMs,
+        replicas: options.waitForReplicas?.count ?? 0,
+        replicaTimeoutMs: options.waitForReplicas?.timeoutMs ?? 0,
+      }, adapter.log);
     } catch (err) {
       await adapter.close();
       throw err;
@@ -435,10 +442,10 @@ export class RedisQueueAdapter implements QueuePort {
     const count = encoded.length / ENQUEUE_FIELDS;
     const deadline = Date.now() + waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
-      const reply = asArray(await this.script(q, 'enqueue', [count, ...encoded]));
+      const reply = asArray(await this.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))));
       if (reply[0] === -1) throw new QueueNotFoundError(queue);
       if (reply[0] !== -2) {
-        if (this.fsyncPlan === 'waitaof') await confirmFsync(this.client, this.options.connection.connectTimeoutMs);
+        if (this.durability) await confirmEnqueue(this.client, this.durability).catch((err: unknown) => Promise.reject(enqueueError(this.mapError(err))));
         return reply.map(str);
       }
       const remaining = deadline - Date.now();
