@@ -9,7 +9,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RedisUnavailableError } from '../../../src-shared/errors';
 import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
+import { DEFAULT_CONFIG } from '../../../src-shared/config-schema';
+import { withCluster } from '../../../src-main/config/connection-settings';
+import { adapterOptionsFromConfig } from '../../../src-main/queue/adapter-options';
 import { RedisServerProcess } from '../../../src-main/redis/redis-server-process';
+import { LocalRedisCluster } from '../../support/redis-cluster';
 import { eventually } from '../../support/pool';
 import { item, testAdapterOptions } from '../../support/queue';
 import { freshPrefix } from '../../support/redis';
@@ -141,4 +145,37 @@ describe('a Redis that answers nothing (SIGSTOP)', () => {
     expect(error).toBeUndefined();
     expect(value?.action.id).toBe(id);
   });
+});
+
+describe('a cluster master that answers nothing (SIGSTOP)', () => {
+  it('a call to a key on that master fails within the deadline; once it answers again, calls work', async () => {
+    const cluster = await LocalRedisCluster.start(3);
+    const stopped: number[] = [];
+    try {
+      const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 5, command_timeout_ms: DEADLINE_MS }, {});
+      const adapter = await RedisQueueAdapter.connect({ ...options, connection: withCluster(options.connection, cluster.nodes), log: () => undefined });
+      adapters.push(adapter);
+      await adapter.createQueue('q');
+      // Stop every master: whichever owns the queue's slot answers nothing.
+      for (const s of cluster.servers) {
+        process.kill(s.pid as number, 'SIGSTOP');
+        stopped.push(s.pid as number);
+      }
+      const { ms, error } = await timed(adapter.enqueue('q', item('echo', 1), { jobId: 'c-1' }));
+      expect(error).toBeInstanceOf(RedisUnavailableError);
+      expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
+      for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
+      await eventually(async () => {
+        try {
+          return (await adapter.enqueue('q', item('echo', 1), { jobId: 'c-1' })) === 'c-1';
+        } catch {
+          return false;
+        }
+      }, 10_000, 'an enqueue that works');
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT');
+      await Promise.all(adapters.splice(0).map((a) => a.close()));
+      await cluster.stop();
+    }
+  }, 40_000);
 });
