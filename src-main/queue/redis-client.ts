@@ -106,6 +106,9 @@ function holdMs(command: Command): number {
   return block === 0 ? Infinity : block;
 }
 
+/** Marks a command that already has its deadline. */
+const TRACKED = Symbol('conveyor.deadline');
+
 interface Pending {
   name: string;
   deadline: number;
@@ -169,11 +172,10 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
   };
 
   const send = client.sendCommand.bind(client);
-  const tracked = new WeakSet<Command>();
-  client.sendCommand = (command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
+  client.sendCommand = (command: Command & { [TRACKED]?: true }, stream?: Parameters<Redis['sendCommand']>[1]): unknown => {
     // ioredis sends a command again after a reconnect or from its offline queue: it keeps its first deadline.
-    if (tracked.has(command)) return send(command, stream);
-    tracked.add(command);
+    if (command[TRACKED]) return send(command, stream);
+    command[TRACKED] = true;
     const last = pending[pending.length - 1];
     const entry: Pending = {
       name: command.name,
@@ -198,7 +200,7 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
       if (entry.missed) reject(entry.missed);
       else reject(sent && !(err instanceof RedisUnavailableError) && isConnectionError(err) ? lostReply(settings, command, err) : err);
     };
-    entry.reject = (err) => command.reject(err);
+    entry.reject = command.reject;
     pending.push(entry);
     try {
       return send(command, stream);
