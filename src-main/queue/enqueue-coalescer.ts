@@ -3,7 +3,7 @@ import { ConveyorError, ErrorCode, QueueFullError } from '../../src-shared/error
 import { describeItemIssues, fastParseItem, itemInputSchema } from '../../src-shared/item-schema';
 import type { EnqueueOptions, QueueItemInput } from '../../src-shared/job';
 import { enqueueOptionsSchema, fastParseEnqueueOptions } from '../../src-shared/queue-options-schema';
-import { type FsyncPlan, confirmFsync } from './durability';
+import { type DurabilityPlan, confirmEnqueue, enqueueError } from './durability';
 import { agentOf } from './job-codec';
 import type { QueueContext } from './queue-context';
 import { ScriptCode, scriptError } from './script-codes';
@@ -52,8 +52,8 @@ const asArray = (reply: ScriptReply): ScriptReply[] => (Array.isArray(reply) ? r
 export class EnqueueCoalescer {
   /** Enqueues waiting for the end of the current turn, per queue (see `enqueue`). */
   private readonly batches = new Map<string, PendingEnqueue[]>();
-  /** Set at connect when `waitForFsync` is on. */
-  fsyncPlan: FsyncPlan | undefined;
+  /** Set at connect when `waitForFsync` or `waitForReplicas` asks for a confirmation of each enqueue. */
+  durability: DurabilityPlan | undefined;
 
   constructor(private readonly ctx: QueueContext) {}
 
@@ -85,10 +85,12 @@ export class EnqueueCoalescer {
     const count = encoded.length / ENQUEUE_FIELDS;
     const deadline = Date.now() + waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
-      const reply = asArray(await this.ctx.script(q, 'enqueue', [count, ...encoded]));
+      const reply = asArray(await this.ctx.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))));
       if (reply[0] === ScriptCode.QueueNotFound) throw scriptError(ScriptCode.QueueNotFound, { queue });
       if (reply[0] !== ScriptCode.QueueFull) {
-        if (this.fsyncPlan === 'waitaof') await confirmFsync(this.ctx.conn.client, this.ctx.options.connection.connectTimeoutMs);
+        if (this.durability) {
+          await confirmEnqueue(this.ctx.conn.client, this.durability).catch((err: unknown) => Promise.reject(enqueueError(this.ctx.conn.mapError(err))));
+        }
         return reply.map((v) => String(v));
       }
       const remaining = deadline - Date.now();

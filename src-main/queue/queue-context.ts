@@ -15,6 +15,8 @@ export interface RedisQueueAdapterOptions {
   maxPayloadBytes: number;
   /** `queue.wait_for_fsync`: an enqueue resolves only once Redis has fsynced it (see durability.ts). */
   waitForFsync?: boolean;
+  /** `queue.wait_for_replicas`: an enqueue resolves only once `count` replicas have it (WAIT; see durability.ts). */
+  waitForReplicas?: { count: number; timeoutMs: number };
   /** Where quarantine and repair notices go. */
   log?: (line: string) => void;
 }

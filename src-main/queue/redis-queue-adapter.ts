@@ -17,7 +17,7 @@ import type {
 import type { WorkerInfo } from '../../src-shared/worker';
 import { type BatchResult, Acknowledgements, type LeaseRef, type ProgressUpdate } from './acknowledgements';
 import { Admin } from './admin';
-import { checkFsync } from './durability';
+import { planDurability } from './durability';
 import { EnqueueCoalescer } from './enqueue-coalescer';
 import { EventTail } from './event-tail';
 import type { LeaseBatch } from './lease-decoding';
@@ -76,7 +76,17 @@ export class RedisQueueAdapter implements QueuePort {
     try {
       await connectClient(ctx.conn.client, options.connection, opts.patient ?? false);
       await ctx.runner.load();
-      if (options.waitForFsync) adapter.enqueuer.fsyncPlan = await checkFsync(ctx.conn.client, ctx.conn.cluster);
+      adapter.enqueuer.durability = await planDurability(
+        ctx.conn.client,
+        ctx.conn.cluster,
+        {
+          waitForFsync: options.waitForFsync === true,
+          fsyncTimeoutMs: options.connection.connectTimeoutMs,
+          replicas: options.waitForReplicas?.count ?? 0,
+          replicaTimeoutMs: options.waitForReplicas?.timeoutMs ?? 0,
+        },
+        ctx.log,
+      );
     } catch (err) {
       await adapter.close();
       throw err;
