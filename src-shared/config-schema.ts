@@ -83,6 +83,24 @@ export interface QueueConfig {
    * file: WAITAOF on Redis >= 7.2, else the server must run `appendfsync always`.
    */
   wait_for_fsync: boolean;
+  /**
+   * Deadline of every Redis command, in ms; a blocking one (BZPOPMIN, XREAD
+   * BLOCK, WAIT) gets its block time on top. A missed deadline fails the call
+   * with RedisUnavailableError and re-establishes the connection.
+   */
+  command_timeout_ms: number;
+  /**
+   * Redis Sentinels (`"host:port"` or `{host, port}`) that know the primary
+   * named `sentinel_master`; when set, the queue asks them where the primary is
+   * and follows a failover (instead of host/port/redis_url).
+   */
+  redis_sentinels?: RedisClusterNode[];
+  /** The master name the sentinels monitor; required with `redis_sentinels`. */
+  sentinel_master?: string;
+  /** An enqueue resolves only once this many replicas have it (WAIT); 0: do not wait. */
+  wait_for_replicas: number;
+  /** How long an enqueue waits for those replicas before it fails with RedisUnavailableError. */
+  wait_for_replicas_timeout_ms: number;
 }
 
 export interface WorkersConfig {
@@ -191,6 +209,9 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
     events_max_len: 10_000,
     max_payload_bytes: 1_048_576,
     wait_for_fsync: false,
+    command_timeout_ms: 5_000,
+    wait_for_replicas: 0,
+    wait_for_replicas_timeout_ms: 2_000,
   },
   workers: {
     queues: ['default'],
@@ -332,6 +353,18 @@ const tlsFiles = z.strictObject({
 
 const D = DEFAULT_CONFIG.queue;
 
+/** A list of `"host:port"` or `{host, port}`: a cluster's seed nodes, or the sentinels. */
+const seedNodes = (what: string) =>
+  z
+    .array(
+      z.union([
+        nonEmptyString('"host:port"', { pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/ }),
+        z.strictObject({ host: nonEmptyString(), port: integer(1, 65535) }, { error: expected('a mapping of host, port') }),
+      ], { error: expected('"host:port" or a mapping of host, port') }),
+      { error: expected(`a list of ${what}s ("host:port" or {host, port})`) },
+    )
+    .min(1, { error: expected(`a list of at least one ${what}`) });
+
 const backoff = section({
   type: z
     .enum(['fixed', 'exponential'], { error: expected('"fixed" or "exponential"') })
@@ -375,16 +408,7 @@ const queue = section({
       error: expected('true, false or a mapping of ca, cert, key, servername, reject_unauthorized'),
     })
     .default(D.tls),
-  redis_cluster: z
-    .array(
-      z.union([
-        nonEmptyString('"host:port"', { pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/ }),
-        z.strictObject({ host: nonEmptyString(), port: integer(1, 65535) }, { error: expected('a mapping of host, port') }),
-      ], { error: expected('"host:port" or a mapping of host, port') }),
-      { error: expected('a list of seed nodes ("host:port" or {host, port})') },
-    )
-    .min(1, { error: expected('a list of at least one seed node') })
-    .optional(),
+  redis_cluster: seedNodes('seed node').optional(),
   max_length: integer(1).default(D.max_length),
   lease_ms: integer(1000).default(D.lease_ms),
   backoff,
@@ -395,6 +419,21 @@ const queue = section({
   events_max_len: integer(100).default(D.events_max_len),
   max_payload_bytes: integer(1).default(D.max_payload_bytes),
   wait_for_fsync: boolean().default(D.wait_for_fsync),
+  command_timeout_ms: integer(100).default(D.command_timeout_ms),
+  redis_sentinels: seedNodes('sentinel').optional(),
+  sentinel_master: nonEmptyString('the master name the sentinels monitor').optional(),
+  wait_for_replicas: integer(0).default(D.wait_for_replicas),
+  wait_for_replicas_timeout_ms: integer(1).default(D.wait_for_replicas_timeout_ms),
+}).check((ctx) => {
+  // Cross-field rules, skipped when a field is already invalid (one mistake, one message).
+  const q = ctx.value;
+  if (ctx.issues.length > 0) return;
+  if (q.redis_sentinels !== undefined && q.sentinel_master === undefined) {
+    ctx.issues.push({ code: 'custom', input: undefined, path: ['sentinel_master'], message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' });
+  }
+  if (q.redis_sentinels !== undefined && q.redis_cluster !== undefined) {
+    ctx.issues.push({ code: 'custom', input: q.redis_sentinels, path: ['redis_sentinels'], message: 'expected either redis_sentinels or redis_cluster, got both' });
+  }
 });
 
 const W = DEFAULT_CONFIG.workers;

@@ -70,6 +70,7 @@ export const JOB_EVENT_TYPES = [
   'resumed',
   'malformed',
   'drained',
+  'promoted',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
@@ -84,6 +85,10 @@ export type AttemptOutcome =
   | 'out_of_memory'
   | 'timeout';
 
+/** Why a lease was handed back without spending an attempt (outcome `released`). */
+export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
+export const RELEASE_REASONS: readonly ReleaseReason[] = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'resize', 'outage'];
+
 export interface Attempt {
   number: number;
   worker?: string;
@@ -95,6 +100,8 @@ export interface Attempt {
   outcome?: AttemptOutcome;
   error?: string;
   stack?: string;
+  /** Outcome `released`: why the lease was handed back. */
+  releaseReason?: ReleaseReason;
 }
 
 export type BackoffType = 'fixed' | 'exponential';
@@ -140,6 +147,11 @@ export interface QueueCounts {
   cancelled: number;
   /** Jobs that would be waiting but are held because the queue is paused. */
   paused: number;
+}
+
+/** Jobs queued to run: waiting, or held while the queue is paused. The one place that sum is made. */
+export function queuedCount(counts: Pick<QueueCounts, 'waiting' | 'paused'>): number {
+  return counts.waiting + counts.paused;
 }
 
 export interface EnqueueOptions {
@@ -203,6 +215,8 @@ export interface JobEvent {
   message?: string;
   /** How many jobs a bulk event (e.g. `drained`) covers. */
   count?: number;
+  /** On `retrying` after a release: why the lease was handed back. */
+  releaseReason?: ReleaseReason;
 }
 
 export interface JobPage<P = unknown> {
@@ -216,5 +230,6 @@ export interface FailOptions {
   retryable?: boolean;
   /** Why the attempt failed (`error`, `crashed`, `timeout`, …). */
   reason?: AttemptOutcome;
+  /** The lease's token; without it, the token the adapter itself leased for the job (never a wildcard). */
   token?: string;
 }

@@ -36,8 +36,15 @@ export interface RedisConnectionSettings {
   tls?: RedisTlsSettings;
   /** Seed nodes of a Redis Cluster: the client is then a Cluster client (host/port/db unused). See `withCluster`. */
   cluster?: Array<{ host: string; port: number }>;
+  /**
+   * Where Redis Sentinel finds the primary: the client asks these sentinels
+   * for the master `name` and follows a failover (host/port unused).
+   */
+  sentinels?: { nodes: Array<{ host: string; port: number }>; name: string };
   /** `connection_timeout` seconds * 1000. */
   connectTimeoutMs: number;
+  /** `command_timeout_ms`: a command unanswered this long (plus its block time) fails, and the connection is replaced. */
+  commandTimeoutMs: number;
   /** Human-readable target for logs, never containing the password, e.g. "redis://localhost:6379/0". */
   display: string;
 }
@@ -94,6 +101,9 @@ function displayOf(s: Omit<RedisConnectionSettings, 'display'>): string {
   const hostPort = (h: string, p: number): string => `${h.includes(':') ? `[${h}]` : h}:${p}`;
   const user = s.username ? `${encodeURIComponent(s.username)}@` : '';
   if (s.cluster) return `${s.tls ? 'rediss' : 'redis'}-cluster://${user}${s.cluster.map((n) => hostPort(n.host, n.port)).join(',')}`;
+  if (s.sentinels) {
+    return `${s.tls ? 'rediss' : 'redis'}-sentinel://${user}${s.sentinels.nodes.map((n) => hostPort(n.host, n.port)).join(',')}/${s.sentinels.name}/${s.db}`;
+  }
   return `${s.tls ? 'rediss' : 'redis'}://${user}${hostPort(s.host, s.port)}/${s.db}`;
 }
 
@@ -101,12 +111,12 @@ function displayOf(s: Omit<RedisConnectionSettings, 'display'>): string {
 export type RedisClusterNode = string | { host: string; port: number };
 
 /** `"host:port"` or `{host, port}` to `{host, port}`; a bad string is a ConfigError at `queue.redis_cluster.<index>`. */
-export function parseClusterNode(node: RedisClusterNode, index = 0): { host: string; port: number } {
+export function parseClusterNode(node: RedisClusterNode, index = 0, key = 'queue.redis_cluster'): { host: string; port: number } {
   if (typeof node !== 'string') return { host: node.host, port: node.port };
   const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(node);
   const port = Number(m?.[3]);
   if (!m || !(port >= 1 && port <= 65535)) {
-    throw new ConfigError([{ path: `queue.redis_cluster.${index}`, message: `expected "host:port" with a port 1-65535, got ${describeValue(node)}` }]);
+    throw new ConfigError([{ path: `${key}.${index}`, message: `expected "host:port" with a port 1-65535, got ${describeValue(node)}` }]);
   }
   return { host: (m[1] ?? m[2]) as string, port };
 }
@@ -128,7 +138,10 @@ export function resolveConnectionSettings(
 ): { settings: RedisConnectionSettings; warnings: string[] } {
   const warnings: string[] = [];
   const baseDir = options.baseDir ?? process.cwd();
-  const base = { connectTimeoutMs: Math.round(queue.connection_timeout * 1000) };
+  const base = {
+    connectTimeoutMs: Math.round(queue.connection_timeout * 1000),
+    commandTimeoutMs: queue.command_timeout_ms,
+  };
 
   let resolved: Omit<RedisConnectionSettings, 'display'>;
   const envUrl = env.REDIS_URL;
@@ -160,7 +173,28 @@ export function resolveConnectionSettings(
   const settings = { ...resolved, display: displayOf(resolved) };
   // REDIS_URL overrides the whole connection, a cluster included (one rule for every target).
   if (!envUrl && queue.redis_cluster !== undefined) return { settings: withCluster(settings, queue.redis_cluster), warnings };
+  if (!envUrl && queue.redis_sentinels !== undefined) {
+    if (queue.sentinel_master === undefined) {
+      throw new ConfigError([{ path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' }]);
+    }
+    return { settings: withSentinels(settings, queue.redis_sentinels, queue.sentinel_master), warnings };
+  }
   return { settings, warnings };
+}
+
+/**
+ * The same credentials, db and TLS, for the primary that these Redis
+ * Sentinels name `name`: the client asks them where it is, and again after a
+ * failover. The sentinels themselves are reached without TLS or password.
+ */
+export function withSentinels(settings: RedisConnectionSettings, nodes: RedisClusterNode[], name: string): RedisConnectionSettings {
+  if (nodes.length === 0) throw new ConfigError([{ path: 'queue.redis_sentinels', message: 'expected a list of at least one sentinel' }]);
+  const { display: _display, ...rest } = settings;
+  const resolved: Omit<RedisConnectionSettings, 'display'> = {
+    ...rest,
+    sentinels: { nodes: nodes.map((n, i) => parseClusterNode(n, i, 'queue.redis_sentinels')), name },
+  };
+  return { ...resolved, display: displayOf(resolved) };
 }
 
 /**
@@ -170,6 +204,6 @@ export function resolveConnectionSettings(
 export function withCluster(settings: RedisConnectionSettings, nodes: RedisClusterNode[]): RedisConnectionSettings {
   if (nodes.length === 0) throw new ConfigError([{ path: 'queue.redis_cluster', message: 'expected a list of at least one seed node' }]);
   const { display: _display, ...rest } = settings;
-  const resolved: Omit<RedisConnectionSettings, 'display'> = { ...rest, cluster: nodes.map(parseClusterNode), db: 0 };
+  const resolved: Omit<RedisConnectionSettings, 'display'> = { ...rest, cluster: nodes.map((n, i) => parseClusterNode(n, i)), db: 0 };
   return { ...resolved, display: displayOf(resolved) };
 }

@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../../src-shared/job';
+import type { AttemptOutcome, ReleaseReason } from '../../src-shared/job';
 import { EncodedResult } from '../queue/job-codec';
 import type { BatchResult, RedisQueueAdapter } from '../queue/redis-queue-adapter';
 
@@ -21,6 +21,7 @@ export interface ReleaseAck {
   kind: 'release';
   id: string;
   token: string;
+  reason: ReleaseReason;
 }
 export type Ack = CompleteAck | FailAck | ReleaseAck;
 
@@ -117,7 +118,7 @@ export class AckBatcher {
     const [c, f, r] = await Promise.all([
       this.adapter.completeMany(queue, completes.map((a) => ({ id: a.id, token: a.token, result: new EncodedResult(a.json) }))),
       this.adapter.failMany(queue, fails.map((a) => ({ id: a.id, token: a.token, error: errorFrom(a.error), retryable: a.retryable, reason: a.reason }))),
-      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token }))),
+      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token, reason: a.reason }))),
     ]);
     const pair = (list: Ack[], results: BatchResult<string | true>[]): AckOutcome[] =>
       list.map((ack, i) => ({ ack, queue, result: results[i] as BatchResult<string | true> }));

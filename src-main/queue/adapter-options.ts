@@ -32,6 +32,7 @@ export function adapterOptionsFromConfig(
       eventsMaxLen: queue.events_max_len,
       maxPayloadBytes: queue.max_payload_bytes,
       waitForFsync: queue.wait_for_fsync,
+      waitForReplicas: { count: queue.wait_for_replicas, timeoutMs: queue.wait_for_replicas_timeout_ms },
     },
     warnings,
   };

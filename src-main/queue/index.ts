@@ -19,6 +19,7 @@ export { adapterOptionsFromConfig, queueDefaultsFromConfig } from './adapter-opt
 export { agentItem } from '../../src-shared/item-schema';
 export * from '../../src-shared/errors';
 export type * from '../../src-shared/job';
+export { queuedCount, RELEASE_REASONS } from '../../src-shared/job';
 export type { WorkerInfo } from '../../src-shared/worker';
 export type { QueueConfig, ConveyorConfig } from '../../src-shared/config-schema';
 

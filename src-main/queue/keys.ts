@@ -6,7 +6,7 @@ import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
  * hash tag `{<queue>}`, so each Lua script touches a single Cluster slot.
  */
 
-/** Order matters: it is the KEYS order every script expects (see lua/common.lua). */
+/** Every key of a queue; each script declares the ones it uses, in its own order (see lua/common.lua, scripts.ts). */
 export const QUEUE_KEY_TYPES = ['meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events'] as const;
 export type QueueKeyType = (typeof QUEUE_KEY_TYPES)[number];
 
@@ -35,7 +35,7 @@ export function assertQueueName(name: string): void {
 }
 
 export class QueueKeys {
-  /** The nine queue keys in script order. */
+  /** Every queue key, in QUEUE_KEY_TYPES order. */
   readonly list: string[];
   readonly base: string;
 

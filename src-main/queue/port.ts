@@ -10,6 +10,7 @@ import type {
   QueueInfo,
   QueueItemInput,
   QueueOptions,
+  ReleaseReason,
 } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
 
@@ -29,6 +30,12 @@ export interface EventsOptions {
 /**
  * The queue port: what producers, workers and the control core may ask of a
  * queue. `RedisQueueAdapter` implements it; nothing above it knows about Redis.
+ *
+ * The worker verbs are fenced by the lease's token: `token` when given, else
+ * the token this port itself leased for the job. Without one (never leased
+ * here, already acknowledged, or seen lost) they are refused with LEASE_LOST;
+ * a token is never a wildcard. The operator verbs (cancel, retry, promote,
+ * remove, drain, pause, resume) need none.
  */
 export interface QueuePort {
   createQueue(name: string, options?: Partial<QueueOptions>): Promise<QueueInfo>;
@@ -49,13 +56,15 @@ export interface QueuePort {
   /** Resolves to the job's next state: `delayed` (retry scheduled) or `dead`. */
   failProcessing(queue: string, id: string, error: unknown, opts?: FailOptions): Promise<'delayed' | 'dead' | 'cancelled'>;
   /** Hands a lease back without spending an attempt (graceful shutdown). */
-  releaseLease(queue: string, id: string, token?: string): Promise<void>;
+  releaseLease(queue: string, id: string, token?: string, reason?: ReleaseReason): Promise<void>;
   recoverStalled(queue: string): Promise<{ retried: number; dead: number }>;
 
   pause(queue: string): Promise<void>;
   resume(queue: string): Promise<void>;
   cancel(queue: string, id: string): Promise<'cancelled' | 'cancel_requested'>;
   retry(queue: string, id: string): Promise<void>;
+  /** Moves a delayed job to waiting now. */
+  promote(queue: string, id: string): Promise<void>;
   retryAll(queue: string, state: 'dead' | 'cancelled'): Promise<number>;
   remove(queue: string, id: string): Promise<void>;
   drain(queue: string): Promise<number>;

@@ -4,6 +4,8 @@
  * second signal exits at once; see main.ts).
  */
 import { Option, type Command } from 'commander';
+import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
+import { until } from '../../pool/pool-context';
 import { WorkerPool } from '../../pool/pool';
 import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
 import { untilAborted } from '../abort';
@@ -19,10 +21,34 @@ interface Options {
   concurrency?: number;
   quiet?: boolean;
   threadEntry?: string;
+  create?: boolean;
 }
 
 /** Say why nothing happens yet when Redis takes longer than this to answer. */
 const WAITING_NOTE_MS = 1000;
+/**
+ * After the pool stopped, how long closing the connections may take: Redis
+ * silent, a polite QUIT would wait for ever. With the pool's STOP_MARGIN_MS
+ * this bounds a graceful stop to shutdown_timeout_ms + 3 s.
+ */
+const CLOSE_MS = 1000;
+
+/**
+ * Queues named on the command line must exist (a typo would otherwise
+ * create a queue and idle on it), unless --create says to make them.
+ */
+async function checkQueuesExist(adapter: RedisQueueAdapter, named: string[]): Promise<void> {
+  if (named.length === 0) return;
+  const existing = await adapter.listQueues();
+  const missing = named.filter((q) => !existing.includes(q));
+  if (missing.length === 0) return;
+  const list = (names: string[]): string => names.map((q) => `"${q}"`).join(', ');
+  const what = missing.length === 1 ? `queue ${list(missing)} does not exist` : `queues ${list(missing)} do not exist`;
+  const there = existing.length > 0 ? `existing queues: ${[...existing].sort().join(', ')}` : 'there are no queues yet';
+  throw new ConveyorError(ErrorCode.QueueNotFound, `${what} (${there}); pass --create to create ${missing.length === 1 ? 'it' : 'them'}`, {
+    queues: missing.join(','),
+  });
+}
 
 /**
  * Connects, retrying while nothing listens yet (a worker may start before
@@ -56,6 +82,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .option('--threads <n>', 'worker threads, 0 for one per CPU core (default: workers.threads)', integer(0, 1024))
     .option('--concurrency <n>', 'jobs at once per thread, 1-1000 (default: workers.concurrency)', integer(1, 1000))
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
+    .option('--create', 'create the queues named that do not exist yet (else the worker refuses them)')
     // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
     .addOption(new Option('--thread-entry <path>').hideHelp())
     .action(async (queues: string[], opts: Options, cmd: Command) => {
@@ -81,7 +108,8 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         }
         const scheduler = await startConfiguredScheduler(adapter, config.loaded.config, (line) => io.stderr.write(`${line}\n`), config.loaded.path);
         try {
-          await runPool(new WorkerPool({ adapter, ...settings }), adapter, io, stopping.signal, {
+          if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
+          await runPool(new WorkerPool({ adapter, ...settings }), io, stopping.signal, {
             quiet: opts.quiet === true,
             target: config.options.connection.display,
             keyPrefix: config.options.keyPrefix,
@@ -90,7 +118,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
           });
         } finally {
           await scheduler.stop();
-          await adapter.close();
+          await until(Date.now() + CLOSE_MS, adapter.close());
         }
       } finally {
         unsubscribe();

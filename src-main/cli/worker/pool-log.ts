@@ -1,8 +1,10 @@
 /**
  * What a running worker prints: one timestamped line per job state change and
  * thread event on stdout, errors on stderr. A Redis outage is one line when it
- * starts and one when it ends, however many calls fail meanwhile. `quiet`
- * swaps the per-job lines for a summary every `summaryMs`.
+ * starts and one when it ends (the pool's outage watch decides both, for a
+ * refused connection and for a silent one alike), however many calls fail
+ * meanwhile. A late lease dropped unrun is one line even in quiet mode.
+ * `quiet` swaps the per-job lines for a summary every `summaryMs`.
  */
 import type { PoolEvent } from '../../pool/pool';
 import { isConnectionError } from '../../queue/redis-client';
@@ -20,17 +22,15 @@ export interface PoolLogOptions {
   quiet: boolean;
   /** How often `quiet` prints the summary. Default 10 s. */
   summaryMs?: number;
-  /** Whether Redis answers now; polled during an outage to report its end. */
-  connected: () => boolean;
   stats: () => PoolCounters;
 }
 
 /** The same non-connection error again within this long is not printed again. */
 const REPEAT_QUIET_MS = 10_000;
-const OUTAGE_POLL_MS = 250;
 
 type JobEvent = Extract<PoolEvent, { type: 'job' }>;
 type ThreadEvent = Extract<PoolEvent, { type: 'thread' }>;
+type OutageEvent = Extract<PoolEvent, { type: 'outage' }>;
 
 /** `completed jobs/42 attempt 1 echo in 12 ms`, `dead jobs/7 attempt 3 fail in 4 ms: failed: boom`. */
 export function describeJobEvent(e: JobEvent): string {
@@ -52,11 +52,17 @@ export function describeThreadEvent(e: ThreadEvent): string {
   return text;
 }
 
+/** `Redis unreachable: no reply from Redis for 3000 ms; ...`, `Redis is back after 6.2 s`. */
+export function describeOutageEvent(e: OutageEvent): string {
+  return e.state === 'started'
+    ? `Redis unreachable: ${oneLine(e.reason)}; running jobs go on, no new job starts until it is back`
+    : `Redis is back after ${(e.durationMs / 1000).toFixed(1)} s`;
+}
+
 export class PoolLog {
   private readonly summaryMs: number;
   private summaryTimer: NodeJS.Timeout | undefined;
   private lastSummary = { at: Date.now(), done: 0 };
-  private outage: { since: number; timer: NodeJS.Timeout } | undefined;
   private readonly recentErrors = new Map<string, number>();
 
   constructor(
@@ -89,7 +95,11 @@ export class PoolLog {
   readonly onEvent = (e: PoolEvent): void => {
     switch (e.type) {
       case 'job':
-        if (!this.options.quiet) this.info(describeJobEvent(e));
+        if (e.state === 'dropped') this.info(`late lease ${describeJobEvent(e)}`);
+        else if (!this.options.quiet) this.info(describeJobEvent(e));
+        break;
+      case 'outage':
+        this.error(describeOutageEvent(e));
         break;
       case 'thread':
         // Ready lines would only echo start-up; a stall or a death is trouble even in quiet mode.
@@ -108,8 +118,6 @@ export class PoolLog {
   close(): void {
     clearInterval(this.summaryTimer);
     this.summaryTimer = undefined;
-    if (this.outage) clearInterval(this.outage.timer);
-    this.outage = undefined;
   }
 
   private summary(): void {
@@ -123,20 +131,8 @@ export class PoolLog {
 
   private onError(error: Error): void {
     const message = oneLine(error.message);
-    if (isConnectionError(error)) {
-      if (this.outage) return;
-      this.error(`error: ${message}; running jobs go on, new ones wait until Redis is back`);
-      const since = Date.now();
-      const timer = setInterval(() => {
-        if (!this.options.connected()) return;
-        clearInterval(timer);
-        this.outage = undefined;
-        this.error(`Redis is back after ${((Date.now() - since) / 1000).toFixed(1)} s`);
-      }, OUTAGE_POLL_MS);
-      timer.unref();
-      this.outage = { since, timer };
-      return;
-    }
+    // The outage lines say it, once each way.
+    if (isConnectionError(error)) return;
     const now = Date.now();
     const last = this.recentErrors.get(message);
     if (last !== undefined && now - last < REPEAT_QUIET_MS) return;

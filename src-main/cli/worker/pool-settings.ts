@@ -3,11 +3,11 @@
  * the options of a WorkerPool (all but the adapter).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { resolveAgentsDir } from '../../agents/registry';
 import { resolveThreadEntry, type PoolOptions } from '../../pool/pool';
+import { threadCount } from '../../pool/pool-options';
 import { assertQueueName } from '../../queue/keys';
 import type { ResolvedConfig } from '../context';
 import type { CliIo } from '../io';
@@ -27,12 +27,8 @@ export interface WorkerOverrides {
   threadEntry?: string;
 }
 
-export type PoolSettings = Omit<PoolOptions, 'adapter'> & { threadEntry: string };
-
-/** `workers.threads: 0` (or `--threads 0`) is one thread per CPU core. */
-export function threadCount(threads: number): number {
-  return threads > 0 ? threads : availableParallelism();
-}
+export type PoolSettings = Omit<PoolOptions, 'adapter'> &
+  Required<Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'threadEntry'>>;
 
 function threadEntry(given: string | undefined, io: Pick<CliIo, 'env' | 'cwd'>): string {
   const entry = given ?? (io.env[THREAD_ENTRY_ENV] || undefined);

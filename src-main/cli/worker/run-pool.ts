@@ -5,7 +5,6 @@
  */
 import { PoolError } from '../../pool/errors';
 import type { PoolEvent, WorkerPool } from '../../pool/pool';
-import type { RedisQueueAdapter } from '../../queue/redis-queue-adapter';
 import { untilAborted } from '../abort';
 import type { CliIo } from '../io';
 import { oneLine, warn } from '../output';
@@ -39,11 +38,10 @@ export function startLine(pool: WorkerPool, opts: RunPoolOptions): string {
 }
 
 /** Runs `pool` until `signal` aborts; resolves once it has stopped. */
-export async function runPool(pool: WorkerPool, adapter: RedisQueueAdapter, io: CliIo, signal: AbortSignal, opts: RunPoolOptions): Promise<void> {
+export async function runPool(pool: WorkerPool, io: CliIo, signal: AbortSignal, opts: RunPoolOptions): Promise<void> {
   const log = new PoolLog(io.stdout, io.stderr, {
     quiet: opts.quiet,
     ...(opts.summaryMs === undefined ? {} : { summaryMs: opts.summaryMs }),
-    connected: () => adapter.connected,
     stats: () => pool.stats,
   });
   let fail!: (err: PoolError) => void;

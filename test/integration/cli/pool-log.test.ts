@@ -8,26 +8,33 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 function setup(opts: { quiet?: boolean; summaryMs?: number } = {}) {
   const out = { text: '', write: (s: string) => (out.text += s) };
   const err = { text: '', write: (s: string) => (err.text += s) };
-  const state = { connected: true, stats: { processed: 0, failed: 0, running: 0 } as PoolCounters };
-  const log = new PoolLog(out, err, { quiet: opts.quiet ?? false, summaryMs: opts.summaryMs ?? 10_000, connected: () => state.connected, stats: () => state.stats });
+  const state = { stats: { processed: 0, failed: 0, running: 0 } as PoolCounters };
+  const log = new PoolLog(out, err, { quiet: opts.quiet ?? false, summaryMs: opts.summaryMs ?? 10_000, stats: () => state.stats });
   return { out, err, state, log };
 }
 
 const down = (): RedisUnavailableError => new RedisUnavailableError('Redis at redis://h:1/0 is unavailable: not connected');
 
 describe('worker log', () => {
-  test('a Redis outage is one line when it starts and one when it ends, however many calls fail', async () => {
-    const { err, state, log } = setup();
-    state.connected = false;
+  test('a Redis outage is one line when it starts and one when it ends, however many calls fail', () => {
+    const { err, log } = setup();
+    log.onEvent({ type: 'outage', state: 'started', reason: down().message });
     for (let i = 0; i < 5; i++) log.onEvent({ type: 'error', error: down() });
-    await sleep(300);
-    state.connected = true;
-    await sleep(400);
+    log.onEvent({ type: 'outage', state: 'ended', durationMs: 6230 });
     log.close();
     expect(err.text.trimEnd().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^${ISO} error: Redis at redis://h:1/0 is unavailable: not connected; running jobs go on, new ones wait until Redis is back$`)),
-      expect.stringMatching(new RegExp(`^${ISO} Redis is back after \\d+\\.\\d s$`)),
+      expect.stringMatching(
+        new RegExp(`^${ISO} Redis unreachable: Redis at redis://h:1/0 is unavailable: not connected; running jobs go on, no new job starts until it is back$`),
+      ),
+      expect.stringMatching(new RegExp(`^${ISO} Redis is back after 6\\.2 s$`)),
     ]);
+  });
+
+  test('a late lease dropped unrun is one line, even in quiet mode', () => {
+    const { out, log } = setup({ quiet: true });
+    log.onEvent({ type: 'job', state: 'dropped', queue: 'q', id: '7', attempt: 1, reason: 'its lease ended 4210 ms ago by the Redis clock' });
+    log.close();
+    expect(out.text.replace(/^\S+ /, '')).toBe('late lease dropped q/7 attempt 1: its lease ended 4210 ms ago by the Redis clock\n');
   });
 
   test('the same other error again within 10 s is printed once', () => {

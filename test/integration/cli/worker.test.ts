@@ -53,7 +53,7 @@ describe('conveyor worker', () => {
   });
 
   test('queue arguments, --threads and --concurrency override workers.*', async ({ startWorker, adapter }) => {
-    const worker = startWorker(['other', 'more', '--threads', '2', '--concurrency', '3']);
+    const worker = startWorker(['other', 'more', '--create', '--threads', '2', '--concurrency', '3']);
     const id = await worker.ready;
     expect(worker.output().stdout).toContain(', queues other, more, 2 threads × 3 jobs, ');
     await eventually(async () => (await adapter.listWorkers()).length === 1, 5000, 'registered');

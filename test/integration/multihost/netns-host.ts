@@ -131,6 +131,43 @@ export class NetnsHost {
   }
 
   /**
+   * Whether this kernel has netem (`tc qdisc ... netem`): tried on the
+   * namespace's own link, then removed. Undefined when it has; else why not.
+   */
+  netemUnavailable(): string | undefined {
+    try {
+      execFileSync('tc', ['-n', this.netns, 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'delay', '0ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('tc', ['-n', this.netns, 'qdisc', 'del', 'dev', 'eth0', 'root'], { stdio: 'ignore' });
+      return undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+      return e.code === 'ENOENT' ? 'tc (iproute2) is not installed' : `no netem here: ${String(e.stderr ?? e.message).trim()}`;
+    }
+  }
+
+  /**
+   * Kernel-level faults with netem on the veth pair, per direction: `out`
+   * shapes what the namespace sends (its eth0), `in` what it receives (this
+   * host's end). `netem` is the qdisc's arguments (`['loss', '100%']`,
+   * `['delay', '200ms', '50ms', 'loss', '10%']`); undefined removes it.
+   */
+  netem(direction: 'out' | 'in', netem: string[] | undefined): void {
+    const dev = direction === 'out' ? ['-n', this.netns, 'qdisc', '%', 'dev', 'eth0', 'root'] : ['qdisc', '%', 'dev', this.outerLink, 'root'];
+    const run = (verb: string, extra: string[]): void => {
+      execFileSync('tc', [...dev.map((a) => (a === '%' ? verb : a)), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    };
+    if (netem === undefined) {
+      try {
+        run('del', []);
+      } catch {
+        // None was set.
+      }
+      return;
+    }
+    run('replace', ['netem', ...netem]);
+  }
+
+  /**
    * Removes the namespace and the host's veth end (deleting one end deletes
    * both). Idempotent; never throws. Kill the processes in it first: a
    * namespace lives on while a process is in it.

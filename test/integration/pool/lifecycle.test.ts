@@ -84,7 +84,9 @@ describe('pool lifecycle', () => {
     const pool = await startPool({ heartbeatMs: 100 });
     await eventually(async () => (await adapter.listWorkers()).length === 1, 3000, 'listed');
     // Simulate a vanished process: stop heartbeating without unregistering.
-    (pool as unknown as { timers: NodeJS.Timeout[] }).timers.forEach(clearInterval);
+    const parts = pool as unknown as { keeper: { stop(): void }; outage: { stop(): void } };
+    parts.keeper.stop();
+    parts.outage.stop();
     await eventually(async () => (await adapter.listWorkers()).length === 0, 3000, 'expired');
   });
 });

@@ -36,9 +36,9 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
   test('a lease call asks for 256 jobs at most, so a deep prefetch never holds Redis up for long', async ({ adapter, queue, redis, startPool }) => {
     const asked: number[] = [];
     const monitor = await redis.monitor();
-    // FCALL <function> 9 <9 queue keys> <job prefix> <events cap> <n> …: n is the 15th word.
+    // FCALL <function> <k> <k keys> <job prefix> <events cap> <n> …: n follows the keys and two arguments.
     monitor.on('monitor', (_time: string, args: string[]) => {
-      if (/dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`))) asked.push(Number(args[14]));
+      if (/dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`))) asked.push(Number(args[3 + Number(args[2]) + 2]));
     });
     const ids = await adapter.enqueueMany(queue, Array.from({ length: 700 }, (_, i) => item('echo', i)));
     await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });

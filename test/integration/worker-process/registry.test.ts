@@ -5,7 +5,7 @@ import { workerProcessTest as test } from './worker-process-fixture';
 
 describe('the worker registry', () => {
   test('lists a running worker process with its pid, host, queues and size', async ({ adapter, spawnWorker }) => {
-    const worker = await spawnWorker(['alpha', 'beta', '--threads', '2', '--concurrency', '3']);
+    const worker = await spawnWorker(['alpha', 'beta', '--create', '--threads', '2', '--concurrency', '3']);
     const id = await worker.ready;
     await eventually(async () => (await adapter.listWorkers()).some((w) => w.id === id), 5000, 'registered');
     const entry = (await adapter.listWorkers()).find((w) => w.id === id);

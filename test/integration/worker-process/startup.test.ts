@@ -5,7 +5,7 @@ import { workerProcessTest as test } from './worker-process-fixture';
 describe('a worker process started before Redis', () => {
   test('says it is waiting, and starts once Redis answers', async ({ spawnWorker }) => {
     const port = await findFreePort();
-    const worker = await spawnWorker(['jobs'], { redisUrl: `redis://127.0.0.1:${port}` });
+    const worker = await spawnWorker(['jobs', '--create'], { redisUrl: `redis://127.0.0.1:${port}` });
     await worker.waitFor(new RegExp(` waiting for Redis at redis://127\\.0\\.0\\.1:${port}/0 \\(up to 5 s\\)`), 5000);
     const server = await RedisServerProcess.start({ port });
     try {

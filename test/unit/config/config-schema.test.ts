@@ -52,6 +52,9 @@ describe('parseConfig: defaults', () => {
         events_max_len: 10000,
         max_payload_bytes: 1048576,
         wait_for_fsync: false,
+        command_timeout_ms: 5000,
+        wait_for_replicas: 0,
+        wait_for_replicas_timeout_ms: 2000,
       },
       workers: {
         queues: ['default'],
@@ -124,6 +127,14 @@ describe('parseConfig: constraint messages name the path, what was expected, and
     ['backoff a list', { backoff: [1] }, { path: 'queue.backoff', message: 'expected a mapping of type, delay_ms, max_delay_ms, got a list' }],
     ['events_max_len below 100', { events_max_len: 99 }, { path: 'queue.events_max_len', message: 'expected an integer >= 100, got 99' }],
     ['max_payload_bytes zero', { max_payload_bytes: 0 }, { path: 'queue.max_payload_bytes', message: 'expected an integer >= 1, got 0' }],
+    ['command_timeout_ms below 100', { command_timeout_ms: 50 }, { path: 'queue.command_timeout_ms', message: 'expected an integer >= 100, got 50' }],
+    ['redis_sentinels a bad node', { redis_sentinels: ['h'], sentinel_master: 'm' }, { path: 'queue.redis_sentinels[0]', message: 'expected "host:port", got "h"' }],
+    ['redis_sentinels empty', { redis_sentinels: [], sentinel_master: 'm' }, { path: 'queue.redis_sentinels', message: 'expected a list of at least one sentinel, got an empty list' }],
+    ['redis_sentinels without sentinel_master', { redis_sentinels: ['h:26379'] }, { path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' }],
+    ['redis_sentinels beside redis_cluster', { redis_sentinels: ['h:26379'], sentinel_master: 'm', redis_cluster: ['h:7000'] }, { path: 'queue.redis_sentinels', message: 'expected either redis_sentinels or redis_cluster, got both' }],
+    ['sentinel_master empty', { sentinel_master: '' }, { path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor, got ""' }],
+    ['wait_for_replicas negative', { wait_for_replicas: -1 }, { path: 'queue.wait_for_replicas', message: 'expected an integer >= 0, got -1' }],
+    ['wait_for_replicas_timeout_ms zero', { wait_for_replicas_timeout_ms: 0 }, { path: 'queue.wait_for_replicas_timeout_ms', message: 'expected an integer >= 1, got 0' }],
   ];
   it.each(cases)('%s', (_name, q, issue) => {
     expect(issuesOf(queue(q))).toEqual([issue]);

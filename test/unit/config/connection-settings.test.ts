@@ -22,7 +22,7 @@ function thrown(fn: () => unknown): ConveyorError {
 describe('resolveConnectionSettings: target', () => {
   it('uses host, port and db from the config by default', () => {
     const { settings, warnings } = resolveConnectionSettings(queue(), {});
-    expect(settings).toEqual({ host: 'localhost', port: 6379, db: 0, connectTimeoutMs: 30000, display: 'redis://localhost:6379/0' });
+    expect(settings).toEqual({ host: 'localhost', port: 6379, db: 0, connectTimeoutMs: 30000, commandTimeoutMs: 5000, display: 'redis://localhost:6379/0' });
     expect(warnings).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('resolveConnectionSettings: target', () => {
   it('lets env REDIS_URL override the whole connection from the config', () => {
     const q = queue({ redis_url: 'redis://cfg:1/1', redis_username: 'cfguser', redis_password_env: 'NOT_SET' });
     const { settings } = resolveConnectionSettings(q, { REDIS_URL: 'redis://envhost:6390/3' });
-    expect(settings).toEqual({ host: 'envhost', port: 6390, db: 3, connectTimeoutMs: 30000, display: 'redis://envhost:6390/3' });
+    expect(settings).toEqual({ host: 'envhost', port: 6390, db: 3, connectTimeoutMs: 30000, commandTimeoutMs: 5000, display: 'redis://envhost:6390/3' });
   });
 
   it('takes credentials from REDIS_URL', () => {
@@ -64,6 +64,26 @@ describe('resolveConnectionSettings: target', () => {
     const err = thrown(() => resolveConnectionSettings(queue(), { REDIS_URL: 'http://bob:hunter2@h' }));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toBe('environment variable REDIS_URL: expected a redis:// or rediss:// URL, got "http://bob:***@h"');
+  });
+
+  it('takes command_timeout_ms as the command deadline', () => {
+    expect(resolveConnectionSettings(queue({ command_timeout_ms: 1500 }), {}).settings.commandTimeoutMs).toBe(1500);
+  });
+
+  it('with redis_sentinels, asks those sentinels for the named primary, keeping db and credentials', () => {
+    const q = queue({ redis_sentinels: ['s1:26379', { host: '::1', port: 26380 }], sentinel_master: 'main', redis_db: 2, redis_username: 'u' });
+    const { settings } = resolveConnectionSettings(q, {});
+    expect(settings).toMatchObject({
+      sentinels: { nodes: [{ host: 's1', port: 26379 }, { host: '::1', port: 26380 }], name: 'main' },
+      db: 2,
+      username: 'u',
+      display: 'redis-sentinel://u@s1:26379,[::1]:26380/main/2',
+    });
+  });
+
+  it('lets env REDIS_URL override redis_sentinels, as it overrides redis_cluster', () => {
+    const q = queue({ redis_sentinels: ['s1:26379'], sentinel_master: 'main' });
+    expect(resolveConnectionSettings(q, { REDIS_URL: 'redis://h:1' }).settings.sentinels).toBeUndefined();
   });
 
   it('rejects port 0 in a URL', () => {

@@ -52,6 +52,9 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.tls.servername', label: 'TLS server name', kind: 'text', tlsFile: true },
       { path: 'queue.tls.reject_unauthorized', label: 'Check the server certificate', kind: 'bool', tlsFile: true },
       { path: 'queue.connection_timeout', label: 'Connection timeout (s)', kind: 'number' },
+      { path: 'queue.command_timeout_ms', label: 'Command deadline (ms)', kind: 'int', help: 'a command unanswered this long (plus its block time) fails, and the connection is replaced' },
+      { path: 'queue.redis_sentinels', label: 'Sentinels', kind: 'list', help: 'comma-separated host:port of Redis Sentinels; when set, they say where the primary is' },
+      { path: 'queue.sentinel_master', label: 'Sentinel master name', kind: 'text', help: 'the name the sentinels monitor; required with sentinels' },
     ],
   },
   {
@@ -72,6 +75,8 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.events_max_len', label: 'Event stream length', kind: 'int' },
       { path: 'queue.max_payload_bytes', label: 'Max payload (bytes)', kind: 'int' },
       { path: 'queue.wait_for_fsync', label: 'Wait for fsync', kind: 'bool', help: 'an enqueue resolves only once Redis has fsynced it (WAITAOF on Redis 7.2+, else appendfsync always)' },
+      { path: 'queue.wait_for_replicas', label: 'Wait for replicas', kind: 'int', help: 'an enqueue resolves only once this many replicas have it (WAIT); 0: do not wait' },
+      { path: 'queue.wait_for_replicas_timeout_ms', label: 'Replica wait timeout (ms)', kind: 'int' },
     ],
   },
   {

@@ -1,0 +1,276 @@
+import type { AttemptOutcome, LeasedItem, ReleaseReason } from '../../src-shared/job';
+import { agentOf } from '../queue/job-codec';
+import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
+import type { AbortReason, ProgressNote, RunJob, RunResult } from './messages';
+import { groupBy, type PoolContext } from './pool-context';
+import type { ThreadHandle, ThreadDeath } from './thread-handle';
+import type { ThreadSupervisor } from './thread-supervisor';
+
+export interface RunningJob {
+  runId: number;
+  queue: string;
+  id: string;
+  token: string;
+  attempt: number;
+  agent: string;
+  thread: ThreadHandle;
+  startedAt: number;
+  timer: NodeJS.Timeout | undefined;
+  killTimer: NodeJS.Timeout | undefined;
+  abortReason: AbortReason | undefined;
+}
+
+/**
+ * Outcomes and acknowledgements: the jobs running on the threads, their
+ * timeouts, aborts and results, and what each ends as (complete, fail,
+ * release, or nothing for a lost lease), acknowledged to Redis in batches.
+ * A fault stays with the job that caused it: the runs beside it in a thread
+ * that had to go are handed back without spending an attempt.
+ */
+export class JobOutcomes {
+  readonly runs = new Map<number, RunningJob>();
+  private readonly acks: AckBatcher;
+  /** Jobs settled but not yet acknowledged by Redis: what their events report. */
+  private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
+  private nextRunId = 1;
+  /** Moving average of how long jobs ran, for the default prefetch. */
+  avgRunMs: number | undefined;
+  processed = 0;
+  failed = 0;
+
+  constructor(
+    private readonly ctx: PoolContext,
+    private readonly supervisor: ThreadSupervisor,
+    /** Redis acknowledged a batch (the outage watch counts it as a reply). */
+    private readonly onReply: () => void,
+  ) {
+    this.acks = new AckBatcher(
+      ctx.adapter,
+      (outcomes) => {
+        onReply();
+        this.onAcked(outcomes);
+      },
+      (err) => ctx.report(err),
+    );
+  }
+
+  /** Registers a run of `item` on `thread` and arms its timeout; the caller sends the returned message. */
+  start(queue: string, item: LeasedItem, agent: string, input: unknown, thread: ThreadHandle): RunJob {
+    const job: RunningJob = {
+      runId: this.nextRunId++,
+      queue,
+      id: item.action.id,
+      token: item.lease.token,
+      attempt: item.attempt,
+      agent,
+      thread,
+      startedAt: Date.now(),
+      timer: undefined,
+      killTimer: undefined,
+      abortReason: undefined,
+    };
+    const timeoutMs = item.timeoutMs ?? this.ctx.options.jobTimeoutMs;
+    job.timer = setTimeout(() => {
+      this.relieveStalledThread(job);
+      job.timer = setTimeout(() => this.abort(job, 'timeout'), timeoutMs - Math.floor(timeoutMs / 2));
+    }, Math.floor(timeoutMs / 2));
+    this.runs.set(job.runId, job);
+    this.ctx.emit({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent });
+    return { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
+  }
+
+  /** Queues an acknowledgement for a job leased but never run (held, dropped, not an agent job). */
+  ackUnrun(queue: string, item: LeasedItem, ack: Ack): void {
+    this.settled.set(`${queue}\u0000${item.action.id}`, { attempt: item.attempt, agent: agentOf(item.message.payload), ms: 0 });
+    this.acks.add(queue, ack);
+  }
+
+  /** Hands a job leased but never run back to its queue, attempt unspent. */
+  handBack(queue: string, item: LeasedItem, reason: ReleaseReason): void {
+    this.ackUnrun(queue, item, { kind: 'release', id: item.action.id, token: item.lease.token, reason });
+  }
+
+  /** Asks a job to stop; if it has not within the grace period, its thread is ended. */
+  abort(job: RunningJob, reason: AbortReason): void {
+    if (!this.runs.has(job.runId) || job.abortReason) return;
+    job.abortReason = reason;
+    // Stuck in its own synchronous start, the job cannot hear the abort: a grace period would only
+    // keep the thread (and its neighbours) blocked longer.
+    if ((reason === 'timeout' || reason === 'cancelled') && job.thread.busyWith === job.runId) {
+      this.killThreadOf(job, reason);
+      return;
+    }
+    job.thread.abort(job.runId, reason);
+    if (reason === 'timeout' || reason === 'cancelled') {
+      job.killTimer = setTimeout(() => {
+        if (this.runs.has(job.runId)) this.killThreadOf(job, reason);
+      }, this.ctx.options.killGraceMs);
+    }
+  }
+
+  /** Graceful stop ran out of time: every run still going is aborted and handed back. */
+  handBackAll(): void {
+    for (const job of [...this.runs.values()]) {
+      job.abortReason = 'shutdown';
+      job.thread.abort(job.runId, 'shutdown');
+      this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'shutdown' });
+    }
+  }
+
+  onResults(results: RunResult[]): void {
+    for (const r of results) {
+      const job = this.runs.get(r.runId);
+      if (!job) continue;
+      switch (job.abortReason) {
+        case 'lease_lost':
+          this.settle(job, undefined);
+          break;
+        case 'shutdown':
+          this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'shutdown' });
+          break;
+        case 'timeout':
+          this.fail(job, 'timeout', `timed out after ${Date.now() - job.startedAt} ms`, r.ok ? '' : r.error.stack);
+          break;
+        case 'cancelled':
+          this.fail(job, 'cancelled', 'cancelled', '');
+          break;
+        default:
+          if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
+          else this.fail(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
+      }
+    }
+  }
+
+  /**
+   * A thread died on its own. Died inside a run's synchronous start: that run
+   * did it, its neighbours wait again unharmed. Otherwise the cause is unknown
+   * and every run the thread held fails.
+   */
+  threadDied(thread: ThreadHandle, reason: ThreadDeath, error: Error): void {
+    const culprit = this.runs.has(thread.busyWith) ? thread.busyWith : 0;
+    const message = `${reason === 'out_of_memory' ? 'out of memory' : 'worker thread crashed'}: ${error.message}`;
+    for (const runId of thread.running) {
+      const job = this.runs.get(runId);
+      if (!job) continue;
+      if (culprit === 0 || runId === culprit) this.fail(job, reason, message, error.stack ?? '');
+      else this.releaseInnocent(job);
+    }
+  }
+
+  onProgress(notes: ProgressNote[]): void {
+    const updates = notes.flatMap((n) => {
+      const job = this.runs.get(n.runId);
+      if (!job) return [];
+      const update = { id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) };
+      return [{ queue: job.queue, update }];
+    });
+    for (const [queue, list] of groupBy(updates, (u) => u.queue)) {
+      void this.ctx.adapter.reportProgress(queue, list.map((u) => u.update)).catch((err: unknown) => this.ctx.report(err));
+    }
+  }
+
+  /** Sends what is pending; resolves when Redis acknowledged it (or the attempt failed). */
+  flush(): Promise<void> {
+    return this.acks.flush();
+  }
+
+  /** No retries after this: on stop, what could not be acknowledged is left to lease expiry. */
+  close(): void {
+    this.acks.close();
+  }
+
+  /**
+   * Halfway to its timeout and still inside its synchronous start, a run has
+   * most likely hung its thread: the thread takes no more work and a
+   * replacement (the ready spare) takes its place now, so its slots are not
+   * lost until the timeout ends it.
+   */
+  private relieveStalledThread(job: RunningJob): void {
+    const thread = job.thread;
+    if (thread.busyWith !== job.runId || !thread.accepting || this.ctx.state !== 'running') return;
+    this.supervisor.relieve(thread, `${job.queue}/${job.id} has blocked it for ${Date.now() - job.startedAt} ms`);
+  }
+
+  /**
+   * Ends a thread whose job would not stop. The culprit is the run stuck in
+   * its synchronous start, if any (it blocks the whole thread, so the others'
+   * timers fire too), else the job itself; it fails, its neighbours wait again
+   * without losing an attempt (a cancel request among them is honoured).
+   */
+  private killThreadOf(job: RunningJob, reason: 'timeout' | 'cancelled'): void {
+    const thread = job.thread;
+    if (thread.ended) return;
+    const stuck = this.runs.get(thread.busyWith);
+    const culprit = stuck && stuck.thread === thread ? stuck : job;
+    for (const runId of thread.running) {
+      const other = this.runs.get(runId);
+      if (!other) continue;
+      if (other === culprit) {
+        const why = other === job ? reason : 'timeout';
+        const blocked = thread.busyWith === other.runId;
+        const message =
+          why === 'cancelled'
+            ? 'cancelled'
+            : blocked
+              ? `blocked its thread for ${Date.now() - other.startedAt} ms: thread terminated`
+              : `did not stop within ${this.ctx.options.killGraceMs} ms of its timeout: thread terminated`;
+        this.fail(other, why, message, '');
+      } else if (other.abortReason === 'cancelled') {
+        this.fail(other, 'cancelled', 'cancelled', '');
+      } else {
+        this.releaseInnocent(other);
+      }
+    }
+    this.supervisor.terminate(thread, `terminated: ${culprit.queue}/${culprit.id} would not stop`);
+  }
+
+  /** A run that lost its thread through no fault of its own: back to waiting, no attempt spent. */
+  private releaseInnocent(job: RunningJob): void {
+    if (job.abortReason === 'lease_lost') this.settle(job, undefined);
+    else this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'neighbour_killed' });
+  }
+
+  private fail(job: RunningJob, reason: AttemptOutcome, message: string, stack: string, retryable = true): void {
+    this.settle(job, { kind: 'fail', id: job.id, token: job.token, error: { message, stack }, retryable, reason });
+  }
+
+  /** Forgets a running job and queues its acknowledgement (none for a lost lease). */
+  private settle(job: RunningJob, ack: Ack | undefined): void {
+    if (!this.runs.delete(job.runId)) return;
+    clearTimeout(job.timer);
+    clearTimeout(job.killTimer);
+    job.thread.running.delete(job.runId);
+    if (ack) {
+      const ms = Date.now() - job.startedAt;
+      if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
+      this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
+      this.acks.add(job.queue, ack);
+    } else {
+      this.ctx.emit({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
+    }
+    this.ctx.wake();
+  }
+
+  private onAcked(outcomes: AckOutcome[]): void {
+    for (const { ack, queue, result } of outcomes) {
+      const key = `${queue}\u0000${ack.id}`;
+      const meta = this.settled.get(key);
+      this.settled.delete(key);
+      const base = { type: 'job' as const, queue, id: ack.id, attempt: meta?.attempt ?? 0, ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}) };
+      if (!result.ok) {
+        this.ctx.emit({ ...base, state: 'lost', reason: result.error.message });
+        continue;
+      }
+      if (ack.kind === 'complete') {
+        this.processed++;
+        this.ctx.emit({ ...base, state: 'completed' });
+      } else if (ack.kind === 'release') {
+        this.ctx.emit({ ...base, state: 'released' });
+      } else {
+        this.failed++;
+        const next = result.value === 'dead' ? 'dead' : result.value === 'cancelled' ? 'cancelled' : 'retrying';
+        this.ctx.emit({ ...base, state: next, error: ack.error.message, reason: ack.reason });
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { declaredKeys } from '../../../src-main/queue/scripts';
+
+const LUA = path.join(__dirname, '../../../src-main/queue/lua');
+const scripts = readdirSync(LUA).filter((f) => f !== 'common.lua');
+
+describe('Lua scripts declare exactly the keys they use', () => {
+  it.each(scripts)('%s: the number in its name is how many keys its header declares, and it reads no others', (file) => {
+    const source = readFileSync(path.join(LUA, file), 'utf8');
+    const count = Number(/-(\d+)\.lua$/.exec(file)?.[1]);
+    const keys = declaredKeys(source);
+    expect(keys).toHaveLength(count);
+    expect(new Set(keys).size).toBe(keys.length);
+    const body = source.slice(source.indexOf(']]'));
+    const used = [...body.matchAll(/KEYS\[(\d+)\]/g)].map((m) => Number(m[1]));
+    expect(Math.max(0, ...used)).toBeLessThanOrEqual(count);
+    expect(new Set(used).size).toBe(count);
+  });
+
+  it('common.lua reads no KEYS of its own: helpers take keys as arguments', () => {
+    const common = readFileSync(path.join(LUA, 'common.lua'), 'utf8');
+    const code = common.slice(common.indexOf(']]'));
+    expect(code.replace(/checkKeys\(keys\)/g, '')).not.toMatch(/KEYS\[/);
+  });
+});
