@@ -105,7 +105,7 @@ export class RedisQueueAdapter implements QueuePort {
 
   /** The events stream cap (`queue.events_max_len`), for scripts kept beside the adapter (schedules). */
   get eventsMaxLen(): number {
-    return this.options.eventsMaxLen;
+    return this.ctx.options.eventsMaxLen;
   }
 
   /** Whether the command connection is up right now. */

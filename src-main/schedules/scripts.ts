@@ -1,20 +1,20 @@
 import type { Redis } from 'ioredis';
 import common from '../queue/lua/common.lua?raw';
-import remove from '../queue/lua/scheduleRemove-2.lua?raw';
-import save from '../queue/lua/scheduleSave-4.lua?raw';
-import tick from '../queue/lua/scheduleTick-12.lua?raw';
-import { NUM_QUEUE_KEYS } from '../queue/scripts';
+import remove from './lua/scheduleRemove-2.lua?raw';
+import save from './lua/scheduleSave-4.lua?raw';
+import tick from './lua/scheduleTick-8.lua?raw';
 
 /**
- * The schedule scripts, run with EVALSHA (ioredis reloads them after
+ * The schedule scripts (./lua), run with EVALSHA (ioredis reloads them after
  * NOSCRIPT). A schedule changes about once a tick, so they stay out of the
- * queue's function library; the tick script starts from common.lua's shared
- * pieces (enqueue helpers, events) like the queue's own scripts.
+ * queue's function library, and beside it: their keys are the schedule's as
+ * well as the queue's. The tick script starts from the queue's common.lua
+ * (enqueue helpers, events, key checks) like the queue's own scripts.
  */
 const DEFINITIONS = {
   cv_scheduleSave: { numberOfKeys: 4, lua: save },
   cv_scheduleRemove: { numberOfKeys: 2, lua: remove },
-  cv_scheduleTick: { numberOfKeys: NUM_QUEUE_KEYS + 3, lua: `${common}\nbind(KEYS, ARGV)\n${tick}` },
+  cv_scheduleTick: { numberOfKeys: 8, lua: `${common}\nbind(ARGV)\n${tick}` },
 } as const;
 
 export type ScheduleScript = keyof typeof DEFINITIONS;

@@ -3,6 +3,7 @@ import { ConveyorError, ErrorCode, QueueNotFoundError } from '../../src-shared/e
 import { agentItem, itemInputSchema } from '../../src-shared/item-schema';
 import { runNowJobId, tickJobId, type ScheduleDefinition, type ScheduleInfo, type ScheduleInput } from '../../src-shared/schedule';
 import { QueueKeys, assertQueueName } from '../queue/keys';
+import { WRONG_TYPE_REPLY } from '../queue/scripts';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { type ScheduleReply, runScheduleScript } from './scripts';
 import { Timing, planTicks } from './timing';
@@ -17,8 +18,8 @@ import { ScheduleInvalidError, ScheduleNotFoundError, validateSchedule } from '.
  *                                            removal); ':rev' and ':run' counters
  * Schedule fields: rev (changes on every write: writers compare it, see
  * scheduleSave-4), gen (changes with the ticks: claims compare it and the
- * next tick, see scheduleTick-12), def (the definition, JSON), timing (what ticks depend on),
- * paused, next, the job template src/dst/pl/agent/prio/mr/to (as enqueue-9
+ * next tick, see scheduleTick-8), def (the definition, JSON), timing (what ticks depend on),
+ * paused, next, the job template src/dst/pl/agent/prio/mr/to (as enqueue-5
  * stores a job), created, updated, and the tick state last, lastJob,
  * lastRun, runs, skipped, lastError.
  */
@@ -55,14 +56,20 @@ function num(v: string | undefined): number | undefined {
   return v === undefined || v === '' ? undefined : Number(v);
 }
 
+function wrongTypeError(key: string): ConveyorError {
+  return new ConveyorError(ErrorCode.Internal, `schedule key ${key} holds the wrong Redis type`, { key });
+}
+
 function codeError(reply: ScheduleReply[], queue: string): ConveyorError | undefined {
   if (reply[0] === -1) return new QueueNotFoundError(queue);
-  if (reply[0] === -7)
-    return new ConveyorError(ErrorCode.Internal, `schedule key ${String(reply[1])} holds the wrong Redis type`, { key: reply[1] });
+  if (reply[0] === -7) return wrongTypeError(String(reply[1]));
   return undefined;
 }
 
-/** A schedule's job template, encoded as enqueue-9 stores a job. */
+/** The queue keys the tick script takes before the schedule's (scheduleTick-8.lua). */
+const TICK_QUEUE_KEYS = ['meta', 'wait', 'delayed', 'marker', 'events'] as const;
+
+/** A schedule's job template, encoded as enqueue-5 stores a job. */
 function template(def: ScheduleDefinition): Record<string, string> {
   const parsed = itemInputSchema.safeParse(agentItem(def.agent, def.input, `schedule:${def.id}`, 'worker'));
   if (!parsed.success) throw new ScheduleInvalidError('input', 'expected JSON data (strings, numbers, booleans, null, arrays, objects)');
@@ -326,7 +333,7 @@ export class ScheduleStore {
       const reply = (await runScheduleScript(
         this.redis,
         'cv_scheduleTick',
-        [...k.q.list, k.hash(id), k.index, k.marks],
+        [...TICK_QUEUE_KEYS.map((t) => k.q.key(t)), k.hash(id), k.index, k.marks],
         [
           k.q.jobPrefix,
           this.adapter.eventsMaxLen,
@@ -339,7 +346,10 @@ export class ScheduleStore {
           plan.fire.length,
           ...plan.fire.map(String),
         ],
-      )) as ScheduleReply[];
+      ).catch((e: unknown) => {
+        const wrong = WRONG_TYPE_REPLY.exec(e instanceof Error ? e.message : '');
+        throw wrong ? wrongTypeError(wrong[1] ?? '') : e;
+      })) as ScheduleReply[];
       const err = codeError(reply, queue);
       if (err) throw err;
       if (reply[0] === 1) return reply.slice(2).map(String);

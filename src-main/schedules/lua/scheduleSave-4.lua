@@ -12,7 +12,7 @@
   ARGV[2] revision read ('' = the schedule must not exist)
   ARGV[3] mark read ('' = none): the next tick was computed past it
   ARGV[4] next tick (ms), '' when paused or ended
-  ARGV[5] generation (see scheduleTick-12): the one read when the ticks stay
+  ARGV[5] generation (see scheduleTick-8): the one read when the ticks stay
           as they were, '' for a new one (the new revision)
   ARGV[6..] the schedule's other fields, name/value pairs
   Returns {1, new revision}, {0} (changed since read: read again),

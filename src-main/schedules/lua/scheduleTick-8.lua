@@ -4,10 +4,11 @@
   written together or not at all, so a tick gets one job however many
   schedulers race for it and wherever one crashes. Job ids are
   <schedule id>@<tick ms>: a second job for a tick cannot exist either.
-  KEYS[1..9] the queue's keys (see common.lua)
-  KEYS[10] schedule:<id>   hash: the schedule (fields: see schedules/store.ts)
-  KEYS[11] schedules       zset: schedule ids by next tick (inf: paused or ended)
-  KEYS[12] schedule-marks  hash: <id> -> latest tick handled; ':rev' counter
+  KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] marker, KEYS[5] events
+  (the queue's, see common.lua), then the schedule's, under the same hash tag:
+  KEYS[6] schedule:<id>   hash: the schedule (fields: see schedules/store.ts)
+  KEYS[7] schedules       zset: schedule ids by next tick (inf: paused or ended)
+  KEYS[8] schedule-marks  hash: <id> -> latest tick handled; ':rev' counter
   ARGV[1] job key prefix, ARGV[2] events cap (as every queue script)
   ARGV[3] schedule id
   ARGV[4] generation the caller planned from (changes with the schedule's
@@ -22,26 +23,29 @@
   ARGV[9] number of ticks to fire, ARGV[10..] those ticks (ms, ascending)
   Returns {1, revision, job id ...} (claimed; ids of jobs added),
   {0} (changed, paused or removed since read: read again),
-  {2, ms} (not due yet by the Redis clock), {-1} (no queue),
-  {-7, key} (a key holds the wrong type).
+  {2, ms} (not due yet by the Redis clock), {QUEUE_NOT_FOUND}; before any
+  write, the CONVEYOR_WRONGTYPE error reply when a key holds another type.
 ]]
-local K_SCHED, K_INDEX, K_MARKS = KEYS[10], KEYS[11], KEYS[12]
-local meta = redis.call('HMGET', K_META, 'max_len', 'max_retries')
-if not meta[1] then return {-1} end
-local want = { [K_WAIT] = 'zset', [K_MARKER] = 'zset', [K_EVENTS] = 'stream', [K_SCHED] = 'hash', [K_INDEX] = 'zset', [K_MARKS] = 'hash' }
-for key, kind in pairs(want) do
+local kMeta, kWait, kDelayed, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local kSched, kIndex, kMarks = KEYS[6], KEYS[7], KEYS[8]
+local wrongTypeReply = checkKeys({ kMeta, kWait, kDelayed, kMarker, kEvents })
+if wrongTypeReply then return wrongTypeReply end
+-- checkKeys knows queue keys by their last name segment; the schedule's are checked here.
+for key, kind in pairs({ [kSched] = 'hash', [kIndex] = 'zset', [kMarks] = 'hash' }) do
   local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= kind then return {-7, key} end
+  if t ~= 'none' and t ~= kind then return wrongType(key) end
 end
+local meta = redis.call('HMGET', kMeta, 'max_len', 'max_retries')
+if not meta[1] then return {QUEUE_NOT_FOUND} end
 local sid = ARGV[3]
-local s = redis.call('HMGET', K_SCHED, 'gen', 'paused', 'next', 'src', 'dst', 'pl', 'agent', 'prio', 'mr', 'to')
+local s = redis.call('HMGET', kSched, 'gen', 'paused', 'next', 'src', 'dst', 'pl', 'agent', 'prio', 'mr', 'to')
 if s[1] ~= ARGV[4] or s[2] == '1' or s[3] ~= ARGV[5] or s[3] == '' then return {0} end
 local now = nowMs()
 local dueFrom = tonumber(s[3])
 if dueFrom > now then return {2, dueFrom - now} end
 local handled = tonumber(ARGV[7])
 if handled > now then return {2, handled - now} end
-local mark = tonumber(redis.call('HGET', K_MARKS, sid) or '-1')
+local mark = tonumber(redis.call('HGET', kMarks, sid) or '-1')
 local n = tonumber(ARGV[9])
 local fire = {}
 for i = 1, n do
@@ -54,7 +58,7 @@ local skipped = tonumber(ARGV[8])
 local err = ''
 if #fire > 0 then
   local maxLen = tonumber(meta[1]) or 0
-  if redis.call('ZCARD', K_WAIT) + redis.call('ZCARD', K_DELAYED) + #fire > maxLen then
+  if redis.call('ZCARD', kWait) + redis.call('ZCARD', kDelayed) + #fire > maxLen then
     skipped = skipped + #fire
     fire = {}
     err = 'queue full'
@@ -71,20 +75,20 @@ for i = 1, #fire do
   redis.call('HSET', key, 'src', s[4], 'dst', s[5], 'pl', s[6], 'mr', mr, 'ts', nowText)
   if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
   if s[10] and s[10] ~= '' then redis.call('HSET', key, 'to', s[10]) end
-  pushWaiting(jid, prio)
-  emit('e', 'enqueued', 'j', jid, 'g', s[7])
+  pushWaiting(kMeta, kWait, jid, prio)
+  emit(kEvents, 'e', 'enqueued', 'j', jid, 'g', s[7])
   ids[#ids + 1] = jid
   lastJob = jid
 end
-if #fire > 0 then wake() end
-local rev = redis.call('HINCRBY', K_MARKS, ':rev', 1)
-if handled > mark then redis.call('HSET', K_MARKS, sid, ARGV[7]) end
-redis.call('HSET', K_SCHED, 'rev', rev, 'next', ARGV[6], 'last', ARGV[7], 'lastRun', nowText, 'lastError', err)
-if lastJob then redis.call('HSET', K_SCHED, 'lastJob', lastJob) end
-if #fire > 0 then redis.call('HINCRBY', K_SCHED, 'runs', #fire) end
-if skipped > 0 then redis.call('HINCRBY', K_SCHED, 'skipped', skipped) end
+if #fire > 0 then wake(kMarker) end
+local rev = redis.call('HINCRBY', kMarks, ':rev', 1)
+if handled > mark then redis.call('HSET', kMarks, sid, ARGV[7]) end
+redis.call('HSET', kSched, 'rev', rev, 'next', ARGV[6], 'last', ARGV[7], 'lastRun', nowText, 'lastError', err)
+if lastJob then redis.call('HSET', kSched, 'lastJob', lastJob) end
+if #fire > 0 then redis.call('HINCRBY', kSched, 'runs', #fire) end
+if skipped > 0 then redis.call('HINCRBY', kSched, 'skipped', skipped) end
 -- An ended schedule stays listed, after every active one.
-redis.call('ZADD', K_INDEX, ARGV[6] == '' and 'inf' or ARGV[6], sid)
+redis.call('ZADD', kIndex, ARGV[6] == '' and 'inf' or ARGV[6], sid)
 local out = {1, rev}
 for i = 1, #ids do out[#out + 1] = ids[i] end
 return out
