@@ -814,6 +814,7 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
       failed: this.failed,
       startedAt: this.startedAt,
       lastHeartbeat: Date.now(),
+      agents: this.agentInfo.agents.map((a) => a.name),
     };
     await this.adapter.workers.heartbeat(info, beatMs * 5).catch(() => undefined);
   }

@@ -1,0 +1,166 @@
+/**
+ * `conveyor run <queue> <agent> [input|-]`: enqueue a job, follow it (progress
+ * and logs as the agent reports them, on stderr), and print its result on
+ * stdout; a job that ends dead or cancelled exits 1. Ctrl-C on a terminal
+ * asks whether to cancel the job; without a terminal (a script, CI) it
+ * cancels it, since nothing will read the result, and exits 130.
+ */
+import type { Command } from 'commander';
+import { FINAL_STATES, type JobEvent, type JobRecord } from '../../../src-shared/job';
+import type { QueuePort } from '../../queue/port';
+import { CliExit, EXIT_ERROR } from '../exit';
+import { readLine, type CliIo } from '../io';
+import { formatValue, oneLine, printJson } from '../output';
+import { ProgressView } from '../progress-view';
+import type { CommandDeps } from './command-context';
+import { readJobInput, submitArguments, submitJob, type SubmitOptions } from './submit';
+
+/** Exit status after Ctrl-C, as a shell reports SIGINT. */
+const EXIT_INTERRUPTED = 130;
+/** Events wake the loop at once; the job record is also read this often, so a missed event costs at most this. */
+const POLL_MS = 1000;
+
+interface RunOptions extends SubmitOptions {
+  json?: boolean;
+}
+
+interface Followed {
+  record: JobRecord | null;
+  /** Ctrl-C was pressed and the job was cancelled for it. */
+  interrupted: boolean;
+}
+
+/** The queue's event tail as one pending "next batch" at a time; a failed or ended tail just stops waking the loop. */
+class EventFeed {
+  private pending: Promise<JobEvent[]>;
+
+  constructor(private readonly tail: AsyncIterator<JobEvent[]>) {
+    this.pending = this.read();
+  }
+
+  /** The batch being read now; call `consume` once it has been handled. */
+  next(): Promise<JobEvent[]> {
+    return this.pending;
+  }
+
+  consume(): void {
+    this.pending = this.read();
+  }
+
+  private read(): Promise<JobEvent[]> {
+    return this.tail.next().then(
+      (r) => (r.done ? new Promise<JobEvent[]>(() => undefined) : r.value),
+      () => new Promise<JobEvent[]>(() => undefined),
+    );
+  }
+}
+
+export function registerRunCommand(program: Command, { io, context }: CommandDeps): void {
+  submitArguments(program.command('run').description('enqueue an agent job, show its progress, and print its result (exit 1 if it fails)'))
+    .option('--json', 'print the final job record as JSON instead of the result')
+    .action(async (queue: string, agent: string, inputArg: string | undefined, opts: RunOptions, cmd: Command) => {
+      const ctx = context(cmd);
+      const input = await readJobInput(ctx, io, inputArg, opts);
+      const { record, interrupted, id } = await ctx.withAdapter(async (adapter) => {
+        const stopTail = new AbortController();
+        const tail = adapter.events([queue], { signal: stopTail.signal });
+        // Started before the enqueue, so the tail is (almost always) in place for the job's first events.
+        const feed = new EventFeed(tail);
+        try {
+          const jobId = await submitJob(ctx, adapter, { queue, agent, input }, opts);
+          return { id: jobId, ...(await follow(io, adapter, queue, jobId, feed)) };
+        } finally {
+          stopTail.abort();
+          await tail.return?.(undefined).catch(() => undefined);
+        }
+      });
+      report(io, queue, id, record, interrupted, opts.json === true);
+    });
+}
+
+/** Prints the outcome; anything but a completed job ends with a non-zero exit. */
+function report(io: CliIo, queue: string, id: string, record: JobRecord | null, interrupted: boolean, json: boolean): void {
+  if (record && json) printJson(io.stdout, record);
+  if (record?.state === 'completed') {
+    if (!json) io.stdout.write(`${formatValue(record.result)}\n`);
+    return;
+  }
+  const code = interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
+  if (!record) throw new CliExit(code, `job ${id} of queue "${queue}" was removed before it finished`);
+  const why = record.error === undefined ? '' : `: ${oneLine(record.error)}`;
+  const reason = record.reason === undefined ? '' : ` (${record.reason})`;
+  throw new CliExit(code, `job ${id} ended ${record.state}${reason}${why}`);
+}
+
+async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string, feed: EventFeed): Promise<Followed> {
+  const tty = io.stderr.isTTY === true;
+  const view = new ProgressView(io.stderr, tty);
+  view.line(`job ${id} enqueued on ${queue}`);
+  let signalled: () => void = () => undefined;
+  const interrupt = new Promise<'interrupt'>((resolve) => (signalled = () => resolve('interrupt')));
+  const unsubscribe = io.onShutdown?.(() => signalled()) ?? (() => undefined);
+  let interruptPending: Promise<'interrupt'> = interrupt;
+  let interrupted = false;
+  try {
+    let record = await adapter.getJob(queue, id);
+    while (record && !FINAL_STATES.includes(record.state)) {
+      let timer: NodeJS.Timeout | undefined;
+      const woke = await Promise.race([
+        feed.next(),
+        interruptPending,
+        new Promise<'poll'>((resolve) => (timer = setTimeout(() => resolve('poll'), POLL_MS))),
+      ]).finally(() => clearTimeout(timer));
+      if (woke === 'interrupt') {
+        // One question per run: a second Ctrl-C ends the process (main.ts).
+        interruptPending = new Promise(() => undefined);
+        view.clear();
+        if (!(await shouldCancel(io, tty, id))) {
+          io.stderr.write(`job ${id} keeps running; see it with: conveyor job ${queue} ${id}\n`);
+          throw new CliExit(EXIT_INTERRUPTED);
+        }
+        interrupted = true;
+        const outcome = await adapter.cancel(queue, id);
+        view.line(outcome === 'cancelled' ? `job ${id} cancelled` : `cancel requested: waiting for job ${id} to stop (Ctrl-C again leaves now)`);
+      } else if (woke !== 'poll') {
+        feed.consume();
+        for (const event of woke) if (event.jobId === id) showEvent(view, event);
+      }
+      record = await adapter.getJob(queue, id);
+      // Covers progress whose event was missed (the tail started after it, or was reconnecting).
+      if (record?.progress) view.progress(record.progress.fraction, record.progress.message);
+    }
+    return { record, interrupted };
+  } finally {
+    view.clear();
+    unsubscribe();
+  }
+}
+async function shouldCancel(io: CliIo, tty: boolean, id: string): Promise<boolean> {
+  if (!tty || !io.stdin?.isTTY) return true;
+  io.stderr.write(`cancel job ${id}? [y/N] `);
+  const answer = await readLine(io.stdin);
+  return /^\s*y(es)?\s*$/i.test(answer ?? '');
+}
+
+function showEvent(view: ProgressView, e: JobEvent): void {
+  const attempt = e.attempt === undefined ? '' : ` (attempt ${e.attempt}${e.worker ? ` on ${e.worker}` : ''})`;
+  switch (e.type) {
+    case 'progress':
+      if (e.fraction !== undefined) view.progress(e.fraction, e.message);
+      return;
+    case 'log':
+      if (e.message !== undefined) view.line(`log: ${oneLine(e.message)}`);
+      return;
+    case 'started':
+      view.line(`started${attempt}`);
+      return;
+    case 'retrying':
+      view.line(`failed${attempt}${e.error ? `: ${oneLine(e.error)}` : ''}; retrying${e.delayMs ? ` in ${e.delayMs} ms` : ''}`);
+      return;
+    case 'stalled':
+      view.line(`its worker lost the lease${attempt}`);
+      return;
+    default:
+      return;
+  }
+}
