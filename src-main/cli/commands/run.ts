@@ -87,8 +87,9 @@ function report(io: CliIo, queue: string, id: string, record: JobRecord | null, 
   }
   const code = interrupted ? EXIT_INTERRUPTED : EXIT_ERROR;
   if (!record) throw new CliExit(code, `job ${id} of queue "${queue}" was removed before it finished`);
-  const why = record.error === undefined ? '' : `: ${oneLine(record.error)}`;
-  const reason = record.reason === undefined ? '' : ` (${record.reason})`;
+  // A cancelled job's reason and error both say "cancelled": say each thing once.
+  const reason = record.reason === undefined || record.reason === record.state ? '' : ` (${record.reason})`;
+  const why = record.error === undefined || record.error === record.state ? '' : `: ${oneLine(record.error)}`;
   throw new CliExit(code, `job ${id} ended ${record.state}${reason}${why}`);
 }
 
@@ -103,6 +104,7 @@ async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string, 
   let interrupted = false;
   try {
     let record = await adapter.getJob(queue, id);
+    if (record) showRecord(view, record);
     while (record && !FINAL_STATES.includes(record.state)) {
       let timer: NodeJS.Timeout | undefined;
       const woke = await Promise.race([
@@ -126,8 +128,7 @@ async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string, 
         for (const event of woke) if (event.jobId === id) showEvent(view, event);
       }
       record = await adapter.getJob(queue, id);
-      // Covers progress whose event was missed (the tail started after it, or was reconnecting).
-      if (record?.progress) view.progress(record.progress.fraction, record.progress.message);
+      if (record) showRecord(view, record);
     }
     return { record, interrupted };
   } finally {
@@ -142,6 +143,16 @@ async function shouldCancel(io: CliIo, tty: boolean, id: string): Promise<boolea
   return /^\s*y(es)?\s*$/i.test(answer ?? '');
 }
 
+/**
+ * What the record shows that its events may not have: the tail starts after
+ * the enqueue, so a job started at once has its `started` event before it,
+ * and a reconnecting tail misses some progress.
+ */
+function showRecord(view: ProgressView, record: JobRecord): void {
+  for (const a of record.attempts) if (a.startedAt !== undefined || a.leasedAt !== undefined) view.started(a.number, a.worker);
+  if (record.progress) view.progress(record.progress.fraction, record.progress.message);
+}
+
 function showEvent(view: ProgressView, e: JobEvent): void {
   const attempt = e.attempt === undefined ? '' : ` (attempt ${e.attempt}${e.worker ? ` on ${e.worker}` : ''})`;
   switch (e.type) {
@@ -152,7 +163,7 @@ function showEvent(view: ProgressView, e: JobEvent): void {
       if (e.message !== undefined) view.line(`log: ${oneLine(e.message)}`);
       return;
     case 'started':
-      view.line(`started${attempt}`);
+      if (e.attempt !== undefined) view.started(e.attempt, e.worker);
       return;
     case 'retrying':
       view.line(`failed${attempt}${e.error ? `: ${oneLine(e.error)}` : ''}; retrying${e.delayMs ? ` in ${e.delayMs} ms` : ''}`);

@@ -57,7 +57,7 @@ export async function unknownAgentWarning(adapter: QueuePort, queue: string, age
   const known = [...new Set(workers.flatMap((w) => w.agents ?? []))].sort();
   if (known.includes(agent)) return undefined;
   const n = workers.length;
-  return `no live worker of queue "${queue}" advertises agent "${agent}" (${n} worker${n === 1 ? '' : 's'} advertise: ${known.join(', ')}); enqueued anyway, for a worker that may start later`;
+  return `no live worker of queue "${queue}" advertises agent "${agent}" (${n === 1 ? 'its live worker advertises' : `its ${n} live workers advertise`} ${known.join(', ')}); enqueued anyway, for a worker that may start later`;
 }
 
 /** Enqueues the job {agent, input}, then warns when no live worker knows the agent; resolves to its id. */
