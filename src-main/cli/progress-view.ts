@@ -12,7 +12,6 @@ const LINE_WIDTH = 100;
 export class ProgressView {
   private shown: string | undefined;
   private last: string | undefined;
-  private readonly attempts = new Set<number>();
 
   constructor(
     private readonly out: CliWritable,
@@ -33,15 +32,6 @@ export class ProgressView {
     const filled = Math.round(clamped * BAR_WIDTH);
     this.shown = truncate(`[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${text}`, LINE_WIDTH);
     this.out.write(`\r\x1b[K${this.shown}`);
-  }
-
-  /** An attempt has started; each attempt is told once, whether its event or the job record shows it first. */
-  started(attempt: number, worker?: string): void {
-    if (this.attempts.has(attempt)) return;
-    this.attempts.add(attempt);
-    // A new attempt starts its progress afresh.
-    this.last = undefined;
-    this.line(`started (attempt ${attempt}${worker ? ` on ${worker}` : ''})`);
   }
 
   /** A line of its own (above the bar on a terminal). */

@@ -1007,7 +1007,8 @@ export class RedisQueueAdapter implements QueuePort {
     } finally {
       opts.signal?.removeEventListener('abort', onAbort);
       this.allClients.delete(client);
-      client.disconnect();
+      // Not twice: ioredis arms a 2 s fallback timer on each disconnect, and one armed after the socket closed is never cleared (it kept `conveyor run` alive 2 s).
+      if (client.status !== 'end') client.disconnect();
     }
   }
 

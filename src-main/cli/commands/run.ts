@@ -6,7 +6,7 @@
  * cancels it, since nothing will read the result, and exits 130.
  */
 import type { Command } from 'commander';
-import { FINAL_STATES, type JobEvent, type JobRecord } from '../../../src-shared/job';
+import { FINAL_STATES, type JobEvent, type JobEventType, type JobRecord } from '../../../src-shared/job';
 import type { QueuePort } from '../../queue/port';
 import { CliExit, EXIT_ERROR } from '../exit';
 import { readLine, type CliIo } from '../io';
@@ -19,6 +19,8 @@ import { readJobInput, submitArguments, submitJob, type SubmitOptions } from './
 const EXIT_INTERRUPTED = 130;
 /** Events wake the loop at once; the job record is also read this often, so a missed event costs at most this. */
 const POLL_MS = 1000;
+/** Events after which the job does not change any more. */
+const FINAL_EVENTS: ReadonlySet<JobEventType> = new Set(['completed', 'dead', 'cancelled', 'removed']);
 
 interface RunOptions extends SubmitOptions {
   json?: boolean;
@@ -30,7 +32,7 @@ interface Followed {
   interrupted: boolean;
 }
 
-/** The queue's event tail as one pending "next batch" at a time; a failed or ended tail just stops waking the loop. */
+/** The queue's event tail as one pending "next batch" at a time; a failed or ended tail stops waking the loop (the poll goes on). */
 class EventFeed {
   private pending: Promise<JobEvent[]>;
 
@@ -61,18 +63,9 @@ export function registerRunCommand(program: Command, { io, context }: CommandDep
     .action(async (queue: string, agent: string, inputArg: string | undefined, opts: RunOptions, cmd: Command) => {
       const ctx = context(cmd);
       const input = await readJobInput(ctx, io, inputArg, opts);
-      const { record, interrupted, id } = await ctx.withAdapter(async (adapter) => {
-        const stopTail = new AbortController();
-        const tail = adapter.events([queue], { signal: stopTail.signal });
-        // Started before the enqueue, so the tail is (almost always) in place for the job's first events.
-        const feed = new EventFeed(tail);
-        try {
-          const jobId = await submitJob(ctx, adapter, { queue, agent, input }, opts);
-          return { id: jobId, ...(await follow(io, adapter, queue, jobId, feed)) };
-        } finally {
-          stopTail.abort();
-          await tail.return?.(undefined).catch(() => undefined);
-        }
+      const { id, record, interrupted } = await ctx.withAdapter(async (adapter) => {
+        const jobId = await submitJob(ctx, adapter, { queue, agent, input }, opts);
+        return { id: jobId, ...(await follow(io, adapter, queue, jobId)) };
       });
       report(io, queue, id, record, interrupted, opts.json === true);
     });
@@ -93,25 +86,39 @@ function report(io: CliIo, queue: string, id: string, record: JobRecord | null, 
   throw new CliExit(code, `job ${id} ended ${record.state}${reason}${why}`);
 }
 
-async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string, feed: EventFeed): Promise<Followed> {
+/**
+ * Shows the job's events until it ends, and resolves to its final record. The
+ * tail starts at the job's creation time (the stream's ids are Redis server
+ * milliseconds, as is `createdAt`), so no event of the job is missed however
+ * fast it runs; the record, read on every wake-up and at least every
+ * POLL_MS, decides when it has ended.
+ */
+async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string): Promise<Followed> {
   const tty = io.stderr.isTTY === true;
   const view = new ProgressView(io.stderr, tty);
   view.line(`job ${id} enqueued on ${queue}`);
   let signalled: () => void = () => undefined;
   const interrupt = new Promise<'interrupt'>((resolve) => (signalled = () => resolve('interrupt')));
   const unsubscribe = io.onShutdown?.(() => signalled()) ?? (() => undefined);
+  const stopTail = new AbortController();
   let interruptPending: Promise<'interrupt'> = interrupt;
   let interrupted = false;
   try {
     let record = await adapter.getJob(queue, id);
-    if (record) showRecord(view, record);
-    while (record && !FINAL_STATES.includes(record.state)) {
+    if (!record) return { record, interrupted };
+    const tail = adapter.events([queue], { fromId: String(record.createdAt - 1), signal: stopTail.signal });
+    const feed = new EventFeed(tail);
+    // Ends at the job's final event; a final record without one (the stream was trimmed) ends after one quiet poll.
+    let finalEvent = false;
+    let quiet = false;
+    while (record && !finalEvent && !(FINAL_STATES.includes(record.state) && quiet)) {
       let timer: NodeJS.Timeout | undefined;
       const woke = await Promise.race([
         feed.next(),
         interruptPending,
         new Promise<'poll'>((resolve) => (timer = setTimeout(() => resolve('poll'), POLL_MS))),
       ]).finally(() => clearTimeout(timer));
+      quiet = woke === 'poll';
       if (woke === 'interrupt') {
         // One question per run: a second Ctrl-C ends the process (main.ts).
         interruptPending = new Promise(() => undefined);
@@ -125,32 +132,27 @@ async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string, 
         view.line(outcome === 'cancelled' ? `job ${id} cancelled` : `cancel requested: waiting for job ${id} to stop (Ctrl-C again leaves now)`);
       } else if (woke !== 'poll') {
         feed.consume();
-        for (const event of woke) if (event.jobId === id) showEvent(view, event);
+        for (const event of woke) {
+          if (event.jobId !== id) continue;
+          showEvent(view, event);
+          finalEvent ||= FINAL_EVENTS.has(event.type);
+        }
       }
       record = await adapter.getJob(queue, id);
-      if (record) showRecord(view, record);
     }
     return { record, interrupted };
   } finally {
+    stopTail.abort();
     view.clear();
     unsubscribe();
   }
 }
+
 async function shouldCancel(io: CliIo, tty: boolean, id: string): Promise<boolean> {
   if (!tty || !io.stdin?.isTTY) return true;
   io.stderr.write(`cancel job ${id}? [y/N] `);
   const answer = await readLine(io.stdin);
   return /^\s*y(es)?\s*$/i.test(answer ?? '');
-}
-
-/**
- * What the record shows that its events may not have: the tail starts after
- * the enqueue, so a job started at once has its `started` event before it,
- * and a reconnecting tail misses some progress.
- */
-function showRecord(view: ProgressView, record: JobRecord): void {
-  for (const a of record.attempts) if (a.startedAt !== undefined || a.leasedAt !== undefined) view.started(a.number, a.worker);
-  if (record.progress) view.progress(record.progress.fraction, record.progress.message);
 }
 
 function showEvent(view: ProgressView, e: JobEvent): void {
@@ -163,10 +165,13 @@ function showEvent(view: ProgressView, e: JobEvent): void {
       if (e.message !== undefined) view.line(`log: ${oneLine(e.message)}`);
       return;
     case 'started':
-      if (e.attempt !== undefined) view.started(e.attempt, e.worker);
+      view.line(`started${attempt}`);
+      return;
+    case 'failed':
+      view.line(`failed${attempt}${e.error ? `: ${oneLine(e.error)}` : ''}`);
       return;
     case 'retrying':
-      view.line(`failed${attempt}${e.error ? `: ${oneLine(e.error)}` : ''}; retrying${e.delayMs ? ` in ${e.delayMs} ms` : ''}`);
+      view.line(`retrying${e.delayMs ? ` in ${e.delayMs} ms` : ''}`);
       return;
     case 'stalled':
       view.line(`its worker lost the lease${attempt}`);
