@@ -227,7 +227,7 @@ describe('npm pack', () => {
         const spec = m[1] ?? '';
         const ok = spec.startsWith('.')
           ? existsSync(path.join(root, path.dirname(file), `${spec}.d.ts`)) || existsSync(path.join(root, path.dirname(file), spec, 'index.d.ts'))
-          : spec.startsWith('node:') || spec.split('/')[0] in manifest.dependencies;
+          : spec.startsWith('node:') || (spec.split('/')[0] ?? '') in manifest.dependencies;
         if (!ok) bad.push(`${file}: ${spec}`);
       }
     }
