@@ -60,6 +60,10 @@ class EventFeed {
 export function registerRunCommand(program: Command, { io, context }: CommandDeps): void {
   submitArguments(program.command('run').description('enqueue an agent job, show its progress, and print its result (exit 1 if it fails)'))
     .option('--json', 'print the final job record as JSON instead of the result')
+    .addHelpText(
+      'after',
+      '\nProgress and logs go to stderr, the result to stdout. Exit: 0 completed, 1 dead or cancelled, 130 after Ctrl-C.\nCtrl-C on a terminal asks whether to cancel the job; without a terminal it cancels it.',
+    )
     .action(async (queue: string, agent: string, inputArg: string | undefined, opts: RunOptions, cmd: Command) => {
       const ctx = context(cmd);
       const input = await readJobInput(ctx, io, inputArg, opts);
