@@ -6,7 +6,12 @@ export function withPortOption(err: unknown): unknown {
   const { reason, port, host } = err.details as { reason?: unknown; port?: unknown; host?: unknown };
   if (reason !== 'EADDRINUSE' && reason !== 'EACCES') return err;
   const why = reason === 'EADDRINUSE' ? 'is already in use' : 'is not allowed (ports below 1024 need privileges)';
-  return new ConveyorError(err.code, `port ${String(port)} on ${String(host)} ${why}: pass another with --port N (--port 0 picks a free one)`, err.details, {
-    cause: err,
-  });
+  return new ConveyorError(
+    err.code,
+    `port ${String(port)} on ${String(host)} ${why}: pass another with --port N (--port 0 picks a free one)`,
+    err.details,
+    {
+      cause: err,
+    },
+  );
 }

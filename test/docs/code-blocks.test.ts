@@ -3,7 +3,21 @@ import { codeBlocks, shellCommands } from './code-blocks';
 
 describe('codeBlocks (the README doctest harness)', () => {
   it('finds each fenced block with its language and line; a skip mark before it says why', () => {
-    const md = ['# T', '```ts', 'a();', '```', '', '<!-- doctest: skip (needs a key) -->', '', '```js', 'b();', '```', '```', 'plain', '```'].join('\n');
+    const md = [
+      '# T',
+      '```ts',
+      'a();',
+      '```',
+      '',
+      '<!-- doctest: skip (needs a key) -->',
+      '',
+      '```js',
+      'b();',
+      '```',
+      '```',
+      'plain',
+      '```',
+    ].join('\n');
     expect(codeBlocks(md)).toEqual([
       { lang: 'ts', code: 'a();\n', line: 2 },
       { lang: 'js', code: 'b();\n', line: 8, skip: 'needs a key' },
@@ -18,7 +32,7 @@ describe('codeBlocks (the README doctest harness)', () => {
 
 describe('shellCommands', () => {
   it('splits pipelines, expands a|b alternatives and includes optional parts', () => {
-    expect(shellCommands("echo '{\"a\": 1}' | conveyor enqueue q a - --priority 5   # a comment")).toEqual([
+    expect(shellCommands('echo \'{"a": 1}\' | conveyor enqueue q a - --priority 5   # a comment')).toEqual([
       ['echo', '{"a": 1}'],
       ['conveyor', 'enqueue', 'q', 'a', '-', '--priority', '5'],
     ]);

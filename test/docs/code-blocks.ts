@@ -41,7 +41,8 @@ export function codeBlocks(markdown: string): CodeBlock[] {
     const block: CodeBlock = { lang: lang.toLowerCase(), code: `${body.join('\n')}\n`, line: i + 1 };
     const skip = SKIP.exec(before);
     if (skip?.[1]) block.skip = skip[1].trim();
-    else if (ANY_MARK.test(before)) throw new Error(`line ${k + 1}: a doctest mark is \`<!-- doctest: skip (why) -->\`, got: ${before.trim()}`);
+    else if (ANY_MARK.test(before))
+      throw new Error(`line ${k + 1}: a doctest mark is \`<!-- doctest: skip (why) -->\`, got: ${before.trim()}`);
     blocks.push(block);
     i = j;
   }

@@ -69,12 +69,16 @@ async function runProgram(block: CodeBlock): Promise<void> {
     await run(command, args, { cwd: project, env, timeout: RUN_MS });
   } catch (err) {
     const e = err as { code?: number | string; signal?: string; stdout?: string; stderr?: string };
-    throw new Error(`README.md:${block.line} (${block.lang}) failed (${e.signal ?? `exit ${String(e.code)}`}):\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+    throw new Error(
+      `README.md:${block.line} (${block.lang}) failed (${e.signal ?? `exit ${String(e.code)}`}):\n${e.stderr ?? ''}${e.stdout ?? ''}`,
+      { cause: err },
+    );
   }
 }
 
 const takesValue = (o: Option): boolean => o.required || o.optional;
-const findOption = (options: readonly Option[], flag: string): Option | undefined => options.find((o) => o.long === flag || o.short === flag);
+const findOption = (options: readonly Option[], flag: string): Option | undefined =>
+  options.find((o) => o.long === flag || o.short === flag);
 
 /** Why `argv` (after `conveyor`) is not a command line the CLI accepts, or undefined. Parses only; runs nothing. */
 function conveyorProblem(argv: string[]): string | undefined {
@@ -112,7 +116,9 @@ function shellProblem(words: string[]): string | undefined {
   if (first === 'npx' && second === 'conveyor') return conveyorProblem(words.slice(2));
   if (first === 'node' && (second === 'out/main/cli.js' || second === 'bin/conveyor.js')) return conveyorProblem(words.slice(2));
   if (first === 'make' && second && !second.includes('=')) {
-    return new RegExp(`^${second}:`, 'm').test(readFileSync(path.join(ROOT, 'Makefile'), 'utf8')) ? undefined : `no make target "${second}"`;
+    return new RegExp(`^${second}:`, 'm').test(readFileSync(path.join(ROOT, 'Makefile'), 'utf8'))
+      ? undefined
+      : `no make target "${second}"`;
   }
   if (first === 'npm') {
     const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;

@@ -15,9 +15,9 @@ const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../..');
 /** Nothing listens on port 1 of the loopback. */
 const CLOSED = 'http://127.0.0.1:1/';
-const ELECTRON = (JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> }).packages[
-  'node_modules/electron'
-]?.version;
+const ELECTRON = (
+  JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string }> }
+).packages['node_modules/electron']?.version;
 
 let dir = '';
 beforeEach(() => {
@@ -69,7 +69,7 @@ describe('scripts/ensure.sh and the Electron binary', () => {
     }
   });
 
-  test('a binary already in electron\'s cache needs no download host', async () => {
+  test("a binary already in electron's cache needs no download host", async () => {
     writeFileSync(path.join(dir, 'cache', `electron-v${ELECTRON ?? '0'}-linux-x64.zip`), '');
     const res = await ensure('electron-download', { ELECTRON_MIRROR: CLOSED });
     expect(res.code).toBe(0);

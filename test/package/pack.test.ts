@@ -73,15 +73,23 @@ beforeAll(async () => {
   mkdirSync(project);
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'conveyor-user', version: '1.0.0', private: true }));
   await timed('npm install of the tarball', () =>
-    run('npm', ['install', path.join(work, packed.filename), '--no-audit', '--no-fund', '--prefer-offline'], { cwd: project, env: childEnv() }),
+    run('npm', ['install', path.join(work, packed.filename), '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: project,
+      env: childEnv(),
+    }),
   );
   const du = await run('du', ['-sk', path.join(project, 'node_modules')]);
   figures['installed size'] = `${(Number(du.stdout.split('\t')[0]) / 1024).toFixed(1)} MB`;
-  figures['tarball'] = `${(packed.size / 1024).toFixed(0)} KB, ${packed.entryCount} files, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked`;
+  figures['tarball'] =
+    `${(packed.size / 1024).toFixed(0)} KB, ${packed.entryCount} files, ${(packed.unpackedSize / 1024).toFixed(0)} KB unpacked`;
 }, SETUP_MS);
 
 afterAll(async () => {
-  console.log(`package figures: ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join('; ')}`);
+  console.log(
+    `package figures: ${Object.entries(figures)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}`,
+  );
   if (work) rmSync(work, { recursive: true, force: true });
   await cleanupPrefix(prefix);
 });
@@ -99,7 +107,8 @@ function write(file: string, text: string): string {
   return at;
 }
 
-const WORKER_OPTIONS = "{ adapter: queue, queues: [QUEUE], threads: 1, concurrency: 1, jobTimeoutMs: 10000, killGraceMs: 500, maxMemoryMb: 256, shutdownTimeoutMs: 1000 }";
+const WORKER_OPTIONS =
+  '{ adapter: queue, queues: [QUEUE], threads: 1, concurrency: 1, jobTimeoutMs: 10000, killGraceMs: 500, maxMemoryMb: 256, shutdownTimeoutMs: 1000 }';
 
 /** A producer and a worker in one module flavour; the worker runs the job the producer enqueued, on threads. */
 function programs(kind: 'cjs' | 'mjs' | 'ts'): { producer: string; worker: string } {
@@ -108,10 +117,13 @@ function programs(kind: 'cjs' | 'mjs' | 'ts'): { producer: string; worker: strin
       ? "const { connectQueue, agentItem } = require('conveyor/queue');\nconst { WorkerPool } = require('conveyor/pool');\n"
       : "import { connectQueue, agentItem } from 'conveyor/queue';\nimport { WorkerPool } from 'conveyor/pool';\n";
   const queueName = `const QUEUE = 'pack-${kind}';\n`;
-  const connect = "await connectQueue({ queue: { key_prefix: process.env.PREFIX } })";
-  const wrap = (body: string): string => `${imports}${queueName}async function main()${kind === 'ts' ? ': Promise<void>' : ''} {\n${body}\n}\nmain().catch((err) => { console.error(err); process.exit(1); });\n`;
+  const connect = 'await connectQueue({ queue: { key_prefix: process.env.PREFIX } })';
+  const wrap = (body: string): string =>
+    `${imports}${queueName}async function main()${kind === 'ts' ? ': Promise<void>' : ''} {\n${body}\n}\nmain().catch((err) => { console.error(err); process.exit(1); });\n`;
   return {
-    producer: wrap(`  const queue = ${connect};\n  await queue.createQueue(QUEUE);\n  console.log(await queue.enqueue(QUEUE, agentItem('echo', { from: '${kind}' })));\n  await queue.close();`),
+    producer: wrap(
+      `  const queue = ${connect};\n  await queue.createQueue(QUEUE);\n  console.log(await queue.enqueue(QUEUE, agentItem('echo', { from: '${kind}' })));\n  await queue.close();`,
+    ),
     worker: wrap(
       `  const queue = ${connect};\n  const pool = new WorkerPool(${WORKER_OPTIONS});\n  await pool.start();\n  const id = process.argv[2]${kind === 'ts' ? ' as string' : ''};\n  let job = await queue.getJob(QUEUE, id);\n  for (let i = 0; i < 400 && job && job.state !== 'completed' && job.state !== 'dead'; i++) {\n    await new Promise((resolve) => setTimeout(resolve, 50));\n    job = await queue.getJob(QUEUE, id);\n  }\n  await pool.stop();\n  await queue.close();\n  console.log(JSON.stringify({ state: job?.state, result: job?.result }));`,
     ),
@@ -123,9 +135,18 @@ describe('npm pack', () => {
     const paths = packed.files.map((f) => f.path);
     expect(paths.filter((p) => !SHIPPED.test(p) || p.endsWith('.map'))).toEqual([]);
     for (const needed of [
-      'dist/queue.js', 'dist/pool.js', 'dist/agents.js', 'dist/thread-entry.js', 'dist/types/src-main/queue/index.d.ts',
-      'bin/conveyor.js', 'out/main/cli.js', 'out/main/thread-entry.js', 'out/renderer/index.html', 'out/renderer/favicon.svg',
-      'README.md', 'LICENSE',
+      'dist/queue.js',
+      'dist/pool.js',
+      'dist/agents.js',
+      'dist/thread-entry.js',
+      'dist/types/src-main/queue/index.d.ts',
+      'bin/conveyor.js',
+      'out/main/cli.js',
+      'out/main/thread-entry.js',
+      'out/renderer/index.html',
+      'out/renderer/favicon.svg',
+      'README.md',
+      'LICENSE',
     ]) {
       expect(paths, needed).toContain(needed);
     }
@@ -135,7 +156,9 @@ describe('npm pack', () => {
     for (const heavy of ['electron', 'react', 'react-dom', 'vite', 'electron-vite', 'typescript', 'recharts']) {
       expect(existsSync(path.join(project, 'node_modules', heavy)), heavy).toBe(false);
     }
-    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules/conveyor/package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(path.join(project, 'node_modules/conveyor/package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
     expect(Object.keys(manifest.dependencies)).not.toContain('electron');
   });
 
@@ -158,19 +181,28 @@ describe('npm pack', () => {
   test('a CommonJS producer and worker run a job', { timeout: 60_000 }, async () => {
     const { producer, worker } = programs('cjs');
     const id = await inProject(process.execPath, [write('producer.cjs', producer)]);
-    expect(JSON.parse(await inProject(process.execPath, [write('worker.cjs', worker), id]))).toEqual({ state: 'completed', result: { from: 'cjs' } });
+    expect(JSON.parse(await inProject(process.execPath, [write('worker.cjs', worker), id]))).toEqual({
+      state: 'completed',
+      result: { from: 'cjs' },
+    });
   });
 
   test('an ES module producer and worker run a job', { timeout: 60_000 }, async () => {
     const { producer, worker } = programs('mjs');
     const id = await inProject(process.execPath, [write('producer.mjs', producer)]);
-    expect(JSON.parse(await inProject(process.execPath, [write('worker.mjs', worker), id]))).toEqual({ state: 'completed', result: { from: 'mjs' } });
+    expect(JSON.parse(await inProject(process.execPath, [write('worker.mjs', worker), id]))).toEqual({
+      state: 'completed',
+      result: { from: 'mjs' },
+    });
   });
 
   test('a TypeScript producer and worker run a job (tsx)', { timeout: 60_000 }, async () => {
     const { producer, worker } = programs('ts');
     const id = await inProject(path.join(BIN, 'tsx'), [write('producer.ts', producer)]);
-    expect(JSON.parse(await inProject(path.join(BIN, 'tsx'), [write('worker.ts', worker), id]))).toEqual({ state: 'completed', result: { from: 'ts' } });
+    expect(JSON.parse(await inProject(path.join(BIN, 'tsx'), [write('worker.ts', worker), id]))).toEqual({
+      state: 'completed',
+      result: { from: 'ts' },
+    });
   });
 
   test('the types resolve under moduleResolution node16, nodenext, bundler and node10 (typesVersions), and are not `any`', async () => {
@@ -226,7 +258,8 @@ describe('npm pack', () => {
       for (const m of text.matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
         const spec = m[1] ?? '';
         const ok = spec.startsWith('.')
-          ? existsSync(path.join(root, path.dirname(file), `${spec}.d.ts`)) || existsSync(path.join(root, path.dirname(file), spec, 'index.d.ts'))
+          ? existsSync(path.join(root, path.dirname(file), `${spec}.d.ts`)) ||
+            existsSync(path.join(root, path.dirname(file), spec, 'index.d.ts'))
           : spec.startsWith('node:') || (spec.split('/')[0] ?? '') in manifest.dependencies;
         if (!ok) bad.push(`${file}: ${spec}`);
       }
@@ -237,15 +270,25 @@ describe('npm pack', () => {
   test('the `conveyor` binary runs from the install: a worker runs a job `conveyor run` enqueued, and `serve` serves the control center', async () => {
     const conveyor = path.join(project, 'node_modules/.bin/conveyor');
     expect(await inProject(conveyor, ['--version'])).toBe('0.1.0');
-    writeFileSync(path.join(project, 'config.yml'), `queue:\n  key_prefix: "${prefix}"\nworkers:\n  queues: [cli]\n  threads: 1\n  concurrency: 1\n`);
+    writeFileSync(
+      path.join(project, 'config.yml'),
+      `queue:\n  key_prefix: "${prefix}"\nworkers:\n  queues: [cli]\n  threads: 1\n  concurrency: 1\n`,
+    );
     await inProject(conveyor, ['queue', 'create', 'cli']);
-    const worker = spawn(conveyor, ['worker'], { cwd: project, env: childEnv({ REDIS_URL: testRedisUrl(), HOME: project, CONVEYOR_CONFIG: '' }), stdio: 'ignore' });
+    const worker = spawn(conveyor, ['worker'], {
+      cwd: project,
+      env: childEnv({ REDIS_URL: testRedisUrl(), HOME: project, CONVEYOR_CONFIG: '' }),
+      stdio: 'ignore',
+    });
     try {
       expect(await inProject(conveyor, ['run', 'cli', 'echo', '"from the binary"'])).toBe('from the binary');
     } finally {
       worker.kill('SIGTERM');
     }
-    const serve = spawn(conveyor, ['serve', '--no-worker', '--port', '0'], { cwd: project, env: childEnv({ REDIS_URL: testRedisUrl(), HOME: project, CONVEYOR_CONFIG: '' }) });
+    const serve = spawn(conveyor, ['serve', '--no-worker', '--port', '0'], {
+      cwd: project,
+      env: childEnv({ REDIS_URL: testRedisUrl(), HOME: project, CONVEYOR_CONFIG: '' }),
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

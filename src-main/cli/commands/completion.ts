@@ -105,10 +105,15 @@ function fishScript(entries: Entry[]): string {
       lines.push(`complete -c conveyor -n '__fish_use_subcommand' -a ${quote(e.path)} -d ${desc}`);
       for (const sub of e.subcommands) {
         const subDesc = entries.find((x) => x.path === `${e.path} ${sub}`)?.description ?? '';
-        lines.push(`complete -c conveyor -n ${quote(`__fish_seen_subcommand_from ${e.path}; and not __fish_seen_subcommand_from ${e.subcommands.join(' ')}`)} -a ${quote(sub)} -d ${quote(subDesc)}`);
+        lines.push(
+          `complete -c conveyor -n ${quote(`__fish_seen_subcommand_from ${e.path}; and not __fish_seen_subcommand_from ${e.subcommands.join(' ')}`)} -a ${quote(sub)} -d ${quote(subDesc)}`,
+        );
       }
     }
-    const cond = parts.length === 1 ? `__fish_seen_subcommand_from ${parts[0]}` : `__fish_seen_subcommand_from ${parts[0]}; and __fish_seen_subcommand_from ${parts[1]}`;
+    const cond =
+      parts.length === 1
+        ? `__fish_seen_subcommand_from ${parts[0]}`
+        : `__fish_seen_subcommand_from ${parts[0]}; and __fish_seen_subcommand_from ${parts[1]}`;
     for (const o of e.options) lines.push(`complete -c conveyor -n ${quote(cond)} -l ${o.slice(2)}`);
   }
   return `${lines.join('\n')}\n`;

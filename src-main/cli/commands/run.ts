@@ -133,7 +133,9 @@ async function follow(io: CliIo, adapter: QueuePort, queue: string, id: string):
         }
         interrupted = true;
         const outcome = await adapter.cancel(queue, id);
-        view.line(outcome === 'cancelled' ? `job ${id} cancelled` : `cancel requested: waiting for job ${id} to stop (Ctrl-C again leaves now)`);
+        view.line(
+          outcome === 'cancelled' ? `job ${id} cancelled` : `cancel requested: waiting for job ${id} to stop (Ctrl-C again leaves now)`,
+        );
       } else if (woke !== 'poll') {
         feed.consume();
         for (const event of woke) {

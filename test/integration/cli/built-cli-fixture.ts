@@ -58,7 +58,13 @@ export const builtTest = workerTest.extend<{ built: BuiltCli }>({
       const { command, args: finalArgs } = opts.wrap ? opts.wrap([process.execPath, ...argv]) : { command: process.execPath, args: argv };
       const child = spawn(command, finalArgs, {
         cwd: cli.dir,
-        env: { HOME: cli.dir, XDG_CONFIG_HOME: path.join(cli.dir, 'config'), XDG_DATA_HOME: path.join(cli.dir, 'data'), PATH: process.env.PATH, ...opts.env },
+        env: {
+          HOME: cli.dir,
+          XDG_CONFIG_HOME: path.join(cli.dir, 'config'),
+          XDG_DATA_HOME: path.join(cli.dir, 'data'),
+          PATH: process.env.PATH,
+          ...opts.env,
+        },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       children.add(child);

@@ -2,7 +2,8 @@ import { describe, expect } from 'vitest';
 import { until } from '../../support/contract-suite';
 import { builtTest as test } from './built-cli-fixture';
 
-const JSON_WARNING = /^conveyor: warning: the input looks like JSON but does not parse \(.+\): enqueued as text; pass --text to mean text$/m;
+const JSON_WARNING =
+  /^conveyor: warning: the input looks like JSON but does not parse \(.+\): enqueued as text; pass --text to mean text$/m;
 
 describe('conveyor enqueue: mistakes it warns about', () => {
   test('input that looks like JSON but does not parse is enqueued as text, with a warning on stderr', async ({ built, adapter, queue }) => {
@@ -32,21 +33,42 @@ describe('conveyor enqueue: mistakes it warns about', () => {
     expect(await built.run(['enqueue', queue, 'echo', 'Summarise {this}'])).toMatchObject({ code: 0, stderr: '' });
   });
 
-  test('an agent no live worker of the queue advertises is enqueued, with a warning naming the agents they do', async ({ built, startWorker, adapter, queue }) => {
+  test('an agent no live worker of the queue advertises is enqueued, with a warning naming the agents they do', async ({
+    built,
+    startWorker,
+    adapter,
+    queue,
+  }) => {
     await startWorker().ready;
-    await until(async () => (await adapter.listWorkers()).some((w) => (w.agents ?? []).length > 0), 10_000, 'the worker to advertise its agents');
+    await until(
+      async () => (await adapter.listWorkers()).some((w) => (w.agents ?? []).length > 0),
+      10_000,
+      'the worker to advertise its agents',
+    );
     const res = await built.run(['enqueue', queue, 'summarise', 'x']);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^\S+\n$/);
-    const warning = /^conveyor: warning: no live worker of queue "jobs" advertises agent "summarise" \(its live worker advertises (.+)\); enqueued anyway, for a worker that may start later$/m.exec(res.stderr);
+    const warning =
+      /^conveyor: warning: no live worker of queue "jobs" advertises agent "summarise" \(its live worker advertises (.+)\); enqueued anyway, for a worker that may start later$/m.exec(
+        res.stderr,
+      );
     expect(warning?.[1]?.split(', ')).toEqual(expect.arrayContaining(['echo', 'summarizer', 'progress', 'fail']));
     expect(await adapter.getJob(queue, res.stdout.trim())).not.toBeNull();
   });
 
-  test('an agent a live worker advertises, or a queue no live worker serves, gets no warning', async ({ built, startWorker, adapter, queue }) => {
+  test('an agent a live worker advertises, or a queue no live worker serves, gets no warning', async ({
+    built,
+    startWorker,
+    adapter,
+    queue,
+  }) => {
     expect(await built.run(['enqueue', queue, 'anything', 'x'])).toMatchObject({ code: 0, stderr: '' });
     await startWorker().ready;
-    await until(async () => (await adapter.listWorkers()).some((w) => (w.agents ?? []).length > 0), 10_000, 'the worker to advertise its agents');
+    await until(
+      async () => (await adapter.listWorkers()).some((w) => (w.agents ?? []).length > 0),
+      10_000,
+      'the worker to advertise its agents',
+    );
     expect(await built.run(['enqueue', queue, 'echo', 'x'])).toMatchObject({ code: 0, stderr: '' });
     await adapter.createQueue('other');
     expect(await built.run(['enqueue', 'other', 'anything', 'x'])).toMatchObject({ code: 0, stderr: '' });

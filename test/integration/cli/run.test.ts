@@ -6,7 +6,10 @@ import { builtTest as test, type SpawnedCli } from './built-cli-fixture';
 /** `script` gives the command a terminal (stdin and stderr), as a person's shell would. */
 const SCRIPT = '/usr/bin/script';
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-const inTerminal = (argv: string[]): { command: string; args: string[] } => ({ command: SCRIPT, args: ['-qec', argv.map(shellQuote).join(' '), '/dev/null'] });
+const inTerminal = (argv: string[]): { command: string; args: string[] } => ({
+  command: SCRIPT,
+  args: ['-qec', argv.map(shellQuote).join(' '), '/dev/null'],
+});
 
 /** Ctrl-C as a terminal sends it: to the foreground process group, through the terminal. */
 function typeCtrlC(cli: SpawnedCli): void {
@@ -36,7 +39,9 @@ describe('conveyor run', () => {
     const res = await built.run(['run', queue, 'progress', '{"delayMs": 150}']);
     expect(res).toMatchObject({ code: 0, stdout: 'done\n' });
     const lines = res.stderr.split('\n');
-    const order = ['progress 25% a quarter', 'log: step 1', 'progress 50% half', 'log: step 2', 'progress 100% all'].map((l) => lines.indexOf(l));
+    const order = ['progress 25% a quarter', 'log: step 1', 'progress 50% half', 'log: step 2', 'progress 100% all'].map((l) =>
+      lines.indexOf(l),
+    );
     expect(order.every((i) => i > 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
     expect(res.stderr).not.toContain('\x1b');
@@ -88,32 +93,38 @@ describe('conveyor run', () => {
     expect(res.stdout).toMatch(/done\r?\n$/);
   });
 
-  test.runIf(existsSync(SCRIPT))('on a terminal, Ctrl-C asks whether to cancel; "y" cancels the job', async ({ built, startWorker, adapter, queue }) => {
-    await startWorker().ready;
-    const run = built.spawn(['run', queue, 'sleep', '{"ms": 60000}'], { wrap: inTerminal });
-    const id = (await run.waitFor(/job (\S+) enqueued/, 15_000))[1] ?? '';
-    await run.waitFor(/started \(attempt 1/, 15_000);
-    typeCtrlC(run);
-    await run.waitFor(new RegExp(`cancel job ${id}\\? \\[y/N\\] `));
-    run.child.stdin?.write('y\n');
-    const res = await run.exited;
-    expect(res.code).toBe(130);
-    expect(res.stdout).toContain(`job ${id} ended cancelled`);
-    expect((await adapter.getJob(queue, id))?.state).toBe('cancelled');
-  });
+  test.runIf(existsSync(SCRIPT))(
+    'on a terminal, Ctrl-C asks whether to cancel; "y" cancels the job',
+    async ({ built, startWorker, adapter, queue }) => {
+      await startWorker().ready;
+      const run = built.spawn(['run', queue, 'sleep', '{"ms": 60000}'], { wrap: inTerminal });
+      const id = (await run.waitFor(/job (\S+) enqueued/, 15_000))[1] ?? '';
+      await run.waitFor(/started \(attempt 1/, 15_000);
+      typeCtrlC(run);
+      await run.waitFor(new RegExp(`cancel job ${id}\\? \\[y/N\\] `));
+      run.child.stdin?.write('y\n');
+      const res = await run.exited;
+      expect(res.code).toBe(130);
+      expect(res.stdout).toContain(`job ${id} ended cancelled`);
+      expect((await adapter.getJob(queue, id))?.state).toBe('cancelled');
+    },
+  );
 
-  test.runIf(existsSync(SCRIPT))('on a terminal, answering "n" leaves the job running and says how to find it', async ({ built, startWorker, adapter, queue }) => {
-    await startWorker().ready;
-    const run = built.spawn(['run', queue, 'sleep', '{"ms": 60000}'], { wrap: inTerminal });
-    const id = (await run.waitFor(/job (\S+) enqueued/, 15_000))[1] ?? '';
-    await run.waitFor(/started \(attempt 1/, 15_000);
-    typeCtrlC(run);
-    await run.waitFor(/\[y\/N\] /);
-    run.child.stdin?.write('n\n');
-    const res = await run.exited;
-    expect(res.code).toBe(130);
-    expect(res.stdout).toContain(`job ${id} keeps running; see it with: conveyor job ${queue} ${id}`);
-    await until(async () => (await adapter.getJob(queue, id))?.state === 'active', 5000, 'the job to stay active');
-    await adapter.cancel(queue, id);
-  });
+  test.runIf(existsSync(SCRIPT))(
+    'on a terminal, answering "n" leaves the job running and says how to find it',
+    async ({ built, startWorker, adapter, queue }) => {
+      await startWorker().ready;
+      const run = built.spawn(['run', queue, 'sleep', '{"ms": 60000}'], { wrap: inTerminal });
+      const id = (await run.waitFor(/job (\S+) enqueued/, 15_000))[1] ?? '';
+      await run.waitFor(/started \(attempt 1/, 15_000);
+      typeCtrlC(run);
+      await run.waitFor(/\[y\/N\] /);
+      run.child.stdin?.write('n\n');
+      const res = await run.exited;
+      expect(res.code).toBe(130);
+      expect(res.stdout).toContain(`job ${id} keeps running; see it with: conveyor job ${queue} ${id}`);
+      await until(async () => (await adapter.getJob(queue, id))?.state === 'active', 5000, 'the job to stay active');
+      await adapter.cancel(queue, id);
+    },
+  );
 });

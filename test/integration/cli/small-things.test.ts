@@ -42,7 +42,9 @@ describe('config.yml errors', () => {
   test('a key indented less than its siblings is named at its line and column, once', async ({ built, cli }) => {
     await writeFile(cli.configPath, 'queue:\n  redis_host: localhost\n redis_port: 6379\n');
     const res = await built.run(['status']);
-    expect(res.stderr).toBe(`conveyor: ${cli.configPath}: YAML syntax error at line 3, column 2: All mapping items must start at the same column\n`);
+    expect(res.stderr).toBe(
+      `conveyor: ${cli.configPath}: YAML syntax error at line 3, column 2: All mapping items must start at the same column\n`,
+    );
   });
 });
 
@@ -52,7 +54,9 @@ describe('conveyor serve', () => {
     try {
       const res = await built.run(['serve', '--no-worker', '--port', String(port)]);
       expect(res.code).toBe(1);
-      expect(res.stderr).toContain(`conveyor: port ${port} on 127.0.0.1 is already in use: pass another with --port N (--port 0 picks a free one)\n`);
+      expect(res.stderr).toContain(
+        `conveyor: port ${port} on 127.0.0.1 is already in use: pass another with --port N (--port 0 picks a free one)\n`,
+      );
     } finally {
       server.close();
     }
@@ -89,7 +93,9 @@ describe('conveyor completion', () => {
       return (await run('bash', ['-c', program])).stdout.trim();
     };
     expect(await complete('conveyor', 'enq')).toBe('enqueue');
-    expect((await complete('conveyor', '')).split(' ')).toEqual(expect.arrayContaining(['run', 'worker', 'jobs', 'completion', '--config']));
+    expect((await complete('conveyor', '')).split(' ')).toEqual(
+      expect.arrayContaining(['run', 'worker', 'jobs', 'completion', '--config']),
+    );
     expect(await complete('conveyor', 'queue', 'cr')).toBe('create');
     expect(await complete('conveyor', 'queue', 'create', 'agents', '--max-r')).toBe('--max-retries');
     expect(await complete('conveyor', '--config', 'c.yml', 'run', 'q', 'echo', '--js')).toBe('--json');
@@ -103,7 +109,10 @@ describe('conveyor completion', () => {
     expect(zsh.stdout).toContain('complete -o default -F _conveyor conveyor');
     expect(fish.stdout).toContain("complete -c conveyor -n '__fish_use_subcommand' -a 'run' -d ");
     expect(fish.stdout).toContain("complete -c conveyor -n '__fish_seen_subcommand_from run' -l json");
-    for (const [shell, text] of [['zsh', zsh.stdout], ['fish', fish.stdout]] as const) {
+    for (const [shell, text] of [
+      ['zsh', zsh.stdout],
+      ['fish', fish.stdout],
+    ] as const) {
       if (existsSync(`/usr/bin/${shell}`)) await run(shell, ['-n', '-c', text]);
     }
     const bad = await built.run(['completion', 'tcsh'], { raw: true });
