@@ -171,9 +171,9 @@ async function main(): Promise<void> {
   const target = await openTarget(args.redisUrl);
   const runs: RunRecord[] = [];
   const profiler = args.profile === undefined ? undefined : await TimedProfiler.open(args.profile);
-  let redisVersion = '?';
+  let redisVersion: string;
   const boxAtStart = sampleBox();
-  let redisCpuAtStart = 0;
+  let redisCpuAtStart: number;
   try {
     redisVersion = /^redis_version:(\S+)/m.exec(String(await target.stats.call('INFO', 'server')))?.[1] ?? '?';
     redisCpuAtStart = (await sampleRedis(target.stats)).cpuSeconds;

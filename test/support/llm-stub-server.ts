@@ -57,18 +57,19 @@ export class LlmStubServer {
   ) {}
 
   static async start(): Promise<LlmStubServer> {
-    let stub: LlmStubServer | undefined;
+    // The request handler needs the stub, which needs the listening server: a box breaks the cycle.
+    const box: { stub?: LlmStubServer } = {};
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => stub?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => box.stub?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
-    stub = new LlmStubServer(server, (server.address() as AddressInfo).port);
-    return stub;
+    box.stub = new LlmStubServer(server, (server.address() as AddressInfo).port);
+    return box.stub;
   }
 
   /** What to give as `base_url`. */

@@ -32,14 +32,14 @@ const STARTS_WITH_NUMBER = new RegExp(`^${OPENERS}\\p{N}`, 'u');
 const END = /[.!?…]+["'”’)\]]*(?=\s|$)/gu;
 
 function firstWord(text: string): string {
-  return /^["'“‘(\[]*([\p{L}\p{N}']+)/u.exec(text)?.[1] ?? '';
+  return /^["'“‘([]*([\p{L}\p{N}']+)/u.exec(text)?.[1] ?? '';
 }
 
 /** Does the punctuation `mark`, after `before` and followed by `after`, end a sentence? */
 function endsSentence(before: string, mark: string, after: string): boolean {
   if (!SENTENCE_START.test(after)) return false;
   if (!mark.startsWith('.') || mark.startsWith('..')) return true;
-  const word = (/(\S+)$/.exec(before)?.[1] ?? '').replace(/^["'“‘(\[]+/, '');
+  const word = (/(\S+)$/.exec(before)?.[1] ?? '').replace(/^["'“‘([]+/, '');
   const lower = word.toLowerCase();
   if (ALWAYS_ABBREVIATION.has(lower)) return false;
   if (/^\p{Lu}$/u.test(word)) return false; // an initial: J. R. R. Tolkien
