@@ -8,13 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
-import {
-  parseConfig,
-  type AgentsConfig,
-  type ConveyorConfig,
-  type QueueConfig,
-  type WorkersConfig,
-} from '../../src-shared/config-schema';
+import { parseConfig, type ConveyorConfig } from '../../src-shared/config-schema';
 import { ConfigError, ConveyorError, ErrorCode } from '../../src-shared/errors';
 
 export interface LoadedConfig {
