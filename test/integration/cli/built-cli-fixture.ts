@@ -90,7 +90,7 @@ export const builtTest = workerTest.extend<{ built: BuiltCli }>({
     };
     const run = async (args: string[], opts: BuiltRunOptions & { timeoutMs?: number } = {}): Promise<Exited> => {
       const spawned = spawnCli(args, { stdin: '', ...opts });
-      const timer = setTimeout(() => spawned.child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+      const timer = setTimeout(() => spawned.child.kill('SIGKILL'), opts.timeoutMs ?? 45_000);
       try {
         return await spawned.exited;
       } finally {

@@ -5,7 +5,7 @@ import { builtTest as test } from './built-cli-fixture';
 const JSON_WARNING =
   /^conveyor: warning: the input looks like JSON but does not parse \(.+\): enqueued as text; pass --text to mean text$/m;
 
-describe('conveyor enqueue: mistakes it warns about', () => {
+describe('conveyor enqueue: mistakes it warns about', { timeout: 60_000 }, () => {
   test('input that looks like JSON but does not parse is enqueued as text, with a warning on stderr', async ({ built, adapter, queue }) => {
     const res = await built.run(['enqueue', queue, 'echo', '{"a": 1']);
     expect(res.code).toBe(0);

@@ -16,7 +16,7 @@ function typeCtrlC(cli: SpawnedCli): void {
   cli.child.stdin?.write('\x03');
 }
 
-describe('conveyor run', () => {
+describe('conveyor run', { timeout: 60_000 }, () => {
   test('prints the result of the finished job on stdout and exits 0', async ({ built, startWorker, queue }) => {
     await startWorker().ready;
     const res = await built.run(['run', queue, 'echo', '"hello"']);

@@ -48,7 +48,7 @@ describe('config.yml errors', () => {
   });
 });
 
-describe('conveyor serve', () => {
+describe('conveyor serve', { timeout: 60_000 }, () => {
   test('on a busy port, the error names --port', async ({ built }) => {
     const { server, port } = await listenOnFreePort();
     try {
@@ -82,7 +82,7 @@ describe('conveyor serve', () => {
   );
 });
 
-describe('conveyor completion', () => {
+describe('conveyor completion', { timeout: 60_000 }, () => {
   test('bash: the script parses, and completes verbs, subcommands and options', async ({ built }) => {
     const res = await built.run(['completion', 'bash'], { raw: true });
     expect(res.code).toBe(0);
