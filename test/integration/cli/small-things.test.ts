@@ -82,6 +82,13 @@ describe('conveyor serve', { timeout: 60_000 }, () => {
   );
 });
 
+describe('conveyor on PATH', { timeout: 60_000 }, () => {
+  test('in the clone, after the build, `npx conveyor` runs the package bin (as the README says)', async () => {
+    const { stdout } = await run('npx', ['--no-install', 'conveyor', '--version'], { cwd: path.resolve(__dirname, '../../..') });
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
 describe('conveyor completion', { timeout: 60_000 }, () => {
   test('bash: the script parses, and completes verbs, subcommands and options', async ({ built }) => {
     const res = await built.run(['completion', 'bash'], { raw: true });
