@@ -20,7 +20,7 @@
  *   <!-- doctest: skip (needs an OpenAI key) -->
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,8 @@ const prefixes: string[] = [];
 let project = '';
 
 beforeAll(() => {
+  if (!existsSync(path.join(ROOT, 'dist/queue.js')))
+    throw new Error('dist/ is missing: run `npm run build` first (README programs import the built package)');
   // A user's project with Conveyor installed: node_modules/conveyor is this package (its `exports` point at dist/).
   project = mkdtempSync(path.join(tmpdir(), 'conveyor-readme-'));
   writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'readme-user', private: true, type: 'commonjs' }));
