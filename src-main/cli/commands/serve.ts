@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { serveControlCenter } from '../../transport/serve';
 import { untilAborted } from '../abort';
 import { integer } from '../parsers';
+import { withPortOption } from '../port-error';
 import type { CommandDeps } from './command-context';
 
 export const DEFAULT_SERVE_PORT = 7420;
@@ -44,6 +45,8 @@ export function registerServeCommand(program: Command, { io, context }: CommandD
           host: opts.host,
           env: ctx.env,
           log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        }).catch((err: unknown) => {
+          throw withPortOption(err);
         });
         io.stdout.write(`Conveyor control center: ${server.url}\n`);
         io.stdout.write(`config: ${location.path}; Redis: ${server.core.connection.target} (${server.core.connection.state})\n`);
