@@ -14,4 +14,6 @@ export interface WorkerInfo {
   /** ms since epoch. */
   startedAt: number;
   lastHeartbeat: number;
+  /** Names of the agents its threads loaded (absent from workers of earlier versions, empty until its first thread is ready). */
+  agents?: string[];
 }

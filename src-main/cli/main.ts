@@ -1,4 +1,5 @@
 /** Entry of `out/main/cli.js` (and `bin/conveyor.js`): the real process around `runCli`. */
+import { isatty } from 'node:tty';
 import { runCli } from './program';
 
 /** How a shell reports a process ended by the signal: 128 + its number. */
@@ -48,8 +49,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
-  // Touch process.stdin only when a command reads it (`enqueue ... -`).
-  stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator]() },
+  // Touch process.stdin only when a command reads it (`enqueue ... -`); isatty(0) does not open it.
+  stdin: { [Symbol.asyncIterator]: () => process.stdin[Symbol.asyncIterator](), isTTY: isatty(0) },
   env: process.env,
   cwd: process.cwd(),
   onShutdown,

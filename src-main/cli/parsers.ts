@@ -13,16 +13,29 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: str
   };
 }
 
+/** A job's input from the command line, and what a person should hear about it. */
+export interface ParsedInput {
+  value: unknown;
+  /** Set when the text looks like JSON but does not parse, so it is taken as text. */
+  warning?: string;
+}
+
 /**
  * A job's input from the command line: JSON if it parses (`42`, `{"a":1}`,
- * `"quoted"`), else the text as it is. Text read from stdin loses one trailing
- * newline, so `echo hello | conveyor enqueue q a -` gives "hello".
+ * `"quoted"`), else the text as it is; `asText` takes it as text whatever it
+ * looks like. Text that starts like a JSON object, array or string but does
+ * not parse is still text, with a warning (a typo there is easy to miss).
+ * Text read from stdin loses one trailing newline, so `echo hello | conveyor
+ * enqueue q a -` gives "hello".
  */
-export function parseInput(text: string, fromStdin = false): unknown {
-  const raw = fromStdin ? text.replace(/\r?\n$/, '') : text;
+export function parseInput(text: string, opts: { fromStdin?: boolean; asText?: boolean } = {}): ParsedInput {
+  const raw = opts.fromStdin ? text.replace(/\r?\n$/, '') : text;
+  if (opts.asText) return { value: raw };
   try {
-    return JSON.parse(raw) as unknown;
-  } catch {
-    return raw;
+    return { value: JSON.parse(raw) as unknown };
+  } catch (err) {
+    if (!/^\s*[[{"]/.test(raw)) return { value: raw };
+    const why = err instanceof Error ? err.message : String(err);
+    return { value: raw, warning: `the input looks like JSON but does not parse (${why}): enqueued as text; pass --text to mean text` };
   }
 }

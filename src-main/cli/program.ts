@@ -14,14 +14,15 @@ import { registerWorkerCommand } from './commands/worker';
 import { registerWorkersCommand } from './commands/workers';
 import { registerScheduleCommands } from './commands/schedule';
 import type { CommandDeps } from './commands/command-context';
+import { registerRunCommand } from './commands/run';
+import { registerCompletionCommand } from './commands/completion';
 import { CliContext, type GlobalOptions } from './context';
+import { CliExit, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit';
 import type { CliIo } from './io';
 import { formatError, oneLine } from './output';
 import { packageVersion } from './version';
 
-export const EXIT_OK = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exit';
 
 const HELP_AFTER = `
 Config: --config PATH, else $CONVEYOR_CONFIG, else ./config.yml, else the user config folder.
@@ -57,6 +58,8 @@ export function buildProgram(io: CliIo): Command {
   registerWorkersCommand(program, deps);
   registerServeCommand(program, deps);
   registerDevCommand(program, deps);
+  registerRunCommand(program, deps);
+  registerCompletionCommand(program, deps);
   registerScheduleCommands(program, deps);
   return program;
 }
@@ -70,6 +73,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (err) {
     // Commander has printed its own message (usage errors) or the help/version text.
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    if (err instanceof CliExit) {
+      if (err.message) io.stderr.write(`conveyor: ${err.message}\n`);
+      return err.code;
+    }
     const debug = program.opts<GlobalOptions>().debug === true || argv.includes('--debug');
     io.stderr.write(formatError(err, debug));
     return EXIT_ERROR;

@@ -8,13 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
-import {
-  parseConfig,
-  type AgentsConfig,
-  type ConveyorConfig,
-  type QueueConfig,
-  type WorkersConfig,
-} from '../../src-shared/config-schema';
+import { parseConfig, type ConveyorConfig } from '../../src-shared/config-schema';
 import { ConfigError, ConveyorError, ErrorCode } from '../../src-shared/errors';
 
 export interface LoadedConfig {
@@ -60,20 +54,61 @@ async function readText(file: string): Promise<string | undefined> {
   }
 }
 
-/** Parse YAML text into a Document, turning syntax errors into a ConfigError with line and column. */
+interface YamlProblem {
+  code?: string;
+  message: string;
+  linePos?: [{ line: number; col: number }, ...unknown[]];
+}
+
+/**
+ * Where a YAML problem is, for a person. A key indented under a key that
+ * already has a value (`a: 1` then `    b: 2`) is reported by the yaml library
+ * twice, at the value on the line above; the line to fix is the next one.
+ * A bad indent is reported at column 1; the key starts where its text does.
+ */
+function yamlPosition(e: YamlProblem, lines: string[]): { line: number; col: number } | undefined {
+  const at = e.linePos?.[0];
+  if (!at) return undefined;
+  if (e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY') {
+    for (let n = at.line + 1; n <= lines.length; n++) {
+      const text = lines[n - 1] ?? '';
+      if (/^\s*(#|$)/.test(text)) continue;
+      return { line: n, col: text.length - text.trimStart().length + 1 };
+    }
+  }
+  if (e.code === 'BAD_INDENT' && at.col === 1) {
+    const text = lines[at.line - 1] ?? '';
+    return { line: at.line, col: text.length - text.trimStart().length + 1 };
+  }
+  return at;
+}
+
+/** The reason of a YAML problem: prettyErrors appends " at line X, column Y:" and a code excerpt; keep only the reason. */
+function yamlReason(e: YamlProblem): string {
+  if (e.code === 'BLOCK_AS_IMPLICIT_KEY' || e.code === 'MULTILINE_IMPLICIT_KEY') {
+    return 'this key is indented deeper than the key above it, which already has a value (indent it like its siblings, or give the key above no value)';
+  }
+  return (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Parse YAML text into a Document, turning syntax errors into a ConfigError with line and column, one per line. */
 function parseYaml(text: string, file: string): { doc: Document; warnings: string[] } {
   const doc = parseDocument(text, { prettyErrors: true });
-  const where = (e: { linePos?: [{ line: number; col: number }, ...unknown[]] }) =>
-    e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '';
-  // prettyErrors appends " at line X, column Y:" and a code excerpt; keep only the reason.
-  const reason = (message: string) => (message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const lines = text.split(/\r?\n/);
+  const describe = (e: YamlProblem): { line: number | undefined; text: string } => {
+    const pos = yamlPosition(e, lines);
+    return { line: pos?.line, text: `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${yamlReason(e)}` };
+  };
   if (doc.errors.length > 0) {
+    // One error can be reported several times (at the same line, by different checks): name each line once.
+    const byLine = new Map<number | undefined, string>();
+    for (const d of doc.errors.map(describe)) if (!byLine.has(d.line)) byLine.set(d.line, d.text);
     throw new ConfigError(
-      doc.errors.map((e) => ({ path: '', message: `YAML syntax error at ${where(e)}${reason(e.message)}` })),
+      [...byLine.values()].map((text) => ({ path: '', message: `YAML syntax error at ${text}` })),
       file,
     );
   }
-  return { doc, warnings: doc.warnings.map((w) => `${file}: ${where(w)}${reason(w.message)}`) };
+  return { doc, warnings: doc.warnings.map((w) => `${file}: ${describe(w).text}`) };
 }
 
 function validate(doc: Document, file: string, yamlWarnings: string[]): LoadedConfig {

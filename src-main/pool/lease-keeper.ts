@@ -91,6 +91,7 @@ export class LeaseKeeper {
       failed: this.outcomes.failed,
       startedAt: this.startedAt,
       lastHeartbeat: Date.now(),
+      agents: this.supervisor.agents.agents.map((a) => a.name),
     };
     try {
       await this.ctx.adapter.workers.heartbeat(info, beatMs * 5);

@@ -69,7 +69,8 @@ export class Connections {
   /** Closes a side connection for good. */
   drop(client: Redis): void {
     this.all.delete(client);
-    client.disconnect();
+    // Not twice: ioredis arms a 2 s fallback timer on each disconnect, and one armed after the socket closed is never cleared (it kept `conveyor run` alive 2 s).
+    if (client.status !== 'end') client.disconnect();
   }
 
   ensureOpen(): void {

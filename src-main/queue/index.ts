@@ -22,6 +22,8 @@ export type * from '../../src-shared/job';
 export { queuedCount, RELEASE_REASONS } from '../../src-shared/job';
 export type { WorkerInfo } from '../../src-shared/worker';
 export type { QueueConfig, ConveyorConfig } from '../../src-shared/config-schema';
+// The defaults of config.yml, e.g. `adapterOptionsFromConfig(DEFAULT_CONFIG.queue)` without a config file.
+export { DEFAULT_CONFIG } from '../../src-shared/config-schema';
 
 /**
  * Connects with the configuration a user would expect: `options.configPath`,

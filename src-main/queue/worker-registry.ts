@@ -83,6 +83,7 @@ export class WorkerRegistry {
           failed: info.failed,
           startedAt: info.startedAt,
           lastHeartbeat: info.lastHeartbeat,
+          ...(info.agents ? { agents: JSON.stringify(info.agents) } : {}),
         })
         .pexpire(key, ttlMs)
         .zadd(this.workersKey(), info.lastHeartbeat, info.id);
@@ -143,5 +144,6 @@ function decodeWorker(h: Record<string, string>): WorkerInfo | null {
     failed: n('failed'),
     startedAt: n('startedAt'),
     lastHeartbeat: n('lastHeartbeat'),
+    ...(h['agents'] === undefined ? {} : { agents: parseList(h['agents']) }),
   };
 }

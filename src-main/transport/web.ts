@@ -319,6 +319,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       let file = await existingFile(target.file === staticRoot ? indexFile : target.file);
+      // Browsers ask for /favicon.ico whatever the page links; the icon is an SVG.
+      if (!file && rawPath === '/favicon.ico') file = await existingFile(resolve(staticRoot, 'favicon.svg'));
       if (!file && extname(target.file) === '') file = await existingFile(indexFile); // client-side routes
       if (!file) {
         sendText(res, 404, 'not found');

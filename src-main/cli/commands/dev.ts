@@ -21,6 +21,7 @@ import { provisionRedis, type ProvisionedRedis } from '../dev/redis-provisioner'
 import type { CliIo } from '../io';
 import { formatFields, oneLine } from '../output';
 import { integer } from '../parsers';
+import { withPortOption } from '../port-error';
 import { poolSettings } from '../worker/pool-settings';
 import type { CommandDeps } from './command-context';
 import { queueInfos } from './queue';
@@ -99,6 +100,8 @@ async function runWeb(run: ControlCenterRun, reason: string, port: number): Prom
     port,
     env: run.env,
     log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  }).catch((err: unknown) => {
+    throw withPortOption(err);
   });
   const log = new ControlCenterLog(io.stdout);
   const schedules = followCoreScheduler(server.core, run.config.location.path, (line) => io.stderr.write(`${line}\n`));

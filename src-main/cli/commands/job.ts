@@ -95,7 +95,12 @@ export function registerJobCommands(program: Command, { io, context }: CommandDe
     .argument('<id>', 'job id')
     .option('--json', 'print the job record as JSON')
     .action(async (queue: string, id: string, opts: { json?: boolean }, cmd: Command) => {
-      const job = await context(cmd).withAdapter((adapter) => adapter.getJob(queue, id));
+      const job = await context(cmd).withAdapter(async (adapter) => {
+        const found = await adapter.getJob(queue, id);
+        // "no such job" for a typo in the queue name would send people looking for the job.
+        if (!found) await adapter.getQueueInfo(queue);
+        return found;
+      });
       if (!job) throw new JobNotFoundError(queue, id);
       if (opts.json) return printJson(io.stdout, job);
       io.stdout.write(formatJob(job));

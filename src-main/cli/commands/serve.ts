@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { serveControlCenter } from '../../transport/serve';
 import { untilAborted } from '../abort';
 import { integer } from '../parsers';
+import { withPortOption } from '../port-error';
 import type { CommandDeps } from './command-context';
 import { followCoreScheduler } from '../../schedules/core-scheduler';
 
@@ -45,6 +46,8 @@ export function registerServeCommand(program: Command, { io, context }: CommandD
           host: opts.host,
           env: ctx.env,
           log: (line) => io.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        }).catch((err: unknown) => {
+          throw withPortOption(err);
         });
         const schedules = followCoreScheduler(server.core, location.path, (line) => io.stderr.write(`${line}\n`));
         io.stdout.write(`Conveyor control center: ${server.url}\n`);

@@ -44,10 +44,10 @@ describe('conveyor errors', () => {
     expect(missing).toMatchObject({ code: 2, stderr: "conveyor: missing required argument 'agent'\n" });
   });
 
-  test('--debug adds the stack; without it there is none', async ({ cli }) => {
-    const plain = await cli.run(['job', 'jobs', 'x']);
+  test('--debug adds the stack; without it there is none', async ({ cli, queue }) => {
+    const plain = await cli.run(['job', queue, 'x']);
     expect(plain.stderr.trimEnd().split('\n')).toHaveLength(1);
-    const debug = await cli.run(['--debug', 'job', 'jobs', 'x']);
+    const debug = await cli.run(['--debug', 'job', queue, 'x']);
     expect(debug.code).toBe(1);
     expect(debug.stderr).toMatch(/^conveyor: job "x" not found in queue "jobs"\nJobNotFoundError: .*\n\s+at /);
   });
