@@ -4,8 +4,9 @@ import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { CATCH_UP_POLICIES, type CatchUpPolicy, type ScheduleInfo, type ScheduleInput } from '../../../src-shared/schedule';
 import { ScheduleStore } from '../../schedules/store';
 import { formatTable, formatTime, printJson, type Column } from '../output';
-import { integer, parseInput } from '../parsers';
+import { integer } from '../parsers';
 import type { CommandDeps } from './command-context';
+import { readJobInput } from './submit';
 
 interface AddOptions {
   cron?: string;
@@ -59,7 +60,7 @@ export function registerScheduleCommands(program: Command, { io, context }: Comm
     .argument('<queue>', 'queue the jobs go to')
     .argument('<id>', "schedule id, unique in its queue: letters, digits, '.', '_' or '-'")
     .argument('<agent>', 'agent that runs each job')
-    .argument('[input]', 'job input: JSON if it parses, else the text itself (default: null)')
+    .argument('[input]', 'job input: JSON if it parses, else the text itself; "-" reads stdin (default: null)')
     .option('--cron <expr>', 'cron expression, 5 fields ("0 9 * * 1-5") or 6 with seconds first')
     .option('--tz <zone>', 'IANA time zone of --cron (default UTC), e.g. Europe/Berlin')
     .option('--every <duration>', 'interval instead of cron: 30s, 5m, 1h, 1d (at least 1s)')
@@ -71,7 +72,8 @@ export function registerScheduleCommands(program: Command, { io, context }: Comm
     .option('--max-retries <n>', "job retries (default: the queue's)", integer(0))
     .option('--timeout <ms>', 'job timeout', integer(1))
     .action(async (queue: string, id: string, agent: string, inputArg: string | undefined, opts: AddOptions, cmd: Command) => {
-      const input: ScheduleInput = { queue, id, agent, input: inputArg === undefined ? null : parseInput(inputArg) };
+      const ctx = context(cmd);
+      const input: ScheduleInput = { queue, id, agent, input: await readJobInput(ctx, io, inputArg, {}) };
       if (opts.cron !== undefined) input.cron = opts.cron;
       if (opts.tz !== undefined) input.tz = opts.tz;
       if (opts.every !== undefined) input.every = opts.every;
@@ -82,7 +84,7 @@ export function registerScheduleCommands(program: Command, { io, context }: Comm
       if (opts.priority !== undefined) input.priority = opts.priority;
       if (opts.maxRetries !== undefined) input.maxRetries = opts.maxRetries;
       if (opts.timeout !== undefined) input.timeoutMs = opts.timeout;
-      const saved = await context(cmd).withAdapter((adapter) => new ScheduleStore(adapter).upsert(input));
+      const saved = await ctx.withAdapter((adapter) => new ScheduleStore(adapter).upsert(input));
       io.stdout.write(describe(saved));
     });
 
