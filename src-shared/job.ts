@@ -84,6 +84,8 @@ export type AttemptOutcome =
   | 'out_of_memory'
   | 'timeout';
 
+export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
+
 export interface Attempt {
   number: number;
   worker?: string;
@@ -93,6 +95,8 @@ export interface Attempt {
   heartbeatAt?: number;
   endedAt?: number;
   outcome?: AttemptOutcome;
+  /** Why a `released` attempt was handed back (absent in data written before reasons were kept). */
+  releaseReason?: ReleaseReason;
   error?: string;
   stack?: string;
 }
