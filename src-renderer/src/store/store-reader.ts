@@ -2,7 +2,7 @@ import type { ConveyorApi } from '../../../src-shared/contract';
 import { JOB_STATES, type JobRecord } from '../../../src-shared/job';
 import { toUiError } from '../lib/errors';
 import type { AppStore } from './app-store';
-import { isFinal } from './selectors';
+import { isFinal, mostRelevantQueue } from './selectors';
 import {
   applyFirstPage,
   applyNextPage,
@@ -14,6 +14,7 @@ import {
 } from './slices/job-list';
 import { liveRowsOf, mergeRecords } from './slices/live-jobs';
 import { setReadError } from './slices/connection';
+import { loadLastKnown, saveLastKnown } from './last-known';
 import { applyQueueList } from './slices/queues';
 
 /** How many of each state the `all` view reads to fill the live cache when it opens (events do the rest). */
@@ -31,6 +32,8 @@ export class StoreReader {
   private readonly inflight = new Set<string>();
   /** Live rows already read for their input (some jobs have none): each is read once. */
   private readonly filled = new Set<string>();
+  /** The queue list was saved for a later outage at least once this session. */
+  private savedOnce = false;
 
   constructor(
     private readonly api: ConveyorApi,
@@ -57,17 +60,35 @@ export class StoreReader {
     return this.once('connection.status', async () => {
       const connection = await this.api.call('connection.status');
       this.store.setState({ connection });
+      if (connection.state !== 'connected') this.restoreQueues(connection.target);
     });
+  }
+
+  /** Nothing read yet and Redis away: show the queues last read from this Redis, marked as such. */
+  restoreQueues(target: string): void {
+    const s = this.store.getState();
+    if (s.queuesLoaded) return;
+    const last = loadLastKnown(target);
+    if (!last) return;
+    this.store.setState((st) => (st.queuesLoaded ? {} : { queues: applyQueueList(st.queues, last.queues), queuesLoaded: true, queuesAsOf: last.at }));
+    const queue = mostRelevantQueue(last.queues, null);
+    if (this.store.getState().jobsFilter.queue === null && queue !== null) this.store.getState().setJobsFilter({ queue });
   }
 
   queues(): Promise<void> {
     return this.once('queues.list', async () => {
       const list = await this.api.call('queues.list');
-      this.store.setState((s) => ({ queues: applyQueueList(s.queues, list), queuesLoaded: true }));
-      // The Jobs view starts on the first queue rather than on nothing.
+      const before = this.store.getState().queues;
+      this.store.setState((s) => ({ queues: applyQueueList(s.queues, list), queuesLoaded: true, queuesAsOf: null }));
+      const target = this.store.getState().connection?.target;
+      if (target && (this.store.getState().queues !== before || !this.savedOnce)) {
+        this.savedOnce = true;
+        saveLastKnown(target, list, Date.now());
+      }
+      // The Jobs view starts on the busiest queue rather than on nothing.
       const s = this.store.getState();
-      const first = list[0];
-      if (s.jobsFilter.queue === null && first) s.setJobsFilter({ queue: first.name });
+      const queue = mostRelevantQueue(list, s.metrics);
+      if (s.jobsFilter.queue === null && queue !== null) s.setJobsFilter({ queue });
     });
   }
 

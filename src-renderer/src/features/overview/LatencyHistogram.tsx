@@ -12,6 +12,24 @@ export function bucketOf(buckets: ReadonlyArray<{ le: number }>, value: number):
   return b ? bucketLabel(b.le) : undefined;
 }
 
+/**
+ * One line per bucket holding a percentile; percentiles in the same bucket
+ * share it and its label ("p95 p99"), so labels never print over each other.
+ */
+export function percentileMarks(histogram: Histogram): Array<{ x: string; label: string; color: string }> {
+  const marks: Array<{ x: string; label: string; color: string }> = [];
+  for (const p of PERCENTILES) {
+    const x = bucketOf(histogram.buckets, histogram[p.key]);
+    if (x === undefined) continue;
+    const same = marks.find((m) => m.x === x);
+    if (same) {
+      same.label = `${same.label} ${p.key}`;
+      same.color = p.color;
+    } else marks.push({ x, label: p.key, color: p.color });
+  }
+  return marks;
+}
+
 const PERCENTILES = [
   { key: 'p50', color: 'var(--info)' },
   { key: 'p95', color: 'var(--warn)' },
@@ -45,16 +63,15 @@ export function LatencyHistogram({ title, histogram, testId }: { title: string; 
       ) : (
         <div className="chart-box" aria-hidden="true">
           <ResponsiveContainer width="100%" height={200}>
-            <BarChart data={data} margin={{ top: 16, right: 12, bottom: 0, left: 0 }}>
+            <BarChart data={data} margin={{ top: 16, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
               <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="bucket" stroke="var(--muted)" fontSize={10} interval="preserveStartEnd" />
               <YAxis allowDecimals={false} stroke="var(--muted)" width={40} fontSize={11} />
               <Tooltip contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
               <Bar dataKey="count" name="jobs" fill="var(--accent)" isAnimationActive={false} />
-              {PERCENTILES.map((p) => {
-                const x = bucketOf(histogram.buckets, histogram[p.key]);
-                return x ? <ReferenceLine key={p.key} x={x} stroke={p.color} strokeDasharray="4 2" label={{ value: p.key, position: 'top', fill: p.color, fontSize: 10 }} /> : null;
-              })}
+              {percentileMarks(histogram).map((m) => (
+                <ReferenceLine key={m.x} x={m.x} stroke={m.color} strokeDasharray="4 2" label={{ value: m.label, position: 'top', fill: m.color, fontSize: 10 }} />
+              ))}
             </BarChart>
           </ResponsiveContainer>
         </div>
