@@ -151,7 +151,7 @@ const JobRowView = memo(function JobRowView({
       <span role="cell" className="c-agent" data-testid="job-agent">
         {row.agent ?? '—'}
       </span>
-      <span role="cell" className={`c-input${showError ? ' is-error' : ''}`} title={showError ? row.error : row.preview}>
+      <span role="cell" className={`c-input${showError ? ' is-error' : ''}`} title={showError ? row.error : row.preview} data-testid="job-input">
         {showError ? row.error : (row.preview ?? '')}
       </span>
       <span role="cell" className="c-attempt">{row.attempt || '—'}</span>
