@@ -70,6 +70,7 @@ export const JOB_EVENT_TYPES = [
   'resumed',
   'malformed',
   'drained',
+  'promoted',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
@@ -84,7 +85,9 @@ export type AttemptOutcome =
   | 'out_of_memory'
   | 'timeout';
 
+/** Why a lease was handed back without spending an attempt (outcome `released`). */
 export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
+export const RELEASE_REASONS: readonly ReleaseReason[] = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'resize', 'outage'];
 
 export interface Attempt {
   number: number;
@@ -95,10 +98,10 @@ export interface Attempt {
   heartbeatAt?: number;
   endedAt?: number;
   outcome?: AttemptOutcome;
-  /** Why a `released` attempt was handed back (absent in data written before reasons were kept). */
-  releaseReason?: ReleaseReason;
   error?: string;
   stack?: string;
+  /** Outcome `released`: why the lease was handed back. */
+  releaseReason?: ReleaseReason;
 }
 
 export type BackoffType = 'fixed' | 'exponential';
@@ -207,6 +210,8 @@ export interface JobEvent {
   message?: string;
   /** How many jobs a bulk event (e.g. `drained`) covers. */
   count?: number;
+  /** On `retrying` after a release: why the lease was handed back. */
+  releaseReason?: ReleaseReason;
 }
 
 export interface JobPage<P = unknown> {

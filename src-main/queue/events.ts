@@ -1,13 +1,13 @@
 import type { Redis } from 'ioredis';
-import type { JobEvent, JobEventType } from '../../src-shared/job';
-import { JOB_EVENT_TYPES } from '../../src-shared/job';
+import type { JobEvent, JobEventType, ReleaseReason } from '../../src-shared/job';
+import { JOB_EVENT_TYPES, RELEASE_REASONS } from '../../src-shared/job';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import { isConnectionError, waitForReady } from './redis-client';
 
 /**
  * Reads the per-queue event streams. The scripts write compact fields
  * (e: type, j: job id, g: agent, a: attempt, w: worker, err, why, d: delay ms, n: count,
- * f: progress fraction, m: message); this module turns them into JobEvents and
+ * f: progress fraction, m: message, r: release reason); this module turns them into JobEvents and
  * tails several streams at once, resuming from the last id after a reconnect.
  *
  * An entry holds one event, or, when a script call enqueues, leases, starts or
@@ -48,6 +48,7 @@ function toEvent(queue: string, id: string, ts: number, f: Fields): JobEvent {
   if (f['f'] !== undefined) event.fraction = Number(f['f']);
   if (f['m'] !== undefined) event.message = f['m'];
   if (f['n'] !== undefined) event.count = Number(f['n']);
+  if (f['r'] !== undefined && (RELEASE_REASONS as readonly string[]).includes(f['r'])) event.releaseReason = f['r'] as ReleaseReason;
   return event;
 }
 

@@ -1,13 +1,13 @@
-import type { Attempt, AttemptOutcome, JobRecord, JobState, Message } from '../../src-shared/job';
-import { JOB_STATES } from '../../src-shared/job';
+import type { Attempt, AttemptOutcome, JobRecord, JobState, Message, ReleaseReason } from '../../src-shared/job';
+import { JOB_STATES, RELEASE_REASONS } from '../../src-shared/job';
 import { messageSchema } from '../../src-shared/item-schema';
 
 /**
  * Turns a job hash (as the Lua scripts write it) into a JobRecord. Field names
  * are short because every job stores them: src, dst, pl (the message's
- * parts; jobs enqueued before the split hold it whole in msg), prio, att, mr, ts, to,
+ * parts, each a JSON text), prio, att, mr, ts, to,
  * state, run, fin, tok, res, err, stk, why, cxl, rb, prog, and
- * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack>` per attempt.
+ * `a:<n>:<leased|started|worker|hb|ended|outcome|error|stack|why>` per attempt.
  * A missing prio or att is 0 (enqueue leaves them out at their default).
  * Fields that would repeat others are left out too: an attempt leased and
  * started at once has `started` only, and a completed job's last attempt
@@ -82,6 +82,8 @@ function decodeAttempts(hash: Record<string, string>, count: number, state: JobS
     if (error !== undefined) a.error = error;
     const stack = hash[p + 'stack'];
     if (stack !== undefined) a.stack = stack;
+    const why = hash[p + 'why'];
+    if (why !== undefined && (RELEASE_REASONS as readonly string[]).includes(why)) a.releaseReason = why as ReleaseReason;
     attempts.push(a);
   }
   return attempts;
@@ -91,11 +93,11 @@ function decodeState(v: string | undefined): JobState {
   return (JOB_STATES as readonly string[]).includes(v ?? '') ? (v as JobState) : 'dead';
 }
 
-/** The job's message as one JSON text, as dequeue-9 rebuilds it from its parts; undefined when it has none. */
+/** The job's message as one JSON text, as dequeue-7 rebuilds it from its parts; undefined when it has none. */
 export function storedMessage(hash: Record<string, string>): string | undefined {
   const { src, dst, pl } = hash;
   if (src !== undefined && dst !== undefined && pl !== undefined) return `{"source":${src},"destination":${dst},"payload":${pl}}`;
-  return hash['msg'];
+  return undefined;
 }
 
 /** Decodes a job hash; `null` when the hash is empty (no such job). */
@@ -118,8 +120,7 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     cancelRequested: hash['cxl'] === '1',
   };
   if (parsed && !parsed.ok && rawMsg !== undefined) record.raw = rawMsg;
-  // Jobs enqueued before the agent went out of the hash (enqueue reads it off the payload) still carry it.
-  const agent = hash['agent'] || (parsed?.ok ? agentOf(parsed.message.payload) : '');
+  const agent = parsed?.ok ? agentOf(parsed.message.payload) : '';
   if (agent) record.agent = agent;
   const runAt = num(hash['run']);
   if (runAt !== undefined) record.runAt = runAt;

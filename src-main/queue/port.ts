@@ -10,6 +10,7 @@ import type {
   QueueInfo,
   QueueItemInput,
   QueueOptions,
+  ReleaseReason,
 } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
 
@@ -49,13 +50,15 @@ export interface QueuePort {
   /** Resolves to the job's next state: `delayed` (retry scheduled) or `dead`. */
   failProcessing(queue: string, id: string, error: unknown, opts?: FailOptions): Promise<'delayed' | 'dead' | 'cancelled'>;
   /** Hands a lease back without spending an attempt (graceful shutdown). */
-  releaseLease(queue: string, id: string, token?: string): Promise<void>;
+  releaseLease(queue: string, id: string, token?: string, reason?: ReleaseReason): Promise<void>;
   recoverStalled(queue: string): Promise<{ retried: number; dead: number }>;
 
   pause(queue: string): Promise<void>;
   resume(queue: string): Promise<void>;
   cancel(queue: string, id: string): Promise<'cancelled' | 'cancel_requested'>;
   retry(queue: string, id: string): Promise<void>;
+  /** Moves a delayed job to waiting now. */
+  promote(queue: string, id: string): Promise<void>;
   retryAll(queue: string, state: 'dead' | 'cancelled'): Promise<number>;
   remove(queue: string, id: string): Promise<void>;
   drain(queue: string): Promise<number>;

@@ -1,26 +1,29 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import common from './lua/common.lua?raw';
-import cancel from './lua/cancel-9.lua?raw';
-import complete from './lua/complete-9.lua?raw';
-import dequeue from './lua/dequeue-9.lua?raw';
-import drain from './lua/drain-9.lua?raw';
-import enqueue from './lua/enqueue-9.lua?raw';
-import extendLeases from './lua/extendLeases-9.lua?raw';
-import fail from './lua/fail-9.lua?raw';
-import progress from './lua/progress-9.lua?raw';
-import quarantine from './lua/quarantine-9.lua?raw';
-import recoverStalled from './lua/recoverStalled-9.lua?raw';
-import release from './lua/release-9.lua?raw';
-import remove from './lua/remove-9.lua?raw';
-import retry from './lua/retry-9.lua?raw';
-import setPaused from './lua/setPaused-9.lua?raw';
-import start from './lua/start-9.lua?raw';
+import cancel from './lua/cancel-4.lua?raw';
+import complete from './lua/complete-4.lua?raw';
+import dequeue from './lua/dequeue-7.lua?raw';
+import drain from './lua/drain-3.lua?raw';
+import enqueue from './lua/enqueue-5.lua?raw';
+import extendLeases from './lua/extendLeases-2.lua?raw';
+import fail from './lua/fail-8.lua?raw';
+import promote from './lua/promote-5.lua?raw';
+import progress from './lua/progress-1.lua?raw';
+import quarantine from './lua/quarantine-7.lua?raw';
+import recoverStalled from './lua/recoverStalled-7.lua?raw';
+import release from './lua/release-5.lua?raw';
+import remove from './lua/remove-6.lua?raw';
+import retry from './lua/retry-6.lua?raw';
+import setPaused from './lua/setPaused-3.lua?raw';
+import start from './lua/start-2.lua?raw';
+import { QUEUE_KEY_TYPES, type QueueKeyType, type QueueKeys } from './keys';
 import { isConnectionError, masterNodes } from './redis-client';
 
 /**
- * The Lua scripts, one per state change, each given the nine queue keys (see
- * keys.ts) and starting from the shared pieces of `common.lua`.
+ * The Lua scripts, one per state change, each starting from the shared pieces
+ * of `common.lua`. Each declares in its header the queue keys it uses
+ * (`KEYS[i] <type>`), and is given exactly those; its file name says how many.
  */
 const SOURCES = {
   cancel,
@@ -31,6 +34,7 @@ const SOURCES = {
   extendLeases,
   fail,
   progress,
+  promote,
   quarantine,
   recoverStalled,
   release,
@@ -41,7 +45,34 @@ const SOURCES = {
 } as const;
 
 export type ScriptName = keyof typeof SOURCES;
-export const NUM_QUEUE_KEYS = 9;
+
+/** The `KEYS[i] <type>` lines of a script's header, in order. */
+export function declaredKeys(source: string): QueueKeyType[] {
+  const header = source.slice(0, source.indexOf(']]'));
+  const keys: QueueKeyType[] = [];
+  for (const m of header.matchAll(/KEYS\[(\d+)\] (\w+)/g)) {
+    const type = m[2] as QueueKeyType;
+    if (Number(m[1]) !== keys.length + 1 || !QUEUE_KEY_TYPES.includes(type)) throw new Error(`bad KEYS declaration: ${m[0]}`);
+    keys.push(type);
+  }
+  return keys;
+}
+
+/** The queue keys each script is given, as its header declares them. */
+export const SCRIPT_KEYS = Object.fromEntries(
+  Object.entries(SOURCES).map(([name, body]) => [name, declaredKeys(body)]),
+) as Record<ScriptName, QueueKeyType[]>;
+
+/** A script's keys for one queue, in its KEYS order. */
+export function scriptKeys(name: ScriptName, q: QueueKeys): string[] {
+  return SCRIPT_KEYS[name].map((type) => q.key(type));
+}
+
+/** Every call starts by binding its job prefix and checking its keys' types, before any write (common.lua). */
+const PROLOGUE = 'bind(ARGV)\nlocal wrongTypeReply = checkKeys(KEYS)\nif wrongTypeReply then return wrongTypeReply end';
+
+/** The error reply a script gives, before any write, when one of its keys holds another type. */
+export const WRONG_TYPE_REPLY = /CONVEYOR_WRONGTYPE (\S+)/;
 
 /** What a script may answer: Redis turns Lua tables into arrays, numbers into integers. */
 export type ScriptReply = string | number | null | ScriptReply[];
@@ -62,7 +93,7 @@ const LIBRARY_SOURCE = [
   `#!lua name=${LIBRARY_NAME}`,
   common,
   ...Object.entries(SOURCES).map(
-    ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\nbind(KEYS, ARGV)\n${body}\nend)`,
+    ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\n${PROLOGUE}\n${body}\nend)`,
   ),
 ].join('\n');
 
@@ -78,7 +109,7 @@ const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^
  */
 export function defineScripts(client: Redis): void {
   for (const [name, body] of Object.entries(SOURCES)) {
-    client.defineCommand(`cv_${name}`, { numberOfKeys: NUM_QUEUE_KEYS, lua: `${common}\nbind(KEYS, ARGV)\n${body}` });
+    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${common}\n${PROLOGUE}\n${body}` });
   }
 }
 
@@ -90,8 +121,8 @@ function messageOf(err: unknown): string {
  * Runs the scripts on one client. Where the server has functions (Redis 7+),
  * they are the functions of one library, loaded once per server (on every
  * master of a cluster): a call runs its own function only, where EVALSHA
- * first sets up all the shared pieces again (at 500 jobs/s, about 15 µs of
- * Redis time per call and 12% of a job's p50 latency). A server without
+ * first sets up all the shared pieces again (bench/README.md, "Figures
+ * behind design choices", has what that costs). A server without
  * functions, or that refuses FUNCTION LOAD to this user, runs each script
  * with EVALSHA, the shared pieces prepended; ioredis reloads those by itself
  * after NOSCRIPT.
@@ -141,20 +172,20 @@ export class ScriptRunner {
   }
 
   /**
-   * Runs a script; `keys` are the queue's keys, `args` follow the job prefix
+   * Runs a script; `keys` are its keys (`scriptKeys`), `args` follow the job prefix
    * and events cap. `client` may be another connection to the same server
    * (given `defineScripts`), to queue the call behind one of its own.
    */
   async run(name: ScriptName, keys: string[], args: Array<string | number>, client = this.client): Promise<ScriptReply> {
     if (this.mode === 'eval') return (client as unknown as ScriptClient)[`cv_${name}`](...keys, ...args);
     try {
-      return (await client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
+      return (await client.fcall(functionName(name), keys.length, ...keys, ...args)) as ScriptReply;
     } catch (err) {
       if (!/function not found/i.test(messageOf(err))) throw err;
       // The server lost its functions (a restart without persistence, FUNCTION FLUSH, a new cluster master): load them again.
       await this.load();
       if (!this.usesFunctions) return this.run(name, keys, args, client);
-      return (await client.fcall(functionName(name), NUM_QUEUE_KEYS, ...keys, ...args)) as ScriptReply;
+      return (await client.fcall(functionName(name), keys.length, ...keys, ...args)) as ScriptReply;
     }
   }
 }

@@ -1,12 +1,22 @@
 import type { Redis } from 'ioredis';
 import type { WorkerInfo } from '../../src-shared/worker';
+import { isWrongType } from './connections';
 import { workerKey as workerKeyOf, workersKey as workersKeyOf } from './keys';
 import { isCluster } from './redis-client';
+
+type ExecReply = Array<[Error | null, unknown]> | null;
+
+/** The first command error of a MULTI's replies (EXEC itself succeeds when one of its commands fails). */
+function firstError(replies: ExecReply): Error | undefined {
+  return (replies ?? []).find(([err]) => err)?.[0] ?? undefined;
+}
 
 /**
  * The worker registry: each worker process writes its entry on every
  * heartbeat with a TTL, so the entry of a worker that vanished expires by
  * itself. Readers list the ids seen recently and drop those whose entry expired.
+ * A registry key of the wrong type is set aside (`<key>:malformed:<ms>`) with
+ * one log line and the call made again, so heartbeats and listings go on.
  */
 export class WorkerRegistry {
   private readonly cluster: boolean;
@@ -14,8 +24,27 @@ export class WorkerRegistry {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
+    private readonly log: (line: string) => void = (line) => console.warn(line),
   ) {
     this.cluster = isCluster(redis);
+  }
+
+  /** Runs `fn`; on a wrong-type key among `keys`, sets it aside and runs it again. */
+  private async repairing<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isWrongType(err)) throw err;
+      for (const key of keys) {
+        const type = await this.redis.type(key);
+        const want = key === this.workersKey() ? 'zset' : 'hash';
+        if (type === 'none' || type === want) continue;
+        const aside = `${key}:malformed:${Date.now()}`;
+        await this.redis.rename(key, aside);
+        this.log(`[conveyor] worker registry key ${key} held a ${type}, expected a ${want}; moved it to ${aside}`);
+      }
+      return fn();
+    }
   }
 
   private workersKey(): string {
@@ -29,33 +58,39 @@ export class WorkerRegistry {
   /** Writes (or refreshes) a worker's entry; it expires after `ttlMs` without another call. */
   async heartbeat(info: WorkerInfo, ttlMs: number): Promise<void> {
     const key = this.workerKey(info.id);
-    await this.redis
-      .multi()
-      .hset(key, {
-        id: info.id,
-        host: info.host,
-        pid: info.pid,
-        queues: JSON.stringify(info.queues),
-        threads: info.threads,
-        concurrency: info.concurrency,
-        running: JSON.stringify(info.running),
-        processed: info.processed,
-        failed: info.failed,
-        startedAt: info.startedAt,
-        lastHeartbeat: info.lastHeartbeat,
-      })
-      .pexpire(key, ttlMs)
-      .zadd(this.workersKey(), info.lastHeartbeat, info.id)
-      .exec();
+    await this.repairing([key, this.workersKey()], async () => {
+      const tx = this.redis
+        .multi()
+        .hset(key, {
+          id: info.id,
+          host: info.host,
+          pid: info.pid,
+          queues: JSON.stringify(info.queues),
+          threads: info.threads,
+          concurrency: info.concurrency,
+          running: JSON.stringify(info.running),
+          processed: info.processed,
+          failed: info.failed,
+          startedAt: info.startedAt,
+          lastHeartbeat: info.lastHeartbeat,
+        })
+        .pexpire(key, ttlMs)
+        .zadd(this.workersKey(), info.lastHeartbeat, info.id);
+      const err = firstError(await tx.exec());
+      if (err) throw err;
+    });
   }
 
   /** Removes a worker's entry (clean shutdown). */
   async unregister(id: string): Promise<void> {
-    await this.redis.multi().del(this.workerKey(id)).zrem(this.workersKey(), id).exec();
+    await this.repairing([this.workersKey()], async () => {
+      const err = firstError(await this.redis.multi().del(this.workerKey(id)).zrem(this.workersKey(), id).exec());
+      if (err) throw err;
+    });
   }
 
   async list(): Promise<WorkerInfo[]> {
-    const ids = await this.redis.zrange(this.workersKey(), 0, -1);
+    const ids = await this.repairing([this.workersKey()], () => this.redis.zrange(this.workersKey(), 0, -1));
     if (ids.length === 0) return [];
     const pipe = this.redis.pipeline();
     for (const id of ids) pipe.hgetall(this.workerKey(id));
@@ -63,8 +98,9 @@ export class WorkerRegistry {
     const workers: WorkerInfo[] = [];
     const gone: string[] = [];
     ids.forEach((id, i) => {
-      const hash = (replies[i]?.[1] ?? {}) as Record<string, string>;
-      const info = decodeWorker(hash);
+      const [err, reply] = replies[i] ?? [null, {}];
+      // An entry of the wrong type reads as gone; its heartbeat sets it aside.
+      const info = err ? null : decodeWorker((reply ?? {}) as Record<string, string>);
       if (info) workers.push(info);
       else gone.push(id);
     });

@@ -1,37 +1,66 @@
 --[[
   Shared pieces. scripts.ts puts them at the top of the function library
   (Redis 7+), where they are set up once, or of every script (EVALSHA);
-  either way a call starts with bind(KEYS, ARGV).
+  either way a call starts with bind(ARGV) and checkKeys(KEYS).
 
-  Every script receives the same nine queue keys, all under one hash tag so a
-  script touches a single Redis Cluster slot:
-    KEYS[1] meta       hash: options, paused flag, id and lease counters, event trim marks
-    KEYS[2] wait       zset: waiting ids, score = priority band + FIFO sequence
-    KEYS[3] delayed    zset: ids due later, score = due time (ms)
-    KEYS[4] active     zset: leased ids, score = lease deadline (ms, Redis clock)
-    KEYS[5] completed  zset: score = finish time
-    KEYS[6] dead       zset: score = finish time
-    KEYS[7] cancelled  zset: score = finish time
-    KEYS[8] marker     zset: wakes consumers blocked in BZPOPMIN
-    KEYS[9] events     stream: lifecycle events
+  A queue's keys, all under one hash tag so a script touches a single Redis
+  Cluster slot (each script declares, in its header, only those it uses; the
+  number in its file name is how many):
+    meta       hash: options, paused flag, id and lease counters, event trim marks
+    wait       zset: waiting ids, score = priority band + FIFO sequence
+    delayed    zset: ids due later, score = due time (ms)
+    active     zset: leased ids, score = lease deadline (ms, Redis clock)
+    completed  zset: score = finish time
+    dead       zset: score = finish time
+    cancelled  zset: score = finish time
+    marker     zset: wakes consumers blocked in BZPOPMIN
+    events     stream: lifecycle events
   ARGV[1] is the job key prefix (`<prefix>:{<queue>}:job:`) and ARGV[2] the
   events stream cap; script-specific arguments follow.
 
-  Negative return codes (mapped to typed errors in errors.ts):
+  Helpers take the keys they use as arguments.
+
+  Negative return codes (script-codes.ts maps each to one typed error):
     -1 queue does not exist      -2 queue full
-    -3 job not found             -4 lease not held (stale or foreign token)
-    -5 job in the wrong state    -6 job id already used by another queue item
+    -3 job not found             -4 lease not held (stale, foreign or empty token)
+    -5 job in the wrong state
+  A script that finds a key of the wrong type answers, before its first
+  write, the error reply `CONVEYOR_WRONGTYPE <key>`: Redis keeps a script's
+  earlier writes when a later command fails, so nothing is written until every
+  key is known good. The adapter sets the key aside and calls again.
 ]]
-local K_META, K_WAIT, K_DELAYED, K_ACTIVE, K_COMPLETED, K_DEAD, K_CANCELLED, K_MARKER, K_EVENTS
+local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1, -2, -3, -4, -5
 local JOB, EVENTS_MAX
 
 -- Points the shared pieces at this call's queue.
-local function bind(keys, argv)
-  K_META, K_WAIT, K_DELAYED, K_ACTIVE = keys[1], keys[2], keys[3], keys[4]
-  K_COMPLETED, K_DEAD, K_CANCELLED = keys[5], keys[6], keys[7]
-  K_MARKER, K_EVENTS = keys[8], keys[9]
+local function bind(argv)
   JOB = argv[1]
   EVENTS_MAX = tonumber(argv[2])
+end
+
+local function wrongType(key)
+  return redis.error_reply('CONVEYOR_WRONGTYPE ' .. key)
+end
+
+-- The type a queue key must hold, by its last name segment.
+local KEY_TYPES = { meta = 'hash', events = 'stream' }
+
+-- The error reply for the first of a script's keys that holds another type, or nil.
+local function checkKeys(keys)
+  for i = 1, #keys do
+    local key = keys[i]
+    local want = KEY_TYPES[string.match(key, '[^:]+$')] or 'zset'
+    local t = redis.call('TYPE', key)['ok']
+    if t ~= 'none' and t ~= want then return wrongType(key) end
+  end
+  return nil
+end
+
+-- HMGET of a job hash; nil and the wrong-type reply when the key holds another type.
+local function readJob(id, ...)
+  local r = redis.pcall('HMGET', JOB .. id, ...)
+  if r.err then return nil, wrongType(JOB .. id) end
+  return r
 end
 
 local function nowMs()
@@ -39,14 +68,14 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local function emit(...)
-  redis.call('XADD', K_EVENTS, 'MAXLEN', '~', EVENTS_MAX, '*', ...)
+local function emit(kEvents, ...)
+  redis.call('XADD', kEvents, 'MAXLEN', '~', EVENTS_MAX, '*', ...)
 end
 
 --[[
   Batched events: a call that moves many jobs the same way appends one entry
-  for up to EVENT_BATCH of them, not one per job (an XADD costs Redis about
-  1 µs; one more job's fields in an entry, a small fraction of that):
+  for up to EVENT_BATCH of them, not one per job (see bench/README.md for what
+  an XADD costs against one more job's fields):
     e <type> [shared field, value ...] j <id> [its own field, value ...] j <id> ...
   events.ts expands an entry into one event per `j`, each with the shared
   fields and its own. A batch of one job is the plain entry emit() writes.
@@ -60,23 +89,23 @@ end
 ]]
 local EVENT_BATCH = 64
 
--- A batch of events headed by the shared fields ('e', type, ...).
-local function newEvents(...)
-  return { head = { ... }, args = { ... }, jobs = 0 }
+-- A batch of events on kEvents (generations counted in kMeta) headed by the shared fields ('e', type, ...).
+local function newEvents(kMeta, kEvents, ...)
+  return { meta = kMeta, stream = kEvents, head = { ... }, args = { ... }, jobs = 0 }
 end
 
 local function flushEvents(b)
   if b.jobs == 0 then return end
   if b.jobs == 1 then
-    emit(unpack(b.args))
+    emit(b.stream, unpack(b.args))
   else
-    local id = redis.call('XADD', K_EVENTS, 'MAXLEN', '~', EVENTS_MAX, '*', unpack(b.args))
-    local total = redis.call('HINCRBY', K_META, 'evn', b.jobs)
+    local id = redis.call('XADD', b.stream, 'MAXLEN', '~', EVENTS_MAX, '*', unpack(b.args))
+    local total = redis.call('HINCRBY', b.meta, 'evn', b.jobs)
     if math.floor(total / EVENTS_MAX) > math.floor((total - b.jobs) / EVENTS_MAX) then
-      local began = redis.call('HGET', K_META, 'evg')
+      local began = redis.call('HGET', b.meta, 'evg')
       -- Exact, as it runs once a generation. MINID needs Redis 6.2; an older server keeps to the entries cap.
-      if began then redis.pcall('XTRIM', K_EVENTS, 'MINID', began) end
-      redis.call('HSET', K_META, 'evg', id)
+      if began then redis.pcall('XTRIM', b.stream, 'MINID', began) end
+      redis.call('HSET', b.meta, 'evg', id)
     end
   end
   b.args = { unpack(b.head) }
@@ -100,14 +129,14 @@ local function waitScore(prio, seq)
   return (1000000 - prio) * 4294967296 + (seq % 4294967296)
 end
 
-local function pushWaiting(id, prio)
-  local seq = redis.call('HINCRBY', K_META, 'seq', 1)
-  redis.call('ZADD', K_WAIT, waitScore(prio, seq), id)
+local function pushWaiting(kMeta, kWait, id, prio)
+  local seq = redis.call('HINCRBY', kMeta, 'seq', 1)
+  redis.call('ZADD', kWait, waitScore(prio, seq), id)
   redis.call('HSET', JOB .. id, 'state', 'waiting')
 end
 
-local function wake()
-  redis.call('ZADD', K_MARKER, 0, '0')
+local function wake(kMarker)
+  redis.call('ZADD', kMarker, 0, '0')
 end
 
 -- Deletes jobs with their logs, many keys per DEL: each redis.call costs more than the keys it names.
@@ -125,30 +154,31 @@ local function deleteJobs(ids)
 end
 
 -- Keeps a final-state set within its count and age; deletes trimmed jobs.
-local function trim(setKey, count, ageS, now)
+local function trim(kSet, count, ageS, now)
   if ageS > 0 then
-    local old = redis.call('ZRANGEBYSCORE', setKey, '-inf', now - ageS * 1000, 'LIMIT', 0, 200)
+    local old = redis.call('ZRANGEBYSCORE', kSet, '-inf', now - ageS * 1000, 'LIMIT', 0, 200)
     if #old > 0 then
       deleteJobs(old)
-      redis.call('ZREM', setKey, unpack(old))
+      redis.call('ZREM', kSet, unpack(old))
     end
   end
-  local n = redis.call('ZCARD', setKey)
+  local n = redis.call('ZCARD', kSet)
   if n > count then
     -- The oldest, taken off the set with their scores: every other element is an id.
-    local popped = redis.call('ZPOPMIN', setKey, n - count)
+    local popped = redis.call('ZPOPMIN', kSet, n - count)
     local excess = {}
     for i = 1, #popped, 2 do excess[#excess + 1] = popped[i] end
     deleteJobs(excess)
   end
 end
 
-local function retention(kind, now)
-  local r = redis.call('HMGET', K_META, kind .. '_count', kind .. '_age_s')
-  trim(kind == 'completed' and K_COMPLETED or K_DEAD, tonumber(r[1]) or 1000, tonumber(r[2]) or 0, now)
+-- Applies the retention rule of `kind` ('completed' | 'dead') to its set.
+local function retention(kMeta, kSet, kind, now)
+  local r = redis.call('HMGET', kMeta, kind .. '_count', kind .. '_age_s')
+  trim(kSet, tonumber(r[1]) or 1000, tonumber(r[2]) or 0, now)
 end
 
--- Ends the current attempt of a job; `extra` holds more field/value pairs.
+-- Ends the current attempt of a job.
 local function endAttempt(id, att, outcome, now, err, stk)
   local key = JOB .. id
   local p = 'a:' .. att .. ':'
@@ -158,13 +188,24 @@ local function endAttempt(id, att, outcome, now, err, stk)
   redis.call('HDEL', key, 'tok')
 end
 
-local function toDead(id, reason, now, err, stk)
+local function toDead(kDead, kEvents, id, reason, now, err, stk)
   local key = JOB .. id
-  redis.call('ZADD', K_DEAD, now, id)
+  redis.call('ZADD', kDead, now, id)
   redis.call('HSET', key, 'state', 'dead', 'fin', now, 'why', reason)
   if err then redis.call('HSET', key, 'err', err) end
   if stk and stk ~= '' then redis.call('HSET', key, 'stk', stk) end
-  emit('e', 'dead', 'j', id, 'why', reason)
+  emit(kEvents, 'e', 'dead', 'j', id, 'why', reason)
+end
+
+-- A job key that holds another type: its raw value goes beside a dead record (callers took the id off its set).
+local function deadMalformedKey(kDead, kEvents, id, now)
+  local key = JOB .. id
+  local aside = key .. ':raw'
+  redis.call('RENAME', key, aside)
+  redis.call('HSET', key, 'state', 'dead', 'why', 'malformed', 'fin', now, 'ts', now, 'att', 0, 'mr', 0,
+    'err', 'job key held a ' .. redis.call('TYPE', aside)['ok'] .. ', not a hash; raw value kept at ' .. aside)
+  redis.call('ZADD', kDead, now, id)
+  emit(kEvents, 'e', 'malformed', 'j', id, 'why', 'job key is not a hash')
 end
 
 -- Retries a job has left after attempt `att`; attempts before its last manual
@@ -174,40 +215,47 @@ local function retriesLeft(id, att)
   return (tonumber(r[1]) or 0) - (att - (tonumber(r[2]) or 0) - 1)
 end
 
--- Moves due delayed jobs to waiting.
-local function promoteDelayed(now, limit)
-  local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'LIMIT', 0, limit)
+-- Moves due delayed jobs to waiting; a due id whose key is not a hash ends dead, malformed.
+local function promoteDelayed(kMeta, kWait, kDelayed, kDead, kEvents, now, limit)
+  local due = redis.call('ZRANGEBYSCORE', kDelayed, '-inf', now, 'LIMIT', 0, limit)
   for i = 1, #due do
     local id = due[i]
-    local r = redis.call('HMGET', JOB .. id, 'prio', 'state')
-    redis.call('ZREM', K_DELAYED, id)
-    -- No hash: the job is gone. No priority: the default, 0 (enqueue leaves it out).
-    if r[2] then pushWaiting(id, tonumber(r[1]) or 0) end
+    local r = redis.pcall('HMGET', JOB .. id, 'prio', 'state')
+    redis.call('ZREM', kDelayed, id)
+    if r.err then
+      deadMalformedKey(kDead, kEvents, id, now)
+    elseif r[2] then
+      -- No hash: the job is gone. No priority: the default, 0 (enqueue leaves it out).
+      pushWaiting(kMeta, kWait, id, tonumber(r[1]) or 0)
+    end
   end
   return #due
 end
 
 -- Jobs whose lease expired go back to waiting (attempt counted) or to dead.
-local function recoverStalled(now, limit)
-  local expired = redis.call('ZRANGEBYSCORE', K_ACTIVE, '-inf', now, 'LIMIT', 0, limit)
+local function recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, now, limit)
+  local expired = redis.call('ZRANGEBYSCORE', kActive, '-inf', now, 'LIMIT', 0, limit)
   local retried, dead = 0, 0
   for i = 1, #expired do
     local id = expired[i]
-    redis.call('ZREM', K_ACTIVE, id)
-    local r = redis.call('HMGET', JOB .. id, 'att', 'prio')
-    if r[1] then
+    redis.call('ZREM', kActive, id)
+    local r = redis.pcall('HMGET', JOB .. id, 'att', 'prio')
+    if r.err then
+      deadMalformedKey(kDead, kEvents, id, now)
+      dead = dead + 1
+    elseif r[1] then
       local att = tonumber(r[1]) or 0
       endAttempt(id, att, 'stalled', now, 'lease expired', nil)
-      emit('e', 'stalled', 'j', id, 'a', att)
+      emit(kEvents, 'e', 'stalled', 'j', id, 'a', att)
       if retriesLeft(id, att) > 0 then
-        pushWaiting(id, tonumber(r[2]) or 0)
+        pushWaiting(kMeta, kWait, id, tonumber(r[2]) or 0)
         retried = retried + 1
       else
-        toDead(id, 'stalled', now, 'lease expired ' .. att .. ' times', nil)
+        toDead(kDead, kEvents, id, 'stalled', now, 'lease expired ' .. att .. ' times', nil)
         dead = dead + 1
       end
     end
   end
-  if retried > 0 then wake() end
+  if retried > 0 then wake(kMarker) end
   return retried, dead
 end

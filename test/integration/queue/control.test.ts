@@ -149,3 +149,22 @@ describe('retry, remove, drain', () => {
     expect(await adapter.counts(queue)).toMatchObject({ waiting: 0, delayed: 0, active: 1 });
   });
 });
+
+describe('promote', () => {
+  test('a delayed job moves to waiting now and is leased next', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { delayMs: 60_000 });
+    await adapter.promote(queue, id);
+    expect(await adapter.getJob(queue, id)).toMatchObject({ state: 'waiting' });
+    expect(await adapter.counts(queue)).toMatchObject({ waiting: 1, delayed: 0 });
+    expect((await adapter.dequeue(queue))?.action.id).toBe(id);
+  });
+
+  test('a job that is not delayed is refused with INVALID_STATE', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await expect(adapter.promote(queue, id)).rejects.toMatchObject({ code: ErrorCode.InvalidState, details: { state: 'waiting' } });
+  });
+
+  test('a missing job is JOB_NOT_FOUND', async ({ adapter, queue }) => {
+    await expect(adapter.promote(queue, 'nope')).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
+  });
+});

@@ -75,7 +75,7 @@ describe('events', () => {
   test('a call for many jobs writes one entry per event type, read back as one event per job', async ({ adapter, queue }) => {
     const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('other', 3), { item: item('echo', 4), opts: { delayMs: 60_000 } }]);
     const leased = await adapter.dequeueMany(queue, 3, { workerId: 'w1' });
-    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, result: 'ok' })));
+    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 'ok' })));
     expect(await adapter.redis.xlen(eventsKey(adapter, queue))).toBe(3);
     const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'completed'));
     expect(events.map(({ type, jobId, agent, attempt, delayMs }) => ({ type, jobId, agent, attempt, delayMs }))).toEqual([
@@ -133,5 +133,25 @@ describe('events', () => {
     expect(batched.length).toBeGreaterThanOrEqual(100);
     expect(batched.length).toBeLessThanOrEqual(2 * 100 + 64);
     expect(await adapter.redis.xlen(key)).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('events of operator verbs and releases', () => {
+  test('promote writes a promoted event', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { delayMs: 60_000 });
+    await adapter.promote(queue, id);
+    const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'promoted'));
+    expect(events.find((e) => e.type === 'promoted')).toMatchObject({ jobId: id });
+  });
+
+  test('a release says why on its retrying event, shutdown by default', async ({ adapter, queue }) => {
+    const [a, b] = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
+    const leased = await adapter.dequeueMany(queue, 2);
+    const token = (id: string | undefined): string => leased.find((j) => j.action.id === id)?.lease.token ?? '';
+    await adapter.releaseMany(queue, [{ id: a!, token: token(a) }, { id: b!, token: token(b), reason: 'neighbour_killed' }]);
+    const events = await collect(adapter, [queue], (all) => all.filter((e) => e.type === 'retrying').length === 2);
+    const retrying = events.filter((e) => e.type === 'retrying');
+    expect(retrying.find((e) => e.jobId === a)).toMatchObject({ reason: 'released', releaseReason: 'shutdown' });
+    expect(retrying.find((e) => e.jobId === b)).toMatchObject({ reason: 'released', releaseReason: 'neighbour_killed' });
   });
 });

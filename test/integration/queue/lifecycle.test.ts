@@ -62,7 +62,11 @@ describe('processing a job', () => {
   });
 
   test('an unknown job is reported as not found', async ({ adapter, queue }) => {
-    await expect(adapter.completeProcessing(queue, 'nope', 1)).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
+    await expect(adapter.completeProcessing(queue, 'nope', 1, '1')).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
+  });
+
+  test('acknowledging a job this adapter holds no lease on is refused as LEASE_LOST, without a token to guess', async ({ adapter, queue }) => {
+    await expect(adapter.completeProcessing(queue, 'nope', 1)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
   });
 
   test('extendLease pushes the deadline forward and keeps the job active', async ({ adapter }) => {
@@ -191,5 +195,12 @@ describe('leases', () => {
     // Still one try left: the released attempt did not count.
     expect(await adapter.failProcessing('r0', id, 'x')).toBe('dead');
     expect((await adapter.getJob('r0', id))?.attempts.map((a) => a.outcome)).toEqual(['released', 'failed']);
+  });
+
+  test('a released attempt keeps the reason it was handed back for', async ({ adapter, queue }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const leased = await adapter.dequeue(queue);
+    await adapter.releaseLease(queue, id, leased?.lease.token, 'prefetch_hold');
+    expect((await adapter.getJob(queue, id))?.attempts[0]).toMatchObject({ outcome: 'released', releaseReason: 'prefetch_hold' });
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect } from 'vitest';
-import { item, queueTest as test } from '../../support/queue';
+import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
+import { item, queueTest as test, testAdapterOptions } from '../../support/queue';
+import { testRedisUrl } from '../../support/redis';
 
 describe('bad data in Redis', () => {
   test('a job whose stored message is not JSON is moved to dead as malformed, raw value kept', async ({ adapter, queue, redis, prefix }) => {
@@ -21,14 +23,21 @@ describe('bad data in Redis', () => {
     expect((await adapter.getJob(queue, bad))?.reason).toBe('malformed');
   });
 
-  test('a job an earlier version stored, its message whole in msg, is leased and read as before', async ({ adapter, queue, redis, prefix }) => {
-    const it = item('echo', { old: true });
-    const id = await adapter.enqueue(queue, it);
-    const key = `${prefix}:{${queue}}:job:${id}`;
-    await redis.hdel(key, 'src', 'dst', 'pl');
-    await redis.hset(key, 'msg', JSON.stringify(it.message));
-    expect((await adapter.getJob(queue, id))?.item?.message).toEqual(it.message);
-    expect((await adapter.dequeue(queue))?.message).toEqual(it.message);
+  test('a job hash without its message fields is moved to dead as malformed, with one log line', async ({ redis, prefix }) => {
+    const lines: string[] = [];
+    const logged = await RedisQueueAdapter.connect({ ...testAdapterOptions(prefix, testRedisUrl()), log: (l) => lines.push(l) });
+    try {
+      await logged.createQueue('m');
+      const bare = await logged.enqueue('m', item('echo', 'bare'));
+      const good = await logged.enqueue('m', item('echo', 'good'));
+      await redis.hdel(`${prefix}:{m}:job:${bare}`, 'src', 'dst', 'pl');
+      expect((await logged.dequeue('m'))?.action.id).toBe(good);
+      expect(await logged.getJob('m', bare)).toMatchObject({ state: 'dead', reason: 'malformed' });
+      expect(await logged.counts('m')).toMatchObject({ waiting: 0, active: 1, dead: 1 });
+      expect(lines.filter((l) => l.includes(`job ${bare}`))).toHaveLength(1);
+    } finally {
+      await logged.close();
+    }
   });
 
   test('a waiting id with no job hash is skipped and the queue keeps moving', async ({ adapter, queue, redis, prefix }) => {

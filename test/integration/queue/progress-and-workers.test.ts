@@ -11,8 +11,8 @@ const worker = (id: string, lastHeartbeat = Date.now()): WorkerInfo => ({
 describe('progress and logs', () => {
   test('progress and log lines of a running job are stored on it and evented', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
-    await adapter.dequeue(queue);
-    expect(await adapter.reportProgress(queue, [{ id, fraction: 0.5, message: 'half' }, { id, log: 'line 1' }, { id, log: 'line 2' }])).toBe(3);
+    const token = (await adapter.dequeue(queue))?.lease.token ?? '';
+    expect(await adapter.reportProgress(queue, [{ id, token, fraction: 0.5, message: 'half' }, { id, token, log: 'line 1' }, { id, token, log: 'line 2' }])).toBe(3);
     const job = await adapter.getJob(queue, id);
     expect(job?.progress).toEqual({ fraction: 0.5, message: 'half' });
     expect(job?.logs).toEqual(['line 1', 'line 2']);
@@ -26,9 +26,9 @@ describe('progress and logs', () => {
 
   test('updates for a job whose lease is gone are dropped', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
-    await adapter.dequeue(queue);
+    const token = (await adapter.dequeue(queue))?.lease.token ?? '';
     await adapter.completeProcessing(queue, id, 1);
-    expect(await adapter.reportProgress(queue, [{ id, log: 'late' }])).toBe(0);
+    expect(await adapter.reportProgress(queue, [{ id, token, log: 'late' }])).toBe(0);
     expect((await adapter.getJob(queue, id))?.logs).toEqual([]);
   });
 

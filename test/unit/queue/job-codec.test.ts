@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { decodeJob } from '../../../src-main/queue/job-codec';
 
-const msg = JSON.stringify({ source: { id: 'p' }, destination: { id: 'w' }, payload: { agent: 'echo', input: 1 } });
+/** A message as enqueue stores it: three JSON texts. */
+const msg = { src: '{"id":"p"}', dst: '{"id":"w"}', pl: '{"agent":"echo","input":1}' };
 
 describe('decodeJob: attempts', () => {
   it('an attempt leased and started at once (only `started` stored) was leased when it started', () => {
-    const job = decodeJob('q', '1', { msg, state: 'active', att: '1', 'a:1:worker': 'w1', 'a:1:started': '1000' });
+    const job = decodeJob('q', '1', { ...msg, state: 'active', att: '1', 'a:1:worker': 'w1', 'a:1:started': '1000' });
     expect(job?.attempts).toEqual([{ number: 1, worker: 'w1', leasedAt: 1000, startedAt: 1000 }]);
   });
 
   it("a completed job's last attempt ends when the job finished, completed; earlier attempts keep their own end", () => {
     const job = decodeJob('q', '1', {
-      msg,
+      ...msg,
       state: 'completed',
       att: '2',
       fin: '3000',
@@ -27,14 +28,14 @@ describe('decodeJob: attempts', () => {
   });
 
   it('the last attempt of a job that is not completed has no end until one is stored', () => {
-    const job = decodeJob('q', '1', { msg, state: 'active', att: '1', fin: '3000', 'a:1:started': '1000' });
+    const job = decodeJob('q', '1', { ...msg, state: 'active', att: '1', fin: '3000', 'a:1:started': '1000' });
     expect(job?.attempts[0]?.endedAt).toBeUndefined();
     expect(job?.attempts[0]?.outcome).toBeUndefined();
   });
 
   it('hashes that store every attempt field (written by earlier versions) read as they always did', () => {
     const job = decodeJob('q', '1', {
-      msg,
+      ...msg,
       state: 'completed',
       att: '1',
       fin: '3000',

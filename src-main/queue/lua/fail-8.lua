@@ -2,57 +2,67 @@
   Fails the current attempt of held jobs. A job with retries left is delayed
   by the queue's backoff; one without (or not retryable) goes to dead; one
   whose cancel was requested, or that failed because it was cancelled, ends cancelled.
-  ARGV[3..] groups of 6: id, token ('' for the current one), error, stack,
+  KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] active, KEYS[5] dead,
+  KEYS[6] cancelled, KEYS[7] marker, KEYS[8] events
+  ARGV[3..] groups of 6: id, token (the attempt's own; '' is never held), error, stack,
     retryable (1/0), outcome (failed, crashed, timeout, out_of_memory, cancelled, …)
-  Returns one value per job: 'delayed' | 'waiting' | 'dead' | 'cancelled', or -3 / -4.
+  Returns one value per job: 'delayed' | 'waiting' | 'dead' | 'cancelled', or JOB_NOT_FOUND / LEASE_LOST.
 ]]
+local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+local read = {}
+for i = 3, #ARGV, 6 do
+  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
+  if not r then return bad end
+  read[#read + 1] = r
+end
 local now = nowMs()
-local b = redis.call('HMGET', K_META, 'backoff_type', 'backoff_delay', 'backoff_max')
+local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
 local out = {}
 local anyDead, anyRetry = false, false
 for i = 3, #ARGV, 6 do
   local id, token, err, stk, retryable, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local key = JOB .. id
-  local r = redis.call('HMGET', key, 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
+  local r = read[(i - 3) / 6 + 1]
   if not r[1] then
-    out[#out + 1] = -3
-  elseif r[1] ~= 'active' or (token ~= '' and r[2] ~= token) then
-    out[#out + 1] = -4
+    out[#out + 1] = JOB_NOT_FOUND
+  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+    out[#out + 1] = LEASE_LOST
   else
     local att = tonumber(r[3]) or 0
-    redis.call('ZREM', K_ACTIVE, id)
+    redis.call('ZREM', kActive, id)
     endAttempt(id, att, outcome, now, err, stk)
     redis.call('HSET', key, 'err', err)
     if stk ~= '' then redis.call('HSET', key, 'stk', stk) end
-    emit('e', 'failed', 'j', id, 'a', att, 'err', err, 'why', outcome)
+    emit(kEvents, 'e', 'failed', 'j', id, 'a', att, 'err', err, 'why', outcome)
     if r[4] == '1' or outcome == 'cancelled' then
-      redis.call('ZADD', K_CANCELLED, now, id)
+      redis.call('ZADD', kCancelled, now, id)
       redis.call('HSET', key, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
-      emit('e', 'cancelled', 'j', id)
+      emit(kEvents, 'e', 'cancelled', 'j', id)
       out[#out + 1] = 'cancelled'
     elseif retryable == '1' and retriesLeft(id, att) > 0 then
       local k = att - (tonumber(r[6]) or 0)
       local delay = tonumber(b[2]) or 0
       if b[1] == 'exponential' then delay = delay * 2 ^ (k - 1) end
       delay = math.min(delay, tonumber(b[3]) or delay)
-      emit('e', 'retrying', 'j', id, 'a', att, 'd', delay)
+      emit(kEvents, 'e', 'retrying', 'j', id, 'a', att, 'd', delay)
       if delay > 0 then
-        redis.call('ZADD', K_DELAYED, now + delay, id)
+        redis.call('ZADD', kDelayed, now + delay, id)
         redis.call('HSET', key, 'state', 'delayed', 'run', now + delay)
         out[#out + 1] = 'delayed'
       else
-        pushWaiting(id, tonumber(r[5]) or 0)
+        pushWaiting(kMeta, kWait, id, tonumber(r[5]) or 0)
         out[#out + 1] = 'waiting'
       end
       anyRetry = true
     else
-      toDead(id, retryable == '1' and outcome or 'not_retryable', now, err, stk)
+      toDead(kDead, kEvents, id, retryable == '1' and outcome or 'not_retryable', now, err, stk)
       anyDead = true
       out[#out + 1] = 'dead'
     end
   end
 end
 -- Blocked consumers compute their wait from the next due time: wake them to re-read it.
-if anyRetry then wake() end
-if anyDead then retention('dead', now) end
+if anyRetry then wake(kMarker) end
+if anyDead then retention(kMeta, kDead, 'dead', now) end
 return out

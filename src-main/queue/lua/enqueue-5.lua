@@ -1,5 +1,6 @@
 --[[
   Adds one or more jobs, all or nothing.
+  KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] marker, KEYS[5] events
   ARGV[3] number of jobs, then 3 values per job: message, agent, options.
   The message is its source, destination and payload JSON joined by '\n'
   (JSON text never holds a raw one), stored as fields src, dst and pl: small
@@ -8,11 +9,12 @@
     each '' for its default (0, 0, the queue's, none, generated); the id comes
     last so that it may hold any byte, '|' included.
   Returns the ids, in order (an existing id is returned and nothing is added),
-  or {-1} (no queue) or {-2, depth, limit} (full).
+  or {QUEUE_NOT_FOUND} or {QUEUE_FULL, depth, limit}.
 ]]
+local kMeta, kWait, kDelayed, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local n = tonumber(ARGV[3])
-local meta = redis.call('HMGET', K_META, 'max_len', 'max_retries')
-if not meta[1] then return {-1} end
+local meta = redis.call('HMGET', kMeta, 'max_len', 'max_retries')
+if not meta[1] then return {QUEUE_NOT_FOUND} end
 local maxLen = tonumber(meta[1]) or 0
 
 -- Options of the jobs that have some, by job index: {prio, delay, max retries, timeout, id}.
@@ -33,10 +35,14 @@ for i = 0, n - 1 do
       string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), id,
     }
   end
-  if id ~= '' and redis.call('EXISTS', JOB .. id) == 1 then
+  -- A given id's key is read before the first write; a generated id is new by construction (meta seq).
+  local t = id ~= '' and redis.call('TYPE', JOB .. id)['ok'] or 'none'
+  if t == 'hash' then
     exists[i] = true
-  else
+  elseif t == 'none' then
     fresh = fresh + 1
+  else
+    return wrongType(JOB .. id)
   end
 end
 if fresh == 0 then
@@ -44,21 +50,21 @@ if fresh == 0 then
   for i = 0, n - 1 do ids[#ids + 1] = opts[i][5] end
   return ids
 end
-local waitingBefore = redis.call('ZCARD', K_WAIT)
-local depth = waitingBefore + redis.call('ZCARD', K_DELAYED)
-if depth + fresh > maxLen then return {-2, depth, maxLen} end
+local waitingBefore = redis.call('ZCARD', kWait)
+local depth = waitingBefore + redis.call('ZCARD', kDelayed)
+if depth + fresh > maxLen then return {QUEUE_FULL, depth, maxLen} end
 
 local now = nowMs()
 -- Converted once: a number argument is formatted again by every redis.call it is passed to.
 local nowText = tostring(now)
 -- One counter for generated ids and FIFO order, reserved as a range per batch
 -- (a generated id is its job's sequence number).
-local seq = redis.call('HINCRBY', K_META, 'seq', fresh) - fresh
+local seq = redis.call('HINCRBY', kMeta, 'seq', fresh) - fresh
 local ids = {}
 local waiting = {}
 -- The entry names the first job's agent once, as a shared field; a job that asks for another names its own.
 local agent = ARGV[5]
-local events = newEvents('e', 'enqueued', 'g', agent)
+local events = newEvents(kMeta, kEvents, 'e', 'enqueued', 'g', agent)
 for i = 0, n - 1 do
   local b = 4 + i * 3
   local o = opts[i]
@@ -84,7 +90,7 @@ for i = 0, n - 1 do
     -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
       redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
-      redis.call('ZADD', K_DELAYED, now + delay, id)
+      redis.call('ZADD', kDelayed, now + delay, id)
     else
       redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'waiting')
       waiting[#waiting + 1] = waitScore(prio, seq)
@@ -104,8 +110,8 @@ end
 flushEvents(events)
 -- One ZADD per batch (in slices: Lua's unpack has a stack limit).
 for i = 1, #waiting, 1000 do
-  redis.call('ZADD', K_WAIT, unpack(waiting, i, math.min(i + 999, #waiting)))
+  redis.call('ZADD', kWait, unpack(waiting, i, math.min(i + 999, #waiting)))
 end
--- Consumers block only on an empty queue; one that leases passes the wake-up on (dequeue-9).
-if waitingBefore == 0 or #waiting == 0 then wake() end
+-- Consumers block only on an empty queue; one that leases passes the wake-up on (dequeue-7).
+if waitingBefore == 0 or #waiting == 0 then wake(kMarker) end
 return ids

@@ -1,19 +1,23 @@
 --[[
   Leases up to n jobs: promotes due delayed jobs, recovers expired leases,
   then moves the next waiting jobs to active with a fresh lease token.
+  KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] active, KEYS[5] dead,
+  KEYS[6] marker, KEYS[7] events
   ARGV[3] n, ARGV[4] worker id ('' if unknown yet),
   ARGV[5] '1' to also record the attempts as started by that worker (a pool
           that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
-           expires; -1 if none), more waiting (0/1),
-           then 7 values per job: id, message, attempt, max retries, timeout, token, deadline}
-  or {-1} when the queue does not exist.
+           expires; -1 if none), more waiting (0/1), s ids skipped,
+           then 7 values per job: id, message, attempt, max retries, timeout, token, deadline,
+           then s pairs: id, why it was skipped (it ended dead, or had no hash)}
+  or {QUEUE_NOT_FOUND}.
 ]]
+local kMeta, kWait, kDelayed, kActive, kDead, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local n = tonumber(ARGV[3])
 local worker = ARGV[4]
 local start = ARGV[5] == '1' and worker ~= ''
-local meta = redis.call('HMGET', K_META, 'lease_ms', 'paused')
-if not meta[1] then return {-1} end
+local meta = redis.call('HMGET', kMeta, 'lease_ms', 'paused')
+if not meta[1] then return {QUEUE_NOT_FOUND} end
 local leaseMs = tonumber(meta[1]) or 30000
 local now = nowMs()
 
@@ -24,18 +28,18 @@ local function firstDue(set)
 end
 
 -- Housekeeping only when something is due: most leases find nothing to promote or recover.
-local delayedDue = firstDue(K_DELAYED)
+local delayedDue = firstDue(kDelayed)
 if delayedDue and delayedDue <= now then
-  promoteDelayed(now, 1000)
-  delayedDue = firstDue(K_DELAYED)
+  promoteDelayed(kMeta, kWait, kDelayed, kDead, kEvents, now, 1000)
+  delayedDue = firstDue(kDelayed)
 end
-local leaseDue = firstDue(K_ACTIVE)
+local leaseDue = firstDue(kActive)
 if leaseDue and leaseDue <= now then
-  recoverStalled(now, 100)
-  leaseDue = firstDue(K_ACTIVE)
+  recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, now, 100)
+  leaseDue = firstDue(kActive)
 end
 
-local out = {0, -1, 0}
+local out = {0, -1, 0, 0}
 -- Blocked consumers must wake for these even when nobody enqueues (0: more are due already).
 for _, due in ipairs({ delayedDue or false, leaseDue or false }) do
   if due then
@@ -51,40 +55,39 @@ end
 local deadline = now + leaseMs
 local active = {}
 local leased = 0
-local events = start and newEvents('e', 'started', 'w', worker) or newEvents('e', 'leased')
+local skipped = {}
+local events = start and newEvents(kMeta, kEvents, 'e', 'started', 'w', worker) or newEvents(kMeta, kEvents, 'e', 'leased')
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
 local drained = false
 while leased < n and not drained do
-  local popped = redis.call('ZPOPMIN', K_WAIT, n - leased)
+  local popped = redis.call('ZPOPMIN', kWait, n - leased)
   -- Fewer than asked: the set is empty now, no need to ask it again.
   drained = #popped / 2 < n - leased
   if #popped == 0 then break end
   -- Lease tokens for this slice, reserved as a range in one call.
-  local token = redis.call('HINCRBY', K_META, 'lseq', #popped / 2) - #popped / 2
+  local token = redis.call('HINCRBY', kMeta, 'lseq', #popped / 2) - #popped / 2
   for i = 1, #popped, 2 do
     local id = popped[i]
     local key = JOB .. id
     token = token + 1
-    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst')
-    -- The message as one JSON text again; a job enqueued before it was split holds it whole, in msg.
-    local msg
-    if not r.err then
-      if r[1] and r[5] and r[6] then
-        msg = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
-      else
-        msg = redis.call('HGET', key, 'msg')
-      end
-    end
+    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'state')
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
-      redis.call('RENAME', key, key .. ':raw')
-      redis.call('HSET', key, 'state', 'dead', 'why', 'malformed', 'fin', now, 'ts', now, 'att', 0, 'mr', 0, 'prio', 0,
-        'err', 'job key held a ' .. redis.call('TYPE', key .. ':raw')['ok'] .. ', not a hash; raw value kept at ' .. key .. ':raw')
-      redis.call('ZADD', K_DEAD, now, id)
-      emit('e', 'malformed', 'j', id, 'why', 'job key is not a hash')
-    elseif not msg then
+      deadMalformedKey(kDead, kEvents, id, now)
+      skipped[#skipped + 1] = id
+      skipped[#skipped + 1] = 'job key is not a hash'
+    elseif not r[7] then
       -- A waiting id without its job hash: nothing to run, nothing to keep.
-      emit('e', 'malformed', 'j', id, 'why', 'missing job hash')
+      emit(kEvents, 'e', 'malformed', 'j', id, 'why', 'missing job hash')
+      skipped[#skipped + 1] = id
+      skipped[#skipped + 1] = 'missing job hash'
+    elseif not (r[1] and r[5] and r[6]) then
+      -- A job hash without its message: nothing to run; the record stays, dead, for inspection.
+      local why = 'job hash has no message (src, dst, pl)'
+      emit(kEvents, 'e', 'malformed', 'j', id, 'why', why)
+      toDead(kDead, kEvents, id, 'malformed', now, why, nil)
+      skipped[#skipped + 1] = id
+      skipped[#skipped + 1] = why
     else
       local att = (tonumber(r[4]) or 0) + 1
       local p = 'a:' .. att .. ':'
@@ -101,7 +104,8 @@ while leased < n and not drained do
       active[#active + 1] = id
       local o = #out
       out[o + 1] = id
-      out[o + 2] = msg
+      -- The message as one JSON text again, from its three parts.
+      out[o + 2] = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
       out[o + 3] = att
       out[o + 4] = tonumber(r[2]) or 0
       out[o + 5] = r[3] or ''
@@ -113,11 +117,13 @@ while leased < n and not drained do
 end
 flushEvents(events)
 for i = 1, #active, 1000 do
-  redis.call('ZADD', K_ACTIVE, unpack(active, i, math.min(i + 999, #active)))
+  redis.call('ZADD', kActive, unpack(active, i, math.min(i + 999, #active)))
 end
 -- Other blocked consumers may be waiting for what is left: pass the wake-up on.
-if not drained and redis.call('ZCARD', K_WAIT) > 0 then
+if not drained and redis.call('ZCARD', kWait) > 0 then
   out[3] = 1
-  wake()
+  wake(kMarker)
 end
+out[4] = #skipped / 2
+for i = 1, #skipped do out[#out + 1] = skipped[i] end
 return out

@@ -1,0 +1,133 @@
+import type { ConveyorError } from '../../src-shared/errors';
+import type { FailOptions, ReleaseReason } from '../../src-shared/job';
+import { describeError, encodeResult } from './job-codec';
+import type { QueueContext } from './queue-context';
+import { ScriptCode, isScriptCode, scriptError, unexpectedReply } from './script-codes';
+import type { ScriptReply } from './scripts';
+
+/** A lease as its holder presents it: the job and the attempt's token. */
+export interface LeaseRef {
+  id: string;
+  token: string;
+}
+
+export interface ProgressUpdate extends LeaseRef {
+  /** 0..1 */
+  fraction?: number;
+  message?: string;
+  /** One log line. */
+  log?: string;
+}
+
+/** Per-job outcome of a batched call: ok, or the typed error for that job. */
+export type BatchResult<T = true> = { id: string; ok: true; value: T } | { id: string; ok: false; error: ConveyorError };
+
+/** Log lines kept per job (the newest). */
+const MAX_LOG_LINES = 1000;
+
+const asArray = (reply: ScriptReply): ScriptReply[] => (Array.isArray(reply) ? reply : []);
+
+/**
+ * What a lease holder sends back: start, heartbeat, progress, complete, fail,
+ * release. Every call is fenced by the attempt's token in the script: a
+ * missing or stale one is refused (LEASE_LOST), never taken as "whoever holds
+ * the lease now". Many jobs per call; one job's refusal does not fail the others.
+ */
+export class Acknowledgements {
+  constructor(private readonly ctx: QueueContext) {}
+
+  private failure(queue: string, id: string, code: unknown): BatchResult<never> {
+    const error = isScriptCode(code) ? scriptError(code, { queue, id }) : unexpectedReply(`job "${id}"`, code);
+    return { id, ok: false, error };
+  }
+
+  /** Forgets the token of a lease this call ended or found lost: later token-less calls are refused here. */
+  private settled(queue: string, ref: LeaseRef): void {
+    this.ctx.tokens.forget(queue, ref.id, ref.token);
+  }
+
+  /** Records the start of many attempts in one call; resolves to each attempt number. */
+  async startMany(queue: string, workerId: string, refs: LeaseRef[]): Promise<BatchResult<number>[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, r.token, workerId]);
+    const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'start', args));
+    return refs.map((r, i) => {
+      const v = Number(reply[i]);
+      if (v > 0) return { id: r.id, ok: true, value: v };
+      if (v === ScriptCode.LeaseLost) this.settled(queue, r);
+      return this.failure(queue, r.id, v);
+    });
+  }
+
+  /** Heartbeats many leases in one call. */
+  async extendLeases(queue: string, refs: LeaseRef[]): Promise<BatchResult<{ deadline: number; cancelRequested: boolean }>[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, r.token]);
+    const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'extendLeases', args));
+    return refs.map((r, i) => {
+      const deadline = Number(reply[i * 2]);
+      if (deadline < 0) {
+        this.settled(queue, r);
+        return this.failure(queue, r.id, deadline);
+      }
+      return { id: r.id, ok: true, value: { deadline, cancelRequested: Number(reply[i * 2 + 1]) === 1 } };
+    });
+  }
+
+  /** Completes many jobs in one call. */
+  async completeMany(queue: string, jobs: Array<LeaseRef & { result: unknown }>): Promise<BatchResult[]> {
+    if (jobs.length === 0) return [];
+    const args = jobs.flatMap((j) => [j.id, j.token, encodeResult(j.result)]);
+    const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'complete', args));
+    return jobs.map((j, i) => {
+      this.settled(queue, j);
+      const code = Number(reply[i]);
+      return code === 1 ? { id: j.id, ok: true, value: true } : this.failure(queue, j.id, code);
+    });
+  }
+
+  /** Fails many jobs in one call. Each resolves to where the job went. */
+  async failMany(
+    queue: string,
+    jobs: Array<LeaseRef & Omit<FailOptions, 'token'> & { error: unknown }>,
+  ): Promise<BatchResult<'delayed' | 'waiting' | 'dead' | 'cancelled'>[]> {
+    if (jobs.length === 0) return [];
+    const args = jobs.flatMap((j) => {
+      const e = describeError(j.error);
+      return [j.id, j.token, e.message, e.stack, j.retryable === false ? 0 : 1, j.reason ?? 'failed'];
+    });
+    const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'fail', args));
+    return jobs.map((j, i) => {
+      this.settled(queue, j);
+      const v = reply[i];
+      if (typeof v === 'number') return this.failure(queue, j.id, v);
+      return { id: j.id, ok: true, value: String(v) as 'delayed' | 'waiting' | 'dead' | 'cancelled' };
+    });
+  }
+
+  /**
+   * Hands many leases back at once; the jobs wait again without spending an
+   * attempt. `reason` (default 'shutdown') is kept on the attempt and its event.
+   */
+  async releaseMany(queue: string, refs: Array<LeaseRef & { reason?: ReleaseReason }>): Promise<BatchResult[]> {
+    if (refs.length === 0) return [];
+    const args = refs.flatMap((r) => [r.id, r.token, r.reason ?? 'shutdown']);
+    const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'release', args));
+    return refs.map((r, i) => {
+      this.settled(queue, r);
+      const code = Number(reply[i]);
+      return code === 1 ? { id: r.id, ok: true, value: true } : this.failure(queue, r.id, code);
+    });
+  }
+
+  /**
+   * Stores progress and log lines of running jobs (batched); updates for jobs
+   * whose lease is not held are dropped. Resolves to how many were applied.
+   */
+  async reportProgress(queue: string, updates: ProgressUpdate[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const args: Array<string | number> = [MAX_LOG_LINES];
+    for (const u of updates) args.push(u.id, u.token, u.fraction ?? '', u.message ?? '', u.log ?? '');
+    return Number(await this.ctx.script(this.ctx.keys(queue), 'progress', args));
+  }
+}

@@ -1,0 +1,44 @@
+--[[
+  Completes held jobs and applies the completed retention rule once.
+  KEYS[1] meta, KEYS[2] active, KEYS[3] completed, KEYS[4] events
+  ARGV[3..] triples of id, token (the attempt's own; '' is never held), result JSON
+  Returns one code per job: 1 completed, JOB_NOT_FOUND, LEASE_LOST.
+]]
+local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+-- Every job hash read before the first write (see common.lua).
+local read = {}
+for i = 3, #ARGV, 3 do
+  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att')
+  if not r then return bad end
+  read[#read + 1] = r
+end
+local now = nowMs()
+local out = {}
+local done = {}
+local finished = {}
+local events = newEvents(kMeta, kEvents, 'e', 'completed')
+for i = 3, #ARGV, 3 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local r = read[(i - 3) / 3 + 1]
+  if not r[1] then
+    out[#out + 1] = JOB_NOT_FOUND
+  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+    out[#out + 1] = LEASE_LOST
+  else
+    -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
+    -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
+    redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
+    addEvent(events, id, 'a', r[3])
+    done[#done + 1] = id
+    finished[#finished + 1] = now
+    finished[#finished + 1] = id
+    out[#out + 1] = 1
+  end
+end
+flushEvents(events)
+for i = 1, #done, 1000 do
+  redis.call('ZREM', kActive, unpack(done, i, math.min(i + 999, #done)))
+  redis.call('ZADD', kCompleted, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
+end
+retention(kMeta, kCompleted, 'completed', now)
+return out

@@ -1,0 +1,32 @@
+--[[
+  Heartbeat: pushes the lease deadline of each held job to now + lease_ms.
+  KEYS[1] meta, KEYS[2] active
+  ARGV[3..] pairs of id, token (the attempt's own; '' is never held)
+  Returns per job: {deadline, cancel requested (0/1)} flattened; deadline
+  LEASE_LOST when the lease is not held (the job stalled, was removed or
+  re-leased).
+]]
+local kMeta, kActive = KEYS[1], KEYS[2]
+local read = {}
+for i = 3, #ARGV, 2 do
+  local r, bad = readJob(ARGV[i], 'state', 'tok', 'cxl', 'att')
+  if not r then return bad end
+  read[#read + 1] = r
+end
+local leaseMs = tonumber(redis.call('HGET', kMeta, 'lease_ms') or '30000')
+local now = nowMs()
+local out = {}
+for i = 3, #ARGV, 2 do
+  local id, token = ARGV[i], ARGV[i + 1]
+  local r = read[(i - 3) / 2 + 1]
+  if r[1] == 'active' and token ~= '' and r[2] == token and redis.call('ZSCORE', kActive, id) then
+    redis.call('ZADD', kActive, 'XX', now + leaseMs, id)
+    redis.call('HSET', JOB .. id, 'a:' .. r[4] .. ':hb', now)
+    out[#out + 1] = now + leaseMs
+    out[#out + 1] = r[3] == '1' and 1 or 0
+  else
+    out[#out + 1] = LEASE_LOST
+    out[#out + 1] = 0
+  end
+end
+return out

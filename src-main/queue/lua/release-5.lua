@@ -1,0 +1,41 @@
+--[[
+  Hands leases back without spending an attempt (graceful shutdown, or jobs
+  that shared a thread with one that had to be killed): active -> waiting.
+  KEYS[1] meta, KEYS[2] wait, KEYS[3] active, KEYS[4] marker, KEYS[5] events
+  ARGV[3..] triples of id, token (the attempt's own; '' is never held), reason
+    (shutdown, prefetch_hold, neighbour_killed, resize, outage), kept on the
+    attempt as a:<n>:why and on the event as r
+  Returns one code per job: 1 released, JOB_NOT_FOUND, LEASE_LOST.
+]]
+local kMeta, kWait, kActive, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local read = {}
+for i = 3, #ARGV, 3 do
+  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att', 'prio')
+  if not r then return bad end
+  read[#read + 1] = r
+end
+local now = nowMs()
+local out = {}
+local any = false
+for i = 3, #ARGV, 3 do
+  local id, token, why = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local key = JOB .. id
+  local r = read[(i - 3) / 3 + 1]
+  if not r[1] then
+    out[#out + 1] = JOB_NOT_FOUND
+  elseif r[1] ~= 'active' or token == '' or r[2] ~= token then
+    out[#out + 1] = LEASE_LOST
+  else
+    redis.call('ZREM', kActive, id)
+    endAttempt(id, r[3], 'released', now, nil, nil)
+    redis.call('HSET', key, 'a:' .. r[3] .. ':why', why)
+    -- The attempt stays in the history but does not count against retries.
+    redis.call('HINCRBY', key, 'rb', 1)
+    pushWaiting(kMeta, kWait, id, tonumber(r[4]) or 0)
+    emit(kEvents, 'e', 'retrying', 'j', id, 'a', r[3], 'why', 'released', 'r', why)
+    out[#out + 1] = 1
+    any = true
+  end
+end
+if any then wake(kMarker) end
+return out

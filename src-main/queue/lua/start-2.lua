@@ -1,0 +1,38 @@
+--[[
+  Records that a worker started the current attempt of held jobs.
+  KEYS[1] active, KEYS[2] events
+  ARGV[3..] triples of id, token (the attempt's own; '' is never held), worker id
+  Returns one value per job: the attempt number, or JOB_NOT_FOUND,
+  LEASE_LOST (stale, expired, or started by another worker).
+]]
+local kActive, kEvents = KEYS[1], KEYS[2]
+local read = {}
+for i = 3, #ARGV, 3 do
+  local r, bad = readJob(ARGV[i], 'state', 'tok', 'att')
+  if not r then return bad end
+  read[#read + 1] = r
+end
+local now = nowMs()
+local out = {}
+for i = 3, #ARGV, 3 do
+  local id, token, worker = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local key = JOB .. id
+  local r = read[(i - 3) / 3 + 1]
+  local deadline = redis.call('ZSCORE', kActive, id)
+  if not r[1] then
+    out[#out + 1] = JOB_NOT_FOUND
+  elseif r[1] ~= 'active' or token == '' or r[2] ~= token or not deadline or tonumber(deadline) < now then
+    out[#out + 1] = LEASE_LOST
+  else
+    local p = 'a:' .. r[3] .. ':'
+    local started = redis.call('HMGET', key, p .. 'worker', p .. 'started')
+    if started[2] and started[1] ~= worker then
+      out[#out + 1] = LEASE_LOST
+    else
+      redis.call('HSET', key, p .. 'worker', worker, p .. 'started', now)
+      emit(kEvents, 'e', 'started', 'j', id, 'a', r[3], 'w', worker)
+      out[#out + 1] = tonumber(r[3]) or 0
+    end
+  end
+end
+return out
