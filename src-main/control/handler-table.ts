@@ -159,14 +159,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
       const records = await Promise.all(ids.map((id) => adapter.getJob(queue, id)));
       return records.filter((r): r is JobRecord => r !== null);
     },
-    'jobs.promote': async ({ queue, id }) => {
-      // RedisQueueAdapter.promote lands with the queue refactor (branch integrity); until then this says so.
-      const adapter = ctx.adapter() as RedisQueueAdapter & { promote?: (queue: string, id: string) => Promise<void> };
-      if (typeof adapter.promote !== 'function') {
-        throw new ConveyorError(ErrorCode.InvalidState, 'this version of the queue cannot run a delayed job early', { queue, id });
-      }
-      await adapter.promote(queue, id);
-    },
+    'jobs.promote': async ({ queue, id }) => ctx.adapter().promote(queue, id),
 
     'workers.list': async () => ctx.adapter().listWorkers(),
     'pool.status': async () => ctx.poolStatus(),

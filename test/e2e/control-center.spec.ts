@@ -49,75 +49,83 @@ test('the agent filter finds jobs beyond the first page, and "Remove all" remove
   await expect(page.getByTestId('job-list')).toHaveAttribute('data-count', '200');
 });
 
-test('only valid actions are offered: no Remove for running jobs, in bulk or on a running job’s page', async ({ app: page, stack }) => {
-  const id = (await stack.cli('enqueue', 'default', 'hang', '{"async": true}')).trim();
-  await showJobs(page, 'default', 'active');
-  await expect(jobRow(page, id)).toBeVisible();
-  await expect(page.getByTestId('state-cancel-all')).toBeVisible();
-  await expect(page.getByTestId('state-remove-all')).toHaveCount(0);
-  // A running job selected: Remove selected says why it cannot.
-  await jobRow(page, id).getByTestId('job-select').check();
-  await expect(page.getByTestId('bulk-remove')).toBeDisabled();
-  await expect(page.getByTestId('bulk-remove')).toHaveAttribute('aria-description', /running job cannot be removed/);
+test('only valid actions are offered (no Remove for running jobs), and "Run now" runs a delayed job', async ({ app: page, stack }) => {
+  await test.step('no Remove for running jobs, in bulk or on a running job’s page', async () => {
+    const id = (await stack.cli('enqueue', 'default', 'hang', '{"async": true}')).trim();
+    await showJobs(page, 'default', 'active');
+    await expect(jobRow(page, id)).toBeVisible();
+    await expect(page.getByTestId('state-cancel-all')).toBeVisible();
+    await expect(page.getByTestId('state-remove-all')).toHaveCount(0);
+    // A running job selected: Remove selected says why it cannot.
+    await jobRow(page, id).getByTestId('job-select').check();
+    await expect(page.getByTestId('bulk-remove')).toBeDisabled();
+    await expect(page.getByTestId('bulk-remove')).toHaveAttribute('aria-description', /running job cannot be removed/);
+    await jobRow(page, id).getByTestId('job-link').click();
+    await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'active');
+    await expect(page.getByTestId('job-cancel')).toBeVisible();
+    await expect(page.getByTestId('job-remove')).toHaveCount(0);
+  });
 
-  await jobRow(page, id).getByTestId('job-link').click();
-  await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'active');
-  await expect(page.getByTestId('job-cancel')).toBeVisible();
-  await expect(page.getByTestId('job-remove')).toHaveCount(0);
+  await test.step('"Run now" moves a delayed job to waiting, and it runs', async () => {
+    const id = (await stack.cli('enqueue', 'default', 'echo', 'later', '--delay', '600000')).trim();
+    await page.goto(`${stack.url}#/jobs/default/${id}`);
+    await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'delayed');
+    await page.getByTestId('job-promote').click();
+    await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'completed');
+  });
 });
 
-test('an attempt handed back without a recorded reason reads "released", not "at shutdown"', async ({ app: page, stack, redisUrl }) => {
+test('released attempts say why in words ("released" alone for older data), and each job row is one Tab stop', async ({ app: page, stack, redisUrl }) => {
   await stack.cli('queue', 'create', 'held');
-  const id = (await stack.cli('enqueue', 'held', 'echo', 'hi')).trim();
-  // A release written by a version that kept no reason (the queue never wrote one before).
+  const old = (await stack.cli('enqueue', 'held', 'echo', 'a')).trim();
+  const held = (await stack.cli('enqueue', 'held', 'echo', 'b')).trim();
   const redis = new Redis(redisUrl);
   try {
-    const now = Date.now();
-    await redis.hset(`${stack.keyPrefix}:{held}:job:${id}`, { att: '1', 'a:1:leased': String(now - 2000), 'a:1:ended': String(now - 1000), 'a:1:outcome': 'released' });
+    const now = String(Date.now());
+    const attempt = { att: '1', 'a:1:leased': now, 'a:1:ended': now, 'a:1:outcome': 'released' };
+    // One written before reasons were kept, one handed back after the prefetch hold.
+    await redis.hset(`${stack.keyPrefix}:{held}:job:${old}`, attempt);
+    await redis.hset(`${stack.keyPrefix}:{held}:job:${held}`, { ...attempt, 'a:1:why': 'prefetch_hold' });
   } finally {
     redis.disconnect();
   }
-  await page.goto(`${stack.url}#/jobs/held/${id}`);
-  await expect(page.getByTestId('attempt-outcome')).toHaveText('released');
+
+  await test.step('release reasons in words', async () => {
+    await page.goto(`${stack.url}#/jobs/held/${old}`);
+    await expect(page.getByTestId('attempt-outcome')).toHaveText('released');
+    await page.goto(`${stack.url}#/jobs/held/${held}`);
+    await expect(page.getByTestId('attempt-outcome')).toHaveText('released (held too long before it could start)');
+  });
+
+  await test.step('one Tab stop per row; Space on it selects the row', async () => {
+    await showJobs(page, 'held', 'waiting');
+    await jobRow(page, old).getByTestId('job-link').focus();
+    await page.keyboard.press('Tab');
+    await expect(jobRow(page, held).getByTestId('job-link')).toBeFocused();
+    await page.keyboard.press('Space');
+    await expect(jobRow(page, held).getByTestId('job-select')).toBeChecked();
+  });
 });
 
-test('the live "all" list shows the agent and input of jobs it heard of only through events', async ({ app: page, stack }) => {
-  await showJobs(page, 'default', 'all');
-  const id = (await stack.cli('enqueue', 'default', 'echo', 'hello-live')).trim();
-  const row = jobRow(page, id);
-  await expect(row).toHaveAttribute('data-state', 'completed');
-  await expect(row.getByTestId('job-agent')).toHaveText('echo');
-  await expect(row.getByTestId('job-input')).toHaveText('hello-live');
-});
+test('the live list shows agent and input of jobs heard of through events; Overview opens on the busiest queue', async ({ app: page, stack }) => {
+  await test.step('the live "all" list shows the agent and input of a job it heard of only through events', async () => {
+    await showJobs(page, 'default', 'all');
+    const id = (await stack.cli('enqueue', 'default', 'echo', 'hello-live')).trim();
+    const row = jobRow(page, id);
+    await expect(row).toHaveAttribute('data-state', 'completed');
+    await expect(row.getByTestId('job-agent')).toHaveText('echo');
+    await expect(row.getByTestId('job-input')).toHaveText('hello-live');
+  });
 
-test('each job row is one Tab stop', async ({ app: page, stack }) => {
-  await stack.cli('queue', 'create', 'held');
-  const a = (await stack.cli('enqueue', 'held', 'echo', 'a')).trim();
-  const b = (await stack.cli('enqueue', 'held', 'echo', 'b')).trim();
-  await showJobs(page, 'held', 'waiting');
-  await jobRow(page, a).getByTestId('job-link').focus();
-  await page.keyboard.press('Tab');
-  await expect(jobRow(page, b).getByTestId('job-link')).toBeFocused();
-  // Space on the row's link selects it.
-  await page.keyboard.press('Space');
-  await expect(jobRow(page, b).getByTestId('job-select')).toBeChecked();
-});
-
-test('Overview opens on the busiest queue, not the first by name, and its charts are no unlabelled Tab stop', async ({ app: page, stack }) => {
-  await stack.cli('queue', 'create', 'aaa-idle');
-  await stack.cli('pause', 'aaa-idle');
-  for (const n of [1, 2, 3]) await stack.cli('enqueue', 'default', 'echo', `busy-${n}`);
-  await page.reload();
-  await expect(page.getByTestId('connection-state')).toHaveText('connected');
-  await expect(page.getByTestId('metrics-queue-select')).toHaveValue('default');
-  await expect(page.getByTestId('throughput-chart')).toBeVisible();
-  await expect(page.locator('svg[tabindex="0"]')).toHaveCount(0);
-});
-
-test('"Run now" moves a delayed job to waiting, and it runs', async ({ app: page, stack }) => {
-  const id = (await stack.cli('enqueue', 'default', 'echo', 'later', '--delay', '600000')).trim();
-  await page.goto(`${stack.url}#/jobs/default/${id}`);
-  await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'delayed');
-  await page.getByTestId('job-promote').click();
-  await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'completed');
+  await test.step('Overview opens on the busiest queue, not the first by name; its charts are no unlabelled Tab stop', async () => {
+    await stack.cli('queue', 'create', 'aaa-idle');
+    await stack.cli('pause', 'aaa-idle');
+    // A fresh window: no queue picked yet.
+    await page.goto(stack.url);
+    await expect(page.getByTestId('connection-state')).toHaveText('connected');
+    await openView(page, 'overview');
+    await expect(page.getByTestId('metrics-queue-select')).toHaveValue('default');
+    await expect(page.getByTestId('throughput-chart')).toBeVisible();
+    await expect(page.locator('svg[tabindex="0"]')).toHaveCount(0);
+  });
 });
