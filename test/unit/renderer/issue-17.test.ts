@@ -5,10 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { QueueSummary } from '../../../src-shared/contract';
-import { outcomeText } from '../../../src-renderer/src/features/job-detail/AttemptTimeline';
+import { outcomeText } from '../../../src-renderer/src/features/job-detail/attempt-words';
 import { jobTimes, resultNote } from '../../../src-renderer/src/features/job-detail/job-facts';
-import { percentileMarks } from '../../../src-renderer/src/features/overview/LatencyHistogram';
-import { smoothSeries } from '../../../src-renderer/src/features/overview/ThroughputChart';
+import { percentileMarks, smoothSeries } from '../../../src-renderer/src/features/overview/chart-data';
 import { blocker } from '../../../src-renderer/src/features/enqueue/enqueue-input';
 import { describeError } from '../../../src-renderer/src/lib/errors';
 import { formatRelative, formatTime, humanize } from '../../../src-renderer/src/lib/format';

@@ -2,39 +2,7 @@ import { useId, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Histogram } from '../../../../src-shared/contract';
 import { formatCount, formatDuration } from '../../lib/format';
-
-// JSON has no Infinity: an open last bucket may arrive as null or a huge bound.
-const bucketLabel = (le: number | null): string => (le !== null && Number.isFinite(le) ? `≤${formatDuration(le)}` : 'more');
-
-/** The label of the bucket a value falls in, to place a percentile line on the category axis. */
-export function bucketOf(buckets: ReadonlyArray<{ le: number }>, value: number): string | undefined {
-  const b = buckets.find((x) => value <= x.le) ?? buckets[buckets.length - 1];
-  return b ? bucketLabel(b.le) : undefined;
-}
-
-/**
- * One line per bucket holding a percentile; percentiles in the same bucket
- * share it and its label ("p95 p99"), so labels never print over each other.
- */
-export function percentileMarks(histogram: Histogram): Array<{ x: string; label: string; color: string }> {
-  const marks: Array<{ x: string; label: string; color: string }> = [];
-  for (const p of PERCENTILES) {
-    const x = bucketOf(histogram.buckets, histogram[p.key]);
-    if (x === undefined) continue;
-    const same = marks.find((m) => m.x === x);
-    if (same) {
-      same.label = `${same.label} ${p.key}`;
-      same.color = p.color;
-    } else marks.push({ x, label: p.key, color: p.color });
-  }
-  return marks;
-}
-
-const PERCENTILES = [
-  { key: 'p50', color: 'var(--info)' },
-  { key: 'p95', color: 'var(--warn)' },
-  { key: 'p99', color: 'var(--danger)' },
-] as const;
+import { bucketLabel, PERCENTILES, percentileMarks } from './chart-data';
 
 export function LatencyHistogram({ title, histogram, testId }: { title: string; histogram: Histogram; testId: string }) {
   const captionId = useId();

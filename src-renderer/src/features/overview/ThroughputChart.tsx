@@ -1,29 +1,10 @@
 import { useMemo } from 'react';
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { QueueMetrics, RatePoint } from '../../../../src-shared/contract';
+import type { QueueMetrics } from '../../../../src-shared/contract';
+import { SMOOTH_S, smoothSeries } from './chart-data';
 import { formatRate } from '../../lib/format';
 
 const clock = (t: number): string => new Date(t).toLocaleTimeString('en-GB', { hour12: false });
-
-/** Seconds averaged per point: bursty completions (8 one second, 0 the next) otherwise draw a zigzag. */
-export const SMOOTH_S = 5;
-
-/** Each point the mean of itself and the `window - 1` before it (a trailing moving average). */
-export function smoothSeries(series: readonly RatePoint[], window: number): RatePoint[] {
-  let c = 0;
-  let f = 0;
-  return series.map((p, i) => {
-    c += p.completed;
-    f += p.failed;
-    const old = series[i - window];
-    if (old) {
-      c -= old.completed;
-      f -= old.failed;
-    }
-    const n = Math.min(i + 1, window);
-    return { t: p.t, completed: Math.round((c / n) * 10) / 10, failed: Math.round((f / n) * 10) / 10 };
-  });
-}
 
 /** Completed and failed jobs per second over the metrics window. Animation off: the data moves every second. */
 export function ThroughputChart({ metrics }: { metrics: QueueMetrics }) {
