@@ -48,7 +48,7 @@ export function EnqueueView() {
   return (
     <ViewFrame name="enqueue" title="Enqueue">
       <div className="panel form" data-testid="enqueue-target">
-        <div className="form-grid">
+        <div className="form-grid enqueue-grid">
           <Field label="Queue" testId="enqueue-queue">
             {(p) => (
               <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="enqueue-queue">

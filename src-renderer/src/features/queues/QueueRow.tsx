@@ -81,7 +81,7 @@ export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
         cap {formatCount(o.maxLength)} · retries {o.maxRetries} · {o.backoff.type} backoff {formatDuration(o.backoff.delayMs)}
         {o.backoff.type === 'exponential' ? `–${formatDuration(o.backoff.maxDelayMs)}` : ''} · lease {formatDuration(o.leaseMs)}
       </td>
-      <td className="actions">
+      <td className="cell-actions">
         <div className="row-actions">
           <ActionButton
             onClick={() => void togglePause()}
