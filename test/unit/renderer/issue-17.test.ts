@@ -13,6 +13,7 @@ import { describeError } from '../../../src-renderer/src/lib/errors';
 import { formatRelative, formatTime, humanize } from '../../../src-renderer/src/lib/format';
 import { createAppStore } from '../../../src-renderer/src/store/app-store';
 import { mostRelevantQueue, selectReadError } from '../../../src-renderer/src/store/selectors';
+import { paletteItems } from '../../../src-renderer/src/app/palette-items';
 import { mergeRecords } from '../../../src-renderer/src/store/slices/live-jobs';
 import { applyEventToRow } from '../../../src-renderer/src/store/slices/job-row';
 import { StoreReader } from '../../../src-renderer/src/store/store-reader';
@@ -130,5 +131,20 @@ describe('charts', () => {
   it('percentiles in one bucket share one line and one label', () => {
     const h = { count: 10, p50: 5, p95: 90, p99: 95, max: 95, buckets: [{ le: 10, count: 5 }, { le: 100, count: 5 }] };
     expect(percentileMarks(h).map((m) => m.label)).toEqual(['p50', 'p95 p99']);
+  });
+});
+
+describe('the command palette', () => {
+  const queues = [summary('default'), summary('held', { paused: true })];
+
+  it('offers views, queues and actions that match every typed word', () => {
+    expect(paletteItems('pau def', queues, null).map((i) => i.label)).toEqual(['Pause default']);
+    expect(paletteItems('held', queues, null).map((i) => i.label)).toEqual(['Jobs of held', 'Resume held']);
+  });
+
+  it('opens a job by queue/id, or by id in the current queue', () => {
+    expect(paletteItems('held/abc-1', queues, null)[0]).toMatchObject({ label: 'Open job abc-1 in held', action: { route: { view: 'jobs', job: { queue: 'held', id: 'abc-1' } } } });
+    expect(paletteItems('abc-1', queues, 'default')[0]?.label).toBe('Open job abc-1 in default');
+    expect(paletteItems('nope/abc', queues, null).some((i) => i.group === 'job')).toBe(false);
   });
 });
