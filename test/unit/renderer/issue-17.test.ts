@@ -14,6 +14,7 @@ import { formatRelative, formatTime, humanize } from '../../../src-renderer/src/
 import { createAppStore } from '../../../src-renderer/src/store/app-store';
 import { mostRelevantQueue, selectReadError } from '../../../src-renderer/src/store/selectors';
 import { paletteItems } from '../../../src-renderer/src/app/palette-items';
+import { addLogTime, datedLines } from '../../../src-renderer/src/store/slices/detail';
 import { mergeRecords } from '../../../src-renderer/src/store/slices/live-jobs';
 import { applyEventToRow } from '../../../src-renderer/src/store/slices/job-row';
 import { StoreReader } from '../../../src-renderer/src/store/store-reader';
@@ -146,5 +147,23 @@ describe('the command palette', () => {
     expect(paletteItems('held/abc-1', queues, null)[0]).toMatchObject({ label: 'Open job abc-1 in held', action: { route: { view: 'jobs', job: { queue: 'held', id: 'abc-1' } } } });
     expect(paletteItems('abc-1', queues, 'default')[0]?.label).toBe('Open job abc-1 in default');
     expect(paletteItems('nope/abc', queues, null).some((i) => i.group === 'job')).toBe(false);
+  });
+});
+
+describe('job logs', () => {
+  it('dates the tail of the stored lines by the log events seen, and leaves earlier lines undated', () => {
+    const times = [
+      { ts: 10, attempt: 1, message: 'b' },
+      { ts: 20, attempt: 2, message: 'c' },
+    ];
+    expect(datedLines(['a', 'b', 'c'], times)).toEqual([{ text: 'a' }, { text: 'b', ts: 10, attempt: 1 }, { text: 'c', ts: 20, attempt: 2 }]);
+    // A line that does not match stops the dating there.
+    expect(datedLines(['a', 'x', 'c'], times)).toEqual([{ text: 'a' }, { text: 'x' }, { text: 'c', ts: 20, attempt: 2 }]);
+  });
+
+  it('an open job keeps the time and attempt of each log event', () => {
+    const times = addLogTime([], ev('q', 'log', 'j', { message: 'hello', attempt: 3 }));
+    expect(times).toEqual([{ ts: expect.any(Number), attempt: 3, message: 'hello' }]);
+    expect(addLogTime(times, ev('q', 'progress', 'j', { fraction: 0.5 }))).toBe(times);
   });
 });
