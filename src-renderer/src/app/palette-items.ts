@@ -28,17 +28,17 @@ export function matches(label: string, query: string): boolean {
 /**
  * The palette's entries for `query`: views, each queue's jobs, a job by id
  * (typed as `queue/id`, or an id in the current queue), and actions (pause or
- * resume a queue, switch the theme). At most `max`, jobs first when asked for.
+ * resume a queue, switch the theme). At most `max`.
  */
 export function paletteItems(query: string, queues: readonly QueueSummary[], currentQueue: string | null, max = 12): PaletteItem[] {
   const q = query.trim();
-  const items: PaletteItem[] = [];
+  let job: PaletteItem | undefined;
   if (q !== '') {
     const slash = q.indexOf('/');
     const queueName = slash > 0 ? q.slice(0, slash) : currentQueue;
     const id = slash > 0 ? q.slice(slash + 1) : q;
     if (queueName !== null && id !== '' && !/\s/.test(id) && queues.some((x) => x.name === queueName)) {
-      items.push({ id: `job:${queueName}/${id}`, label: `Open job ${id} in ${queueName}`, group: 'job', action: { kind: 'route', route: { view: 'jobs', job: { queue: queueName, id } } } });
+      job = { id: `job:${queueName}/${id}`, label: `Open job ${id} in ${queueName}`, group: 'job', action: { kind: 'route', route: { view: 'jobs', job: { queue: queueName, id } } } };
     }
   }
   const all: PaletteItem[] = [
@@ -54,6 +54,8 @@ export function paletteItems(query: string, queues: readonly QueueSummary[], cur
     ),
     { id: 'theme', label: 'Switch light / dark theme', group: 'action', action: { kind: 'theme' } },
   ];
-  for (const item of all) if (q === '' || matches(item.label, q)) items.push(item);
+  const found = all.filter((item) => q === '' || matches(item.label, q));
+  // "queue/id" asks for a job: first. A bare word is more likely a view or queue name: the job guess comes after those.
+  const items = job === undefined ? found : q.includes('/') ? [job, ...found] : [...found, job];
   return items.slice(0, max);
 }

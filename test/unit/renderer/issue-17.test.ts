@@ -167,3 +167,10 @@ describe('job logs', () => {
     expect(addLogTime(times, ev('q', 'progress', 'j', { fraction: 0.5 }))).toBe(times);
   });
 });
+
+describe('the command palette, a bare word', () => {
+  it('lists views and queues it names before guessing it is a job id', () => {
+    const labels = paletteItems('def', [summary('default')], 'default').map((i) => i.label);
+    expect(labels).toEqual(['Jobs of default', 'Pause default', 'Open job def in default']);
+  });
+});
