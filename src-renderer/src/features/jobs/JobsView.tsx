@@ -42,6 +42,16 @@ export function JobsView() {
     if (isLive && filter.queue !== null) void read.fillLiveRows(filter.queue);
   }, [isLive, filter.queue, rows, read]);
 
+  if (!queuesLoaded && filter.queue === null) {
+    return (
+      <ViewFrame name="jobs" title="Jobs">
+        <p className="muted" data-testid="jobs-loading">
+          {offline ?? 'Loading queues…'}
+        </p>
+      </ViewFrame>
+    );
+  }
+
   if (queuesLoaded && names.length === 0) {
     return (
       <ViewFrame name="jobs" title="Jobs">
