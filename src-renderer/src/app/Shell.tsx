@@ -10,6 +10,7 @@ import { WorkersView } from '../features/workers/WorkersView';
 import { appStore, type AppStore } from '../store/app-store';
 import { bindStore, type BindOptions } from '../store/bind-store';
 import '../styles/index.css';
+import { CommandPalette } from './CommandPalette';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ShellContext, useApp, type ShellServices } from './shell-context';
 import { Sidebar } from './Sidebar';
@@ -54,6 +55,7 @@ export function Shell({ api, store = appStore, bindOptions }: ShellProps) {
           </main>
         </div>
         <StatusBar />
+        <CommandPalette />
       </div>
     </ShellContext.Provider>
   );
