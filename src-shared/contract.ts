@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
-import type { ConfigPatch, ConveyorConfig } from './config-schema';
+import type { ConveyorConfig } from './config-schema';
 import type { ConfigIssue, ErrorShape } from './errors';
 import type {
-  EnqueueOptions,
   JobEvent,
   JobPage,
   JobRecord,
-  JobState,
   QueueCounts,
   QueueItemInput,
   QueueOptions,
@@ -18,7 +16,7 @@ import { COMMAND_NAME_LIST, EVENT_NAME_LIST, ipcChannel } from './contract-names
 import { itemInputSchema } from './item-schema';
 import { enqueueOptionsSchema, partialQueueOptionsSchema } from './queue-options-schema';
 import type { WorkerInfo } from './worker';
-import { CATCH_UP_POLICIES, type ScheduleInfo, type ScheduleInput } from './schedule';
+import { CATCH_UP_POLICIES, type ScheduleInfo } from './schedule';
 
 /**
  * The one contract between the control core and every front end (Electron IPC,
@@ -144,8 +142,17 @@ const jobRef = z.strictObject({ queue: queueName, id: z.string().min(1).max(256)
 const jobRefs = z.strictObject({ queue: queueName, ids: z.array(z.string().min(1).max(256)).max(10_000) });
 const jobState = z.enum(JOB_STATES);
 const configPatch = z.record(z.string(), z.unknown());
+/**
+ * The item schema checks at run time that a payload is JSON; its static type is
+ * the domain's `QueueItemInput` (payload `unknown`), so callers holding typed
+ * payloads need no JSON-typed copy of them.
+ */
+const itemInput = itemInputSchema as unknown as z.ZodType<QueueItemInput>;
 
-/** Argument schemas; the handler table validates every call with them. */
+/** An agent name filter (the job's `agent`). */
+const agentFilter = z.string().min(1).max(256);
+
+/** Argument schemas; the handler table validates every call with them, and `Commands` takes its argument types from them. */
 export const commandArgs = {
   'connection.status': z.void(),
   'queues.list': z.void(),
@@ -153,23 +160,34 @@ export const commandArgs = {
   'queues.pause': z.strictObject({ queue: queueName }),
   'queues.resume': z.strictObject({ queue: queueName }),
   'queues.drain': z.strictObject({ queue: queueName }),
-  'jobs.enqueue': z.strictObject({ queue: queueName, item: itemInputSchema, options: enqueueOptionsSchema.optional() }),
+  'jobs.enqueue': z.strictObject({ queue: queueName, item: itemInput, options: enqueueOptionsSchema.optional() }),
   'jobs.enqueueMany': z.strictObject({
     queue: queueName,
-    items: z.array(z.strictObject({ item: itemInputSchema, options: enqueueOptionsSchema.optional() })).min(1).max(10_000),
+    items: z.array(z.strictObject({ item: itemInput, options: enqueueOptionsSchema.optional() })).min(1).max(10_000),
   }),
   'jobs.list': z.strictObject({
     queue: queueName,
     state: jobState,
+    /** Only jobs of this agent; the page may then hold fewer than `limit` jobs and still have a cursor (bounded work per call). */
+    agent: agentFilter.optional(),
     cursor: z.string().max(32).optional(),
     limit: z.number().int().min(1).max(1000).optional(),
   }),
   'jobs.get': jobRef,
-  'jobs.search': z.strictObject({ queue: queueName, text: z.string().min(1).max(500), limit: z.number().int().min(1).max(1000).optional() }),
+  'jobs.search': z.strictObject({
+    queue: queueName,
+    text: z.string().min(1).max(500),
+    agent: agentFilter.optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+  }),
   'jobs.retry': jobRefs,
   'jobs.retryAll': z.strictObject({ queue: queueName, state: z.enum(['dead', 'cancelled']) }),
   'jobs.cancel': jobRefs,
   'jobs.remove': jobRefs,
+  /** The ids a filter selects (state, and agent if given), a bounded slice per call: count them first, then act on exactly those. */
+  'jobs.ids': z.strictObject({ queue: queueName, state: jobState, agent: agentFilter.optional(), cursor: z.string().max(32).optional() }),
+  'jobs.getMany': z.strictObject({ queue: queueName, ids: z.array(z.string().min(1).max(256)).max(500) }),
+  'jobs.promote': jobRef,
   'workers.list': z.void(),
   'pool.status': z.void(),
   'pool.resize': z.strictObject({ threads: z.number().int().min(1).max(256).optional(), concurrency: z.number().int().min(1).max(1000).optional() }),
@@ -203,46 +221,57 @@ export const commandArgs = {
   'schedules.runNow': z.strictObject({ queue: queueName, id: queueName }),
 } as const;
 
+/** A command's argument type, from its schema (written once, above). */
+export type ArgsOf<C extends keyof typeof commandArgs> = z.infer<(typeof commandArgs)[C]>;
+
 /** Per-job outcome of a bulk command. */
 export interface BulkResult {
   ok: string[];
   failed: Array<{ id: string; error: ErrorShape }>;
 }
 
+/** A slice of the ids a filter selects; `cursor` absent once all are collected. */
+export interface IdSlice {
+  ids: string[];
+  cursor?: string;
+  /** Jobs looked at for this slice (more than `ids` when an agent filter skips some). */
+  scanned: number;
+}
+
 /** Each command's argument and result types. */
 export interface Commands {
-  'connection.status': { args: void; result: ConnectionStatus };
-  'queues.list': { args: void; result: QueueSummary[] };
-  'queues.create': { args: { name: string; options?: Partial<QueueOptions> }; result: QueueSummary };
-  'queues.pause': { args: { queue: string }; result: QueueSummary };
-  'queues.resume': { args: { queue: string }; result: QueueSummary };
-  'queues.drain': { args: { queue: string }; result: { removed: number } };
-  'jobs.enqueue': { args: { queue: string; item: QueueItemInput; options?: EnqueueOptions }; result: { id: string } };
-  'jobs.enqueueMany': {
-    args: { queue: string; items: Array<{ item: QueueItemInput; options?: EnqueueOptions }> };
-    result: { ids: string[] };
-  };
-  'jobs.list': { args: { queue: string; state: JobState; cursor?: string; limit?: number }; result: JobPage };
-  'jobs.get': { args: { queue: string; id: string }; result: JobRecord | null };
-  'jobs.search': { args: { queue: string; text: string; limit?: number }; result: JobRecord[] };
-  'jobs.retry': { args: { queue: string; ids: string[] }; result: BulkResult };
-  'jobs.retryAll': { args: { queue: string; state: 'dead' | 'cancelled' }; result: { moved: number } };
-  'jobs.cancel': { args: { queue: string; ids: string[] }; result: BulkResult };
-  'jobs.remove': { args: { queue: string; ids: string[] }; result: BulkResult };
-  'workers.list': { args: void; result: WorkerInfo[] };
-  'pool.status': { args: void; result: PoolStatus };
-  'pool.resize': { args: { threads?: number; concurrency?: number }; result: PoolStatus };
-  'config.get': { args: void; result: ConfigView };
-  'config.validate': { args: { text: string }; result: ConfigValidation };
-  'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
-  'agents.list': { args: void; result: AgentsList };
-  'metrics.snapshot': { args: void; result: MetricsSnapshot };
-  'schedules.list': { args: void; result: ScheduleInfo[] };
-  'schedules.upsert': { args: ScheduleInput; result: ScheduleInfo };
-  'schedules.remove': { args: { queue: string; id: string }; result: { removed: boolean } };
-  'schedules.pause': { args: { queue: string; id: string }; result: ScheduleInfo };
-  'schedules.resume': { args: { queue: string; id: string }; result: ScheduleInfo };
-  'schedules.runNow': { args: { queue: string; id: string }; result: { id: string } };
+  'connection.status': { args: ArgsOf<'connection.status'>; result: ConnectionStatus };
+  'queues.list': { args: ArgsOf<'queues.list'>; result: QueueSummary[] };
+  'queues.create': { args: ArgsOf<'queues.create'>; result: QueueSummary };
+  'queues.pause': { args: ArgsOf<'queues.pause'>; result: QueueSummary };
+  'queues.resume': { args: ArgsOf<'queues.resume'>; result: QueueSummary };
+  'queues.drain': { args: ArgsOf<'queues.drain'>; result: { removed: number } };
+  'jobs.enqueue': { args: ArgsOf<'jobs.enqueue'>; result: { id: string } };
+  'jobs.enqueueMany': { args: ArgsOf<'jobs.enqueueMany'>; result: { ids: string[] } };
+  'jobs.list': { args: ArgsOf<'jobs.list'>; result: JobPage };
+  'jobs.get': { args: ArgsOf<'jobs.get'>; result: JobRecord | null };
+  'jobs.search': { args: ArgsOf<'jobs.search'>; result: JobRecord[] };
+  'jobs.retry': { args: ArgsOf<'jobs.retry'>; result: BulkResult };
+  'jobs.retryAll': { args: ArgsOf<'jobs.retryAll'>; result: { moved: number } };
+  'jobs.cancel': { args: ArgsOf<'jobs.cancel'>; result: BulkResult };
+  'jobs.remove': { args: ArgsOf<'jobs.remove'>; result: BulkResult };
+  'jobs.ids': { args: ArgsOf<'jobs.ids'>; result: IdSlice };
+  'jobs.getMany': { args: ArgsOf<'jobs.getMany'>; result: JobRecord[] };
+  'jobs.promote': { args: ArgsOf<'jobs.promote'>; result: void };
+  'workers.list': { args: ArgsOf<'workers.list'>; result: WorkerInfo[] };
+  'pool.status': { args: ArgsOf<'pool.status'>; result: PoolStatus };
+  'pool.resize': { args: ArgsOf<'pool.resize'>; result: PoolStatus };
+  'config.get': { args: ArgsOf<'config.get'>; result: ConfigView };
+  'config.validate': { args: ArgsOf<'config.validate'>; result: ConfigValidation };
+  'config.save': { args: ArgsOf<'config.save'>; result: ConfigSaved };
+  'agents.list': { args: ArgsOf<'agents.list'>; result: AgentsList };
+  'metrics.snapshot': { args: ArgsOf<'metrics.snapshot'>; result: MetricsSnapshot };
+  'schedules.list': { args: ArgsOf<'schedules.list'>; result: ScheduleInfo[] };
+  'schedules.upsert': { args: ArgsOf<'schedules.upsert'>; result: ScheduleInfo };
+  'schedules.remove': { args: ArgsOf<'schedules.remove'>; result: { removed: boolean } };
+  'schedules.pause': { args: ArgsOf<'schedules.pause'>; result: ScheduleInfo };
+  'schedules.resume': { args: ArgsOf<'schedules.resume'>; result: ScheduleInfo };
+  'schedules.runNow': { args: ArgsOf<'schedules.runNow'>; result: { id: string } };
 }
 
 export type CommandName = keyof Commands;

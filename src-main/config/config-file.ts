@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, parseDocument, type Document, type Scalar } from 'yaml';
 import { parseConfig, type ConveyorConfig } from '../../src-shared/config-schema';
 import { ConfigError, ConveyorError, ErrorCode } from '../../src-shared/errors';
 
@@ -157,8 +157,24 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 const setsSomething = (patch: Record<string, unknown>): boolean =>
   Object.values(patch).some((v) => v !== null && v !== undefined && (!isPlainObject(v) || setsSomething(v)));
 
+/** Where a patch changed a scalar already in the file: its source span and its new text. */
+interface ScalarEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** A new value for an existing scalar, written in that scalar's own quoting style. */
+function scalarSource(node: Scalar, value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') return undefined;
+  if (node.type === 'QUOTE_DOUBLE') return JSON.stringify(value);
+  if (node.type === 'QUOTE_SINGLE') return `'${value.replace(/'/g, "''")}'`;
+  return undefined;
+}
+
 /** Apply a patch in place. Scalars are updated rather than replaced, so their inline comments stay. */
-function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] = []): void {
+function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] = [], edits?: ScalarEdit[] | null): void {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue; // an absent key, as in the TS type
     const keyPath = [...at, key];
@@ -172,8 +188,10 @@ function applyPatch(doc: Document, patch: Record<string, unknown>, at: string[] 
         if (!setsSomething(value)) continue;
         doc.setIn(keyPath, doc.createNode({}));
       }
-      applyPatch(doc, value, keyPath);
+      applyPatch(doc, value, keyPath, edits);
     } else if (isScalar(existing)) {
+      const text = edits && existing.range ? scalarSource(existing, value) : undefined;
+      if (edits && existing.range && text !== undefined) edits.push({ start: existing.range[0], end: existing.range[1], text });
       existing.value = value;
     } else {
       doc.setIn(keyPath, doc.createNode(value));
@@ -213,12 +231,28 @@ export function saveConfigPatch(file: string, patch: ConfigPatch): Promise<Loade
       }
       doc.contents = doc.createNode({});
     }
-    applyPatch(doc, patch);
+    const edits: ScalarEdit[] = [];
+    applyPatch(doc, patch, [], edits);
     const loaded = validate(doc, abs, warnings);
-    // lineWidth 0: never fold a long string the user wrote on one line.
-    await writeFileAtomic(abs, doc.toString({ indent: indentOf(text ?? ''), lineWidth: 0 }));
+    await writeFileAtomic(abs, patchedText(text, doc, edits));
     return loaded;
   });
+}
+
+/**
+ * The file after a patch. When the patch only set scalars already in the file,
+ * only their text changes and every other byte stays (issue #17: a save
+ * rewrote a flow list the user never touched); otherwise the document is
+ * printed again. The splice is checked against the document before it is used.
+ */
+function patchedText(original: string | undefined, doc: Document, edits: ScalarEdit[]): string {
+  // lineWidth 0: never fold a long string the user wrote on one line.
+  const printed = (): string => doc.toString({ indent: indentOf(original ?? ''), lineWidth: 0, flowCollectionPadding: false });
+  if (original === undefined || edits.length === 0) return printed();
+  let out = original;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const same = JSON.stringify(parseDocument(out).toJS()) === JSON.stringify(doc.toJS());
+  return same ? out : printed();
 }
 
 /**

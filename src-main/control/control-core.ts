@@ -85,6 +85,12 @@ export class ControlCore implements ControlSurface {
   private readonly reconnectDelay: { min: number; max: number };
 
   private adapterNow: RedisQueueAdapter | undefined;
+  /**
+   * The adapter the local pool still runs on when it is not `adapterNow`: a
+   * save that changed only queue defaults gave the core a new adapter and left
+   * the pool alone. Closed once the pool lets go of it.
+   */
+  private poolAdapter: RedisQueueAdapter | undefined;
   private adapterOptions: RedisQueueAdapterOptions | undefined;
   private poolSettings: LocalPoolSettings | undefined;
   /** Bumped whenever the connection is dropped on purpose: stale attempts give up. */
@@ -209,6 +215,7 @@ export class ControlCore implements ControlSurface {
     const adapter = this.adapterNow;
     this.adapterNow = undefined;
     await adapter?.close();
+    await this.releasePoolAdapter(Promise.resolve());
     await Promise.all([...this.background]);
     this.bus.clear();
     this.state = 'closed';
@@ -258,6 +265,7 @@ export class ControlCore implements ControlSurface {
     this.generation++;
     clearTimeout(this.retryTimer);
     const poolStopped = this.localPool?.detach() ?? Promise.resolve();
+    void this.releasePoolAdapter(poolStopped);
     await this.tail.stop();
     this.monitor.detach();
     const adapter = this.adapterNow;
@@ -265,6 +273,46 @@ export class ControlCore implements ControlSurface {
     if (!adapter) return;
     const closed = poolStopped.then(() => adapter.close()).finally(() => this.background.delete(closed));
     this.background.add(closed);
+  }
+
+  /** Closes the adapter the pool kept (if any) once `poolStopped` resolves. */
+  private releasePoolAdapter(poolStopped: Promise<void>): Promise<void> {
+    const adapter = this.poolAdapter;
+    this.poolAdapter = undefined;
+    if (!adapter) return Promise.resolve();
+    const closed = poolStopped.then(() => adapter.close()).finally(() => this.background.delete(closed));
+    this.background.add(closed);
+    return closed;
+  }
+
+  /**
+   * Only queue defaults or limits changed (same Redis, same prefix, same event
+   * stream length): the core takes a new adapter for its own calls, and the
+   * local pool keeps running on its own (its jobs and settings are unchanged;
+   * issue #17: such a save restarted the pool). False when the swap could not
+   * be made; the caller then reconnects everything.
+   */
+  private async swapCoreAdapter(next: RedisQueueAdapterOptions): Promise<boolean> {
+    const old = this.adapterNow;
+    if (!old) return false;
+    let adapter: RedisQueueAdapter;
+    try {
+      adapter = await RedisQueueAdapter.connect(next);
+    } catch {
+      return false;
+    }
+    await this.tail.stop();
+    this.adapterNow = adapter;
+    this.adapterOptions = next;
+    this.monitor.attach(adapter.redis, next.connection.display);
+    this.tail.start(adapterEventSource(adapter), { fresh: false });
+    await this.tail.refresh();
+    if (this.poolAdapter === undefined && this.localPool?.running) this.poolAdapter = old;
+    else {
+      const closed = old.close().finally(() => this.background.delete(closed));
+      this.background.add(closed);
+    }
+    return true;
   }
 
   private requireAdapter(): RedisQueueAdapter {
@@ -302,6 +350,21 @@ export class ControlCore implements ControlSurface {
     const nextPool = this.localPool ? poolSettingsFromConfig(after.config, this.store.file, this.poolOverrides) : undefined;
     const prevPool = this.poolSettings;
 
+    const poolUnchanged = !prevPool || !nextPool || poolChange(prevPool, nextPool) === 'none';
+    if (
+      nextOptions &&
+      prevOptions &&
+      optionsKey(nextOptions) !== optionsKey(prevOptions) &&
+      poolUnchanged &&
+      JSON.stringify(nextOptions.connection) === JSON.stringify(prevOptions.connection) &&
+      nextOptions.keyPrefix === prevOptions.keyPrefix &&
+      nextOptions.eventsMaxLen === prevOptions.eventsMaxLen &&
+      (await this.swapCoreAdapter(nextOptions))
+    ) {
+      applied.push(`new queue defaults in effect${this.localPool?.running ? '; the local pool keeps running' : ''}`);
+      return applied;
+    }
+
     if (nextOptions && prevOptions && optionsKey(nextOptions) !== optionsKey(prevOptions)) {
       const target = nextOptions.connection.display;
       const fresh = target !== prevOptions.connection.display || nextOptions.keyPrefix !== prevOptions.keyPrefix;
@@ -330,6 +393,7 @@ export class ControlCore implements ControlSurface {
       if (change === 'restart') {
         const what = changedSettings(prevPool, nextPool).join(', ');
         if (adapter) {
+          void this.releasePoolAdapter(this.localPool.detach());
           await this.localPool.start(adapter, nextPool);
           applied.push(this.localPool.running ? `local pool restarted (${what} changed)` : `local pool stopped: it could not restart (${what} changed)`);
         } else {

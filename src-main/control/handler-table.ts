@@ -23,9 +23,10 @@ import {
 } from '../../src-shared/contract';
 import type { ConfigPatch } from '../../src-shared/config-schema';
 import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors';
-import type { QueueInfo } from '../../src-shared/job';
+import type { JobRecord, QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
+import { agentOf, collectIds, listByAgent } from './job-filter';
 import { scheduleHandlers } from './schedules';
 
 export type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>>;
@@ -126,10 +127,19 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
     'jobs.enqueueMany': async ({ queue, items }) => ({
       ids: await ctx.adapter().enqueueMany(queue, items.map(({ item, options }) => ({ item, opts: options ?? {} }))),
     }),
-    'jobs.list': async ({ queue, state, cursor, limit }) =>
-      ctx.adapter().listJobs(queue, state, { ...(cursor === undefined ? {} : { cursor }), ...(limit === undefined ? {} : { limit }) }),
+    'jobs.list': async ({ queue, state, agent, cursor, limit }) => {
+      const from = cursor === undefined ? {} : { cursor };
+      if (agent === undefined) return ctx.adapter().listJobs(queue, state, { ...from, ...(limit === undefined ? {} : { limit }) });
+      const { jobs, cursor: next } = await listByAgent(ctx.adapter(), queue, state, agent, { ...from, limit: limit ?? 50 });
+      return next === undefined ? { jobs } : { jobs, cursor: next };
+    },
     'jobs.get': async ({ queue, id }) => ctx.adapter().getJob(queue, id),
-    'jobs.search': async ({ queue, text, limit }) => ctx.adapter().search(queue, text, limit === undefined ? {} : { limit }),
+    'jobs.search': async ({ queue, text, agent, limit }) => {
+      if (agent === undefined) return ctx.adapter().search(queue, text, limit === undefined ? {} : { limit });
+      // The adapter's search is bounded on its own: ask for its most, keep the agent's.
+      const found = await ctx.adapter().search(queue, text, { limit: 1000 });
+      return found.filter((j) => agentOf(j) === agent).slice(0, limit ?? 100);
+    },
     'jobs.retry': async ({ queue, ids }) => {
       const adapter = ctx.adapter();
       return bulk(ids, (id) => adapter.retry(queue, id));
@@ -143,6 +153,14 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
       const adapter = ctx.adapter();
       return bulk(ids, (id) => adapter.remove(queue, id));
     },
+    'jobs.ids': async ({ queue, state, agent, cursor }) =>
+      collectIds(ctx.adapter(), queue, state, { ...(agent === undefined ? {} : { agent }), ...(cursor === undefined ? {} : { cursor }) }),
+    'jobs.getMany': async ({ queue, ids }) => {
+      const adapter = ctx.adapter();
+      const records = await Promise.all(ids.map((id) => adapter.getJob(queue, id)));
+      return records.filter((r): r is JobRecord => r !== null);
+    },
+    'jobs.promote': async ({ queue, id }) => ctx.adapter().promote(queue, id),
 
     'workers.list': async () => ctx.adapter().listWorkers(),
     'pool.status': async () => ctx.poolStatus(),

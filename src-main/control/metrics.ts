@@ -53,6 +53,9 @@ class HistogramSlot {
   }
 }
 
+/** A chart shows at least this many buckets. */
+export const MIN_CHART_BUCKETS = 12;
+
 /** Percentiles and chart buckets of the slots in the window. */
 function summarize(slots: Iterable<HistogramSlot>): Histogram {
   const counts = new Map<number, number>();
@@ -65,8 +68,13 @@ function summarize(slots: Iterable<HistogramSlot>): Histogram {
   }
   if (count === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0, buckets: [] };
   const used = [...counts.keys()].sort((a, b) => a - b);
-  const first = used[0] as number;
-  const last = used[used.length - 1] as number;
+  let first = used[0] as number;
+  let last = used[used.length - 1] as number;
+  // Widened with empty neighbours: one or two bars alone say nothing about the spread (issue #17).
+  while (last - first + 1 < MIN_CHART_BUCKETS && (first > 0 || last < BUCKET_BOUNDS.length - 1)) {
+    if (first > 0) first--;
+    if (last - first + 1 < MIN_CHART_BUCKETS && last < BUCKET_BOUNDS.length - 1) last++;
+  }
   const buckets: Histogram['buckets'] = [];
   for (let b = first; b <= last; b++) buckets.push({ le: BUCKET_BOUNDS[b] as number, count: counts.get(b) ?? 0 });
   const percentile = (p: number): number => {

@@ -49,9 +49,9 @@ test('retry all dead moves every dead job out of dead', async ({ app: page, stac
 
   await page.getByTestId('state-retry-all').click();
   const dialog = page.getByTestId('confirm-dialog');
-  await expect(dialog).toContainText('Retry all 3 dead jobs in “brittle”?');
+  await expect(dialog).toContainText('Retry 3 dead jobs in “brittle”?');
   await dialog.getByTestId('confirm-ok').click();
-  await expect(page.getByTestId('bulk-result')).toHaveText('Retried 3 dead jobs.');
+  await expect(page.getByTestId('bulk-result')).toHaveText('Retried 3 jobs.');
 
   // Out of dead: the list and the count empty, and the second attempt of each succeeds.
   await expect(page.getByTestId('jobs-empty')).toBeVisible();

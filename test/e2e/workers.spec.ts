@@ -28,9 +28,9 @@ test('the Workers view shows the worker process and the job it is running', asyn
   const id = await enqueueThroughForm(page, { queue: 'solo', agent: 'sleep', input: { ms: 60_000 } });
   await openView(page, 'workers');
   const running = row.getByTestId('worker-running');
-  // "1", then the collapsed list of its jobs.
-  await expect(running).toHaveText(/^1\D/);
-  await running.getByText('jobs').click();
+  // "1 job", a disclosure of the list of its jobs.
+  await expect(running).toHaveText(/^1 job/);
+  await running.getByText('1 job').click();
   const link = running.getByRole('link', { name: `solo/${id}` });
   await expect(link).toBeVisible();
   await expect(link).toHaveAttribute('href', `#/jobs/solo/${id}`);

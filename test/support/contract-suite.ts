@@ -318,6 +318,29 @@ export function defineContractSuite(label: string, connect: Connect): void {
       expect(result.failed.map((f) => f.id)).toEqual(['ghost']);
       expect(await api.call('jobs.get', { queue: 'q1', id })).toBeNull();
     });
+
+    it('jobs.ids collects the ids a filter selects, by agent too', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      const { ids } = await api.call('jobs.enqueueMany', { queue: 'q1', items: [{ item: job(1) }, { item: job(2, 'other') }] });
+      expect(await api.call('jobs.ids', { queue: 'q1', state: 'waiting' })).toMatchObject({ ids });
+      expect(await api.call('jobs.ids', { queue: 'q1', state: 'waiting', agent: 'other' })).toMatchObject({ ids: [ids[1]] });
+    });
+
+    it('jobs.getMany reads several jobs at once, leaving out unknown ids', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      const { id } = await api.call('jobs.enqueue', { queue: 'q1', item: job() });
+      expect((await api.call('jobs.getMany', { queue: 'q1', ids: [id, 'ghost'] })).map((j) => j.id)).toEqual([id]);
+    });
+
+    it('jobs.promote moves a delayed job to waiting', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      const { id } = await api.call('jobs.enqueue', { queue: 'q1', item: job(), options: { delayMs: 600_000 } });
+      await api.call('jobs.promote', { queue: 'q1', id });
+      expect(await api.call('jobs.get', { queue: 'q1', id })).toMatchObject({ state: 'waiting' });
+    });
   });
 
   describe(`contract (${label}): errors`, () => {

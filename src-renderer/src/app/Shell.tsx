@@ -11,6 +11,7 @@ import { SchedulesView } from '../features/schedules/SchedulesView';
 import { appStore, type AppStore } from '../store/app-store';
 import { bindStore, type BindOptions } from '../store/bind-store';
 import '../styles/index.css';
+import { CommandPalette } from './CommandPalette';
 import { ConnectionBanner } from './ConnectionBanner';
 import { ShellContext, useApp, type ShellServices } from './shell-context';
 import { Sidebar } from './Sidebar';
@@ -55,6 +56,7 @@ export function Shell({ api, store = appStore, bindOptions }: ShellProps) {
           </main>
         </div>
         <StatusBar />
+        <CommandPalette />
       </div>
     </ShellContext.Provider>
   );

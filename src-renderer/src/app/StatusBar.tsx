@@ -30,6 +30,9 @@ export function StatusBar() {
         </span>
       ) : null}
       <span className="spacer" />
+      <span className="muted" title="Command palette: go to a queue, open a job by id, run an action">
+        <kbd>Ctrl</kbd>+<kbd>K</kbd> commands
+      </span>
       <ThemeToggle />
     </footer>
   );

@@ -17,7 +17,8 @@ export function DepthBar({ queue, depth, cap, full }: { queue: string; depth: nu
         data-testid="depth-bar"
         data-full={full ? 'true' : 'false'}
       >
-        <div className="depth-fill" style={{ width: `${(ratio * 100).toFixed(1)}%` }} />
+        {/* Any work at all shows: a few jobs against a cap of thousands would round to no bar. */}
+        <div className="depth-fill" style={{ width: `${(depth > 0 ? Math.max(ratio * 100, 3) : 0).toFixed(1)}%` }} />
       </div>
       <span className="depth-text" data-testid="depth-text">
         {formatCount(depth)} / {formatCount(cap)}

@@ -71,6 +71,7 @@ export function configIssuesOf(error: UiError): ConfigIssue[] {
 export function describeError(error: UiError, jobs = 1): string {
   const full = queueFullFacts(error);
   if (full) return describeQueueFull(full, jobs);
-  if (error.code === ErrorCode.RedisUnavailable) return `Redis is unreachable: ${error.message}`;
+  // Its message already says Redis is unavailable, and where: saying it again only repeats it (issue #17).
+  if (error.code === ErrorCode.RedisUnavailable) return /redis/i.test(error.message) ? error.message : `Redis is unreachable: ${error.message}`;
   return error.message;
 }

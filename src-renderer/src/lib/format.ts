@@ -29,11 +29,27 @@ export function formatAge(ms: number): string {
   return ms < 0 ? 'just now' : `${formatDuration(ms)} ago`;
 }
 
+/** Local date and time to the second: milliseconds say nothing to a person reading a job (durations keep them). */
 export function formatTime(ts: number | undefined): string {
   if (ts === undefined) return '—';
   const d = new Date(ts);
   const pad = (x: number, w = 2): string => String(x).padStart(w, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** "just now", "3 min ago", "in 5 s", "2 h ago", "4 d ago": how far `ts` is from `now`, coarsely. */
+export function formatRelative(ts: number, now: number): string {
+  const diff = now - ts;
+  const abs = Math.abs(diff);
+  if (abs < 1000) return 'just now';
+  const unit =
+    abs < 60_000 ? `${Math.floor(abs / 1000)} s` : abs < 3_600_000 ? `${Math.floor(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.floor(abs / 3_600_000)} h` : `${Math.floor(abs / 86_400_000)} d`;
+  return diff >= 0 ? `${unit} ago` : `in ${unit}`;
+}
+
+/** An enum value in words: "not_retryable" → "not retryable", "out_of_memory" → "out of memory". */
+export function humanize(value: string): string {
+  return value.replace(/_/g, ' ');
 }
 
 /** JSON for display; strings shown as they are, since most agent inputs are plain text. */

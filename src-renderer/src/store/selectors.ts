@@ -1,4 +1,4 @@
-import type { AgentsList, QueueSummary } from '../../../src-shared/contract';
+import type { AgentsList, MetricsSnapshot, QueueSummary } from '../../../src-shared/contract';
 import type { JobState } from '../../../src-shared/job';
 import type { AppState } from './app-state';
 import { listKey, type JobListState, type JobsFilter } from './slices/job-list';
@@ -100,8 +100,52 @@ export const selectPoolRunning = (s: AppState): boolean => s.pool?.running === t
 export const selectConnectionState = (s: AppState): 'connecting' | 'connected' | 'disconnected' =>
   s.connection?.state ?? 'connecting';
 
-/** The first failing background read as "read: reason", or null; for the status bar. */
+/** What each background read refreshes, in words for the status bar (never the command's internal name). */
+const READ_WHAT: Record<string, string> = {
+  'connection.status': 'the connection state',
+  'queues.list': 'the queues',
+  'workers.list': 'the workers',
+  'pool.status': 'the local pool',
+  'metrics.snapshot': 'the metrics',
+  'config.get': 'the config',
+  'agents.list': 'the agents',
+  'jobs.list': 'the jobs',
+  'jobs.search': 'the search',
+  'jobs.get': 'the job',
+  'jobs.getMany': 'the jobs',
+};
+
+/**
+ * The first failing background read in words ("Could not refresh the queues:
+ * …"), or null; for the status bar. While Redis is away every read fails for
+ * that one reason, which the connection state already shows: nothing then.
+ */
 export const selectReadError = (s: AppState): string | null => {
-  for (const [name, message] of Object.entries(s.readErrors)) return `${name}: ${message}`;
+  if (s.connection !== null && s.connection.state !== 'connected') return null;
+  for (const [name, message] of Object.entries(s.readErrors)) return `Could not refresh ${READ_WHAT[name] ?? 'the view'}: ${message}`;
   return null;
 };
+
+/**
+ * The queue a view opens on when none was picked: the busiest (finishing the
+ * most jobs now, then holding the most work), running before paused, and only
+ * then by name; not the first alphabetically, which may be a paused, empty one.
+ */
+export function mostRelevantQueue(queues: Iterable<QueueSummary>, metrics: MetricsSnapshot | null): string | null {
+  const rate = new Map(metrics?.queues.map((m) => [m.queue, m.completedPerSec + m.failedPerSec]) ?? []);
+  let best: { q: QueueSummary; score: [number, number, number] } | undefined;
+  for (const q of queues) {
+    const score: [number, number, number] = [q.paused ? 0 : 1, rate.get(q.name) ?? 0, q.depth + q.counts.active + q.counts.dead];
+    const better =
+      !best ||
+      score[0] > best.score[0] ||
+      (score[0] === best.score[0] && (score[1] > best.score[1] || (score[1] === best.score[1] && (score[2] > best.score[2] || (score[2] === best.score[2] && q.name < best.q.name)))));
+    if (better) best = { q, score };
+  }
+  return best?.q.name ?? null;
+}
+
+export const selectMostRelevantQueue = memoOn(
+  (s): [AppState['queues'], AppState['metrics']] => [s.queues, s.metrics],
+  (queues, metrics) => mostRelevantQueue(queues.values(), metrics),
+);

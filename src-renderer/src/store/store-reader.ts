@@ -2,7 +2,7 @@ import type { ConveyorApi } from '../../../src-shared/contract';
 import { JOB_STATES, type JobRecord } from '../../../src-shared/job';
 import { toUiError } from '../lib/errors';
 import type { AppStore } from './app-store';
-import { isFinal } from './selectors';
+import { isFinal, mostRelevantQueue } from './selectors';
 import {
   applyFirstPage,
   applyNextPage,
@@ -12,8 +12,9 @@ import {
   PAGE_SIZE,
   SEARCH_LIMIT,
 } from './slices/job-list';
-import { mergeRecords } from './slices/live-jobs';
+import { liveRowsOf, mergeRecords } from './slices/live-jobs';
 import { setReadError } from './slices/connection';
+import { loadLastKnown, saveLastKnown } from './last-known';
 import { applyQueueList } from './slices/queues';
 
 /** How many of each state the `all` view reads to fill the live cache when it opens (events do the rest). */
@@ -24,8 +25,15 @@ export const SEED_PER_STATE = 100;
  * flight: a poll that finds the previous read of the same thing still out
  * skips it rather than piling requests up behind a slow or unreachable server.
  */
+/** Rows read per `jobs.getMany` when filling the live list. */
+export const FILL_BATCH = 200;
+
 export class StoreReader {
   private readonly inflight = new Set<string>();
+  /** Live rows already read for their input (some jobs have none): each is read once. */
+  private readonly filled = new Set<string>();
+  /** The queue list was saved for a later outage at least once this session. */
+  private savedOnce = false;
 
   constructor(
     private readonly api: ConveyorApi,
@@ -52,17 +60,35 @@ export class StoreReader {
     return this.once('connection.status', async () => {
       const connection = await this.api.call('connection.status');
       this.store.setState({ connection });
+      if (connection.state !== 'connected') this.restoreQueues(connection.target);
     });
+  }
+
+  /** Nothing read yet and Redis away: show the queues last read from this Redis, marked as such. */
+  restoreQueues(target: string): void {
+    const s = this.store.getState();
+    if (s.queuesLoaded) return;
+    const last = loadLastKnown(target);
+    if (!last) return;
+    this.store.setState((st) => (st.queuesLoaded ? {} : { queues: applyQueueList(st.queues, last.queues), queuesLoaded: true, queuesAsOf: last.at }));
+    const queue = mostRelevantQueue(last.queues, null);
+    if (this.store.getState().jobsFilter.queue === null && queue !== null) this.store.getState().setJobsFilter({ queue });
   }
 
   queues(): Promise<void> {
     return this.once('queues.list', async () => {
       const list = await this.api.call('queues.list');
-      this.store.setState((s) => ({ queues: applyQueueList(s.queues, list), queuesLoaded: true }));
-      // The Jobs view starts on the first queue rather than on nothing.
+      const before = this.store.getState().queues;
+      this.store.setState((s) => ({ queues: applyQueueList(s.queues, list), queuesLoaded: true, queuesAsOf: null }));
+      const target = this.store.getState().connection?.target;
+      if (target && (this.store.getState().queues !== before || !this.savedOnce)) {
+        this.savedOnce = true;
+        saveLastKnown(target, list, Date.now());
+      }
+      // The Jobs view starts on the busiest queue rather than on nothing.
       const s = this.store.getState();
-      const first = list[0];
-      if (s.jobsFilter.queue === null && first) s.setJobsFilter({ queue: first.name });
+      const queue = mostRelevantQueue(list, s.metrics);
+      if (s.jobsFilter.queue === null && queue !== null) s.setJobsFilter({ queue });
     });
   }
 
@@ -111,17 +137,18 @@ export class StoreReader {
     if (key === null) return this.seed(queue);
     const sentSeq = this.store.getState().jobsSeq;
     const search = filter.search.trim();
+    const agent = filter.agent === null ? {} : { agent: filter.agent };
     return this.once(`${search !== '' ? 'jobs.search' : 'jobs.list'}:${key}`, async () => {
       try {
         if (search !== '') {
-          const records = await this.api.call('jobs.search', { queue, text: search, limit: SEARCH_LIMIT });
+          const records = await this.api.call('jobs.search', { queue, text: search, ...agent, limit: SEARCH_LIMIT });
           this.store.setState((s) => ({
             jobList: applySearchResult(s.jobList, key, records, sentSeq),
             jobs: mergeRecords(s.jobs, queue, records, sentSeq),
           }));
         } else if (filter.state !== 'all') {
           const state = filter.state;
-          const page = await this.api.call('jobs.list', { queue, state, limit: PAGE_SIZE });
+          const page = await this.api.call('jobs.list', { queue, state, ...agent, limit: PAGE_SIZE });
           this.store.setState((s) => ({
             jobList: applyFirstPage(s.jobList, key, state, page, sentSeq),
             jobs: mergeRecords(s.jobs, queue, page.jobs, sentSeq),
@@ -142,16 +169,41 @@ export class StoreReader {
     const cursor = jobList.cursor;
     if (key === null || queue === null || cursor === undefined || filter.state === 'all' || jobList.loading) return Promise.resolve();
     const state = filter.state;
+    const agent = filter.agent === null ? {} : { agent: filter.agent };
     const sentSeq = this.store.getState().jobsSeq;
     return this.once(`jobs.list:more:${key}`, async () => {
       this.store.setState((s) => (s.jobList.key === key ? { jobList: { ...s.jobList, loading: true } } : {}));
       try {
-        const page = await this.api.call('jobs.list', { queue, state, cursor, limit: PAGE_SIZE });
+        const page = await this.api.call('jobs.list', { queue, state, ...agent, cursor, limit: PAGE_SIZE });
         this.store.setState((s) => ({ jobList: applyNextPage(s.jobList, key, page, sentSeq) }));
       } catch (err) {
         this.store.setState((s) => ({ jobList: listFailed(s.jobList, key, toUiError(err).message) }));
         throw err;
       }
+    });
+  }
+
+  /**
+   * The live list's rows that only events built (no agent or input: events do
+   * not carry the input), read in one call per batch (issue #17: completed rows
+   * showed Agent "—" and no input).
+   */
+  fillLiveRows(queue: string): Promise<void> {
+    return this.once(`jobs.getMany:${queue}`, async () => {
+      const rows = liveRowsOf(this.store.getState().jobs, queue);
+      const ids: string[] = [];
+      // Newest first: those are the rows on screen.
+      for (const row of [...rows.values()].reverse()) {
+        const key = `${queue}\u0000${row.id}`;
+        if (row.preview !== undefined || this.filled.has(key)) continue;
+        this.filled.add(key);
+        ids.push(row.id);
+        if (ids.length >= FILL_BATCH) break;
+      }
+      if (ids.length === 0) return;
+      const sentSeq = this.store.getState().jobsSeq;
+      const records = await this.api.call('jobs.getMany', { queue, ids });
+      this.store.setState((s) => ({ jobs: mergeRecords(s.jobs, queue, records, sentSeq) }));
     });
   }
 

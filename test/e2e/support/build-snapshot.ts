@@ -45,8 +45,11 @@ async function complete(out: string): Promise<boolean> {
   return true;
 }
 
+/** The build to test: out/, or $CONVEYOR_E2E_OUT (another checkout's, e.g. to see a new test fail on main's build). */
+const out = process.env['CONVEYOR_E2E_OUT'] ?? join(root, 'out');
+
 export async function snapshotBuild(): Promise<BuildSnapshot> {
-  if (!existsSync(join(root, 'out/main/cli.js')) || !existsSync(join(root, 'out/renderer/index.html'))) {
+  if (!existsSync(join(out, 'main/cli.js')) || !existsSync(join(out, 'renderer/index.html'))) {
     throw new Error('the build is missing (out/main/cli.js, out/renderer): run `npm run build` before the e2e tests');
   }
   const dir = join(root, 'node_modules/.cache/conveyor-e2e', `build-${process.pid}-${randomBytes(3).toString('hex')}`);
@@ -56,8 +59,8 @@ export async function snapshotBuild(): Promise<BuildSnapshot> {
     await remove();
     await mkdir(join(dir, 'out'), { recursive: true });
     try {
-      await cp(join(root, 'out/main'), join(dir, 'out/main'), { recursive: true });
-      await cp(join(root, 'out/renderer'), join(dir, 'out/renderer'), { recursive: true });
+      await cp(join(out, 'main'), join(dir, 'out/main'), { recursive: true });
+      await cp(join(out, 'renderer'), join(dir, 'out/renderer'), { recursive: true });
       if (await complete(join(dir, 'out'))) break;
     } catch {
       // out/ changed while being copied

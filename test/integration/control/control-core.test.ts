@@ -41,6 +41,17 @@ describe('control core: applying a saved config', () => {
     await until(async () => (await api.call('jobs.get', { queue: 'more', id }))?.state === 'completed', 10_000, 'job on the new queue done');
   });
 
+  test('a save that changes only queue defaults keeps the local pool running, and new queues get the defaults', async ({ open }) => {
+    const { api } = await open({ pool: true });
+    const poolEvents = collect(api, 'pool.changed');
+    const saved = await api.call('config.save', { patch: { queue: { max_retries: 7 } } });
+    expect(saved.applied).toEqual(['new queue defaults in effect; the local pool keeps running']);
+    expect(poolEvents.items.filter((p) => !p.running)).toEqual([]);
+    expect((await api.call('queues.create', { name: 'fresh' })).options.maxRetries).toBe(7);
+    const { id } = await api.call('jobs.enqueue', { queue: QUEUE, item: agentItem('echo', 'still running') });
+    await until(async () => (await api.call('jobs.get', { queue: QUEUE, id }))?.state === 'completed', 10_000, 'the pool still works its queue');
+  });
+
   test('a save that changes nothing the running core uses applies nothing', async ({ open }) => {
     const { api } = await open({ pool: true });
     const saved = await api.call('config.save', { patch: { workers: { job_timeout_ms: 300_000 } } });

@@ -54,12 +54,13 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
 
   test('a prefetched job still waiting after a second goes back to its queue, and another worker runs it', async ({ adapter, queue, startPool }) => {
     await startPool({ threads: 1, concurrency: 1, prefetch: 1 });
-    const long = await adapter.enqueue(queue, item('sleep', { ms: 4000 }));
+    // Long enough to still run after the second pool's start-up on a loaded machine.
+    const long = await adapter.enqueue(queue, item('sleep', { ms: 10_000 }));
     await waitForState(adapter, queue, long, ['active']);
     const short = await adapter.enqueue(queue, item('echo', 1));
     await waitForState(adapter, queue, short, ['active']);
     await startPool({ threads: 1, concurrency: 1, prefetch: 0 });
-    const job = await waitForState(adapter, queue, short, ['completed'], 3000);
+    const job = await waitForState(adapter, queue, short, ['completed'], 6000);
     expect(job.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
     expect((await adapter.getJob(queue, long))?.state).toBe('active');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEvent, JobEventType } from '../../../src-shared/job';
-import { BUCKET_BOUNDS, bucketOf, Metrics } from '../../../src-main/control/metrics';
+import { BUCKET_BOUNDS, bucketOf, Metrics, MIN_CHART_BUCKETS } from '../../../src-main/control/metrics';
 
 /** A clock the test moves by hand, starting at a round second. */
 function clock(start = 1_700_000_000_000) {
@@ -157,6 +157,16 @@ describe('metrics', () => {
     m.ingest(job('a', c.start + 30_000, 0, 0));
     const series = m.snapshot().queues[0]?.series;
     expect(series?.[series.length - 1]?.completed).toBe(1);
+  });
+
+  it('charts at least a dozen buckets around the data, so jobs of one duration are not a lone bar', () => {
+    const c = clock();
+    const m = new Metrics({ now: c.now });
+    for (let i = 0; i < 5; i++) m.ingest(job(`j${i}`, c.start, 0, 100));
+    const run = m.snapshot().queues[0]?.runMs;
+    expect(run?.buckets.length).toBe(MIN_CHART_BUCKETS);
+    expect(run?.buckets.filter((b) => b.count > 0)).toHaveLength(1);
+    expect(run?.p50).toBe(100);
   });
 
   it('has log-scale buckets whose bounds contain their values', () => {

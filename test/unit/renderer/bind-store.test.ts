@@ -114,7 +114,7 @@ describe('bindStore', () => {
     const store = createAppStore();
     const binding = bindStore(api, store);
     await flush();
-    expect(selectReadError(store.getState())).toBe('workers.list: down');
+    expect(selectReadError(store.getState())).toBe('Could not refresh the workers: down');
     fail = false;
     await vi.advanceTimersByTimeAsync(2000);
     expect(selectReadError(store.getState())).toBeNull();

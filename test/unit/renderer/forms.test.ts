@@ -14,7 +14,7 @@ import {
 } from '../../../src-renderer/src/features/config/config-form-model';
 import { constraintHint, leafPaths } from '../../../src-renderer/src/features/config/schema-hints';
 import { parseInput, parseLines, parseOptions } from '../../../src-renderer/src/features/enqueue/enqueue-input';
-import { describeBulk, idsInState, runBulk, stateActions } from '../../../src-renderer/src/features/jobs/bulk-actions';
+import { describeBulk, runBulk, selectIds, selectionRefusal, stateActions } from '../../../src-renderer/src/features/jobs/bulk-actions';
 import { FakeApi, record } from './fake-api';
 
 const config = (): ConveyorConfig => structuredClone({ ...DEFAULT_CONFIG, queue: { ...DEFAULT_CONFIG.queue, redis_password: SECRET_MASK } }) as ConveyorConfig;
@@ -130,16 +130,23 @@ describe('bulk actions', () => {
     expect(describeBulk('retry', r)).toBe('Retried 24,997 jobs. 3 refused: 0: is active; 10000: is active; 20000: is active.');
   });
 
-  it('pages every id of a state', async () => {
-    const api = new FakeApi().on('jobs.list', ({ cursor }) =>
-      cursor === undefined ? { jobs: [record('q', '1', 'dead')], cursor: '1' } : { jobs: [record('q', '2', 'dead')] },
-    );
-    expect(await idsInState(api, 'q', 'dead')).toEqual(['1', '2']);
+  it('collects every id the filter selects, slice by slice, passing the agent to the server', async () => {
+    const api = new FakeApi().on('jobs.ids', ({ cursor }) => (cursor === undefined ? { ids: ['1'], cursor: 'c', scanned: 5000 } : { ids: ['2'], scanned: 10 }));
+    expect(await selectIds(api, 'q', 'waiting', 'echo')).toEqual({ ids: ['1', '2'], truncated: false });
+    expect(api.callsOf('jobs.ids')).toEqual([
+      { queue: 'q', state: 'waiting', agent: 'echo' },
+      { queue: 'q', state: 'waiting', agent: 'echo', cursor: 'c' },
+    ]);
   });
 
-  it('offers retry for dead and cancelled, cancel for unfinished, remove for all', () => {
+  it('offers retry for dead and cancelled, cancel for unfinished, remove for all but running jobs', () => {
     expect(stateActions('dead')).toEqual(['retry', 'remove']);
-    expect(stateActions('active')).toEqual(['cancel', 'remove']);
+    expect(stateActions('active')).toEqual(['cancel']);
     expect(stateActions('completed')).toEqual(['remove']);
+  });
+
+  it('says why an action cannot run on the selection', () => {
+    expect(selectionRefusal('remove', ['dead', 'active'])).toBe('1 selected job is active: a running job cannot be removed: cancel it first');
+    expect(selectionRefusal('retry', ['dead', 'cancelled'])).toBeUndefined();
   });
 });

@@ -18,8 +18,9 @@ describe('listKey', () => {
     expect(listKey({ queue: null, state: 'waiting', agent: null, search: '' })).toBeNull();
     expect(listKey({ queue: 'q', state: 'all', agent: null, search: '' })).toBeNull();
     expect(listKey({ queue: 'q', state: 'all', agent: null, search: ' boom ' })).not.toBeNull();
-    // The agent filter is applied here, not by the server: it does not change the list.
-    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' })).toBe(listKey({ queue: 'q', state: 'dead', agent: null, search: '' }));
+    // The server filters by agent (issue #17): another agent is another list.
+    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' })).not.toBe(listKey({ queue: 'q', state: 'dead', agent: null, search: '' }));
+    expect(listKey({ queue: 'q', state: 'all', agent: 'echo', search: 'x' })).not.toBe(listKey({ queue: 'q', state: 'all', agent: null, search: 'x' }));
     expect(queueOfKey(KEY)).toBe('q');
   });
 });

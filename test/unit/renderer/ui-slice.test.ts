@@ -10,13 +10,11 @@ describe('the ui slice', () => {
     expect(store.getState().jobList.loading).toBe(true);
     store.getState().setSelected(['1', '2'], true);
     const list = store.getState().jobList;
-    // The agent narrows rows here: same list, same selection.
+    // The server filters by agent: a new list, and the selection (of the old list's rows) goes.
     store.getState().setJobsFilter({ agent: 'echo' });
-    expect(store.getState().jobList).toBe(list);
-    expect(store.getState().selection.size).toBe(2);
-    store.getState().setJobsFilter({ state: 'completed' });
-    expect(store.getState().selection.size).toBe(0);
     expect(store.getState().jobList).not.toBe(list);
+    expect(store.getState().jobList.key).toBe(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' }));
+    expect(store.getState().selection.size).toBe(0);
   });
 
   it('toggles selection', () => {

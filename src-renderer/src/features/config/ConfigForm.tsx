@@ -14,6 +14,7 @@ import {
   issueFor,
   SECTIONS,
   secretIsSet,
+  overriddenBy,
   TLS_MODE,
   unplacedIssues,
   validatePatch,
@@ -77,13 +78,14 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
 
   const renderField = (f: FieldSpec) => {
     const value = values[f.path];
-    const hint = [constraintHint(f.path), f.help].filter(Boolean).join(' — ');
+    const overridden = overriddenBy(f.path, values);
+    const hint = overridden ?? [constraintHint(f.path), f.help].filter(Boolean).join(' — ');
     const error = issueFor(allIssues, f.path);
     const testId = `config-${f.path}`;
     return (
       <Field key={f.path} label={f.label} hint={hint} error={error} testId={testId}>
         {(p) => {
-          const common = { ...p, 'data-testid': `config-field-${f.path}`, name: f.path };
+          const common = { ...p, 'data-testid': `config-field-${f.path}`, name: f.path, ...(overridden ? { readOnly: true, 'aria-readonly': true } : {}) };
           switch (f.kind) {
             case 'bool':
               return <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(f.path, e.target.checked)} />;

@@ -29,6 +29,20 @@ export interface SectionSpec {
   fields: readonly FieldSpec[];
 }
 
+const ADDRESS_PARTS = new Set(['queue.redis_host', 'queue.redis_port', 'queue.redis_db']);
+
+/**
+ * Why a connection field has no effect while others are set (a URL overrides
+ * host, port and database; cluster seed nodes override those and the URL),
+ * or undefined. Such a field is shown read-only with this note.
+ */
+export function overriddenBy(path: string, values: Readonly<Record<string, unknown>>): string | undefined {
+  const set = (p: string): boolean => String(values[p] ?? '').trim() !== '';
+  if ((ADDRESS_PARTS.has(path) || path === 'queue.redis_url') && set('queue.redis_cluster')) return 'not used: the cluster seed nodes below say where Redis is';
+  if (ADDRESS_PARTS.has(path) && set('queue.redis_url')) return 'not used: the URL says where Redis is; clear it to use host, port and database';
+  return undefined;
+}
+
 /** The `queue.tls` setting, edited as a mode plus file fields. */
 export const TLS_MODE = 'queue.tls';
 export type TlsMode = 'off' | 'on' | 'files';

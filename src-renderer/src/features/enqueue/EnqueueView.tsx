@@ -3,7 +3,7 @@ import { useApp } from '../../app/shell-context';
 import { DepthBar } from '../../components/DepthBar';
 import { Field } from '../../components/Field';
 import { tabPanelProps, Tabs } from '../../components/Tabs';
-import { selectQueueNames } from '../../store/selectors';
+import { selectMostRelevantQueue, selectQueueNames } from '../../store/selectors';
 import { BulkEnqueueForm } from './BulkEnqueueForm';
 import type { EnqueueOptionsDraft, InputMode } from './enqueue-input';
 import { parseOptions } from './enqueue-input';
@@ -28,7 +28,8 @@ export function EnqueueView() {
   const [mode, setMode] = useState<InputMode>('text');
   const [options, setOptions] = useState<EnqueueOptionsDraft>({ priority: '', delayMs: '', jobId: '' });
   const [tab, setTab] = useState<'one' | 'many'>('one');
-  const queue = names.includes(queuePick) ? queuePick : (names[0] ?? '');
+  const relevant = useApp(selectMostRelevantQueue);
+  const queue = names.includes(queuePick) ? queuePick : (relevant ?? names[0] ?? '');
   const agentList = agents?.agents ?? [];
   const agent = agentPick !== '' ? agentPick : (agentList[0]?.name ?? '');
   const summary = useApp((s) => s.queues.get(queue));
@@ -47,7 +48,7 @@ export function EnqueueView() {
   return (
     <ViewFrame name="enqueue" title="Enqueue">
       <div className="panel form" data-testid="enqueue-target">
-        <div className="form-grid">
+        <div className="form-grid enqueue-grid">
           <Field label="Queue" testId="enqueue-queue">
             {(p) => (
               <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="enqueue-queue">
@@ -91,6 +92,11 @@ export function EnqueueView() {
           </Field>
         </div>
         {summary ? <DepthBar queue={queue} depth={summary.depth} cap={summary.options.maxLength} full={summary.full} /> : null}
+        {summary?.paused ? (
+          <p className="warn-text" role="status" data-testid="enqueue-paused-warning">
+            “{queue}” is paused: jobs enqueued now wait until it is resumed (Queues → Resume).
+          </p>
+        ) : null}
         {agents && agents.errors.length > 0 ? (
           <details className="warn-text" data-testid="agents-errors">
             <summary>{agents.errors.length} agent module(s) failed to load</summary>

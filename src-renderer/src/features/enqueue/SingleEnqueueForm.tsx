@@ -2,9 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { agentItem } from '../../../../src-shared/item-schema';
 import { useApi, useReader } from '../../app/shell-context';
 import { Field } from '../../components/Field';
+import { ActionButton } from '../../components/ActionButton';
+import { useOfflineReason } from '../../app/use-offline';
 import { toUiError, type UiError } from '../../lib/errors';
 import { jobHref } from '../../lib/routes';
-import { parseInput, parseOptions } from './enqueue-input';
+import { blocker, parseInput, parseOptions } from './enqueue-input';
 import { EnqueueError } from './EnqueueOutcome';
 import type { EnqueueTarget } from './EnqueueView';
 
@@ -30,10 +32,12 @@ export function SingleEnqueueForm({
   const input = parseInput(text, target.mode);
   const { options, errors } = parseOptions(target.options);
   const invalid = !input.ok || Object.keys(errors).length > 0 || target.queue === '' || target.agent === '';
+  const offline = useOfflineReason();
+  const blocked = offline ?? blocker(target, input.ok, Object.keys(errors).length > 0);
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
-    if (invalid || !input.ok) return;
+    if (invalid || !input.ok || blocked !== undefined) return;
     setBusy(true);
     setOutcome(null);
     try {
@@ -74,9 +78,9 @@ export function SingleEnqueueForm({
         {(p) => <input {...p} value={jobId} onChange={(e) => onJobId(e.target.value)} autoComplete="off" data-testid="enqueue-job-id" />}
       </Field>
       <div className="form-actions">
-        <button type="submit" className="primary" disabled={busy || invalid} data-testid="enqueue-submit">
+        <ActionButton type="submit" className="primary" disabled={busy} disabledReason={blocked} data-testid="enqueue-submit">
           {busy ? 'Enqueueing…' : 'Enqueue'}
-        </button>
+        </ActionButton>
         {outcome && 'id' in outcome ? (
           <span role="status" className="ok-text" data-testid="enqueue-result">
             Enqueued job{' '}

@@ -63,3 +63,12 @@ export function parseOptions(d: EnqueueOptionsDraft): {
   }
   return { options, errors };
 }
+
+/** Why the form cannot be sent yet, in words (the button says it), or undefined. */
+export function blocker(target: { queue: string; agent: string }, inputOk: boolean, optionErrors: boolean): string | undefined {
+  if (target.queue === '') return 'pick a queue first';
+  if (target.agent === '') return 'no agent to run it: none is registered (see Config → agents)';
+  if (!inputOk) return 'enter a valid input first';
+  if (optionErrors) return 'fix the options marked above first';
+  return undefined;
+}

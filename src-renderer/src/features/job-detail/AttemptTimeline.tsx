@@ -1,17 +1,7 @@
 import type { Attempt, AttemptOutcome, JobRecord } from '../../../../src-shared/job';
+import { outcomeText } from './attempt-words';
 import { Badge, type Tone } from '../../components/Badge';
 import { formatDuration, formatTime } from '../../lib/format';
-
-const OUTCOME_TEXT: Record<AttemptOutcome, string> = {
-  completed: 'completed',
-  failed: 'failed',
-  stalled: 'stalled (lost its lease)',
-  cancelled: 'cancelled',
-  released: 'released (handed back at shutdown)',
-  crashed: 'crashed (its worker thread died)',
-  out_of_memory: 'out of memory',
-  timeout: 'timed out',
-};
 
 const OUTCOME_TONE: Record<AttemptOutcome, Tone> = {
   completed: 'ok',
@@ -57,7 +47,7 @@ export function AttemptTimeline({ job }: { job: JobRecord }) {
               </span>
               {a.outcome ? (
                 <Badge tone={OUTCOME_TONE[a.outcome]} testId="attempt-outcome">
-                  {OUTCOME_TEXT[a.outcome]}
+                  {outcomeText(a)}
                 </Badge>
               ) : null}
               {fate ? (

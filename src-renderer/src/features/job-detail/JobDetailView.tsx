@@ -7,7 +7,13 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { ProgressBar } from '../../components/ProgressBar';
 import { StateBadge } from '../../components/StateBadge';
 import { describeError, toUiError } from '../../lib/errors';
-import { formatJson, formatTime } from '../../lib/format';
+import { formatDuration, formatJson, formatRelative, formatTime, humanize } from '../../lib/format';
+import { useOfflineReason } from '../../app/use-offline';
+import { ActionButton } from '../../components/ActionButton';
+import { CodeBlock } from '../../components/CodeBlock';
+import { CopyButton } from '../../components/CopyButton';
+import { useNow } from '../../hooks/use-now';
+import { jobTimes, resultNote } from './job-facts';
 import { isFinal } from '../../store/selectors';
 import { describeBulk, runBulk, type BulkOp } from '../jobs/bulk-actions';
 import { AttemptTimeline } from './AttemptTimeline';
@@ -24,6 +30,22 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
   const [confirm, setConfirm] = useState<BulkOp | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const record = detail?.record;
+  const offline = useOfflineReason();
+  const now = useNow(5000);
+  const earlier = record ? Math.max(record.attempts.length - record.countedAttempts, 0) : 0;
+  const times = record ? jobTimes(record, now) : {};
+
+  const promote = async (): Promise<void> => {
+    setResult(null);
+    try {
+      await api.call('jobs.promote', { queue, id });
+      setResult({ ok: true, text: 'Moved to waiting: it runs as soon as a worker is free.' });
+    } catch (err) {
+      setResult({ ok: false, text: describeError(toUiError(err)) });
+    } finally {
+      void read.detail();
+    }
+  };
 
   const act = async (op: BulkOp): Promise<void> => {
     setConfirm(null);
@@ -49,6 +71,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
         <h1 id="job-title">
           Job <span data-testid="job-detail-id">{id}</span> <span className="muted small">in {queue}</span>
         </h1>
+        <CopyButton text={id} label="Copy the job id" testId="job-detail-id-copy" />
       </header>
       {detail?.error ? <ErrorMessage testId="job-detail-error-read">Could not read the job: {detail.error}</ErrorMessage> : null}
       {record === undefined ? (
@@ -67,7 +90,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
                 <dd data-testid="job-detail-state" data-state={record.state}>
                   <StateBadge state={record.state} testId="job-detail-state-badge" />
                   {record.cancelRequested && !isFinal(record.state) ? <span className="muted"> cancel requested</span> : null}
-                  {record.reason ? <span className="muted" data-testid="job-detail-reason"> · {record.reason}</span> : null}
+                  {record.reason ? <span className="muted" data-testid="job-detail-reason"> · {humanize(record.reason)}</span> : null}
                 </dd>
               </div>
               <div>
@@ -80,42 +103,62 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
               </div>
               <div>
                 <dt>Attempts</dt>
-                <dd data-testid="job-detail-attempts">
-                  {record.countedAttempts} of {record.maxRetries + 1}
-                  {record.attempts.length > record.countedAttempts ? ` (${record.attempts.length} in all)` : ''}
+                <dd>
+                  <span data-testid="job-detail-attempts">
+                    {record.countedAttempts} of {record.maxRetries + 1}
+                  </span>
+                  {earlier > 0 ? (
+                    <span className="muted small" data-testid="job-detail-attempts-earlier">
+                      {' '}
+                      · {earlier} more before a manual retry or handed back, not counted
+                    </span>
+                  ) : null}
                 </dd>
               </div>
-              <div>
-                <dt>Created</dt>
-                <dd data-testid="job-detail-created">{formatTime(record.createdAt)}</dd>
-              </div>
-              {record.runAt ? (
+              <TimeFact label="Created" at={record.createdAt} now={now} testId="job-detail-created" />
+              {record.runAt !== undefined && (record.state === 'delayed' || record.state === 'waiting') ? (
+                <TimeFact label="Due" at={record.runAt} now={now} testId="job-detail-due" />
+              ) : null}
+              {record.finishedAt ? <TimeFact label="Finished" at={record.finishedAt} now={now} testId="job-detail-finished" /> : null}
+              {times.waitMs !== undefined ? (
                 <div>
-                  <dt>Due</dt>
-                  <dd data-testid="job-detail-due">{formatTime(record.runAt)}</dd>
+                  <dt>Waited</dt>
+                  <dd data-testid="job-detail-wait">{formatDuration(times.waitMs)}</dd>
                 </div>
               ) : null}
-              {record.finishedAt ? (
+              {times.runMs !== undefined ? (
                 <div>
-                  <dt>Finished</dt>
-                  <dd data-testid="job-detail-finished">{formatTime(record.finishedAt)}</dd>
+                  <dt>{record.state === 'active' ? 'Running for' : 'Ran'}</dt>
+                  <dd data-testid="job-detail-run">{formatDuration(times.runMs)}</dd>
                 </div>
               ) : null}
             </dl>
             <div className="actions">
+              {record.state === 'delayed' ? (
+                <ActionButton disabledReason={offline} onClick={() => void promote()} data-testid="job-promote" title="Move it to waiting now instead of at its due time">
+                  Run now
+                </ActionButton>
+              ) : null}
               {record.state === 'dead' || record.state === 'cancelled' ? (
-                <button type="button" onClick={() => void act('retry')} data-testid="job-retry">
+                <ActionButton disabledReason={offline} onClick={() => void act('retry')} data-testid="job-retry">
                   Retry
-                </button>
+                </ActionButton>
               ) : null}
               {!isFinal(record.state) ? (
-                <button type="button" onClick={() => setConfirm('cancel')} data-testid="job-cancel" disabled={record.cancelRequested}>
+                <ActionButton
+                  disabledReason={offline ?? (record.cancelRequested ? 'cancel already requested: the job stops at its next check' : undefined)}
+                  onClick={() => setConfirm('cancel')}
+                  data-testid="job-cancel"
+                >
                   Cancel
-                </button>
+                </ActionButton>
               ) : null}
-              <button type="button" className="danger" onClick={() => setConfirm('remove')} data-testid="job-remove">
-                Remove
-              </button>
+              {/* A running job cannot be removed (the queue refuses it): cancel first. */}
+              {record.state !== 'active' ? (
+                <ActionButton className="danger" disabledReason={offline} onClick={() => setConfirm('remove')} data-testid="job-remove">
+                  Remove
+                </ActionButton>
+              ) : null}
             </div>
           </div>
           {result ? (
@@ -128,33 +171,31 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
             )
           ) : null}
 
-          <section className="panel" aria-labelledby="job-progress-title">
-            <h2 id="job-progress-title">Progress</h2>
-            <ProgressBar fraction={record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)} label="Job progress" testId="job-detail-progress" />
-            <p className="muted small" data-testid="job-detail-progress-text">
-              {Math.round((record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)) * 100)}%
-              {record.progress?.message ? ` · ${record.progress.message}` : ''}
-            </p>
-          </section>
+          {record.state === 'active' || (record.progress !== undefined && !isFinal(record.state)) || record.state === 'completed' ? (
+            <section className="panel" aria-labelledby="job-progress-title">
+              <h2 id="job-progress-title">Progress</h2>
+              <ProgressBar fraction={record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)} label="Job progress" testId="job-detail-progress" />
+              <p className="muted small" data-testid="job-detail-progress-text">
+                {Math.round((record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)) * 100)}%
+                {record.progress?.message ? ` · ${record.progress.message}` : ''}
+              </p>
+            </section>
+          ) : null}
 
           <div className="detail-grid">
             <section className="panel" aria-labelledby="job-payload-title">
               <h2 id="job-payload-title">Payload</h2>
-              <pre className="code" data-testid="job-detail-payload">
-                {record.item ? formatJson(record.item.message.payload) : (record.raw ?? '')}
-              </pre>
+              <CodeBlock text={record.item ? formatJson(record.item.message.payload) : (record.raw ?? '')} label="payload" testId="job-detail-payload" />
               {record.raw !== undefined && !record.item ? <p className="muted small">Stored text that could not be parsed (malformed).</p> : null}
             </section>
             <section className="panel" aria-labelledby="job-result-title">
               <h2 id="job-result-title">Result</h2>
               {record.result === undefined ? (
                 <p className="muted" data-testid="job-detail-result-empty">
-                  {record.state === 'completed' ? 'The agent returned nothing.' : 'No result yet.'}
+                  {resultNote(record.state)}
                 </p>
               ) : (
-                <pre className="code" data-testid="job-detail-result">
-                  {formatJson(record.result)}
-                </pre>
+                <CodeBlock text={formatJson(record.result)} label="result" testId="job-detail-result" />
               )}
             </section>
           </div>
@@ -162,17 +203,11 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
           {record.error || record.stack ? (
             <section className="panel panel-danger" aria-labelledby="job-error-title">
               <h2 id="job-error-title">Error</h2>
-              {record.error ? (
-                <pre className="code" data-testid="job-detail-error">
-                  {record.error}
-                </pre>
-              ) : null}
+              {record.error ? <CodeBlock text={record.error} label="error" testId="job-detail-error" /> : null}
               {record.stack ? (
                 <details open>
                   <summary>Stack</summary>
-                  <pre className="code small" data-testid="job-detail-stack">
-                    {record.stack}
-                  </pre>
+                  <CodeBlock text={record.stack} label="stack" className="code small" testId="job-detail-stack" />
                 </details>
               ) : null}
             </section>
@@ -185,7 +220,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
 
           <section className="panel" aria-labelledby="job-logs-title">
             <h2 id="job-logs-title">Logs ({record.logs.length})</h2>
-            <LogView lines={record.logs} />
+            <LogView lines={record.logs} times={detail?.logTimes ?? []} />
           </section>
 
           <ConfirmDialog
@@ -201,5 +236,21 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
         </>
       )}
     </section>
+  );
+}
+
+function TimeFact({ label, at, now, testId }: { label: string; at: number; now: number; testId: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <time dateTime={new Date(at).toISOString()} data-testid={testId}>
+          {formatTime(at)}
+        </time>{' '}
+        <span className="muted small" data-testid={`${testId}-relative`}>
+          ({formatRelative(at, now)})
+        </span>
+      </dd>
+    </div>
   );
 }

@@ -1,62 +1,90 @@
 import { useState } from 'react';
 import type { JobState } from '../../../../src-shared/job';
 import { useApi, useApp, useReader } from '../../app/shell-context';
+import { useOfflineReason } from '../../app/use-offline';
+import { ActionButton } from '../../components/ActionButton';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { describeError, toUiError } from '../../lib/errors';
 import { formatCount } from '../../lib/format';
-import { describeBulk, idsInState, runBulk, stateActions, type BulkOp } from './bulk-actions';
+import type { JobRow } from '../../store/slices/job-row';
+import { describeBulk, runBulk, selectIds, selectionRefusal, stateActions, type BulkOp } from './bulk-actions';
 
-type Pending = { kind: 'selection'; op: BulkOp } | { kind: 'state'; op: BulkOp; state: JobState };
+/** A bulk action, counted and ready to confirm: it runs on exactly `ids`. */
+interface Pending {
+  op: BulkOp;
+  ids: string[];
+  /** "3 selected jobs", "12 waiting jobs of agent “echo”". */
+  what: string;
+  truncated: boolean;
+  clearsSelection: boolean;
+}
 
 const VERB: Record<BulkOp, string> = { retry: 'Retry', cancel: 'Cancel', remove: 'Remove' };
 
-/** Bulk actions on the selection, or on every job of the state in view. */
-export function BulkBar() {
+const jobs = (n: number): string => `${formatCount(n)} ${n === 1 ? 'job' : 'jobs'}`;
+
+/** Bulk actions on the selection, or on every job the filter selects (state and agent). */
+export function BulkBar({ rows }: { rows: readonly JobRow[] }) {
   const api = useApi();
   const read = useReader();
   const filter = useApp((s) => s.jobsFilter);
   const selection = useApp((s) => s.selection);
   const clearSelection = useApp((s) => s.clearSelection);
+  const offline = useOfflineReason();
   const stateCount = useApp((s) => {
     const q = filter.queue === null ? undefined : s.queues.get(filter.queue);
     if (!q || filter.state === 'all') return undefined;
     return filter.state === 'waiting' ? q.counts.waiting + q.counts.paused : q.counts[filter.state];
   });
   const [pending, setPending] = useState<Pending | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const queue = filter.queue;
   if (queue === null) return null;
   const wholeState = filter.state !== 'all' && filter.search.trim() === '' ? filter.state : null;
+  const selectedStates = rows.filter((r) => selection.has(r.id)).map((r) => r.state);
 
   const run = async (p: Pending): Promise<void> => {
     setPending(null);
-    setBusy(true);
+    setBusy(`${VERB[p.op]}ing ${p.what}…`);
     setResult(null);
     try {
-      if (p.kind === 'state' && p.op === 'retry' && (p.state === 'dead' || p.state === 'cancelled')) {
-        const { moved } = await api.call('jobs.retryAll', { queue, state: p.state });
-        setResult({ ok: true, text: `Retried ${formatCount(moved)} ${p.state} ${moved === 1 ? 'job' : 'jobs'}.` });
-      } else {
-        const ids = p.kind === 'selection' ? [...selection] : await idsInState(api, queue, p.state);
-        const r = await runBulk(api, p.op, queue, ids);
-        setResult({ ok: r.failed.length === 0, text: describeBulk(p.op, r) });
-        if (p.kind === 'selection') clearSelection();
-      }
+      const r = await runBulk(api, p.op, queue, p.ids);
+      setResult({ ok: r.failed.length === 0, text: describeBulk(p.op, r) });
+      if (p.clearsSelection) clearSelection();
     } catch (err) {
       setResult({ ok: false, text: describeError(toUiError(err)) });
     } finally {
-      setBusy(false);
+      setBusy(null);
       void read.jobList();
       void read.queues();
     }
   };
 
-  const confirmText = (p: Pending): string => {
-    const n = p.kind === 'selection' ? selection.size : stateCount;
-    const what = p.kind === 'selection' ? `${formatCount(selection.size)} selected ${selection.size === 1 ? 'job' : 'jobs'}` : `all ${n === undefined ? '' : `${formatCount(n)} `}${p.state} jobs`;
-    return `${VERB[p.op]} ${what} in “${queue}”?`;
+  const askSelection = (op: BulkOp): void => {
+    const ids = rows.filter((r) => selection.has(r.id)).map((r) => r.id);
+    const p: Pending = { op, ids, what: `${formatCount(ids.length)} selected ${ids.length === 1 ? 'job' : 'jobs'}`, truncated: false, clearsSelection: true };
+    if (op === 'retry') void run(p);
+    else setPending(p);
   };
+
+  /** Counts first: the dialog names how many jobs the action will touch, and it touches those. */
+  const askState = async (op: BulkOp, state: JobState): Promise<void> => {
+    setBusy('Counting…');
+    setResult(null);
+    try {
+      const { ids, truncated } = await selectIds(api, queue, state, filter.agent);
+      const agent = filter.agent === null ? '' : ` of agent “${filter.agent}”`;
+      if (ids.length === 0) setResult({ ok: true, text: `No ${state} jobs${agent} to ${VERB[op].toLowerCase()}.` });
+      else setPending({ op, ids, what: `${formatCount(ids.length)} ${state} ${ids.length === 1 ? 'job' : 'jobs'}${agent}`, truncated, clearsSelection: false });
+    } catch (err) {
+      setResult({ ok: false, text: describeError(toUiError(err)) });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const selectionReason = (op: BulkOp): string | undefined => offline ?? selectionRefusal(op, selectedStates);
 
   return (
     <div className="toolbar bulk-bar" data-testid="bulk-bar">
@@ -64,16 +92,16 @@ export function BulkBar() {
         {formatCount(selection.size)} selected
       </span>
       {(['retry', 'cancel', 'remove'] as const).map((op) => (
-        <button
+        <ActionButton
           key={op}
-          type="button"
           className={op === 'remove' ? 'danger' : undefined}
-          disabled={busy || selection.size === 0}
-          onClick={() => (op === 'retry' ? void run({ kind: 'selection', op }) : setPending({ kind: 'selection', op }))}
+          disabled={busy !== null || selection.size === 0}
+          disabledReason={selection.size === 0 ? undefined : selectionReason(op)}
+          onClick={() => askSelection(op)}
           data-testid={`bulk-${op}`}
         >
           {VERB[op]} selected
-        </button>
+        </ActionButton>
       ))}
       {selection.size > 0 ? (
         <button type="button" className="link" onClick={clearSelection} data-testid="bulk-clear">
@@ -83,20 +111,25 @@ export function BulkBar() {
       {wholeState ? (
         <span className="bulk-state">
           {stateActions(wholeState).map((op) => (
-            <button
+            <ActionButton
               key={op}
-              type="button"
               className={op === 'remove' ? 'danger' : undefined}
-              disabled={busy || stateCount === 0}
-              onClick={() => setPending({ kind: 'state', op, state: wholeState })}
+              disabled={busy !== null}
+              disabledReason={offline ?? (stateCount === 0 ? `there are no ${wholeState} jobs` : undefined)}
+              onClick={() => void askState(op, wholeState)}
               data-testid={`state-${op}-all`}
             >
               {VERB[op]} all {wholeState}
-            </button>
+              {filter.agent === null ? '' : ` ${filter.agent}`}
+            </ActionButton>
           ))}
         </span>
       ) : null}
-      {busy ? <span role="status" className="muted">Working…</span> : null}
+      {busy !== null ? (
+        <span role="status" className="muted" data-testid="bulk-busy">
+          {busy}
+        </span>
+      ) : null}
       {result ? (
         <span role={result.ok ? 'status' : 'alert'} className={result.ok ? 'ok-text' : 'error-text'} data-testid="bulk-result">
           {result.text}
@@ -104,13 +137,18 @@ export function BulkBar() {
       ) : null}
       <ConfirmDialog
         open={pending !== null}
-        title={pending ? confirmText(pending) : ''}
-        confirmLabel={pending ? VERB[pending.op] : 'OK'}
+        title={pending ? `${VERB[pending.op]} ${pending.what} in “${queue}”?` : ''}
+        confirmLabel={pending ? `${VERB[pending.op]} ${jobs(pending.ids.length)}` : 'OK'}
         danger={pending?.op === 'remove'}
         onConfirm={() => pending && void run(pending)}
         onCancel={() => setPending(null)}
       >
-        {pending?.op === 'remove' ? 'Removed jobs are gone for good.' : pending?.op === 'cancel' ? 'Running jobs are asked to stop; waiting ones will not run.' : null}
+        {pending?.truncated ? `Only the first ${jobs(pending.ids.length)} are included; run it again for the rest. ` : ''}
+        {pending?.op === 'remove'
+          ? 'Removed jobs are gone for good. Jobs that arrive meanwhile are not touched.'
+          : pending?.op === 'cancel'
+            ? 'Running jobs are asked to stop; waiting ones will not run. Jobs that arrive meanwhile are not touched.'
+            : 'Jobs that arrive meanwhile are not touched.'}
       </ConfirmDialog>
     </div>
   );

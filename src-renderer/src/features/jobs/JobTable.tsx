@@ -126,10 +126,21 @@ const JobRowView = memo(function JobRowView({
       onDoubleClick={() => goTo({ view: 'jobs', job: { queue: row.queue, id: row.id } })}
     >
       <span role="cell" className="c-select">
-        <input type="checkbox" checked={selected} onChange={() => onToggle(row.id)} aria-label={`Select job ${row.id}`} data-testid="job-select" />
+        {/* One Tab stop per row (the link): Space on the link toggles this box. */}
+        <input type="checkbox" tabIndex={-1} checked={selected} onChange={() => onToggle(row.id)} aria-label={`Select job ${row.id}`} data-testid="job-select" />
       </span>
       <span role="cell" className="c-id">
-        <a href={href} data-testid="job-link" title={row.id}>
+        <a
+          href={href}
+          data-testid="job-link"
+          title={`${row.id} (Space selects)`}
+          onKeyDown={(e) => {
+            if (e.key === ' ') {
+              e.preventDefault();
+              onToggle(row.id);
+            }
+          }}
+        >
           {row.id}
         </a>
       </span>
@@ -140,14 +151,16 @@ const JobRowView = memo(function JobRowView({
       <span role="cell" className="c-agent" data-testid="job-agent">
         {row.agent ?? '—'}
       </span>
-      <span role="cell" className={`c-input${showError ? ' is-error' : ''}`} title={showError ? row.error : row.preview}>
+      <span role="cell" className={`c-input${showError ? ' is-error' : ''}`} title={showError ? row.error : row.preview} data-testid="job-input">
         {showError ? row.error : (row.preview ?? '')}
       </span>
       <span role="cell" className="c-attempt">{row.attempt || '—'}</span>
       <span role="cell" className="c-worker" title={row.worker}>
         {row.worker ?? ''}
       </span>
-      <span role="cell" className="c-time">{time === undefined ? '' : formatTime(time).slice(11)}</span>
+      <span role="cell" className="c-time" title={time === undefined ? undefined : formatTime(time)}>
+        {time === undefined ? '' : formatTime(time).slice(11)}
+      </span>
       <span role="cell" className="c-progress">
         {row.progress && row.state === 'active' ? <ProgressBar fraction={row.progress.fraction} label={`Progress of ${row.id}`} /> : null}
       </span>

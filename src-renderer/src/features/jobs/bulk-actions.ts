@@ -3,17 +3,19 @@ import type { JobState } from '../../../../src-shared/job';
 import { formatCount } from '../../lib/format';
 
 /**
- * Bulk job commands: by ids (chunked to the contract's 10,000 per call) or
- * for a whole state (ids paged from the server first). Outcomes are per job,
- * so one refused job never hides the others.
+ * Bulk job commands, always by ids (chunked to the contract's 10,000 per
+ * call). A whole-state action first collects exactly the ids the filter
+ * selects (state, and agent when one is picked), says how many, and then acts
+ * on those ids and no others. Outcomes are per job, so one refused job never
+ * hides the others.
  */
 
 export type BulkOp = 'retry' | 'cancel' | 'remove';
 
 const COMMAND = { retry: 'jobs.retry', cancel: 'jobs.cancel', remove: 'jobs.remove' } as const;
 export const MAX_IDS_PER_CALL = 10_000;
-/** Page size when collecting a state's ids (the server's maximum). */
-const ID_PAGE = 1000;
+/** A whole-state action collects at most this many ids. */
+export const MAX_BULK_IDS = 100_000;
 
 export async function runBulk(api: ConveyorApi, op: BulkOp, queue: string, ids: readonly string[]): Promise<BulkResult> {
   const out: BulkResult = { ok: [], failed: [] };
@@ -26,16 +28,27 @@ export async function runBulk(api: ConveyorApi, op: BulkOp, queue: string, ids: 
   return out;
 }
 
-/** Every id in a state, in the server's order, up to `max`. */
-export async function idsInState(api: ConveyorApi, queue: string, state: JobState, max = 100_000): Promise<string[]> {
+/** Every id the filter selects, in the server's order, up to `max` (the server filters by agent, a bounded slice per call). */
+export async function selectIds(
+  api: ConveyorApi,
+  queue: string,
+  state: JobState,
+  agent: string | null,
+  max = MAX_BULK_IDS,
+): Promise<{ ids: string[]; truncated: boolean }> {
   const ids: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = await api.call('jobs.list', cursor === undefined ? { queue, state, limit: ID_PAGE } : { queue, state, cursor, limit: ID_PAGE });
-    for (const job of page.jobs) ids.push(job.id);
-    cursor = page.cursor;
+    const slice = await api.call('jobs.ids', {
+      queue,
+      state,
+      ...(agent === null ? {} : { agent }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    ids.push(...slice.ids);
+    cursor = slice.cursor;
   } while (cursor !== undefined && ids.length < max);
-  return ids.slice(0, max);
+  return { ids: ids.slice(0, max), truncated: cursor !== undefined || ids.length > max };
 }
 
 const PAST: Record<BulkOp, string> = { retry: 'Retried', cancel: 'Cancelled', remove: 'Removed' };
@@ -49,11 +62,42 @@ export function describeBulk(op: BulkOp, r: BulkResult): string {
   return `${done} ${formatCount(r.failed.length)} refused: ${shown.join('; ')}${more}.`;
 }
 
-/** Which whole-state actions make sense for a state. */
+/** Whether the queue accepts `op` for a job in `state` (the adapter refuses the rest). */
+export function allows(op: BulkOp, state: JobState): boolean {
+  switch (op) {
+    case 'retry':
+      return state === 'dead' || state === 'cancelled';
+    case 'cancel':
+      return state === 'waiting' || state === 'delayed' || state === 'active';
+    case 'remove':
+      return state !== 'active';
+  }
+}
+
+/** Why `op` cannot apply to a job in `state`, in words; undefined when it can. */
+export function refusal(op: BulkOp, state: JobState): string | undefined {
+  if (allows(op, state)) return undefined;
+  switch (op) {
+    case 'retry':
+      return `only dead or cancelled jobs can be retried; this one is ${state}`;
+    case 'cancel':
+      return `only waiting, delayed or running jobs can be cancelled; this one is ${state}`;
+    case 'remove':
+      return 'a running job cannot be removed: cancel it first';
+  }
+}
+
+/** Which whole-state actions make sense for a state: only those the queue would not refuse for every job. */
 export function stateActions(state: JobState): BulkOp[] {
-  const ops: BulkOp[] = [];
-  if (state === 'dead' || state === 'cancelled') ops.push('retry');
-  if (state === 'waiting' || state === 'delayed' || state === 'active') ops.push('cancel');
-  ops.push('remove');
-  return ops;
+  return (['retry', 'cancel', 'remove'] as const).filter((op) => allows(op, state));
+}
+
+/** Why `op` cannot run on the selected jobs (some are in a state that refuses it), or undefined. */
+export function selectionRefusal(op: BulkOp, states: readonly JobState[]): string | undefined {
+  if (states.length === 0) return 'select jobs first';
+  const refused = states.filter((st) => !allows(op, st));
+  if (refused.length === 0) return undefined;
+  const which = [...new Set(refused)].join(', ');
+  const n = refused.length;
+  return `${formatCount(n)} selected ${n === 1 ? 'job is' : 'jobs are'} ${which}: ${refusal(op, refused[0] as JobState) ?? ''}`;
 }

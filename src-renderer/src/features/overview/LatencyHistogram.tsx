@@ -2,21 +2,7 @@ import { useId, useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Histogram } from '../../../../src-shared/contract';
 import { formatCount, formatDuration } from '../../lib/format';
-
-// JSON has no Infinity: an open last bucket may arrive as null or a huge bound.
-const bucketLabel = (le: number | null): string => (le !== null && Number.isFinite(le) ? `≤${formatDuration(le)}` : 'more');
-
-/** The label of the bucket a value falls in, to place a percentile line on the category axis. */
-export function bucketOf(buckets: ReadonlyArray<{ le: number }>, value: number): string | undefined {
-  const b = buckets.find((x) => value <= x.le) ?? buckets[buckets.length - 1];
-  return b ? bucketLabel(b.le) : undefined;
-}
-
-const PERCENTILES = [
-  { key: 'p50', color: 'var(--info)' },
-  { key: 'p95', color: 'var(--warn)' },
-  { key: 'p99', color: 'var(--danger)' },
-] as const;
+import { bucketLabel, PERCENTILES, percentileMarks } from './chart-data';
 
 export function LatencyHistogram({ title, histogram, testId }: { title: string; histogram: Histogram; testId: string }) {
   const captionId = useId();
@@ -45,16 +31,15 @@ export function LatencyHistogram({ title, histogram, testId }: { title: string; 
       ) : (
         <div className="chart-box" aria-hidden="true">
           <ResponsiveContainer width="100%" height={200}>
-            <BarChart data={data} margin={{ top: 16, right: 12, bottom: 0, left: 0 }}>
+            <BarChart data={data} margin={{ top: 16, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
               <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="bucket" stroke="var(--muted)" fontSize={10} interval="preserveStartEnd" />
               <YAxis allowDecimals={false} stroke="var(--muted)" width={40} fontSize={11} />
               <Tooltip contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
               <Bar dataKey="count" name="jobs" fill="var(--accent)" isAnimationActive={false} />
-              {PERCENTILES.map((p) => {
-                const x = bucketOf(histogram.buckets, histogram[p.key]);
-                return x ? <ReferenceLine key={p.key} x={x} stroke={p.color} strokeDasharray="4 2" label={{ value: p.key, position: 'top', fill: p.color, fontSize: 10 }} /> : null;
-              })}
+              {percentileMarks(histogram).map((m) => (
+                <ReferenceLine key={m.x} x={m.x} stroke={m.color} strokeDasharray="4 2" label={{ value: m.label, position: 'top', fill: m.color, fontSize: 10 }} />
+              ))}
             </BarChart>
           </ResponsiveContainer>
         </div>

@@ -1,24 +1,43 @@
-import { useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
+
+// The charts (recharts, most of the bundle) load when first shown, not with the app.
+const ThroughputChart = lazy(() => import('./ThroughputChart').then((m) => ({ default: m.ThroughputChart })));
+const LatencyHistogram = lazy(() => import('./LatencyHistogram').then((m) => ({ default: m.LatencyHistogram })));
 import { useApp } from '../../app/shell-context';
-import { selectQueueNames } from '../../store/selectors';
+import { useOfflineReason } from '../../app/use-offline';
+import { formatTime } from '../../lib/format';
+import { selectMostRelevantQueue, selectQueueNames } from '../../store/selectors';
 import { ConnectionCard } from './ConnectionCard';
-import { LatencyHistogram } from './LatencyHistogram';
 import { QueueCard } from './QueueCard';
-import { ThroughputChart } from './ThroughputChart';
 import { ViewFrame } from '../../components/ViewFrame';
 import { NoQueues } from '../../components/NoQueues';
 
 export function OverviewView() {
   const names = useApp(selectQueueNames);
   const loaded = useApp((s) => s.queuesLoaded);
+  const asOf = useApp((s) => s.queuesAsOf);
+  const offline = useOfflineReason();
   const [picked, setPicked] = useState<string | null>(null);
-  const chartQueue = picked !== null && names.includes(picked) ? picked : (names[0] ?? null);
+  // Settles on the busiest queue once, so the chart does not jump between queues as their rates move.
+  const relevant = useApp(selectMostRelevantQueue);
+  const [initial, setInitial] = useState<string | null>(null);
+  useEffect(() => {
+    if (initial === null && relevant !== null) setInitial(relevant);
+  }, [initial, relevant]);
+  const chartQueue = picked !== null && names.includes(picked) ? picked : initial !== null && names.includes(initial) ? initial : relevant;
 
   return (
     <ViewFrame name="overview" title="Overview">
       <ConnectionCard />
+      {asOf !== null ? (
+        <p className="muted small" data-testid="last-known-note">
+          Queues as last read at {formatTime(asOf)}; they refresh once Redis is back.
+        </p>
+      ) : null}
       {!loaded ? (
-        <p className="muted">Loading queues…</p>
+        <p className="muted" data-testid="queues-loading">
+          {offline ?? 'Loading queues…'}
+        </p>
       ) : names.length === 0 ? (
         <NoQueues />
       ) : (
@@ -56,10 +75,12 @@ function QueueMetrics({ queue }: { queue: string }) {
   if (!hasMetrics) return <p className="muted" data-testid="metrics-waiting">Waiting for the first metrics tick…</p>;
   if (!m) return <p className="muted" data-testid="metrics-none">No metrics for “{queue}” yet: they start with its first finished job.</p>;
   return (
-    <div className="metrics-grid">
-      <ThroughputChart metrics={m} />
-      <LatencyHistogram title="Wait time (enqueued → started)" histogram={m.waitMs} testId="wait-histogram" />
-      <LatencyHistogram title="Run time (started → finished)" histogram={m.runMs} testId="run-histogram" />
-    </div>
+    <Suspense fallback={<p className="muted">Loading charts…</p>}>
+      <div className="metrics-grid">
+        <ThroughputChart metrics={m} />
+        <LatencyHistogram title="Wait time (enqueued → started)" histogram={m.waitMs} testId="wait-histogram" />
+        <LatencyHistogram title="Run time (started → finished)" histogram={m.runMs} testId="run-histogram" />
+      </div>
+    </Suspense>
   );
 }

@@ -15,7 +15,7 @@ export const QueueCard = memo(function QueueCard({ name }: { name: string }) {
   const failed = useApp((s) => s.metrics?.queues.find((m) => m.queue === name)?.failedPerSec);
   if (!q) return null;
   return (
-    <article className={`card queue-card${q.full ? ' is-full' : ''}`} data-testid="overview-queue-card" data-queue={name} aria-label={`Queue ${name}`}>
+    <article className={`card queue-card${q.full ? ' is-full' : ''}`} data-testid="overview-queue-card" data-queue={name} data-paused={q.paused} aria-label={`Queue ${name}`}>
       <header className="card-header">
         <h2 className="card-title">
           <a href="#/jobs" onClick={() => setJobsFilter({ queue: name })} data-testid="overview-queue-name" title={`Jobs of ${name}`}>

@@ -1,6 +1,8 @@
 import { memo, useState } from 'react';
 import { useApi, useApp, useReader, useStoreApi } from '../../app/shell-context';
 import { Badge } from '../../components/Badge';
+import { ActionButton } from '../../components/ActionButton';
+import { useOfflineReason } from '../../app/use-offline';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { DepthBar } from '../../components/DepthBar';
 import { describeError, toUiError } from '../../lib/errors';
@@ -14,6 +16,7 @@ export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
   const read = useReader();
   const store = useStoreApi();
   const [busy, setBusy] = useState(false);
+  const offline = useOfflineReason();
   const [confirmDrain, setConfirmDrain] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
   if (!q) return null;
@@ -78,13 +81,28 @@ export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
         cap {formatCount(o.maxLength)} · retries {o.maxRetries} · {o.backoff.type} backoff {formatDuration(o.backoff.delayMs)}
         {o.backoff.type === 'exponential' ? `–${formatDuration(o.backoff.maxDelayMs)}` : ''} · lease {formatDuration(o.leaseMs)}
       </td>
-      <td className="actions">
-        <button type="button" onClick={() => void togglePause()} disabled={busy} data-testid={q.paused ? 'queue-resume' : 'queue-pause'} aria-label={`${q.paused ? 'Resume' : 'Pause'} ${name}`}>
-          {q.paused ? 'Resume' : 'Pause'}
-        </button>
-        <button type="button" className="danger" onClick={() => setConfirmDrain(true)} disabled={busy} data-testid="queue-drain" aria-label={`Drain ${name}`}>
-          Drain…
-        </button>
+      <td className="cell-actions">
+        <div className="row-actions">
+          <ActionButton
+            onClick={() => void togglePause()}
+            disabled={busy}
+            disabledReason={offline}
+            data-testid={q.paused ? 'queue-resume' : 'queue-pause'}
+            aria-label={`${q.paused ? 'Resume' : 'Pause'} ${name}`}
+          >
+            {q.paused ? 'Resume' : 'Pause'}
+          </ActionButton>
+          <ActionButton
+            className="danger"
+            onClick={() => setConfirmDrain(true)}
+            disabled={busy}
+            disabledReason={offline ?? (q.depth === 0 ? 'nothing waiting or delayed to drain' : undefined)}
+            data-testid="queue-drain"
+            aria-label={`Drain ${name}`}
+          >
+            Drain…
+          </ActionButton>
+        </div>
         <ConfirmDialog
           open={confirmDrain}
           title={`Drain queue “${name}”?`}

@@ -11,12 +11,11 @@ export function QueuesView() {
   const loaded = useApp((s) => s.queuesLoaded);
   return (
     <ViewFrame name="queues" title="Queues">
-      <CreateQueueForm />
       {!loaded ? (
         <p className="muted">Loading queues…</p>
       ) : names.length === 0 ? (
         <EmptyState title="No queues yet" testId="empty-queues">
-          Create one with the form above, or run <Cmd>conveyor queue create jobs</Cmd>.
+          Create one with the form below, or run <Cmd>conveyor queue create jobs</Cmd>.
         </EmptyState>
       ) : (
         <div className="table-wrap">
@@ -44,6 +43,7 @@ export function QueuesView() {
           </table>
         </div>
       )}
+      <CreateQueueForm />
     </ViewFrame>
   );
 }

@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import type { CommandArgs } from '../../../../src-shared/contract';
 import type { ScheduleInfo, ScheduleInput } from '../../../../src-shared/schedule';
 import { useApi, useApp } from '../../app/shell-context';
 import { Field } from '../../components/Field';
@@ -6,6 +7,7 @@ import { describeError, toUiError } from '../../lib/errors';
 import { parseJsonInput } from '../../lib/json-input';
 
 type Mode = 'cron' | 'every';
+type UpsertArgs = CommandArgs<'schedules.upsert'>;
 
 /** Adds a schedule, or edits one (same queue and id: an upsert, so nothing doubles). */
 export function ScheduleForm({
@@ -35,7 +37,8 @@ export function ScheduleForm({
     e.preventDefault();
     const parsed = parseJsonInput(input);
     if (!parsed.ok) return setError({ field: 'input', text: `input: ${parsed.message}` });
-    const args: ScheduleInput = { queue, id, agent, input: parsed.value, catchUp };
+    // JSON.parse gave it, so it is JSON.
+    const args: UpsertArgs = { queue, id, agent, input: parsed.value as UpsertArgs['input'], ...(catchUp ? { catchUp } : {}) };
     if (mode === 'cron') {
       args.cron = cron;
       if (tz.trim() !== '') args.tz = tz.trim();

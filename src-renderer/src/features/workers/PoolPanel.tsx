@@ -41,6 +41,12 @@ export function PoolPanel() {
   const threadsError = Number.isInteger(t) && t >= 1 && t <= 256 ? undefined : 'A whole number from 1 to 256.';
   const concurrencyError = Number.isInteger(c) && c >= 1 && c <= 1000 ? undefined : 'A whole number from 1 to 1,000.';
 
+  // An edit makes the last outcome stale: "Pool resized" must not sit beside an input that no longer says that size.
+  const edit = (set: (v: string) => void, v: string): void => {
+    set(v);
+    setResult(null);
+  };
+
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
     if (threadsError || concurrencyError) return;
@@ -60,7 +66,8 @@ export function PoolPanel() {
   return (
     <section className="panel" aria-labelledby="pool-title" data-testid="pool-status" data-running="true">
       <h2 id="pool-title">Local pool</h2>
-      <dl className="facts">
+      <div className="pool-layout">
+        <dl className="facts">
         <div>
           <dt>Size</dt>
           <dd data-testid="pool-size">
@@ -84,17 +91,18 @@ export function PoolPanel() {
           <dd data-testid="pool-queues">{pool.queues.join(', ')}</dd>
         </div>
       </dl>
-      <form className="form form-row" onSubmit={(e) => void submit(e)} noValidate aria-label="Resize the local pool" data-testid="pool-resize-form">
+        <form className="form pool-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Resize the local pool" data-testid="pool-resize-form">
         <Field label="Threads" hint="1–256" error={threads === '' ? undefined : threadsError} testId="pool-threads">
-          {(p) => <input {...p} type="number" min={1} max={256} step={1} value={threads} onChange={(e) => setThreads(e.target.value)} data-testid="pool-threads" />}
+          {(p) => <input {...p} type="number" min={1} max={256} step={1} value={threads} onChange={(e) => edit(setThreads, e.target.value)} data-testid="pool-threads" />}
         </Field>
         <Field label="Jobs per thread" hint="1–1,000" error={concurrency === '' ? undefined : concurrencyError} testId="pool-concurrency">
-          {(p) => <input {...p} type="number" min={1} max={1000} step={1} value={concurrency} onChange={(e) => setConcurrency(e.target.value)} data-testid="pool-concurrency" />}
+          {(p) => <input {...p} type="number" min={1} max={1000} step={1} value={concurrency} onChange={(e) => edit(setConcurrency, e.target.value)} data-testid="pool-concurrency" />}
         </Field>
         <button type="submit" className="primary" disabled={busy || Boolean(threadsError ?? concurrencyError)} data-testid="pool-resize">
           {busy ? 'Resizing…' : 'Resize'}
         </button>
-      </form>
+        </form>
+      </div>
       {result ? (
         result.ok ? (
           <p role="status" className="ok-text" data-testid="pool-resize-result">

@@ -58,10 +58,13 @@ export function WorkersView() {
                       {w.threads}×{w.concurrency} <span className="muted">= {formatCount(w.threads * w.concurrency)}</span>
                     </td>
                     <td data-testid="worker-running">
-                      {w.running.length}
-                      {w.running.length > 0 ? (
+                      {w.running.length === 0 ? (
+                        '0'
+                      ) : (
                         <details className="inline-details">
-                          <summary>jobs</summary>
+                          <summary>
+                            {formatCount(w.running.length)} {w.running.length === 1 ? 'job' : 'jobs'}
+                          </summary>
                           <ul className="plain">
                             {w.running.slice(0, 50).map((ref) => {
                               const slash = ref.indexOf('/');
@@ -75,7 +78,7 @@ export function WorkersView() {
                             })}
                           </ul>
                         </details>
-                      ) : null}
+                      )}
                     </td>
                     <td data-testid="worker-processed">{formatCount(w.processed)}</td>
                     <td data-testid="worker-failed">{formatCount(w.failed)}</td>

@@ -48,10 +48,12 @@ export const SEARCH_LIMIT = 1000;
 /** The list a filter needs from the server, or null when it needs none (no queue, or `all`: the live cache). */
 export function listKey(filter: JobsFilter): string | null {
   if (filter.queue === null) return null;
+  // The server filters by agent (issue #17): another agent is another list.
+  const agent = filter.agent === null ? '' : `\u0000agent\u0000${filter.agent}`;
   const search = filter.search.trim();
-  if (search !== '') return `${filter.queue}\u0000search\u0000${search}`;
+  if (search !== '') return `${filter.queue}\u0000search\u0000${search}${agent}`;
   if (filter.state === 'all') return null;
-  return `${filter.queue}\u0000state\u0000${filter.state}`;
+  return `${filter.queue}\u0000state\u0000${filter.state}${agent}`;
 }
 
 /** The queue a list key reads from. */

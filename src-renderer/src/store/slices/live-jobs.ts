@@ -47,7 +47,15 @@ export function mergeRecords(
   let changed = false;
   for (const record of records) {
     const old = prev.get(record.id);
-    if (old && old.seq > sentSeq) continue;
+    if (old && old.seq > sentSeq) {
+      // The event is newer, but a job's agent and input never change: take them from the read if the event-built row lacks them.
+      const read = rowFromRecord(record, sentSeq);
+      if ((old.preview === undefined && read.preview !== undefined) || (old.agent === undefined && read.agent !== undefined)) {
+        map.set(record.id, { ...old, ...(read.preview === undefined ? {} : { preview: read.preview }), ...(read.agent === undefined ? {} : { agent: read.agent }) });
+        changed = true;
+      }
+      continue;
+    }
     const row = rowFromRecord(record, sentSeq);
     if (old && sameRow(old, row)) continue;
     touch(map, row);

@@ -5,9 +5,14 @@ export interface QueuesSlice {
   /** By name, in the server's order. */
   queues: ReadonlyMap<string, QueueSummary>;
   queuesLoaded: boolean;
+  /**
+   * When the queues shown were last read, if they come from an earlier session
+   * (restored while Redis could not be read); null once read live.
+   */
+  queuesAsOf: number | null;
 }
 
-export const initialQueues: QueuesSlice = { queues: new Map(), queuesLoaded: false };
+export const initialQueues: QueuesSlice = { queues: new Map(), queuesLoaded: false, queuesAsOf: null };
 
 function sameSummary(a: QueueSummary, b: QueueSummary): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
