@@ -1,6 +1,6 @@
 /**
  * Builds Conveyor as a library for plain Node programs (no Electron, no
- * renderer) into dist/: queue.js, pool.js, agents.js and the pool's
+ * renderer) into dist/: queue.js, pool.js, agents.js, schedules.js and the pool's
  * thread-entry.js, CommonJS, dependencies left to node_modules. Types come
  * from tsconfig.lib.json. package.json `exports` points at both.
  *
@@ -28,6 +28,7 @@ export default defineConfig({
         queue: at('src-main/queue/index.ts'),
         pool: at('src-main/pool/index.ts'),
         agents: at('src-main/agents/index.ts'),
+        schedules: at('src-main/schedules/index.ts'),
         // WorkerPool finds it beside its own bundle.
         'thread-entry': at('src-main/pool/thread-entry.ts'),
       },
