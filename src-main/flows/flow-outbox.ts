@@ -78,35 +78,52 @@ export class FlowOutbox {
     const raw = await this.ctx.read(q, () => client.zrange(q.key('outbox'), 0, BATCH - 1, 'WITHSCORES'));
     const now = Date.now();
     const follow = new Set<string>();
-    let applied = 0;
+    // Entries of one child apply in order (it may end dead, be retried, end again); different children's at once, pipelined.
+    const byChild = new Map<string, string[]>();
     for (let i = 0; i < raw.length; i += 2) {
       const member = raw[i] as string;
       const e = parseEntry(member);
-      if (e.kind === 'enqueue') {
-        if (Number(raw[i + 1]) > now - this.intentGraceMs) continue;
-        await this.writer.replay(e.queue, e.id);
-        applied++;
-        continue;
-      }
-      applied++;
-      this.fault?.('before-apply', member);
-      if (e.kind === 'child') {
-        const code = Number(await this.ctx.script(this.ctx.keys(e.queue), 'flowApply', [e.id, e.ref, e.outcome, e.payload]));
-        // The parent wrote entries of its own (cancel its children, tell its parent).
-        if (code === 2) follow.add(e.queue);
-      } else if (e.kind === 'cancel') {
-        // Already final or gone is fine: the cancel is then done. A cancelled child writes its own entry.
-        await this.ctx.script(this.ctx.keys(e.queue), 'cancel', [e.id]);
-        follow.add(e.queue);
-      }
-      this.fault?.('before-delete', member);
-      await this.ctx.conn.io(() => client.zrem(q.key('outbox'), member));
+      if (e.kind === 'enqueue' && Number(raw[i + 1]) > now - this.intentGraceMs) continue;
+      const key = e.kind === 'child' ? e.ref : `${e.kind}\n${e.queue}\n${e.id}`;
+      byChild.set(key, [...(byChild.get(key) ?? []), member]);
+    }
+    const applied: string[] = [];
+    await Promise.all(
+      [...byChild.values()].map(async (members) => {
+        for (const member of members) {
+          if (await this.apply(member, follow)) applied.push(member);
+        }
+      }),
+    );
+    if (applied.length > 0) {
+      this.fault?.('before-delete', applied[0] as string);
+      await this.ctx.conn.io(() => client.zrem(q.key('outbox'), ...applied));
     }
     // Not awaited: two queues following each other must not wait on each other's drain.
     for (const f of follow) {
       if (f === queue) this.again.add(queue);
       else this.drain(f).catch((err: unknown) => this.ctx.log(`[conveyor] flows: applying the outbox of "${f}" failed: ${String(err)}`));
     }
-    return applied;
+    return applied.length;
+  }
+
+  /** Applies one entry to its target; false for an intent left to its producer. */
+  private async apply(member: string, follow: Set<string>): Promise<boolean> {
+    const e = parseEntry(member);
+    if (e.kind === 'enqueue') {
+      await this.writer.replay(e.queue, e.id);
+      return false;
+    }
+    this.fault?.('before-apply', member);
+    if (e.kind === 'child') {
+      const code = Number(await this.ctx.script(this.ctx.keys(e.queue), 'flowApply', [e.id, e.ref, e.outcome, e.payload]));
+      // The parent wrote entries of its own (cancel its children, tell its parent).
+      if (code === 2) follow.add(e.queue);
+    } else if (e.kind === 'cancel') {
+      // Already final or gone is fine: the cancel is then done. A cancelled child writes its own entry.
+      await this.ctx.script(this.ctx.keys(e.queue), 'cancel', [e.id]);
+      follow.add(e.queue);
+    }
+    return true;
   }
 }
