@@ -78,23 +78,26 @@ export class FlowOutbox {
     const raw = await this.ctx.read(q, () => client.zrange(q.key('outbox'), 0, BATCH - 1, 'WITHSCORES'));
     const now = Date.now();
     const follow = new Set<string>();
-    // Entries of one child apply in order (it may end dead, be retried, end again); different children's at once, pipelined.
-    const byChild = new Map<string, string[]>();
+    // One call per parent, its children's entries in outbox order (a child may end dead, be retried, end again).
+    const byParent = new Map<string, string[]>();
+    const others: string[] = [];
     for (let i = 0; i < raw.length; i += 2) {
       const member = raw[i] as string;
       const e = parseEntry(member);
       if (e.kind === 'enqueue' && Number(raw[i + 1]) > now - this.intentGraceMs) continue;
-      const key = e.kind === 'child' ? e.ref : `${e.kind}\n${e.queue}\n${e.id}`;
-      byChild.set(key, [...(byChild.get(key) ?? []), member]);
+      if (e.kind !== 'child') others.push(member);
+      else byParent.set(`${e.queue}\n${e.id}`, [...(byParent.get(`${e.queue}\n${e.id}`) ?? []), member]);
     }
     const applied: string[] = [];
-    await Promise.all(
-      [...byChild.values()].map(async (members) => {
-        for (const member of members) {
-          if (await this.apply(member, follow)) applied.push(member);
-        }
+    await Promise.all([
+      ...[...byParent.values()].map(async (members) => {
+        await this.applyToParent(members, follow);
+        applied.push(...members);
       }),
-    );
+      ...others.map(async (member) => {
+        if (await this.apply(member, follow)) applied.push(member);
+      }),
+    ]);
     if (applied.length > 0) {
       this.fault?.('before-delete', applied[0] as string);
       await this.ctx.conn.io(() => client.zrem(q.key('outbox'), ...applied));
@@ -107,7 +110,18 @@ export class FlowOutbox {
     return applied.length;
   }
 
-  /** Applies one entry to its target; false for an intent left to its producer. */
+  /** Applies a parent's entries in one script call. */
+  private async applyToParent(members: string[], follow: Set<string>): Promise<void> {
+    const entries = members.map(parseEntry);
+    const { queue, id } = entries[0] as Entry;
+    for (const member of members) this.fault?.('before-apply', member);
+    const args = entries.flatMap((e) => [e.ref, e.outcome, e.payload]);
+    const code = Number(await this.ctx.script(this.ctx.keys(queue), 'flowApply', [id, ...args]));
+    // The parent wrote entries of its own (cancel its children, tell its parent).
+    if (code === 2) follow.add(queue);
+  }
+
+  /** Applies a `cancel` or an `enqueue` entry; false for an intent (its replay drops it). */
   private async apply(member: string, follow: Set<string>): Promise<boolean> {
     const e = parseEntry(member);
     if (e.kind === 'enqueue') {
@@ -115,11 +129,7 @@ export class FlowOutbox {
       return false;
     }
     this.fault?.('before-apply', member);
-    if (e.kind === 'child') {
-      const code = Number(await this.ctx.script(this.ctx.keys(e.queue), 'flowApply', [e.id, e.ref, e.outcome, e.payload]));
-      // The parent wrote entries of its own (cancel its children, tell its parent).
-      if (code === 2) follow.add(e.queue);
-    } else if (e.kind === 'cancel') {
+    if (e.kind === 'cancel') {
       // Already final or gone is fine: the cancel is then done. A cancelled child writes its own entry.
       await this.ctx.script(this.ctx.keys(e.queue), 'cancel', [e.id]);
       follow.add(e.queue);
