@@ -86,7 +86,9 @@ export type AttemptOutcome =
   | 'released'
   | 'crashed'
   | 'out_of_memory'
-  | 'timeout';
+  | 'timeout'
+  // Flows: the job gave its slot back to wait for the children it spawned (not counted against retries).
+  | 'suspended';
 
 /** Why a lease was handed back without spending an attempt (outcome `released`). */
 export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';

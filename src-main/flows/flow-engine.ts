@@ -1,9 +1,12 @@
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import type { EnqueueCoalescer } from '../queue/enqueue-coalescer';
+import { isScriptCode, scriptError } from '../queue/script-codes';
+import type { FlowResumeState, SuspendSpec } from './agent-flow';
+import { flowFromSpec } from './flow-helpers';
 import type { QueueContext } from '../queue/queue-context';
 import { FlowOutbox } from './flow-outbox';
 import { FlowReads } from './flow-reads';
-import type { ChildResult, FlowJobRef, FlowNode, FlowTree } from './flow-types';
+import { type ChildResult, type FlowJobRef, type FlowNode, type FlowTree, childRef } from './flow-types';
 import { encodeFlow, flowQueues } from './flow-validation';
 import { FlowWriter } from './flow-writer';
 
@@ -44,7 +47,11 @@ export class FlowEngine {
    */
   async enqueueFlow(root: FlowNode): Promise<FlowJobRef> {
     const encoded = encodeFlow(root, (item, opts) => this.enqueuer.encode(item, opts));
-    const queues = [...flowQueues(encoded)];
+    await this.checkQueues([...flowQueues(encoded)]);
+    return this.writer.write(encoded, '');
+  }
+
+  private async checkQueues(queues: string[]): Promise<void> {
     const { client } = this.ctx.conn;
     const missing: string[] = [];
     for (const queue of queues) {
@@ -59,7 +66,38 @@ export class FlowEngine {
     if (missing.length > 0) {
       throw new ConveyorError(ErrorCode.ItemInvalid, `invalid flow: no such queue: ${missing.join(', ')}`, { queues: missing });
     }
-    return this.writer.write(encoded, '');
+  }
+
+  /**
+   * A running job spawns children and waits for them (ctx.children in an agent): fenced by its
+   * lease, it moves to waiting-children with its step memo, then its children (ids
+   * `<id>.<name>.<index>`) are written as enqueueFlow writes them.
+   */
+  async suspend(queue: string, id: string, token: string, spec: SuspendSpec): Promise<void> {
+    const children = spec.children.map((c, i) => {
+      const node = flowFromSpec({ ...c, id: `${id}.${spec.name}.${i}` }, `children[${i}]`);
+      return encodeFlow(node, (item, opts) => this.enqueuer.encode(item, opts));
+    });
+    await this.checkQueues([...new Set(children.map((c) => c.queue))]);
+    const lines = children.map((c) => `${childRef(c.queue, c.id)} ${c.policy}`).join('\n');
+    const reply = await this.ctx.script(this.ctx.keys(queue), 'flowSuspend', [id, token, lines, JSON.stringify(children), JSON.stringify(spec.memo)]);
+    if (isScriptCode(reply)) throw scriptError(reply, { queue, id });
+    this.ctx.tokens.forget(queue, id, token);
+    await this.writer.writeChildren(queue, id, children);
+  }
+
+  /** What a resumed run of `id` reads: its step memo and its children's results. */
+  async resumeState(queue: string, id: string): Promise<FlowResumeState> {
+    const q = this.ctx.keys(queue);
+    const { client } = this.ctx.conn;
+    const h = await this.ctx.conn.io(() => client.hgetall(q.job(id)));
+    let memo: Record<string, unknown> = {};
+    try {
+      memo = h['fm'] ? (JSON.parse(h['fm']) as Record<string, unknown>) : {};
+    } catch {
+      // A memo that does not parse is lost: the steps run again (they must be idempotent anyway).
+    }
+    return { memo, children: FlowReads.results(h) };
   }
 
   /** A parent's children: each one's outcome and result or error. */

@@ -35,7 +35,7 @@ export class FlowWriter {
     return ref;
   }
 
-  private async writeChildren(queue: string, id: string, children: EncodedNode[]): Promise<FlowJobRef[]> {
+  async writeChildren(queue: string, id: string, children: EncodedNode[]): Promise<FlowJobRef[]> {
     const me = childRef(queue, id);
     const refs = await Promise.all(children.map((c) => this.write(c, me)));
     await this.confirm(queue, id);

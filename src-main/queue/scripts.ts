@@ -11,6 +11,7 @@ import fail from './lua/fail-8.lua?raw';
 import flows from './lua/flows.lua?raw';
 import enqueueFlowNode from './lua/enqueueFlowNode-6.lua?raw';
 import flowApply from './lua/flowApply-7.lua?raw';
+import flowSuspend from './lua/flowSuspend-5.lua?raw';
 import promote from './lua/promote-5.lua?raw';
 import progress from './lua/progress-1.lua?raw';
 import quarantine from './lua/quarantine-7.lua?raw';
@@ -38,6 +39,7 @@ const SOURCES = {
   extendLeases,
   fail,
   flowApply,
+  flowSuspend,
   progress,
   promote,
   quarantine,

@@ -132,6 +132,12 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     run: (a, q) => a.flows.sweep(q),
     extra: ['job'],
   },
+  flowSuspend: {
+    // A running job spawns a child and gives its slot back (ctx.children in an agent).
+    setup: leased,
+    run: (a, q, h) => a.flows.suspend(q, h.id, h.token, { name: 'n', children: [{ queue: q, agent: 'echo', input: 1 }], memo: { 's:x': 1 } }),
+    extra: ['job'],
+  },
   setPaused: {
     setup: async () => ({ id: '', token: '' }),
     run: (a, q) => a.pause(q),

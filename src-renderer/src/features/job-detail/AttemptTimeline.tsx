@@ -11,6 +11,7 @@ const OUTCOME_TEXT: Record<AttemptOutcome, string> = {
   crashed: 'crashed (its worker thread died)',
   out_of_memory: 'out of memory',
   timeout: 'timed out',
+  suspended: 'suspended (waiting for the children it spawned)',
 };
 
 const OUTCOME_TONE: Record<AttemptOutcome, Tone> = {
@@ -22,6 +23,7 @@ const OUTCOME_TONE: Record<AttemptOutcome, Tone> = {
   crashed: 'danger',
   out_of_memory: 'danger',
   timeout: 'danger',
+  suspended: 'neutral',
 };
 
 /** How an attempt's story ended, including what came after it: retried, dead-lettered, or still running. */
