@@ -177,6 +177,8 @@ export const commandArgs = {
   'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
   'agents.list': z.void(),
   'metrics.snapshot': z.void(),
+  // Flows (#19): the flow tree under a job, with its parent named.
+  'flows.tree': jobRef,
 } as const;
 
 /** Per-job outcome of a bulk command. */
@@ -213,6 +215,19 @@ export interface Commands {
   'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
   'agents.list': { args: void; result: AgentsList };
   'metrics.snapshot': { args: void; result: MetricsSnapshot };
+  // Flows (#19)
+  'flows.tree': { args: { queue: string; id: string }; result: FlowTreeView };
+}
+
+/** A job's flow tree (src-main/flows/flow-types.ts FlowTree), as the control center shows it. */
+export interface FlowTreeView {
+  queue: string;
+  id: string;
+  state?: JobState;
+  parent?: { queue: string; id: string };
+  outcome?: 'pending' | 'completed' | 'dead' | 'cancelled' | 'removed';
+  policy?: 'fail' | 'ignore' | 'continue' | 'remove';
+  children: FlowTreeView[];
 }
 
 export type CommandName = keyof Commands;

@@ -26,6 +26,7 @@ import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors'
 import type { QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
+import { flowHandlers } from './flows';
 
 export type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>>;
 
@@ -153,6 +154,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
 
     'agents.list': () => ctx.agents(),
     'metrics.snapshot': async () => ctx.metrics(),
+    ...flowHandlers(ctx),
   };
 }
 

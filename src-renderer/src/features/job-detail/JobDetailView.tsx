@@ -12,6 +12,7 @@ import { isFinal } from '../../store/selectors';
 import { describeBulk, runBulk, type BulkOp } from '../jobs/bulk-actions';
 import { AttemptTimeline } from './AttemptTimeline';
 import { LogView } from './LogView';
+import { FlowTreePanel } from '../flows/FlowTreePanel';
 
 function agentPayload(p: unknown): AgentPayload | undefined {
   return typeof p === 'object' && p !== null && typeof (p as { agent?: unknown }).agent === 'string' ? (p as AgentPayload) : undefined;
@@ -128,6 +129,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
             )
           ) : null}
 
+          <FlowTreePanel queue={queue} id={id} state={record.state} />
           <section className="panel" aria-labelledby="job-progress-title">
             <h2 id="job-progress-title">Progress</h2>
             <ProgressBar fraction={record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)} label="Job progress" testId="job-detail-progress" />
