@@ -122,6 +122,7 @@ export class FlowEngine {
     }
   }
 
+  /** Stops the sweeper timer (the adapter's close does it); `sweep` still works. */
   close(): void {
     clearInterval(this.sweeper);
     this.sweeper = undefined;

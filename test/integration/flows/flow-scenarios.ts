@@ -67,6 +67,8 @@ export const fanIn = (id: string, n: number) => ({
  * `survivor` sweeps, and then moves to waiting exactly once.
  */
 export async function killBetweenSteps(dying: RedisQueueAdapter, survivor: RedisQueueAdapter, step: 'before-apply' | 'before-delete'): Promise<void> {
+  // The survivor's sweeper timer off: the test sweeps by hand, after checking the state the death left.
+  survivor.flows.close();
   await createQueues(dying);
   dying.flows.outbox.fault = (s) => {
     if (s === step) throw new Error(`injected death ${s}`);

@@ -24,6 +24,7 @@ afterAll(async () => {
 });
 
 const test = base.extend<{ connect: () => Promise<RedisQueueAdapter> }>({
+  // eslint-disable-next-line no-empty-pattern
   connect: async ({}, use) => {
     const prefix = freshPrefix('cvf');
     const opened: RedisQueueAdapter[] = [];

@@ -8,7 +8,7 @@ import { describe, expect } from 'vitest';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { FLOW_LIMITS, type FlowNode } from '../../../src-main/flows/flow-types';
 import { item, queueTest as test } from '../../support/queue';
-import { QUEUES, createQueues, eventCount, failOne, fanIn, killBetweenSteps, runOne, stateOf, until, waitState } from './flow-scenarios';
+import { QUEUES, createQueues, eventCount, failOne, fanIn, killBetweenSteps, runOne, stateOf, waitState } from './flow-scenarios';
 
 describe('enqueueFlow', () => {
   test('a parent waits in waiting-children, never leased, until its children on other queues complete', async ({ adapter: a }) => {
