@@ -127,6 +127,7 @@ export class Admin {
   async remove(queue: string, id: string): Promise<void> {
     const reply = await this.ctx.script(this.ctx.keys(queue), 'remove', [id]);
     await this.check(reply, { queue, id, wanted: 'cancel it first, then remove it' });
+    this.ctx.flowOutbox?.(queue); // flows
   }
 
   async drain(queue: string): Promise<number> {

@@ -196,6 +196,21 @@ describe('cancel and retry', () => {
   });
 });
 
+describe('remove', () => {
+  test('removing a waiting child counts as cancelled for its parent; removing a parent cancels its pending children', async ({ adapter: a }) => {
+    await createQueues(a);
+    await a.flows.enqueueFlow(fanIn('p', 2));
+    await a.remove('fb', 'p.0');
+    await waitState(a, 'fa', 'p', 'dead');
+    expect((await a.getJob('fa', 'p'))?.error).toContain('fb/p.0 ended cancelled: removed');
+    await a.flows.enqueueFlow(fanIn('q', 2));
+    await a.remove('fa', 'q');
+    await waitState(a, 'fb', 'q.0', 'cancelled');
+    await waitState(a, 'fc', 'q.1', 'cancelled');
+    expect((await a.counts('fa'))['waiting-children']).toBe(0);
+  });
+});
+
 describe('retention', () => {
   test("children's results stay with the parent after the children's own records are trimmed", async ({ adapter: a }) => {
     for (const q of QUEUES) await a.createQueue(q, { retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } } });
