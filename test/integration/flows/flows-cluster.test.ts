@@ -72,6 +72,21 @@ describe('flows on a 3-master cluster', () => {
     await killBetweenSteps(await connect(), await connect(), 'before-delete');
   });
 
+  test('a producer that dies after writing the parent: another process writes the children, on their masters, from its intent', async ({ connect }) => {
+    const a = await connect();
+    await createQueues(a);
+    a.flows.writer.fault = () => {
+      throw new Error('injected producer death');
+    };
+    await expect(a.flows.enqueueFlow(fanIn('p', 2))).rejects.toThrow('injected producer death');
+    const b = await connect();
+    b.flows.outbox.intentGraceMs = 0;
+    await b.flows.sweep('fa');
+    await runOne(b, 'fb', 'p.0', 0);
+    await runOne(b, 'fc', 'p.1', 1);
+    await waitState(b, 'fa', 'p', 'waiting');
+  });
+
   test('children finishing at once on two processes, on two masters: the parent resumes exactly once', async ({ connect }) => {
     const a = await connect();
     const b = await connect();
