@@ -13,6 +13,34 @@ export interface AgentContext {
   jobId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /**
+   * Flows (README "Flows", "Inside an agent"), in a WorkerPool: runs `fn` once for this job and
+   * stores its value; when the job runs again after a suspension, returns the stored value.
+   */
+  step?<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
+  /**
+   * Flows, in a WorkerPool: enqueues `children` and suspends the job (its slot is given back) until
+   * they end; the job then runs again from the top and this call returns their results.
+   */
+  children?(name: string, children: AgentChildSpec[]): Promise<AgentChildResult[]>;
+}
+
+/** A child an agent spawns with `ctx.children`. */
+export interface AgentChildSpec {
+  queue: string;
+  agent: string;
+  input?: unknown;
+  /** What its failure does to this job: fail (default), ignore, continue, remove. */
+  onFailure?: 'fail' | 'ignore' | 'continue' | 'remove';
+}
+
+/** How a spawned child ended. */
+export interface AgentChildResult {
+  queue: string;
+  id: string;
+  outcome: 'pending' | 'completed' | 'dead' | 'cancelled' | 'removed';
+  result?: unknown;
+  error?: string;
 }
 
 export interface Agent<I = unknown, O = unknown> {

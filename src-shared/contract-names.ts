@@ -38,6 +38,8 @@ export const COMMAND_NAME_LIST = [
   'schedules.pause',
   'schedules.resume',
   'schedules.runNow',
+  // Flows (#19)
+  'flows.tree',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

@@ -6,6 +6,7 @@ import type {
   JobEvent,
   JobPage,
   JobRecord,
+  JobState,
   QueueCounts,
   QueueItemInput,
   QueueOptions,
@@ -219,6 +220,8 @@ export const commandArgs = {
   'schedules.pause': z.strictObject({ queue: queueName, id: queueName }),
   'schedules.resume': z.strictObject({ queue: queueName, id: queueName }),
   'schedules.runNow': z.strictObject({ queue: queueName, id: queueName }),
+  // Flows (#19): the flow tree under a job, with its parent named.
+  'flows.tree': jobRef,
 } as const;
 
 /** A command's argument type, from its schema (written once, above). */
@@ -272,6 +275,19 @@ export interface Commands {
   'schedules.pause': { args: ArgsOf<'schedules.pause'>; result: ScheduleInfo };
   'schedules.resume': { args: ArgsOf<'schedules.resume'>; result: ScheduleInfo };
   'schedules.runNow': { args: ArgsOf<'schedules.runNow'>; result: { id: string } };
+  // Flows (#19)
+  'flows.tree': { args: ArgsOf<'flows.tree'>; result: FlowTreeView };
+}
+
+/** A job's flow tree (src-main/flows/flow-types.ts FlowTree), as the control center shows it. */
+export interface FlowTreeView {
+  queue: string;
+  id: string;
+  state?: JobState;
+  parent?: { queue: string; id: string };
+  outcome?: 'pending' | 'completed' | 'dead' | 'cancelled' | 'removed';
+  policy?: 'fail' | 'ignore' | 'continue' | 'remove';
+  children: FlowTreeView[];
 }
 
 export type CommandName = keyof Commands;

@@ -47,7 +47,7 @@ export interface Lease {
   deadline: number;
 }
 
-export const JOB_STATES = ['waiting', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const;
+export const JOB_STATES = ['waiting', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'waiting-children'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 export const FINAL_STATES: readonly JobState[] = ['completed', 'dead', 'cancelled'];
@@ -71,6 +71,9 @@ export const JOB_EVENT_TYPES = [
   'malformed',
   'drained',
   'promoted',
+  // Flows: a parent starts waiting for its children; its children are done and it waits to run.
+  'waiting_children',
+  'children_done',
 ] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 
@@ -83,7 +86,9 @@ export type AttemptOutcome =
   | 'released'
   | 'crashed'
   | 'out_of_memory'
-  | 'timeout';
+  | 'timeout'
+  // Flows: the job gave its slot back to wait for the children it spawned (not counted against retries).
+  | 'suspended';
 
 /** Why a lease was handed back without spending an attempt (outcome `released`). */
 export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
@@ -147,6 +152,8 @@ export interface QueueCounts {
   cancelled: number;
   /** Jobs that would be waiting but are held because the queue is paused. */
   paused: number;
+  /** Flow parents waiting for their children to end (never leased). */
+  'waiting-children': number;
 }
 
 /** Jobs queued to run: waiting, or held while the queue is paused. The one place that sum is made. */

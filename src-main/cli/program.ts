@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerControlCommands } from './commands/control';
 import { registerDevCommand } from './commands/dev';
 import { registerEnqueueCommand } from './commands/enqueue';
+import { registerFlowCommands } from './commands/flow';
 import { registerJobCommands } from './commands/job';
 import { registerQueueCommands } from './commands/queue';
 import { registerServeCommand } from './commands/serve';
@@ -61,6 +62,7 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommand(program, deps);
   registerCompletionCommand(program, deps);
   registerScheduleCommands(program, deps);
+  registerFlowCommands(program, deps);
   return program;
 }
 

@@ -28,6 +28,7 @@ import { isConnectionError } from '../queue/redis-client';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { agentOf, collectIds, listByAgent } from './job-filter';
 import { scheduleHandlers } from './schedules';
+import { flowHandlers } from './flows';
 
 export type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>>;
 
@@ -173,6 +174,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
     'agents.list': () => ctx.agents(),
     'metrics.snapshot': async () => ctx.metrics(),
     ...scheduleHandlers(ctx),
+    ...flowHandlers(ctx),
   };
 }
 

@@ -3,6 +3,7 @@ import { agentOf } from '../queue/job-codec';
 import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
 import type { AbortReason, ProgressNote, RunJob, RunResult } from './messages';
 import { groupBy, type PoolContext } from './pool-context';
+import { flowStateOf, suspendRun } from '../flows/pool-flows';
 import type { ThreadHandle, ThreadDeath } from './thread-handle';
 import type { ThreadSupervisor } from './thread-supervisor';
 
@@ -135,7 +136,8 @@ export class JobOutcomes {
           this.fail(job, 'cancelled', 'cancelled', '');
           break;
         default:
-          if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
+          if (r.ok && r.suspend !== undefined) this.suspend(job, r.suspend);
+          else if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
           else this.fail(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
       }
     }
@@ -161,6 +163,10 @@ export class JobOutcomes {
     const updates = notes.flatMap((n) => {
       const job = this.runs.get(n.runId);
       if (!job) return [];
+      if (n.flowState) {
+        this.answerFlowState(job);
+        return [];
+      }
       const update = { id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) };
       return [{ queue: job.queue, update }];
     });
@@ -234,8 +240,25 @@ export class JobOutcomes {
     this.settle(job, { kind: 'fail', id: job.id, token: job.token, error: { message, stack }, retryable, reason });
   }
 
-  /** Forgets a running job and queues its acknowledgement (none for a lost lease). */
-  private settle(job: RunningJob, ack: Ack | undefined): void {
+  /** Flows: a run asks for its job's step memo and children's results (src-main/flows/pool-flows.ts). */
+  private answerFlowState(job: RunningJob): void {
+    flowStateOf(this.ctx.adapter, job.queue, job.id).then(
+      (state) => job.thread.flowState(job.runId, state),
+      (err: unknown) => {
+        this.ctx.report(err);
+        this.abort(job, 'lease_lost');
+      },
+    );
+  }
+
+  /** Flows: the run spawned children; the job gives its slot back and waits for them (no attempt spent). */
+  private suspend(job: RunningJob, spec: string): void {
+    this.settle(job, undefined, true);
+    suspendRun(this.ctx.adapter, job.queue, job.id, job.token, spec).catch((err: unknown) => this.ctx.report(err));
+  }
+
+  /** Forgets a running job and queues its acknowledgement (none for a lost lease, or a suspended run). */
+  private settle(job: RunningJob, ack: Ack | undefined, suspended = false): void {
     if (!this.runs.delete(job.runId)) return;
     clearTimeout(job.timer);
     clearTimeout(job.killTimer);
@@ -245,7 +268,7 @@ export class JobOutcomes {
       if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
       this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
       this.acks.add(job.queue, ack);
-    } else {
+    } else if (!suspended) {
       this.ctx.emit({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
     }
     this.ctx.wake();

@@ -30,7 +30,11 @@ export interface RunJob {
 
 export type AbortReason = 'timeout' | 'cancelled' | 'shutdown' | 'lease_lost';
 
-export type HostMessage = { type: 'run'; jobs: RunJob[] } | { type: 'abort'; runId: number; reason: AbortReason };
+export type HostMessage =
+  | { type: 'run'; jobs: RunJob[] }
+  | { type: 'abort'; runId: number; reason: AbortReason }
+  // Flows: the answer to a ProgressNote's `flowState` (src-main/flows/agent-flow.ts FlowResumeState as JSON).
+  | { type: 'flow-state'; runId: number; state: string };
 
 export interface SerializedError {
   name: string;
@@ -40,13 +44,16 @@ export interface SerializedError {
   retryable: boolean;
 }
 
-export type RunResult = { runId: number; ok: true; json: string } | { runId: number; ok: false; error: SerializedError };
+/** `suspend` (flows): the run spawned children and waits for them (JSON of src-main/flows/agent-flow.ts SuspendSpec). */
+export type RunResult = { runId: number; ok: true; json: string; suspend?: string } | { runId: number; ok: false; error: SerializedError };
 
 export interface ProgressNote {
   runId: number;
   fraction?: number;
   message?: string;
   log?: string;
+  /** Flows: the run asks for its job's step memo and children's results (answered by a `flow-state` message). */
+  flowState?: true;
 }
 
 export type ThreadMessage =

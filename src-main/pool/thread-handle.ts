@@ -77,6 +77,11 @@ export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
     this.send({ type: 'abort', runId, reason });
   }
 
+  /** Flows: answers a run's request for its job's step memo and children's results. */
+  flowState(runId: number, state: string): void {
+    this.send({ type: 'flow-state', runId, state });
+  }
+
   /** Stops new work; the pool terminates the thread once its running jobs are done. */
   drain(): void {
     if (this.state === 'ready' || this.state === 'starting') this.state = 'draining';

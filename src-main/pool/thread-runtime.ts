@@ -1,4 +1,5 @@
 import type { Agent, AgentContext } from '../../src-shared/agent';
+import { type FlowResumeState, SuspendSignal, flowContext } from '../flows/agent-flow';
 import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, SerializedError, ThreadMessage } from './messages';
 
 /** Thrown into an agent's signal when the host aborts its run. */
@@ -36,6 +37,8 @@ export class ThreadRuntime {
   private results: RunResult[] = [];
   private notes: ProgressNote[] = [];
   private flushScheduled = false;
+  /** Flows: runs waiting for their job's state from the host. */
+  private readonly flowStates = new Map<number, (state: FlowResumeState) => void>();
 
   private readonly busy: Int32Array;
 
@@ -51,6 +54,9 @@ export class ThreadRuntime {
   handle(message: HostMessage): void {
     if (message.type === 'run') {
       for (const job of message.jobs) this.start(job);
+    } else if (message.type === 'flow-state') {
+      this.flowStates.get(message.runId)?.(JSON.parse(message.state) as FlowResumeState);
+      this.flowStates.delete(message.runId);
     } else {
       this.running.get(message.runId)?.abort(new RunAbortedError(message.reason));
     }
@@ -81,6 +87,11 @@ export class ThreadRuntime {
       log: (line) => {
         if (this.running.has(job.runId)) this.note({ runId: job.runId, log: String(line) });
       },
+      // Flows: ctx.step and ctx.children (agent-flow.ts); the job's state is asked of the host when first needed.
+      ...flowContext(job.jobId, () => new Promise((resolve) => {
+        this.flowStates.set(job.runId, resolve);
+        this.note({ runId: job.runId, flowState: true });
+      })),
     };
     // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
     setImmediate(() => {
@@ -96,7 +107,12 @@ export class ThreadRuntime {
       }
       Promise.resolve(started).then(
         (value) => this.finish(this.encode(job.runId, value)),
-        (err: unknown) => this.finish({ runId: job.runId, ok: false, error: serializeError(err) }),
+        (err: unknown) =>
+          this.finish(
+            err instanceof SuspendSignal
+              ? { runId: job.runId, ok: true, json: 'null', suspend: JSON.stringify(err.spec) }
+              : { runId: job.runId, ok: false, error: serializeError(err) },
+          ),
       );
     });
   }
@@ -111,6 +127,7 @@ export class ThreadRuntime {
 
   private finish(result: RunResult): void {
     this.running.delete(result.runId);
+    this.flowStates.delete(result.runId);
     this.results.push(result);
     this.schedule();
   }

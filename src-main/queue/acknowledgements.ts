@@ -79,6 +79,7 @@ export class Acknowledgements {
     if (jobs.length === 0) return [];
     const args = jobs.flatMap((j) => [j.id, j.token, encodeResult(j.result)]);
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'complete', args));
+    if (reply.length > jobs.length) this.ctx.flowOutbox?.(queue); // flows: a child finished
     return jobs.map((j, i) => {
       this.settled(queue, j);
       const code = Number(reply[i]);
@@ -97,6 +98,7 @@ export class Acknowledgements {
       return [j.id, j.token, e.message, e.stack, j.retryable === false ? 0 : 1, j.reason ?? 'failed'];
     });
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'fail', args));
+    if (reply.some((v) => v === 'dead' || v === 'cancelled')) this.ctx.flowOutbox?.(queue); // flows: a child may have ended
     return jobs.map((j, i) => {
       this.settled(queue, j);
       const v = reply[i];

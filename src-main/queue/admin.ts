@@ -98,12 +98,14 @@ export class Admin {
   async cancel(queue: string, id: string): Promise<'cancelled' | 'cancel_requested'> {
     const reply = await this.ctx.script(this.ctx.keys(queue), 'cancel', [id]);
     await this.check(reply, { queue, id, wanted: 'only waiting, delayed or active jobs can be cancelled' });
+    this.ctx.flowOutbox?.(queue); // flows
     return String(reply) as 'cancelled' | 'cancel_requested';
   }
 
   async retry(queue: string, id: string): Promise<void> {
     const reply = await this.ctx.script(this.ctx.keys(queue), 'retry', [id, '', 0]);
     await this.check(reply, { queue, id, wanted: 'only dead or cancelled jobs can be retried' });
+    this.ctx.flowOutbox?.(queue); // flows
   }
 
   async retryAll(queue: string, state: 'dead' | 'cancelled'): Promise<number> {
@@ -111,6 +113,7 @@ export class Admin {
     for (;;) {
       const moved = Number(await this.ctx.script(this.ctx.keys(queue), 'retry', ['', state, 500]));
       total += moved;
+      if (moved > 0) this.ctx.flowOutbox?.(queue); // flows
       if (moved < 500) return total;
     }
   }
@@ -124,6 +127,7 @@ export class Admin {
   async remove(queue: string, id: string): Promise<void> {
     const reply = await this.ctx.script(this.ctx.keys(queue), 'remove', [id]);
     await this.check(reply, { queue, id, wanted: 'cancel it first, then remove it' });
+    this.ctx.flowOutbox?.(queue); // flows
   }
 
   async drain(queue: string): Promise<number> {
@@ -138,6 +142,8 @@ export class Admin {
   async recoverStalled(queue: string): Promise<{ retried: number; dead: number }> {
     const reply = await this.ctx.script(this.ctx.keys(queue), 'recoverStalled', [1000]);
     const [retried, dead] = Array.isArray(reply) ? reply : [];
+    // flows: the sweeper rides this timer; it finishes outbox entries a crashed process left.
+    this.ctx.flowOutbox?.(queue);
     return { retried: Number(retried ?? 0), dead: Number(dead ?? 0) };
   }
 }

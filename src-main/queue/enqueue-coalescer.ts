@@ -57,7 +57,8 @@ export class EnqueueCoalescer {
 
   constructor(private readonly ctx: QueueContext) {}
 
-  private encode(item: QueueItemInput, opts: EnqueueOptions): string[] {
+  /** Validates and encodes an item as enqueue-5 takes it: message, agent, options (flows encode theirs here too). */
+  encode(item: QueueItemInput, opts: EnqueueOptions): string[] {
     // The hand checks take the common well-formed case; the schemas judge (and explain) the rest.
     const parsed = fastParseItem(item) ?? validate(itemInputSchema, item, 'queue item');
     const o = fastParseEnqueueOptions(opts) ?? validate(enqueueOptionsSchema, opts, 'enqueue options');

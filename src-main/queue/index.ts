@@ -21,6 +21,11 @@ export * from '../../src-shared/errors';
 export type * from '../../src-shared/job';
 export { queuedCount, RELEASE_REASONS } from '../../src-shared/job';
 export type { WorkerInfo } from '../../src-shared/worker';
+// Flows (README "Flows").
+export { chain, fanOut, flowFromSpec } from '../flows/flow-helpers';
+export { FLOW_LIMITS, FLOW_POLICIES } from '../flows/flow-types';
+export type { FlowNode, FlowPolicy, FlowJobRef, FlowTree, ChildResult, ChildOutcome } from '../flows/flow-types';
+export type { FlowEngine } from '../flows/flow-engine';
 export type { QueueConfig, ConveyorConfig } from '../../src-shared/config-schema';
 // The defaults of config.yml, e.g. `adapterOptionsFromConfig(DEFAULT_CONFIG.queue)` without a config file.
 export { DEFAULT_CONFIG } from '../../src-shared/config-schema';

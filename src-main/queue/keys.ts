@@ -7,7 +7,7 @@ import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
  */
 
 /** Every key of a queue; each script declares the ones it uses, in its own order (see lua/common.lua, scripts.ts). */
-export const QUEUE_KEY_TYPES = ['meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events'] as const;
+export const QUEUE_KEY_TYPES = ['meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events', 'waitchildren', 'outbox'] as const;
 export type QueueKeyType = (typeof QUEUE_KEY_TYPES)[number];
 
 /** The Redis type each queue key must hold. */
@@ -21,6 +21,9 @@ export const QUEUE_KEY_REDIS_TYPE: Record<QueueKeyType, 'hash' | 'zset' | 'strea
   cancelled: 'zset',
   marker: 'zset',
   events: 'stream',
+  // Flows (src-main/flows): parents waiting for their children, and the cross-slot outbox.
+  waitchildren: 'zset',
+  outbox: 'zset',
 };
 
 

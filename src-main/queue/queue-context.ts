@@ -33,12 +33,19 @@ export class QueueContext {
   readonly repair: KeyRepair;
   readonly log: (line: string) => void;
   private readonly keyCache = new Map<string, QueueKeys>();
+  /** Flows: called when a script wrote outbox entries in `queue`'s slot, to apply them now (src-main/flows). */
+  flowOutbox?: (queue: string) => void;
 
   constructor(readonly options: RedisQueueAdapterOptions) {
     this.conn = new Connections(options.connection);
     this.log = options.log ?? ((line) => console.warn(line));
     this.runner = new ScriptRunner(this.conn.client, this.log);
     this.repair = new KeyRepair(this);
+  }
+
+  /** Every queue this adapter has used (flows sweep their outboxes). */
+  knownQueues(): string[] {
+    return [...this.keyCache.keys()];
   }
 
   keys(queue: string): QueueKeys {

@@ -70,7 +70,7 @@ export class Reads {
     const { client } = this.ctx.conn;
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 1000);
     const offset = Math.max(Number(opts.cursor ?? 0) || 0, 0);
-    const key = q.key(state === 'waiting' ? 'wait' : state);
+    const key = q.key(state === 'waiting' ? 'wait' : state === 'waiting-children' ? 'waitchildren' : state);
     const newestFirst = state === 'completed' || state === 'dead' || state === 'cancelled';
     const ids = await this.ctx.read(q, () =>
       newestFirst ? client.zrevrange(key, offset, offset + limit) : client.zrange(key, offset, offset + limit),
@@ -87,6 +87,7 @@ export class Reads {
       const pipe = client.pipeline();
       for (const t of ['wait', 'delayed', 'active', 'completed', 'dead', 'cancelled'] as const) pipe.zcard(q.key(t));
       pipe.hget(q.key('meta'), 'paused');
+      pipe.zcard(q.key('waitchildren'));
       const replies = (await pipe.exec()) ?? [];
       // A key of the wrong type: fail the read, so it is set aside and counted again.
       const failed = replies.find(([err]) => err);
@@ -103,6 +104,7 @@ export class Reads {
       dead: n(4),
       cancelled: n(5),
       paused: paused ? n(0) : 0,
+      'waiting-children': n(7),
     };
   }
 

@@ -27,6 +27,7 @@ import { QueueContext, type RedisQueueAdapterOptions } from './queue-context';
 import { Reads } from './reads';
 import { connectClient } from './redis-client';
 import { WorkerRegistry } from './worker-registry';
+import { FlowEngine } from '../flows/flow-engine';
 
 export type { BatchResult, LeaseRef, ProgressUpdate } from './acknowledgements';
 export type { LeaseBatch } from './lease-decoding';
@@ -52,6 +53,8 @@ export class RedisQueueAdapter implements QueuePort {
   private readonly reads: Reads;
   private readonly admin: Admin;
   private readonly tail: EventTail;
+  /** Flows: trees of jobs across queues (src-main/flows, README "Flows"). */
+  readonly flows: FlowEngine;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
 
@@ -63,6 +66,7 @@ export class RedisQueueAdapter implements QueuePort {
     this.reads = new Reads(this.ctx);
     this.admin = new Admin(this.ctx, this.reads);
     this.tail = new EventTail(this.ctx);
+    this.flows = new FlowEngine(this.ctx, this.enqueuer);
     this.workers = new WorkerRegistry(this.ctx.conn.client, options.keyPrefix, this.ctx.log, (err) => this.ctx.conn.mapError(err));
   }
 
@@ -317,6 +321,7 @@ export class RedisQueueAdapter implements QueuePort {
   }
 
   close(): Promise<void> {
+    this.flows.close();
     return this.ctx.conn.close();
   }
 }

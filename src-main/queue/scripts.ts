@@ -8,6 +8,10 @@ import drain from './lua/drain-3.lua?raw';
 import enqueue from './lua/enqueue-5.lua?raw';
 import extendLeases from './lua/extendLeases-2.lua?raw';
 import fail from './lua/fail-8.lua?raw';
+import flows from './lua/flows.lua?raw';
+import enqueueFlowNode from './lua/enqueueFlowNode-6.lua?raw';
+import flowApply from './lua/flowApply-7.lua?raw';
+import flowSuspend from './lua/flowSuspend-5.lua?raw';
 import promote from './lua/promote-5.lua?raw';
 import progress from './lua/progress-1.lua?raw';
 import quarantine from './lua/quarantine-7.lua?raw';
@@ -31,8 +35,11 @@ const SOURCES = {
   dequeue,
   drain,
   enqueue,
+  enqueueFlowNode,
   extendLeases,
   fail,
+  flowApply,
+  flowSuspend,
   progress,
   promote,
   quarantine,
@@ -84,7 +91,7 @@ type ScriptClient = Record<`cv_${ScriptName}`, ScriptFn>;
  * Named after its code, so Conveyor versions sharing a server each load their
  * own library and never replace one another's.
  */
-export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
+export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update(flows).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
 
 const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
 
@@ -92,6 +99,7 @@ const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
 const LIBRARY_SOURCE = [
   `#!lua name=${LIBRARY_NAME}`,
   common,
+  flows,
   ...Object.entries(SOURCES).map(
     ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\n${PROLOGUE}\n${body}\nend)`,
   ),
@@ -109,7 +117,7 @@ const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^
  */
 export function defineScripts(client: Redis): void {
   for (const [name, body] of Object.entries(SOURCES)) {
-    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${common}\n${PROLOGUE}\n${body}` });
+    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${common}\n${flows}\n${PROLOGUE}\n${body}` });
   }
 }
 

@@ -22,10 +22,11 @@ type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream'];
 const EXPECTED: Record<Corruptible, RedisType> = {
   meta: 'hash', wait: 'zset', delayed: 'zset', active: 'zset', completed: 'zset', dead: 'zset', cancelled: 'zset', marker: 'zset',
-  events: 'stream', job: 'hash', logs: 'list',
+  events: 'stream', job: 'hash', logs: 'list', waitchildren: 'zset', outbox: 'zset',
 };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
   ['wait', 'waiting'], ['delayed', 'delayed'], ['active', 'active'], ['completed', 'completed'], ['dead', 'dead'], ['cancelled', 'cancelled'],
+  ['waitchildren', 'waiting-children'],
 ];
 
 interface Held {
@@ -114,6 +115,27 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
   drain: {
     setup: async (a, q) => ({ id: await a.enqueue(q, item('echo', 1), { jobId: 'd' }), token: '' }),
     run: (a, q) => a.drain(q),
+    extra: ['job'],
+  },
+  enqueueFlowNode: {
+    setup: async () => ({ id: 'fp', token: '' }),
+    run: (a, q) => a.flows.enqueueFlow({ queue: q, item: item('echo', 'p'), opts: { jobId: 'fp' }, children: [{ queue: q, item: item('echo', 'c') }] }),
+    extra: ['job'],
+  },
+  flowApply: {
+    // A parent waiting for one child, and the outbox entry the child's completion left (its applier died).
+    setup: async (a, q, redis, k) => {
+      await a.flows.enqueueFlow({ queue: q, item: item('echo', 'p'), opts: { jobId: 'fp' }, children: [{ queue: q, item: item('echo', 'c') }] });
+      await redis.zadd(k.key('outbox'), Date.now(), `child\n${q}\nfp\n${q}/fp.0\ncompleted\n1`);
+      return { id: 'fp', token: '' };
+    },
+    run: (a, q) => a.flows.sweep(q),
+    extra: ['job'],
+  },
+  flowSuspend: {
+    // A running job spawns a child and gives its slot back (ctx.children in an agent).
+    setup: leased,
+    run: (a, q, h) => a.flows.suspend(q, h.id, h.token, { name: 'n', children: [{ queue: q, agent: 'echo', input: 1 }], memo: { 's:x': 1 } }),
     extra: ['job'],
   },
   setPaused: {

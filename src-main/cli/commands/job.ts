@@ -78,7 +78,7 @@ export async function findJobs(adapter: QueuePort, queue: string, opts: ListOpti
     const found = await adapter.search(queue, opts.search, { limit: opts.state === undefined ? opts.limit : MAX_LIMIT * 10 });
     return found.filter((j) => opts.state === undefined || j.state === opts.state).slice(0, opts.limit);
   }
-  const states = opts.state === undefined ? ['active', 'waiting', 'delayed', 'dead', 'cancelled', 'completed'] as const : [opts.state];
+  const states = opts.state === undefined ? ['active', 'waiting', 'waiting-children', 'delayed', 'dead', 'cancelled', 'completed'] as const : [opts.state];
   const jobs: JobRecord[] = [];
   for (const state of states) {
     if (jobs.length >= opts.limit) break;

@@ -1,5 +1,6 @@
 --[[
-  Cancels a job (an operator's verb): a waiting or delayed one ends cancelled
+  Cancels a job (an operator's verb): a waiting, delayed or waiting-children one
+  (its pending flow children with it, flows.lua) ends cancelled
   at once; an active one gets a cancel request that its worker honours (its
   abort signal fires).
   KEYS[1] wait, KEYS[2] delayed, KEYS[3] cancelled, KEYS[4] events
@@ -9,7 +10,7 @@
 local kWait, kDelayed, kCancelled, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id = ARGV[3]
 local key = JOB .. id
-local r, bad = readJob(id, 'state')
+local r, bad = readJob(id, 'state', 'par')
 if not r then return bad end
 local state = r[1]
 if not state then return JOB_NOT_FOUND end
@@ -23,10 +24,13 @@ if state == 'waiting' then
   redis.call('ZREM', kWait, id)
 elseif state == 'delayed' then
   redis.call('ZREM', kDelayed, id)
+elseif state == 'waiting-children' then
+  flowCancelChildren(id, now) -- flows: its pending children are cancelled too
 else
   return INVALID_STATE
 end
 redis.call('ZADD', kCancelled, now, id)
 redis.call('HSET', key, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
 emit(kEvents, 'e', 'cancelled', 'j', id)
+if r[2] then flowFinal(id, 'cancelled', 'cancelled', now) end -- flows
 return 'cancelled'

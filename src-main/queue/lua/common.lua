@@ -31,6 +31,8 @@
 ]]
 local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1, -2, -3, -4, -5
 local JOB, EVENTS_MAX
+-- Set by flows.lua: tells a flow job's parent that the job ended (nil-safe for scripts without flows).
+local flowFinal
 
 -- Points the shared pieces at this call's queue.
 local function bind(argv)
@@ -213,6 +215,7 @@ local function toDead(kDead, kEvents, id, reason, now, err, stk)
   if err then redis.call('HSET', key, 'err', err) end
   if stk and stk ~= '' then redis.call('HSET', key, 'stk', stk) end
   emit(kEvents, 'e', 'dead', 'j', id, 'why', reason)
+  flowFinal(id, 'dead', err or reason, now) -- flows: tell the parent, if any
 end
 
 -- A job key that holds another type: its raw value goes beside a dead record (callers took the id off its set).

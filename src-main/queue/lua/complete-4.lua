@@ -2,17 +2,19 @@
   Completes held jobs and applies the completed retention rule once.
   KEYS[1] meta, KEYS[2] active, KEYS[3] completed, KEYS[4] events
   ARGV[3..] triples of id, token (the attempt's own; '' is never held), result JSON
-  Returns one code per job: 1 completed, JOB_NOT_FOUND, LEASE_LOST.
+  Returns one code per job: 1 completed, JOB_NOT_FOUND, LEASE_LOST; then 'flow' when a
+  completed job has a flow parent (its outbox entry is written, see flows.lua).
 ]]
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Every job hash read before the first write (see common.lua).
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att')
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'par')
 if not read then return bad end
 local now = nowMs()
 local out = {}
 local done = {}
 local finished = {}
 local events = newEvents(kMeta, kEvents, 'e', 'completed')
+local flowed = false
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local r = read[(i - 3) / 3 + 1]
@@ -25,6 +27,7 @@ for i = 3, #ARGV, 3 do
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
     addEvent(events, id, 'a', r[3])
+    if r[4] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
     done[#done + 1] = id
     finished[#finished + 1] = now
     finished[#finished + 1] = id
@@ -37,4 +40,6 @@ for i = 1, #done, 1000 do
   redis.call('ZADD', kCompleted, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
 end
 retention(kMeta, kCompleted, 'completed', now)
+-- flows: one element past the jobs' codes says the outbox has an entry to apply now
+if flowed then out[#out + 1] = 'flow' end
 return out

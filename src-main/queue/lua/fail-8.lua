@@ -10,7 +10,7 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par')
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
@@ -35,6 +35,7 @@ for i = 3, #ARGV, 6 do
       redis.call('ZADD', kCancelled, now, id)
       redis.call('HSET', key, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
       emit(kEvents, 'e', 'cancelled', 'j', id)
+      if r[7] then flowFinal(id, 'cancelled', err, now) end -- flows
       out[#out + 1] = 'cancelled'
     elseif retryable == '1' and retriesLeft(id, att) > 0 then
       local k = att - (tonumber(r[6]) or 0)

@@ -11,7 +11,7 @@
   Returns 1, 0 when there was nothing to repair, or JOB_NOT_FOUND.
 ]]
 local kWait, kDelayed, kActive, kCompleted, kDead, kCancelled, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
-local sets = { kWait, kDelayed, kActive, kCompleted, kDead, kCancelled }
+local sets = flowStateSets({ kWait, kDelayed, kActive, kCompleted, kDead, kCancelled }) -- flows: and waiting-children
 local id, why, what = ARGV[3], ARGV[4], ARGV[5]
 local key = JOB .. id
 local now = nowMs()

@@ -15,6 +15,7 @@ local function revive(id, r, from)
   redis.call('HDEL', key, 'fin', 'why', 'cxl', 'err', 'stk', 'res')
   pushWaiting(kMeta, kWait, id, tonumber(r[3]) or 0)
   emit(kEvents, 'e', 'retrying', 'j', id, 'why', 'manual')
+  flowFinal(id, 'retried', '', nowMs()) -- flows: its parent waits for it again
 end
 
 local ids, from

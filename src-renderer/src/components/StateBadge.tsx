@@ -8,6 +8,7 @@ const TONE: Record<JobState, Tone> = {
   completed: 'ok',
   dead: 'danger',
   cancelled: 'warn',
+  'waiting-children': 'neutral',
 };
 
 export function StateBadge({ state, testId = 'job-state' }: { state: JobState; testId?: string }) {

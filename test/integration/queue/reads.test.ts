@@ -51,7 +51,7 @@ describe('reads', () => {
     await adapter.completeProcessing(queue, a!, 1);
     await adapter.failProcessing(queue, b!, 'x', { retryable: false });
     await adapter.cancel(queue, c!);
-    expect(await adapter.counts(queue)).toEqual({ waiting: 1, delayed: 1, active: 1, completed: 1, dead: 1, cancelled: 0, paused: 0 });
+    expect(await adapter.counts(queue)).toEqual({ waiting: 1, delayed: 1, active: 1, completed: 1, dead: 1, cancelled: 0, paused: 0, 'waiting-children': 0 });
   });
 
   test('search finds jobs by id, agent, payload text and error text', async ({ adapter, queue }) => {

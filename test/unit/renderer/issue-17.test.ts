@@ -24,7 +24,7 @@ function summary(name: string, patch: Partial<QueueSummary> = {}): QueueSummary 
   return {
     name,
     paused: false,
-    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 },
+    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0, 'waiting-children': 0 },
     options: { maxLength: 100, maxRetries: 3, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 }, leaseMs: 1000, retention: { completed: { count: 1, ageS: 0 }, dead: { count: 1, ageS: 0 } } },
     depth: 0,
     full: false,

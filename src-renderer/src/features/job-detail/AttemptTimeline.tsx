@@ -12,6 +12,7 @@ const OUTCOME_TONE: Record<AttemptOutcome, Tone> = {
   crashed: 'danger',
   out_of_memory: 'danger',
   timeout: 'danger',
+  suspended: 'neutral',
 };
 
 /** How an attempt's story ended, including what came after it: retried, dead-lettered, or still running. */

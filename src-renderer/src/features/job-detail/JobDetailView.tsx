@@ -18,6 +18,7 @@ import { isFinal } from '../../store/selectors';
 import { describeBulk, runBulk, type BulkOp } from '../jobs/bulk-actions';
 import { AttemptTimeline } from './AttemptTimeline';
 import { LogView } from './LogView';
+import { FlowTreePanel } from '../flows/FlowTreePanel';
 
 function agentPayload(p: unknown): AgentPayload | undefined {
   return typeof p === 'object' && p !== null && typeof (p as { agent?: unknown }).agent === 'string' ? (p as AgentPayload) : undefined;
@@ -171,6 +172,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
             )
           ) : null}
 
+          <FlowTreePanel queue={queue} id={id} state={record.state} />
           {record.state === 'active' || (record.progress !== undefined && !isFinal(record.state)) || record.state === 'completed' ? (
             <section className="panel" aria-labelledby="job-progress-title">
               <h2 id="job-progress-title">Progress</h2>

@@ -9,6 +9,7 @@ export const OUTCOME_TEXT: Record<AttemptOutcome, string> = {
   crashed: 'crashed (its worker thread died)',
   out_of_memory: 'out of memory',
   timeout: 'timed out',
+  suspended: 'suspended (waiting for the children it spawned)',
 };
 
 /** Why a worker handed a job back unrun or unfinished; none of these counts against its retries. */
