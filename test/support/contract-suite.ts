@@ -606,6 +606,15 @@ agents:
     });
   });
 
+  describe(`contract (${label}): flows`, () => {
+    it('flows.tree of a job outside any flow is the job alone, with its state', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      const { id } = await api.call('jobs.enqueue', { queue: 'q1', item: job() });
+      expect(await api.call('flows.tree', { queue: 'q1', id })).toEqual({ queue: 'q1', id, state: 'waiting', children: [] });
+    });
+  });
+
   // Last, so it sees every call the cases above made: a new command cannot go untested unnoticed.
   test(`contract (${label}): the cases exercise every command of the contract`, () => {
     expect(COMMAND_NAMES.filter((c) => !called.has(c))).toEqual([]);
