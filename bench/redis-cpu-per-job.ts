@@ -11,7 +11,7 @@ import { agentItem } from '../src-shared/item-schema';
 import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 
-const BATCH = 1000;
+const BATCH = Number(process.env['BATCH'] ?? 1000);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 10);
 
 async function usecSum(redis: Redis): Promise<number> {

@@ -13,6 +13,7 @@ local out = {}
 local done = {}
 local finished = {}
 local events = newEvents(kMeta, kEvents, 'e', 'completed')
+local mx = {} -- metrics history (metrics.lua)
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local r = read[(i - 3) / 3 + 1]
@@ -21,6 +22,7 @@ for i = 3, #ARGV, 3 do
   elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
+    metricsJob(mx, id, r[3], 'c', now)
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
@@ -36,5 +38,6 @@ for i = 1, #done, 1000 do
   redis.call('ZREM', kActive, unpack(done, i, math.min(i + 999, #done)))
   redis.call('ZADD', kCompleted, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
 end
+metricsFlush(mx, kMeta, now)
 retention(kMeta, kCompleted, 'completed', now)
 return out
