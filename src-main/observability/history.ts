@@ -207,3 +207,8 @@ export async function setHistoryRetention(redis: Redis, keyPrefix: string, queue
   // Only on a queue that exists: a meta hash is what makes one.
   if (await redis.exists(meta)) await redis.hset(meta, HISTORY_TTL_FIELD, Math.round(days * 86400));
 }
+
+/** A queue's running totals since it was created (metrics.lua's `m:all`): fields as in the minute hashes. */
+export async function readHistoryTotals(redis: Redis, keyPrefix: string, queue: string): Promise<Record<string, string>> {
+  return redis.hgetall(`${new QueueKeys(keyPrefix, queue).base}m:all`).catch(() => ({}));
+}

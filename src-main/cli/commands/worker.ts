@@ -13,6 +13,7 @@ import type { CliContext } from '../context';
 import { integer } from '../parsers';
 import { poolSettings } from '../worker/pool-settings';
 import { runPool } from '../worker/run-pool';
+import { serveMetrics } from '../worker/metrics';
 import type { CommandDeps } from './command-context';
 
 interface Options {
@@ -21,6 +22,8 @@ interface Options {
   quiet?: boolean;
   threadEntry?: string;
   create?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 /** Say why nothing happens yet when Redis takes longer than this to answer. */
@@ -82,6 +85,8 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .option('--concurrency <n>', 'jobs at once per thread, 1-1000 (default: workers.concurrency)', integer(1, 1000))
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
     .option('--create', 'create the queues named that do not exist yet (else the worker refuses them)')
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics (0: any free port)', integer(0, 65535))
+    .option('--metrics-host <host>', 'address the metrics server listens on (default 127.0.0.1; it has no auth)')
     // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
     .addOption(new Option('--thread-entry <path>').hideHelp())
     .action(async (queues: string[], opts: Options, cmd: Command) => {
@@ -107,13 +112,19 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         }
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
-          await runPool(new WorkerPool({ adapter, ...settings }), io, stopping.signal, {
-            quiet: opts.quiet === true,
-            target: config.options.connection.display,
-            keyPrefix: config.options.keyPrefix,
-            queues: settings.queues,
-            shutdownTimeoutMs: settings.shutdownTimeoutMs,
-          });
+          const pool = new WorkerPool({ adapter, ...settings });
+          const metrics = await serveMetrics(adapter, pool, settings.queues, opts, io, config.loaded.config.metrics);
+          try {
+            await runPool(pool, io, stopping.signal, {
+              quiet: opts.quiet === true,
+              target: config.options.connection.display,
+              keyPrefix: config.options.keyPrefix,
+              queues: settings.queues,
+              shutdownTimeoutMs: settings.shutdownTimeoutMs,
+            });
+          } finally {
+            await metrics?.close();
+          }
         } finally {
           await until(Date.now() + CLOSE_MS, adapter.close());
         }

@@ -10,9 +10,13 @@
     r retried, d dead, x cancelled;
     w<i> / t<i> wait / run time histogram, bucket i of MX_BOUNDS (ms, upper
     bounds; i = #MX_BOUNDS + 1 is beyond the last). Buckets hold counts, not
-    cumulative ones, so any two histograms merge by adding them.
+    cumulative ones, so any two histograms merge by adding them;
+    W / T the sums of those wait / run times (ms).
   Wait = lease (or start) of the attempt minus the latest of enqueue, due time
   and the previous attempt's end; run = end minus start (or lease).
+
+  The same fields also add up, never expiring, in <prefix>:{<queue>}:m:all:
+  the running totals Prometheus counters and histograms are read from.
 
   A call sums its jobs in a Lua table and writes one HINCRBY per distinct field
   and one EXPIRE: cheap per job when calls carry many (bench/README.md has the
@@ -30,35 +34,88 @@ local function mxBucket(ms)
   return #MX_BOUNDS + 1
 end
 
-local function mxAdd(acc, field)
-  acc[field] = (acc[field] or 0) + 1
+-- Per attempt number, the names of its lease, start and previous end fields: built once, not per job
+-- (in the function library this table outlives the call).
+local MX_ATT = {}
+local function mxAttFields(att)
+  local f = MX_ATT[att]
+  if not f then
+    f = { 'a:' .. att .. ':leased', 'a:' .. att .. ':started', 'a:' .. (att - 1) .. ':ended' }
+    if att < 64 then MX_ATT[att] = f end
+  end
+  return f
 end
 
--- Counts one attempt of job `id` ending now as `kind` ('c', 'r', 'd' or 'x'; all but 'c' also count 'f').
--- Call it before the script changes the job's 'run' field.
-local function metricsJob(acc, id, att, kind, now)
+--[[
+  What metricsJob needs of a job hash, for the read a script does anyway:
+  readJobs(..., <its own fields>, unpack(MX_READ)). It guesses attempt 1 (by
+  far the most common), so a first attempt costs no call of its own; any
+  other attempt reads its fields with one more HMGET.
+]]
+local MX_READ = { 'pl', 'ts', 'run', 'a:1:leased', 'a:1:started' }
+
+-- Counts one attempt of job `id` ending now as `kind` ('c', 'r', 'd' or 'x'). `r` is the job's read with
+-- MX_READ's values from index `at`, or nil to read them here. Call it before the script changes 'run'.
+-- Sums go in `acc` per agent; field names are built by metricsFlush, once per call.
+local function metricsJob(acc, id, att, kind, now, r, at)
   att = tonumber(att) or 0
-  local p = 'a:' .. att .. ':'
-  local r = redis.call('HMGET', JOB .. id, 'pl', 'ts', 'run', p .. 'leased', p .. 'started', 'a:' .. (att - 1) .. ':ended')
+  local pl, ts, run, leased, started, prev
+  if r and att == 1 then
+    pl, ts, run, leased, started = r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4]
+  else
+    local f = mxAttFields(att)
+    local m = redis.call('HMGET', JOB .. id, 'pl', 'ts', 'run', f[1], f[2], f[3])
+    pl, ts, run, leased, started, prev = m[1], m[2], m[3], m[4], m[5], m[6]
+  end
   -- Agent payloads start with their agent (agentItem); any other payload counts under ''.
-  local agent = r[1] and string.match(string.sub(r[1], 1, 120), '^{"agent":"([^"\\]*)"') or ''
-  local sfx = '|' .. agent
-  mxAdd(acc, kind .. sfx)
-  if kind ~= 'c' then mxAdd(acc, 'f' .. sfx) end
-  local leased = tonumber(r[4]) or tonumber(r[5])
+  local agent = pl and string.match(pl, '^{"agent":"([^"\\]*)"') or ''
+  local a = acc[agent]
+  if not a then
+    a = { c = 0, r = 0, d = 0, x = 0, W = 0, T = 0, w = {}, t = {} }
+    acc[agent] = a
+  end
+  a[kind] = a[kind] + 1
+  started = tonumber(started)
+  leased = tonumber(leased) or started
   if leased then
-    local base = math.max(tonumber(r[2]) or 0, tonumber(r[3]) or 0, tonumber(r[6]) or 0)
-    if base > 0 then mxAdd(acc, 'w' .. mxBucket(math.max(leased - base, 0)) .. sfx) end
-    mxAdd(acc, 't' .. mxBucket(math.max(now - (tonumber(r[5]) or leased), 0)) .. sfx)
+    local base = math.max(tonumber(ts) or 0, tonumber(run) or 0, tonumber(prev) or 0)
+    if base > 0 then
+      local wait = math.max(leased - base, 0)
+      local b = mxBucket(wait)
+      a.w[b] = (a.w[b] or 0) + 1
+      a.W = a.W + wait
+    end
+    local ran = math.max(now - (started or leased), 0)
+    local b = mxBucket(ran)
+    a.t[b] = (a.t[b] or 0) + 1
+    a.T = a.T + ran
   end
 end
 
--- Writes what a call counted into this minute's hash.
-local function metricsFlush(acc, kMeta, now)
-  if next(acc) == nil then return end
-  local key = string.sub(JOB, 1, -5) .. 'm:' .. math.floor(now / 60000)
+local function mxHashKey(key)
   local t = redis.call('TYPE', key)['ok']
   if t ~= 'hash' and t ~= 'none' then redis.call('DEL', key) end
-  for f, n in pairs(acc) do redis.call('HINCRBY', key, f, n) end
+  return key
+end
+
+local function mxIncr(key, all, field, n)
+  if n > 0 then
+    redis.call('HINCRBY', key, field, n)
+    redis.call('HINCRBY', all, field, n)
+  end
+end
+
+-- Writes what a call counted into this minute's hash and the totals.
+local function metricsFlush(acc, kMeta, now)
+  if next(acc) == nil then return end
+  local base = string.sub(JOB, 1, -5) .. 'm:'
+  local key, all = mxHashKey(base .. math.floor(now / 60000)), mxHashKey(base .. 'all')
+  for agent, a in pairs(acc) do
+    local sfx = '|' .. agent
+    for _, k in ipairs({ 'c', 'r', 'd', 'x', 'W', 'T' }) do mxIncr(key, all, k .. sfx, a[k]) end
+    mxIncr(key, all, 'f' .. sfx, a.r + a.d + a.x)
+    for b, n in pairs(a.w) do mxIncr(key, all, 'w' .. b .. sfx, n) end
+    for b, n in pairs(a.t) do mxIncr(key, all, 't' .. b .. sfx, n) end
+  end
   redis.call('EXPIRE', key, tonumber(redis.call('HGET', kMeta, 'mx_ttl')) or 604800)
 end
