@@ -14,6 +14,7 @@ import { integer } from '../parsers';
 import { poolSettings } from '../worker/pool-settings';
 import { runPool } from '../worker/run-pool';
 import { serveMetrics } from '../worker/metrics';
+import { jsonLogger, LOG_FORMATS, type LogFormat } from '../../observability/logger';
 import type { CommandDeps } from './command-context';
 
 interface Options {
@@ -24,6 +25,7 @@ interface Options {
   create?: boolean;
   metricsPort?: number;
   metricsHost?: string;
+  logFormat?: LogFormat;
 }
 
 /** Say why nothing happens yet when Redis takes longer than this to answer. */
@@ -86,6 +88,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
     .option('--create', 'create the queues named that do not exist yet (else the worker refuses them)')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics (0: any free port)', integer(0, 65535))
+    .addOption(new Option('--log-format <format>', 'job and worker lines as text (default) or JSON objects (pino), one a line').choices(LOG_FORMATS))
     .option('--metrics-host <host>', 'address the metrics server listens on (default 127.0.0.1; it has no auth)')
     // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
     .addOption(new Option('--thread-entry <path>').hideHelp())
@@ -113,7 +116,9 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
           const pool = new WorkerPool({ adapter, ...settings });
-          const metrics = await serveMetrics(adapter, pool, settings.queues, opts, io, config.loaded.config.metrics);
+          const json = opts.logFormat === 'json' ? jsonLogger(io.stdout) : undefined;
+          const say = (line: string): void => void (json ? json.info(line) : io.stdout.write(`${new Date().toISOString()} ${line}\n`));
+          const metrics = await serveMetrics(adapter, pool, settings.queues, opts, say, config.loaded.config.metrics);
           try {
             await runPool(pool, io, stopping.signal, {
               quiet: opts.quiet === true,
@@ -121,6 +126,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
               keyPrefix: config.options.keyPrefix,
               queues: settings.queues,
               shutdownTimeoutMs: settings.shutdownTimeoutMs,
+              ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
             });
           } finally {
             await metrics?.close();

@@ -6,7 +6,6 @@ import { MetricsServer } from '../../observability/metrics-server';
 import { ConveyorMetrics, type PoolMetricsSource, type QueueMetricsSource } from '../../observability/prometheus';
 import type { MetricsConfig } from '../../../src-shared/config-schema';
 import { setHistoryRetention } from '../../observability/history';
-import type { CliIo } from '../io';
 
 export interface MetricsFlags {
   metricsPort?: number;
@@ -23,7 +22,7 @@ export async function serveMetrics(
   pool: PoolMetricsSource,
   queues: string[],
   flags: MetricsFlags,
-  io: CliIo,
+  say: (line: string) => void,
   config: MetricsConfig,
 ): Promise<{ close(): Promise<void> } | undefined> {
   for (const q of queues) await setHistoryRetention(adapter.redis, adapter.keyPrefix, q, config.history_days);
@@ -31,7 +30,7 @@ export async function serveMetrics(
   const metrics = new ConveyorMetrics({ adapter, pool, queues: () => queues });
   const host = flags.metricsHost ?? '127.0.0.1';
   const server = await MetricsServer.listen(metrics, flags.metricsPort, host);
-  io.stdout.write(`${new Date().toISOString()} metrics at http://${host.includes(':') ? `[${host}]` : host}:${server.port}/metrics\n`);
+  say(`metrics at http://${host.includes(':') ? `[${host}]` : host}:${server.port}/metrics`);
   return {
     close: async () => {
       metrics.close();
