@@ -29,6 +29,8 @@ export const COMMAND_NAME_LIST = [
   'config.save',
   'agents.list',
   'metrics.snapshot',
+  // Observability (#21).
+  'metrics.history',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

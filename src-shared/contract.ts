@@ -1,3 +1,4 @@
+import { HISTORY_RANGES, type HistoryRange, type MetricsHistory } from './metrics-history';
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
 import type { ConfigPatch, ConveyorConfig } from './config-schema';
@@ -177,6 +178,12 @@ export const commandArgs = {
   'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
   'agents.list': z.void(),
   'metrics.snapshot': z.void(),
+  // Observability (#21): the stored metrics history.
+  'metrics.history': z.strictObject({
+    queue: z.union([queueName, z.literal('all')]),
+    range: z.enum(HISTORY_RANGES),
+    agent: z.string().max(100).optional(),
+  }),
 } as const;
 
 /** Per-job outcome of a bulk command. */
@@ -213,6 +220,8 @@ export interface Commands {
   'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
   'agents.list': { args: void; result: AgentsList };
   'metrics.snapshot': { args: void; result: MetricsSnapshot };
+  // Observability (#21).
+  'metrics.history': { args: { queue: string; range: HistoryRange; agent?: string }; result: MetricsHistory };
 }
 
 export type CommandName = keyof Commands;

@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import { QueueKeys } from '../queue/keys';
+import { HISTORY_RANGES, type HistoryCounts, type HistoryPoint, type HistoryRange, type MetricsHistory, type Percentiles } from '../../src-shared/metrics-history';
 import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, metricsKey, rollupKey } from './history-keys';
+
+export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const RANGE_MS: Record<HistoryRange, number> = { '15m': 15 * MINUTE, '1h': HOUR, '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
+
 
 /**
  * Reads of the metrics history lua/metrics.lua writes: per queue and minute,
@@ -14,49 +22,6 @@ import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, metricsKey, rollupKey } from './h
  * minutes are still kept, and kept itself for `rollupDays`. Writing it is
  * idempotent (the same sum, one HSET), so any number of readers may race.
  */
-
-export const HISTORY_RANGES = ['15m', '1h', '24h', '7d', '30d'] as const;
-export type HistoryRange = (typeof HISTORY_RANGES)[number];
-
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const RANGE_MS: Record<HistoryRange, number> = { '15m': 15 * MINUTE, '1h': HOUR, '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
-
-export interface HistoryCounts {
-  completed: number;
-  failed: number;
-  retried: number;
-  dead: number;
-  cancelled: number;
-}
-
-export interface HistoryPoint extends HistoryCounts {
-  /** Start of the step (ms, Redis clock). */
-  t: number;
-}
-
-export interface Percentiles {
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
-
-export interface MetricsHistory {
-  range: HistoryRange;
-  stepMs: number;
-  queues: string[];
-  /** Agents seen in the range (before the agent filter), '' for jobs that name none. */
-  agents: string[];
-  series: HistoryPoint[];
-  totals: HistoryCounts;
-  /** Wait and run time percentiles (ms), estimated within their histogram bucket; null without samples. */
-  wait: Percentiles;
-  run: Percentiles;
-  /** The merged histograms: counts per bucket of `boundsMs` (one more for beyond the last bound). */
-  waitBuckets: number[];
-  runBuckets: number[];
-  boundsMs: number[];
-}
 
 export interface HistoryOptions {
   range?: HistoryRange;

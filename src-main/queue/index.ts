@@ -21,6 +21,7 @@ export * from '../../src-shared/errors';
 export type * from '../../src-shared/job';
 export { queuedCount, RELEASE_REASONS } from '../../src-shared/job';
 export type { WorkerInfo } from '../../src-shared/worker';
+export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 export type { QueueConfig, ConveyorConfig } from '../../src-shared/config-schema';
 
 /**

@@ -7,6 +7,7 @@ import { QueueCard } from './QueueCard';
 import { ThroughputChart } from './ThroughputChart';
 import { ViewFrame } from '../../components/ViewFrame';
 import { NoQueues } from '../../components/NoQueues';
+import { HistoryPanel } from '../history/HistoryPanel';
 
 export function OverviewView() {
   const names = useApp(selectQueueNames);
@@ -44,6 +45,7 @@ export function OverviewView() {
             </header>
             {chartQueue ? <QueueMetrics queue={chartQueue} /> : null}
           </section>
+          <HistoryPanel queues={names} />
         </>
       )}
     </ViewFrame>
