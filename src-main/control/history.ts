@@ -10,6 +10,7 @@ export function historyHandlers(ctx: { adapter(): RedisQueueAdapter }): {
   'metrics.history': (args: CommandArgs<'metrics.history'>) => Promise<CommandResult<'metrics.history'>>;
 } {
   return {
-    'metrics.history': ({ queue, range, agent }) => ctx.adapter().metricsHistory(queue, { range, ...(agent === undefined ? {} : { agent }) }),
+    'metrics.history': ({ queue, range, agent }) =>
+      ctx.adapter().metricsHistory(queue, { range, ...(agent === undefined ? {} : { agent }) }),
   };
 }

@@ -7,7 +7,9 @@ import { ConveyorMetrics, type QueueMetricsSource } from './prometheus';
  * through whichever adapter the control core holds now (it reconnects when
  * config.yml changes; while it has none, a scrape answers 503).
  */
-export function coreMetrics(core: { readonly adapter: RedisQueueAdapter | undefined }): () => Promise<{ contentType: string; body: string }> {
+export function coreMetrics(core: {
+  readonly adapter: RedisQueueAdapter | undefined;
+}): () => Promise<{ contentType: string; body: string }> {
   const current = (): RedisQueueAdapter => {
     const a = core.adapter;
     if (!a) throw new ConveyorError(ErrorCode.RedisUnavailable, 'not connected to Redis');

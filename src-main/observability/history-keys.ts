@@ -6,7 +6,9 @@ import type { QueueKeys } from '../queue/keys';
  */
 
 /** Upper bounds (ms) of the wait and run time buckets; metrics.lua's MX_BOUNDS, which a unit test compares. */
-export const HISTORY_BOUNDS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000] as const;
+export const HISTORY_BOUNDS_MS = [
+  1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000,
+] as const;
 
 /** Minute hash: `<prefix>:{<queue>}:m:<minute>`, minute = Redis ms // 60000. */
 export function metricsKey(k: QueueKeys, minute: number): string {

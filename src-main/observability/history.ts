@@ -1,15 +1,27 @@
 import type { Redis } from 'ioredis';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import { QueueKeys } from '../queue/keys';
-import { HISTORY_RANGES, type HistoryCounts, type HistoryPoint, type HistoryRange, type MetricsHistory, type Percentiles } from '../../src-shared/metrics-history';
+import {
+  HISTORY_RANGES,
+  type HistoryCounts,
+  type HistoryPoint,
+  type HistoryRange,
+  type MetricsHistory,
+  type Percentiles,
+} from '../../src-shared/metrics-history';
 import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, metricsKey, rollupKey } from './history-keys';
 
 export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
-const RANGE_MS: Record<HistoryRange, number> = { '15m': 15 * MINUTE, '1h': HOUR, '24h': 24 * HOUR, '7d': 7 * 24 * HOUR, '30d': 30 * 24 * HOUR };
-
+const RANGE_MS: Record<HistoryRange, number> = {
+  '15m': 15 * MINUTE,
+  '1h': HOUR,
+  '24h': 24 * HOUR,
+  '7d': 7 * 24 * HOUR,
+  '30d': 30 * 24 * HOUR,
+};
 
 /**
  * Reads of the metrics history lua/metrics.lua writes: per queue and minute,
@@ -88,12 +100,18 @@ async function queueSteps(redis: Redis, k: QueueKeys, now: number, range: Histor
   if (span <= HOUR) {
     const last = Math.floor(now / MINUTE);
     const minutes = Array.from({ length: span / MINUTE }, (_, i) => last - span / MINUTE + 1 + i);
-    return readHashes(redis, minutes.map((m) => metricsKey(k, m)));
+    return readHashes(
+      redis,
+      minutes.map((m) => metricsKey(k, m)),
+    );
   }
   const current = Math.floor(now / HOUR);
   const hours = Array.from({ length: span / HOUR }, (_, i) => current - span / HOUR + 1 + i);
   const done = hours.slice(0, -1);
-  const rolled = await readHashes(redis, done.map((h) => rollupKey(k, h)));
+  const rolled = await readHashes(
+    redis,
+    done.map((h) => rollupKey(k, h)),
+  );
   const ttl = Number((await redis.hget(k.key('meta'), HISTORY_TTL_FIELD)) ?? 7 * 86400);
   const oldestMinute = Math.floor((now - ttl * 1000) / MINUTE);
   const missing = done.filter((h, i) => Object.keys(rolled[i] ?? {}).length === 0 && h * 60 >= oldestMinute);
@@ -159,10 +177,23 @@ export async function readMetricsHistory(source: HistorySource, queue: string | 
     for (const key of Object.keys(totals) as Array<keyof HistoryCounts>) totals[key] += point[key];
     series.push(point);
   }
-  const pct = (b: number[]): Percentiles => ({ p50: bucketPercentile(b, 0.5), p95: bucketPercentile(b, 0.95), p99: bucketPercentile(b, 0.99) });
+  const pct = (b: number[]): Percentiles => ({
+    p50: bucketPercentile(b, 0.5),
+    p95: bucketPercentile(b, 0.95),
+    p99: bucketPercentile(b, 0.99),
+  });
   return {
-    range, stepMs, queues, agents: [...agents].sort(), series, totals,
-    wait: pct(waitBuckets), run: pct(runBuckets), waitBuckets, runBuckets, boundsMs: [...HISTORY_BOUNDS_MS],
+    range,
+    stepMs,
+    queues,
+    agents: [...agents].sort(),
+    series,
+    totals,
+    wait: pct(waitBuckets),
+    run: pct(runBuckets),
+    waitBuckets,
+    runBuckets,
+    boundsMs: [...HISTORY_BOUNDS_MS],
   };
 }
 

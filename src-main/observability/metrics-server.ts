@@ -22,7 +22,10 @@ export class MetricsServer {
       }
       metrics.render().then(
         (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
-        (err: unknown) => res.writeHead(503, { 'content-type': 'text/plain' }).end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
+        (err: unknown) =>
+          res
+            .writeHead(503, { 'content-type': 'text/plain' })
+            .end(`metrics unavailable: ${err instanceof Error ? err.message : String(err)}\n`),
       );
     });
     await new Promise<void>((resolve, reject) => {

@@ -44,7 +44,14 @@ const SECONDS = HISTORY_BOUNDS_MS.map((ms) => ms / 1000);
 const STATES: Array<keyof QueueCounts> = ['waiting', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'paused'];
 /** Ways an attempt ends, as metrics.lua counts them (each attempt one of these). */
 const OUTCOMES: Record<string, string> = { c: 'completed', r: 'retried', d: 'dead', x: 'cancelled' };
-const POOL_OUTCOMES: Record<string, string> = { completed: 'completed', retrying: 'retried', dead: 'dead', cancelled: 'cancelled', released: 'released', lost: 'lost' };
+const POOL_OUTCOMES: Record<string, string> = {
+  completed: 'completed',
+  retrying: 'retried',
+  dead: 'dead',
+  cancelled: 'cancelled',
+  released: 'released',
+  lost: 'lost',
+};
 
 const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
@@ -81,7 +88,11 @@ function histogramText(name: string, help: string, series: Array<{ labels: strin
       lines.push(`${name}_bucket{${s.labels},le="${le}"} ${acc}`);
     });
     acc += s.buckets[SECONDS.length] ?? 0;
-    lines.push(`${name}_bucket{${s.labels},le="+Inf"} ${acc}`, `${name}_sum{${s.labels}} ${s.sumMs / 1000}`, `${name}_count{${s.labels}} ${acc}`);
+    lines.push(
+      `${name}_bucket{${s.labels},le="+Inf"} ${acc}`,
+      `${name}_sum{${s.labels}} ${s.sumMs / 1000}`,
+      `${name}_count{${s.labels}} ${acc}`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -146,12 +157,51 @@ export class ConveyorMetrics {
 
   private poolMetrics(pool: PoolMetricsSource): () => void {
     const r = [this.registry];
-    new Gauge({ name: 'conveyor_worker_threads', help: 'Live worker threads of this process', registers: r, collect() { this.set(pool.stats.threads); } });
-    new Gauge({ name: 'conveyor_worker_threads_target', help: 'Worker threads this process is configured for', registers: r, collect() { this.set(pool.size.threads); } });
-    new Gauge({ name: 'conveyor_worker_concurrency', help: 'Jobs at once per thread', registers: r, collect() { this.set(pool.size.concurrency); } });
-    new Gauge({ name: 'conveyor_worker_running_jobs', help: 'Jobs this process is running', registers: r, collect() { this.set(pool.stats.running); } });
-    const jobs = new Counter({ name: 'conveyor_worker_jobs_total', help: 'Job attempts this process ended, by outcome', labelNames: ['queue', 'agent', 'outcome'], registers: r });
-    const runs = new Histogram({ name: 'conveyor_worker_job_run_seconds', help: 'Run time of the attempts this process ended', labelNames: ['queue', 'agent'], buckets: SECONDS, registers: r });
+    new Gauge({
+      name: 'conveyor_worker_threads',
+      help: 'Live worker threads of this process',
+      registers: r,
+      collect() {
+        this.set(pool.stats.threads);
+      },
+    });
+    new Gauge({
+      name: 'conveyor_worker_threads_target',
+      help: 'Worker threads this process is configured for',
+      registers: r,
+      collect() {
+        this.set(pool.size.threads);
+      },
+    });
+    new Gauge({
+      name: 'conveyor_worker_concurrency',
+      help: 'Jobs at once per thread',
+      registers: r,
+      collect() {
+        this.set(pool.size.concurrency);
+      },
+    });
+    new Gauge({
+      name: 'conveyor_worker_running_jobs',
+      help: 'Jobs this process is running',
+      registers: r,
+      collect() {
+        this.set(pool.stats.running);
+      },
+    });
+    const jobs = new Counter({
+      name: 'conveyor_worker_jobs_total',
+      help: 'Job attempts this process ended, by outcome',
+      labelNames: ['queue', 'agent', 'outcome'],
+      registers: r,
+    });
+    const runs = new Histogram({
+      name: 'conveyor_worker_job_run_seconds',
+      help: 'Run time of the attempts this process ended',
+      labelNames: ['queue', 'agent'],
+      buckets: SECONDS,
+      registers: r,
+    });
     const onEvent = (e: PoolEvent): void => {
       if (e.type !== 'job') return;
       const outcome = POOL_OUTCOMES[e.state];
@@ -171,13 +221,21 @@ export class ConveyorMetrics {
     const runs: typeof waits = [];
     for (const q of [...(await (this.options.queues?.() ?? adapter.listQueues()))].sort()) {
       const totals = await readHistoryTotals(adapter.redis, adapter.keyPrefix, q);
-      for (const [into, kind] of [[waits, 'w'], [runs, 't']] as const) {
-        for (const [agent, h] of histogramsOf(totals, kind)) into.push({ labels: `queue="${escapeLabel(q)}",agent="${escapeLabel(agent)}"`, ...h });
+      for (const [into, kind] of [
+        [waits, 'w'],
+        [runs, 't'],
+      ] as const) {
+        for (const [agent, h] of histogramsOf(totals, kind))
+          into.push({ labels: `queue="${escapeLabel(q)}",agent="${escapeLabel(agent)}"`, ...h });
       }
     }
     return (
       (await this.registry.metrics()) +
-      histogramText('conveyor_job_wait_seconds', 'Time from enqueue (or due time, or the previous attempt) to lease, every process included', waits) +
+      histogramText(
+        'conveyor_job_wait_seconds',
+        'Time from enqueue (or due time, or the previous attempt) to lease, every process included',
+        waits,
+      ) +
       histogramText('conveyor_job_run_seconds', 'Time from start to end of an attempt, every process included', runs)
     );
   }

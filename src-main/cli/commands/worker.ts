@@ -129,7 +129,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
               ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
             });
           } finally {
-            await metrics?.close();
+            await metrics.close();
           }
         } finally {
           await until(Date.now() + CLOSE_MS, adapter.close());

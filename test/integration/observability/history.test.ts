@@ -11,7 +11,10 @@ describe('metrics history', () => {
   test('completions count per agent, with their wait and run time', async ({ adapter, queue }) => {
     await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('upper', 3)]);
     const leased = await adapter.dequeueMany(queue, 3);
-    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })));
+    await adapter.completeMany(
+      queue,
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    );
     const all = await adapter.metricsHistory(queue, { range: '15m' });
     expect(all.totals).toEqual({ completed: 3, failed: 0, retried: 0, dead: 0, cancelled: 0 });
     expect(all.agents).toEqual(['echo', 'upper']);

@@ -14,7 +14,11 @@ interface Line {
   agent?: string;
 }
 
-const lines = (text: string): Line[] => text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line);
+const lines = (text: string): Line[] =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Line);
 
 describe('conveyor worker --log-format json', () => {
   test('prints one JSON object a line; job lines carry jobId, queue and attempt', async ({ startWorker, adapter, queue }) => {

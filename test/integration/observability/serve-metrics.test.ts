@@ -37,7 +37,9 @@ describe('conveyor serve /metrics', () => {
     const s = server;
     await eventually(() => s.core.adapter !== undefined, 10_000, 'connected');
     await s.core.adapter!.createQueue('mq');
-    await s.core.adapter!.enqueue('mq', { message: { source: { id: 'p' }, destination: { id: 'w' }, payload: { agent: 'echo', input: 1 } } });
+    await s.core.adapter!.enqueue('mq', {
+      message: { source: { id: 'p' }, destination: { id: 'w' }, payload: { agent: 'echo', input: 1 } },
+    });
     const res = await fetch(`http://127.0.0.1:${s.port}/metrics?token=${s.token}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -26,14 +26,21 @@ describe('OpenTelemetry spans', () => {
     const [producer] = spansNamed(`send ${queue}`);
     expect(producer?.kind).toBe(SpanKind.PRODUCER);
     expect(producer?.attributes).toMatchObject({
-      'messaging.system': 'conveyor', 'messaging.destination.name': queue, 'messaging.operation.type': 'send', 'messaging.message.id': id, 'conveyor.agent': 'echo',
+      'messaging.system': 'conveyor',
+      'messaging.destination.name': queue,
+      'messaging.operation.type': 'send',
+      'messaging.message.id': id,
+      'conveyor.agent': 'echo',
     });
     expect(await redis.hget(new QueueKeys(prefix, queue).job(id), 'tp')).toBe(formatTraceparent(producer!.spanContext()));
     const leased = await adapter.dequeue(queue);
     expect(leased?.traceparent).toBe(formatTraceparent(producer!.spanContext()));
   });
 
-  test('each attempt makes a consumer span linked to the producer, with queue, agent, attempt and outcome', async ({ adapter, startPool }) => {
+  test('each attempt makes a consumer span linked to the producer, with queue, agent, attempt and outcome', async ({
+    adapter,
+    startPool,
+  }) => {
     await adapter.createQueue('traced', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
     await startPool({ queues: ['traced'] });
     const [ok, bad] = await adapter.enqueueMany('traced', [item('echo', 1), item('fail', null)]);
@@ -48,7 +55,11 @@ describe('OpenTelemetry spans', () => {
     }
     const outcome = (id: string, attempt: number) =>
       consumers.find((c) => c.attributes['messaging.message.id'] === id && c.attributes['conveyor.job.attempt'] === attempt);
-    expect(outcome(ok!, 1)?.attributes).toMatchObject({ 'messaging.destination.name': 'traced', 'conveyor.agent': 'echo', 'conveyor.job.outcome': 'completed' });
+    expect(outcome(ok!, 1)?.attributes).toMatchObject({
+      'messaging.destination.name': 'traced',
+      'conveyor.agent': 'echo',
+      'conveyor.job.outcome': 'completed',
+    });
     expect(outcome(bad!, 1)?.attributes).toMatchObject({ 'conveyor.agent': 'fail', 'conveyor.job.outcome': 'retrying' });
     expect(outcome(bad!, 2)?.attributes['conveyor.job.outcome']).toBe('dead');
     expect(outcome(bad!, 2)?.status.code).toBe(SpanStatusCode.ERROR);

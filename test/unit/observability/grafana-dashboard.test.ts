@@ -8,9 +8,18 @@ const dashboard = JSON.parse(readFileSync(path.join(__dirname, '../../../deploy/
 
 /** Every metric name Conveyor exports (observability/prometheus.ts), with the suffixes of histograms. */
 const EXPORTED = [
-  'conveyor_queue_jobs', 'conveyor_jobs_total', 'conveyor_workers', 'conveyor_redis_rtt_seconds', 'conveyor_worker_threads',
-  'conveyor_worker_threads_target', 'conveyor_worker_concurrency', 'conveyor_worker_running_jobs', 'conveyor_worker_jobs_total',
-  ...['conveyor_job_wait_seconds', 'conveyor_job_run_seconds', 'conveyor_worker_job_run_seconds'].flatMap((h) => ['_bucket', '_sum', '_count'].map((s) => h + s)),
+  'conveyor_queue_jobs',
+  'conveyor_jobs_total',
+  'conveyor_workers',
+  'conveyor_redis_rtt_seconds',
+  'conveyor_worker_threads',
+  'conveyor_worker_threads_target',
+  'conveyor_worker_concurrency',
+  'conveyor_worker_running_jobs',
+  'conveyor_worker_jobs_total',
+  ...['conveyor_job_wait_seconds', 'conveyor_job_run_seconds', 'conveyor_worker_job_run_seconds'].flatMap((h) =>
+    ['_bucket', '_sum', '_count'].map((s) => h + s),
+  ),
 ];
 
 describe('the Grafana dashboard', () => {

@@ -7,7 +7,10 @@ import { bucketPercentile, mergeHashes } from '../../../src-main/observability/h
 describe('history buckets', () => {
   it("are metrics.lua's MX_BOUNDS", () => {
     const lua = readFileSync(path.join(__dirname, '../../../src-main/queue/lua/metrics.lua'), 'utf8');
-    const bounds = /MX_BOUNDS = \{([^}]*)\}/.exec(lua)?.[1]?.split(',').map((s) => Number(s.trim()));
+    const bounds = /MX_BOUNDS = \{([^}]*)\}/
+      .exec(lua)?.[1]
+      ?.split(',')
+      .map((s) => Number(s.trim()));
     expect(bounds).toEqual([...HISTORY_BOUNDS_MS]);
   });
 

@@ -64,11 +64,13 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
           Agent{' '}
           <select value={agent} onChange={(e) => setAgent(e.target.value)} data-testid="history-agent">
             <option value="">all agents</option>
-            {(history?.agents ?? []).filter((a) => a !== '').map((a) => (
-              <option key={a} value={a}>
-                {a}
-              </option>
-            ))}
+            {(history?.agents ?? [])
+              .filter((a) => a !== '')
+              .map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
           </select>
         </label>
         <div role="group" aria-label="Range" className="inline">
@@ -79,7 +81,11 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
           ))}
         </div>
       </header>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {!history ? (
         <p className="muted">Loading history…</p>
       ) : (
@@ -93,9 +99,18 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
               <ResponsiveContainer width="100%" height={220}>
                 <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
                   <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
-                  <XAxis dataKey="t" tickFormatter={(t: number) => stepLabel(t, history.stepMs)} stroke="var(--muted)" minTickGap={40} fontSize={11} />
+                  <XAxis
+                    dataKey="t"
+                    tickFormatter={(t: number) => stepLabel(t, history.stepMs)}
+                    stroke="var(--muted)"
+                    minTickGap={40}
+                    fontSize={11}
+                  />
                   <YAxis stroke="var(--muted)" width={48} fontSize={11} />
-                  <Tooltip labelFormatter={(t) => stepLabel(Number(t), history.stepMs)} contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
+                  <Tooltip
+                    labelFormatter={(t) => stepLabel(Number(t), history.stepMs)}
+                    contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
+                  />
                   <Legend />
                   <Line type="monotone" dataKey="completed" name="completed/min" stroke="var(--ok)" dot={false} isAnimationActive={false} />
                   <Line type="monotone" dataKey="failed" name="failed/min" stroke="var(--danger)" dot={false} isAnimationActive={false} />
