@@ -79,7 +79,7 @@ describe('IPC handler table', () => {
 
   it('registers exactly one handler per contract command', () => {
     expect([...ipcMain.handlers.keys()].sort()).toEqual(COMMAND_NAMES.map((c) => ipcChannel.command(c)).sort());
-    expect(ipcMain.handlers.size).toBe(23);
+    expect(ipcMain.handlers.size).toBe(24);
   });
 
   it('passes a call from the renderer page to the surface and replies ok', async () => {
