@@ -22,8 +22,8 @@
   and one EXPIRE: cheap per job when calls carry many (bench/README.md has the
   figure). The key's lifetime is meta 'mx_ttl' (seconds; 7 days if unset).
   The key is not among a script's KEYS (like job keys, it is built from the
-  job prefix, in the same slot): a wrong-typed one is deleted before it is
-  written, so the history can never make a state change fail.
+  job prefix, in the same slot): a wrong-typed one is replaced when written
+  (mxIncr), so the history can never make a state change fail.
 ]]
 local MX_BOUNDS = { 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000 }
 
@@ -92,30 +92,36 @@ local function metricsJob(acc, id, att, kind, now, r, at)
   end
 end
 
-local function mxHashKey(key)
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'hash' and t ~= 'none' then redis.call('DEL', key) end
-  return key
-end
-
-local function mxIncr(key, all, field, n)
-  if n > 0 then
-    redis.call('HINCRBY', key, field, n)
-    redis.call('HINCRBY', all, field, n)
+-- HINCRBY into a history hash. One that holds another type (or a non-integer) is ours and only counts:
+-- it is replaced rather than let the command fail after the script's own writes. Returns the new value.
+local function mxIncr(key, field, n)
+  local r = redis.pcall('HINCRBY', key, field, n)
+  if type(r) == 'table' and r.err then
+    redis.call('DEL', key)
+    r = redis.call('HINCRBY', key, field, n)
   end
+  return r
 end
 
--- Writes what a call counted into this minute's hash and the totals.
+-- Writes what a call counted into this minute's hash and the totals. The minute hash gets its lifetime
+-- when a field is new in it (always so when the key is): an existing field means an existing key, which has it.
 local function metricsFlush(acc, kMeta, now)
   if next(acc) == nil then return end
   local base = string.sub(JOB, 1, -5) .. 'm:'
-  local key, all = mxHashKey(base .. math.floor(now / 60000)), mxHashKey(base .. 'all')
+  local key, all = base .. math.floor(now / 60000), base .. 'all'
+  local fresh = false
+  local function add(field, n)
+    if n > 0 then
+      if mxIncr(key, field, n) == n then fresh = true end
+      mxIncr(all, field, n)
+    end
+  end
   for agent, a in pairs(acc) do
     local sfx = '|' .. agent
-    for _, k in ipairs({ 'c', 'r', 'd', 'x', 'W', 'T' }) do mxIncr(key, all, k .. sfx, a[k]) end
-    mxIncr(key, all, 'f' .. sfx, a.r + a.d + a.x)
-    for b, n in pairs(a.w) do mxIncr(key, all, 'w' .. b .. sfx, n) end
-    for b, n in pairs(a.t) do mxIncr(key, all, 't' .. b .. sfx, n) end
+    for _, k in ipairs({ 'c', 'r', 'd', 'x', 'W', 'T' }) do add(k .. sfx, a[k]) end
+    add('f' .. sfx, a.r + a.d + a.x)
+    for b, n in pairs(a.w) do add('w' .. b .. sfx, n) end
+    for b, n in pairs(a.t) do add('t' .. b .. sfx, n) end
   end
-  redis.call('EXPIRE', key, tonumber(redis.call('HGET', kMeta, 'mx_ttl')) or 604800)
+  if fresh then redis.call('EXPIRE', key, tonumber(redis.call('HGET', kMeta, 'mx_ttl')) or 604800) end
 end
