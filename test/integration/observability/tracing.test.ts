@@ -37,33 +37,34 @@ describe('OpenTelemetry spans', () => {
     expect(leased?.traceparent).toBe(formatTraceparent(producer!.spanContext()));
   });
 
-  test('each attempt makes a consumer span linked to the producer, with queue, agent, attempt and outcome', async ({
-    adapter,
-    startPool,
-  }) => {
-    await adapter.createQueue('traced', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
-    await startPool({ queues: ['traced'] });
-    const [ok, bad] = await adapter.enqueueMany('traced', [item('echo', 1), item('fail', null)]);
-    await waitForState(adapter, 'traced', ok!, ['completed']);
-    await waitForState(adapter, 'traced', bad!, ['dead']);
-    await eventually(() => spansNamed('process traced').length === 3, 10_000, 'three consumer spans');
-    const producers = new Map(spansNamed('send traced').map((s) => [s.attributes['messaging.message.id'], s.spanContext().spanId]));
-    const consumers = spansNamed('process traced');
-    for (const c of consumers) {
-      expect(c.kind).toBe(SpanKind.CONSUMER);
-      expect(c.links.map((l) => l.context.spanId)).toEqual([producers.get(c.attributes['messaging.message.id'])]);
-    }
-    const outcome = (id: string, attempt: number) =>
-      consumers.find((c) => c.attributes['messaging.message.id'] === id && c.attributes['conveyor.job.attempt'] === attempt);
-    expect(outcome(ok!, 1)?.attributes).toMatchObject({
-      'messaging.destination.name': 'traced',
-      'conveyor.agent': 'echo',
-      'conveyor.job.outcome': 'completed',
-    });
-    expect(outcome(bad!, 1)?.attributes).toMatchObject({ 'conveyor.agent': 'fail', 'conveyor.job.outcome': 'retrying' });
-    expect(outcome(bad!, 2)?.attributes['conveyor.job.outcome']).toBe('dead');
-    expect(outcome(bad!, 2)?.status.code).toBe(SpanStatusCode.ERROR);
-  });
+  test(
+    'each attempt makes a consumer span linked to the producer, with queue, agent, attempt and outcome',
+    { timeout: 60_000 },
+    async ({ adapter, startPool }) => {
+      await adapter.createQueue('traced', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
+      await startPool({ queues: ['traced'] });
+      const [ok, bad] = await adapter.enqueueMany('traced', [item('echo', 1), item('fail', null)]);
+      await waitForState(adapter, 'traced', ok!, ['completed'], 30_000);
+      await waitForState(adapter, 'traced', bad!, ['dead'], 30_000);
+      await eventually(() => spansNamed('process traced').length === 3, 20_000, 'three consumer spans');
+      const producers = new Map(spansNamed('send traced').map((s) => [s.attributes['messaging.message.id'], s.spanContext().spanId]));
+      const consumers = spansNamed('process traced');
+      for (const c of consumers) {
+        expect(c.kind).toBe(SpanKind.CONSUMER);
+        expect(c.links.map((l) => l.context.spanId)).toEqual([producers.get(c.attributes['messaging.message.id'])]);
+      }
+      const outcome = (id: string, attempt: number) =>
+        consumers.find((c) => c.attributes['messaging.message.id'] === id && c.attributes['conveyor.job.attempt'] === attempt);
+      expect(outcome(ok!, 1)?.attributes).toMatchObject({
+        'messaging.destination.name': 'traced',
+        'conveyor.agent': 'echo',
+        'conveyor.job.outcome': 'completed',
+      });
+      expect(outcome(bad!, 1)?.attributes).toMatchObject({ 'conveyor.agent': 'fail', 'conveyor.job.outcome': 'retrying' });
+      expect(outcome(bad!, 2)?.attributes['conveyor.job.outcome']).toBe('dead');
+      expect(outcome(bad!, 2)?.status.code).toBe(SpanStatusCode.ERROR);
+    },
+  );
 
   test('without a recording span nothing is stored with the job', async ({ adapter, queue, redis, prefix }) => {
     trace.disable();
