@@ -11,7 +11,7 @@ import { agentItem } from '../src-shared/item-schema';
 import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 
-const BATCH = 1000;
+const BATCH = Number(process.env['BATCH'] ?? 1000);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 10);
 
 async function usecSum(redis: Redis): Promise<number> {
@@ -22,6 +22,13 @@ async function usecSum(redis: Redis): Promise<number> {
   return total;
 }
 
+/** CPU seconds (user + system) of Redis's main thread: unlike commandstats' wall-clock µs, not inflated when a contended box preempts Redis. */
+async function cpuSum(redis: Redis): Promise<number> {
+  const text = await redis.info('cpu');
+  const f = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
+  return (f('used_cpu_user_main_thread') || f('used_cpu_user')) + (f('used_cpu_sys_main_thread') || f('used_cpu_sys'));
+}
+
 async function main(): Promise<void> {
   const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
   const prefix = `cpu${Date.now()}`;
@@ -30,6 +37,7 @@ async function main(): Promise<void> {
   const redis = new Redis(url);
   await adapter.createQueue('cpu', { maxLength: 1_000_000 });
   const spent = { enqueue: 0, lease: 0, complete: 0 };
+  let completeCpu = 0;
   for (let r = 0; r < ROUNDS; r++) {
     const items = Array.from({ length: BATCH }, (_, i) => agentItem('echo', { i, text: 'hello world' }));
     let t = await usecSum(redis);
@@ -41,13 +49,15 @@ async function main(): Promise<void> {
     u = await usecSum(redis);
     spent.lease += u - t;
     t = u;
+    const cpu = await cpuSum(redis);
     await adapter.completeMany('cpu', leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: { ok: true } })));
+    completeCpu += (await cpuSum(redis)) - cpu;
     u = await usecSum(redis);
     spent.complete += u - t;
   }
   const jobs = BATCH * ROUNDS;
   const per = (us: number): string => (us / jobs).toFixed(2);
-  console.log(`Redis µs per job over ${jobs} jobs: enqueue ${per(spent.enqueue)}, lease ${per(spent.lease)}, complete ${per(spent.complete)}, total ${per(spent.enqueue + spent.lease + spent.complete)}`);
+  console.log(`Redis µs per job over ${jobs} jobs: enqueue ${per(spent.enqueue)}, lease ${per(spent.lease)}, complete ${per(spent.complete)}, total ${per(spent.enqueue + spent.lease + spent.complete)}; complete by Redis CPU time ${per(completeCpu * 1e6)}`);
   await adapter.deleteQueue('cpu');
   await adapter.close();
   redis.disconnect();

@@ -169,10 +169,19 @@ export interface ScheduleConfig {
   timeout_ms?: number;
 }
 
+/** The metrics history Redis keeps (README, Observability). */
+export interface MetricsConfig {
+  /** Days the per-minute history is kept. */
+  history_days: number;
+  /** Days its hourly roll-ups are kept. */
+  rollup_days: number;
+}
+
 export interface ConveyorConfig {
   queue: QueueConfig;
   workers: WorkersConfig;
   agents: AgentsConfig;
+  metrics: MetricsConfig;
   /** Upserted by every worker and serve process at start; schedules not listed here are left alone. */
   schedules?: ScheduleConfig[];
 }
@@ -223,6 +232,7 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
     shutdown_timeout_ms: 30_000,
   },
   agents: {},
+  metrics: { history_days: 7, rollup_days: 90 },
 });
 
 /** Queue names and agent names: what fits in a Redis key and a log line unquoted. */
@@ -558,9 +568,15 @@ const schedules = z.preprocess(
     }),
 );
 
+const M = DEFAULT_CONFIG.metrics;
+const metrics = section({
+  history_days: integer(1, 3650).default(M.history_days),
+  rollup_days: integer(1, 3650).default(M.rollup_days),
+});
+
 export const configSchema = z.strictObject(
-  { queue, workers, agents, schedules },
-  { error: expected('a mapping of queue, workers, agents, schedules') },
+  { queue, workers, agents, metrics, schedules },
+  { error: expected('a mapping of queue, workers, agents, metrics, schedules') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.
@@ -669,6 +685,7 @@ export type ConfigPatch = {
   queue?: Patch<QueueConfig> | null;
   workers?: Patch<WorkersConfig> | null;
   agents?: Patch<AgentsConfig> | null;
+  metrics?: Patch<MetricsConfig> | null;
 };
 type Patch<T> = { [K in keyof T]?: PatchValue<T[K]> | null };
 // Distributes, so `tls` takes `true` or `{ ca }`; a list is replaced whole, never merged item by item.

@@ -40,6 +40,8 @@ export const COMMAND_NAME_LIST = [
   'schedules.runNow',
   // Flows (#19)
   'flows.tree',
+  // Observability (#21).
+  'metrics.history',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

@@ -1,3 +1,4 @@
+import { HISTORY_RANGES, type HistoryRange, type MetricsHistory } from './metrics-history';
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
 import type { ConveyorConfig } from './config-schema';
@@ -222,6 +223,12 @@ export const commandArgs = {
   'schedules.runNow': z.strictObject({ queue: queueName, id: queueName }),
   // Flows (#19): the flow tree under a job, with its parent named.
   'flows.tree': jobRef,
+  // Observability (#21): the stored metrics history.
+  'metrics.history': z.strictObject({
+    queue: z.union([queueName, z.literal('all')]),
+    range: z.enum(HISTORY_RANGES),
+    agent: z.string().max(100).optional(),
+  }),
 } as const;
 
 /** A command's argument type, from its schema (written once, above). */
@@ -277,6 +284,8 @@ export interface Commands {
   'schedules.runNow': { args: ArgsOf<'schedules.runNow'>; result: { id: string } };
   // Flows (#19)
   'flows.tree': { args: ArgsOf<'flows.tree'>; result: FlowTreeView };
+  // Observability (#21).
+  'metrics.history': { args: ArgsOf<'metrics.history'>; result: MetricsHistory };
 }
 
 /** A job's flow tree (src-main/flows/flow-types.ts FlowTree), as the control center shows it. */

@@ -39,6 +39,8 @@ export interface LeasedItem<P = unknown> extends QueueItem<P> {
   attempt: number;
   maxRetries: number;
   timeoutMs?: number;
+  /** W3C traceparent of the enqueue's producer span, when one was recording (observability/tracing.ts). */
+  traceparent?: string;
 }
 
 export interface Lease {

@@ -25,6 +25,7 @@ import type { ConfigPatch } from '../../src-shared/config-schema';
 import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors';
 import type { JobRecord, QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
+import { historyHandlers } from './history';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { agentOf, collectIds, listByAgent } from './job-filter';
 import { scheduleHandlers } from './schedules';
@@ -175,6 +176,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
     'metrics.snapshot': async () => ctx.metrics(),
     ...scheduleHandlers(ctx),
     ...flowHandlers(ctx),
+    ...historyHandlers(ctx),
   };
 }
 

@@ -1,9 +1,11 @@
 import type { AttemptOutcome, LeasedItem, ReleaseReason } from '../../src-shared/job';
+import { ConsumerSpans, type SpanOutcome } from '../observability/tracing';
 import { agentOf } from '../queue/job-codec';
 import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
 import type { AbortReason, ProgressNote, RunJob, RunResult } from './messages';
 import { groupBy, type PoolContext } from './pool-context';
 import { flowStateOf, suspendRun } from '../flows/pool-flows';
+import type { PoolEvent } from './pool-events';
 import type { ThreadHandle, ThreadDeath } from './thread-handle';
 import type { ThreadSupervisor } from './thread-supervisor';
 
@@ -31,6 +33,8 @@ export interface RunningJob {
 export class JobOutcomes {
   readonly runs = new Map<number, RunningJob>();
   private readonly acks: AckBatcher;
+  /** OpenTelemetry consumer spans of running attempts (a no-op without an SDK). */
+  private readonly spans = new ConsumerSpans();
   /** Jobs settled but not yet acknowledged by Redis: what their events report. */
   private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
   private nextRunId = 1;
@@ -76,6 +80,7 @@ export class JobOutcomes {
       job.timer = setTimeout(() => this.abort(job, 'timeout'), timeoutMs - Math.floor(timeoutMs / 2));
     }, Math.floor(timeoutMs / 2));
     this.runs.set(job.runId, job);
+    this.spans.start({ queue, id: job.id, attempt: job.attempt, agent, ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }) });
     this.ctx.emit({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent });
     return { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
   }
@@ -268,7 +273,10 @@ export class JobOutcomes {
       if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
       this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
       this.acks.add(job.queue, ack);
-    } else if (!suspended) {
+    } else if (suspended) {
+      this.spans.end(job.queue, job.id, 'suspended');
+    } else {
+      this.spans.end(job.queue, job.id, 'lost');
       this.ctx.emit({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
     }
     this.ctx.wake();
@@ -281,19 +289,25 @@ export class JobOutcomes {
       this.settled.delete(key);
       const base = { type: 'job' as const, queue, id: ack.id, attempt: meta?.attempt ?? 0, ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}) };
       if (!result.ok) {
-        this.ctx.emit({ ...base, state: 'lost', reason: result.error.message });
+        this.finish({ ...base, state: 'lost', reason: result.error.message });
         continue;
       }
       if (ack.kind === 'complete') {
         this.processed++;
-        this.ctx.emit({ ...base, state: 'completed' });
+        this.finish({ ...base, state: 'completed' });
       } else if (ack.kind === 'release') {
-        this.ctx.emit({ ...base, state: 'released' });
+        this.finish({ ...base, state: 'released' });
       } else {
         this.failed++;
         const next = result.value === 'dead' ? 'dead' : result.value === 'cancelled' ? 'cancelled' : 'retrying';
-        this.ctx.emit({ ...base, state: next, error: ack.error.message, reason: ack.reason });
+        this.finish({ ...base, state: next, error: ack.error.message, reason: ack.reason });
       }
     }
+  }
+
+  /** Emits an attempt's end, and ends its consumer span (observability/tracing.ts) with that outcome. */
+  private finish(e: Extract<PoolEvent, { type: 'job' }> & { state: SpanOutcome }): void {
+    this.spans.end(e.queue, e.id, e.state, e.error);
+    this.ctx.emit(e);
   }
 }

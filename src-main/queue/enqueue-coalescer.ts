@@ -5,6 +5,7 @@ import type { EnqueueOptions, QueueItemInput } from '../../src-shared/job';
 import { enqueueOptionsSchema, fastParseEnqueueOptions } from '../../src-shared/queue-options-schema';
 import { type DurabilityPlan, confirmEnqueue, enqueueError } from './durability';
 import { agentOf } from './job-codec';
+import { endEnqueueSpans, traceEnqueues } from '../observability/tracing';
 import type { QueueContext } from './queue-context';
 import { ScriptCode, scriptError } from './script-codes';
 import type { ScriptReply } from './scripts';
@@ -112,6 +113,13 @@ export class EnqueueCoalescer {
     } catch (err) {
       return Promise.reject(err);
     }
+    // OpenTelemetry: a producer span while an SDK records (observability/tracing.ts); else nothing.
+    const spans = traceEnqueues(queue, encoded);
+    if (spans.length > 0) return endEnqueueSpans(spans, this.coalesce(queue, encoded, opts));
+    return this.coalesce(queue, encoded, opts);
+  }
+
+  private coalesce(queue: string, encoded: string[], opts: EnqueueOptions): Promise<string> {
     return new Promise((resolve, reject) => {
       let batch = this.batches.get(queue);
       if (!batch) {
@@ -154,6 +162,8 @@ export class EnqueueCoalescer {
       const opts = isWrapped ? ((entry as { opts?: EnqueueOptions }).opts ?? {}) : {};
       encoded.push(...this.encode(item, opts));
     }
+    const spans = traceEnqueues(queue, encoded);
+    if (spans.length > 0) return endEnqueueSpans(spans, this.addJobs(queue, encoded, 0));
     return this.addJobs(queue, encoded, 0);
   }
 }

@@ -26,6 +26,7 @@ export { chain, fanOut, flowFromSpec } from '../flows/flow-helpers';
 export { FLOW_LIMITS, FLOW_POLICIES } from '../flows/flow-types';
 export type { FlowNode, FlowPolicy, FlowJobRef, FlowTree, ChildResult, ChildOutcome } from '../flows/flow-types';
 export type { FlowEngine } from '../flows/flow-engine';
+export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 export type { QueueConfig, ConveyorConfig } from '../../src-shared/config-schema';
 // The defaults of config.yml, e.g. `adapterOptionsFromConfig(DEFAULT_CONFIG.queue)` without a config file.
 export { DEFAULT_CONFIG } from '../../src-shared/config-schema';

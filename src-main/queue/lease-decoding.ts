@@ -7,7 +7,7 @@ import { ScriptCode, scriptError } from './script-codes';
 import type { ScriptReply } from './scripts';
 
 /** Values per leased job in dequeue-7's reply, and values before the first. */
-const DEQUEUE_FIELDS = 7;
+const DEQUEUE_FIELDS = 8;
 const HEAD = 4;
 
 export interface LeaseBatch<P = unknown> {
@@ -71,6 +71,8 @@ export async function decodeLeaseBatch<P>(ctx: QueueContext, q: QueueKeys, raw: 
     };
     const timeout = str(reply[i + 4]);
     if (timeout !== '') item.timeoutMs = Number(timeout);
+    const traceparent = str(reply[i + 7]);
+    if (traceparent !== '') item.traceparent = traceparent;
     items.push(item);
   }
   return { items, nextTimerMs: Number(reply[1]), paused: reply[0] === 1, more: reply[2] === 1, quarantined };

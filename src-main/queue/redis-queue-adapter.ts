@@ -28,6 +28,7 @@ import { Reads } from './reads';
 import { connectClient } from './redis-client';
 import { WorkerRegistry } from './worker-registry';
 import { FlowEngine } from '../flows/flow-engine';
+import { type HistoryOptions, type MetricsHistory, readMetricsHistory } from '../observability/history';
 
 export type { BatchResult, LeaseRef, ProgressUpdate } from './acknowledgements';
 export type { LeaseBatch } from './lease-decoding';
@@ -312,6 +313,11 @@ export class RedisQueueAdapter implements QueuePort {
   /** Every worker process whose registry entry has not expired. */
   listWorkers(): Promise<WorkerInfo[]> {
     return this.ctx.conn.io(() => this.workers.list());
+  }
+
+  /** Throughput and wait/run percentiles from the stored metrics history (observability/history.ts). */
+  metricsHistory(queue: string | 'all', opts: HistoryOptions = {}): Promise<MetricsHistory> {
+    return this.ctx.conn.io(() => readMetricsHistory(this, queue, opts));
   }
 
   // ---------------------------------------------------------------- events

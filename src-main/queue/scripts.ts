@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import common from './lua/common.lua?raw';
+import commonSource from './lua/common.lua?raw';
+import metrics from './lua/metrics.lua?raw';
 import cancel from './lua/cancel-4.lua?raw';
 import complete from './lua/complete-4.lua?raw';
 import dequeue from './lua/dequeue-7.lua?raw';
@@ -23,6 +24,9 @@ import setPaused from './lua/setPaused-3.lua?raw';
 import start from './lua/start-2.lua?raw';
 import { QUEUE_KEY_TYPES, type QueueKeyType, type QueueKeys } from './keys';
 import { isConnectionError, masterNodes } from './redis-client';
+
+/** The shared pieces, with the metrics history's helpers included where common.lua says. */
+const common = commonSource.replace('--#include metrics.lua', metrics);
 
 /**
  * The Lua scripts, one per state change, each starting from the shared pieces

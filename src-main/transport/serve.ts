@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import { ControlCore, type ControlCoreOptions } from '../control/control-core';
 import { startWebServer, type WebServer } from './web';
+import { coreMetrics } from '../observability/core-metrics';
 
 export interface ServeOptions {
   /** config.yml to load and save (a missing file means defaults). */
@@ -72,6 +73,7 @@ export async function serveControlCenter(options: ServeOptions): Promise<Control
       ...(options.port === undefined ? {} : { port: options.port }),
       ...(options.host === undefined ? {} : { host: options.host }),
       ...(options.token === undefined ? {} : { token: options.token }),
+      metrics: coreMetrics(core),
     });
   } catch (err) {
     await core.close().catch(() => undefined);

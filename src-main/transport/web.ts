@@ -56,6 +56,8 @@ export interface WebServerOptions {
   eventIntervalMs?: number;
   /** Calls one connection may have running at once. Default 256. */
   maxCallsInFlight?: number;
+  /** Prometheus exposition for GET /metrics, behind the same token as everything (a scraper passes `?token=`). */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 export interface WebServer {
@@ -309,6 +311,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       const rawPath = rawUrl.split(/[?#]/, 1)[0] ?? '/';
+      if (rawPath === '/metrics' && options.metrics) {
+        const m = await options.metrics().catch((err: unknown) => new HttpRefusal(503, `metrics unavailable: ${err instanceof Error ? err.message : String(err)}`));
+        if (m instanceof HttpRefusal) throw m;
+        sendText(res, 200, m.body.replace(/\n$/, ''), { 'Content-Type': m.contentType });
+        return;
+      }
       if (rawPath === WS_PATH) {
         sendText(res, 426, 'this path is the WebSocket endpoint', { Upgrade: 'websocket' });
         return;

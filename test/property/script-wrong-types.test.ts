@@ -4,6 +4,7 @@ import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import { QueueKeys } from '../../src-main/queue/keys';
 import type { QueueKeyType } from '../../src-main/queue/keys';
 import { RedisQueueAdapter } from '../../src-main/queue/redis-queue-adapter';
+import { metricsKey } from '../../src-main/observability/history-keys';
 import { SCRIPT_KEYS, type ScriptName } from '../../src-main/queue/scripts';
 import { item, queueTest as test, testAdapterOptions } from '../support/queue';
 import { testRedisUrl } from '../support/redis';
@@ -17,12 +18,12 @@ import { testRedisUrl } from '../support/redis';
  * Cases run concurrently, each on a queue of its own.
  */
 
-type Corruptible = QueueKeyType | 'job' | 'logs';
+type Corruptible = QueueKeyType | 'job' | 'logs' | 'metrics';
 type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream'];
 const EXPECTED: Record<Corruptible, RedisType> = {
   meta: 'hash', wait: 'zset', delayed: 'zset', active: 'zset', completed: 'zset', dead: 'zset', cancelled: 'zset', marker: 'zset',
-  events: 'stream', job: 'hash', logs: 'list', waitchildren: 'zset', outbox: 'zset',
+  events: 'stream', job: 'hash', logs: 'list', waitchildren: 'zset', outbox: 'zset', metrics: 'hash',
 };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
   ['wait', 'waiting'], ['delayed', 'delayed'], ['active', 'active'], ['completed', 'completed'], ['dead', 'dead'], ['cancelled', 'cancelled'],
@@ -39,7 +40,7 @@ interface Scenario {
   setup: (a: RedisQueueAdapter, q: string, redis: Redis, k: QueueKeys) => Promise<Held>;
   run: (a: RedisQueueAdapter, q: string, held: Held) => Promise<unknown>;
   /** Keys beyond the script's own queue keys. */
-  extra: Array<'job' | 'logs'>;
+  extra: Array<'job' | 'logs' | 'metrics'>;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -71,11 +72,11 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     extra: ['job'],
   },
   dequeue: { setup: busy, run: (a, q) => a.dequeueMany(q, 5), extra: ['job'] },
-  recoverStalled: { setup: busy, run: (a, q) => a.recoverStalled(q), extra: ['job'] },
+  recoverStalled: { setup: busy, run: (a, q) => a.recoverStalled(q), extra: ['job', 'metrics'] },
   start: { setup: leased, run: (a, q, h) => a.startMany(q, 'w', [h]), extra: ['job'] },
   extendLeases: { setup: leased, run: (a, q, h) => a.extendLeases(q, [h]), extra: ['job'] },
-  complete: { setup: leased, run: (a, q, h) => a.completeMany(q, [{ ...h, result: 1 }]), extra: ['job'] },
-  fail: { setup: leased, run: (a, q, h) => a.failMany(q, [{ ...h, error: 'x', retryable: false }]), extra: ['job'] },
+  complete: { setup: leased, run: (a, q, h) => a.completeMany(q, [{ ...h, result: 1 }]), extra: ['job', 'metrics'] },
+  fail: { setup: leased, run: (a, q, h) => a.failMany(q, [{ ...h, error: 'x', retryable: false }]), extra: ['job', 'metrics'] },
   release: { setup: leased, run: (a, q, h) => a.releaseMany(q, [{ ...h, reason: 'resize' }]), extra: ['job'] },
   progress: { setup: leased, run: (a, q, h) => a.reportProgress(q, [{ ...h, fraction: 0.5, log: 'line' }]), extra: ['job', 'logs'] },
   quarantine: {
@@ -216,10 +217,15 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
   await a.createQueue(q, { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
   const scenario = SCENARIOS[c.script];
   const held = await scenario.setup(a, q, redis, k);
-  const key = c.key === 'job' ? k.job(held.id) : c.key === 'logs' ? k.logs(held.id) : k.key(c.key);
+  // The metrics history's hash for this minute (and the next, should the minute turn before the script runs).
+  const minute = Math.floor(Number((await redis.time())[0]) / 60);
+  const keys =
+    c.key === 'job' ? [k.job(held.id)] : c.key === 'logs' ? [k.logs(held.id)]
+    : c.key === 'metrics' ? [metricsKey(k, minute), metricsKey(k, minute + 1)] : [k.key(c.key)];
+  const key = keys[0]!;
   // Jobs whose set membership the corruption itself wipes out are not the script's doing.
   const ignore = new Set(EXPECTED[c.key] === 'zset' && c.key !== 'marker' ? await redis.zrange(key, 0, -1) : []);
-  await setWrongType(redis, key, c.type);
+  for (const each of keys) await setWrongType(redis, each, c.type);
   const problems: string[] = [];
   try {
     await scenario.run(a, q, held);

@@ -474,6 +474,17 @@ export function defineContractSuite(label: string, connect: Connect): void {
       expect(q?.series.reduce((n, p) => n + p.completed, 0)).toBe(3);
       expect(snapshot?.agents.find((a) => a.agent === 'echo')?.runMs.count).toBe(3);
     });
+
+    it('metrics.history answers the history Redis keeps of the jobs the pool ran', async ({ open }) => {
+      const { api } = await open({ pool: true });
+      const { ids } = await api.call('jobs.enqueueMany', { queue: QUEUE, items: [1, 2].map((n) => ({ item: job(n) })) });
+      const done = async (): Promise<boolean> =>
+        (await Promise.all(ids.map((id) => api.call('jobs.get', { queue: QUEUE, id })))).every((j) => j?.state === 'completed');
+      await until(done, 10_000, 'jobs completed');
+      const h = await api.call('metrics.history', { queue: 'all', range: '15m', agent: 'echo' });
+      expect(h.totals.completed).toBe(2);
+      expect(h.run.p50).not.toBeNull();
+    });
   });
 
   describe(`contract (${label}): config`, () => {

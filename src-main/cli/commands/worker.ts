@@ -13,6 +13,8 @@ import type { CliContext } from '../context';
 import { integer } from '../parsers';
 import { poolSettings } from '../worker/pool-settings';
 import { runPool } from '../worker/run-pool';
+import { serveMetrics } from '../worker/metrics';
+import { jsonLogger, LOG_FORMATS, type LogFormat } from '../../observability/logger';
 import type { CommandDeps } from './command-context';
 import { startConfiguredScheduler } from '../../schedules/config-apply';
 
@@ -22,6 +24,9 @@ interface Options {
   quiet?: boolean;
   threadEntry?: string;
   create?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
+  logFormat?: LogFormat;
 }
 
 /** Say why nothing happens yet when Redis takes longer than this to answer. */
@@ -83,6 +88,9 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .option('--concurrency <n>', 'jobs at once per thread, 1-1000 (default: workers.concurrency)', integer(1, 1000))
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
     .option('--create', 'create the queues named that do not exist yet (else the worker refuses them)')
+    .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics (0: any free port)', integer(0, 65535))
+    .addOption(new Option('--log-format <format>', 'job and worker lines as text (default) or JSON objects (pino), one a line').choices(LOG_FORMATS))
+    .option('--metrics-host <host>', 'address the metrics server listens on (default 127.0.0.1; it has no auth)')
     // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
     .addOption(new Option('--thread-entry <path>').hideHelp())
     .action(async (queues: string[], opts: Options, cmd: Command) => {
@@ -109,13 +117,22 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         const scheduler = await startConfiguredScheduler(adapter, config.loaded.config, (line) => io.stderr.write(`${line}\n`), config.loaded.path);
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
-          await runPool(new WorkerPool({ adapter, ...settings }), io, stopping.signal, {
-            quiet: opts.quiet === true,
-            target: config.options.connection.display,
-            keyPrefix: config.options.keyPrefix,
-            queues: settings.queues,
-            shutdownTimeoutMs: settings.shutdownTimeoutMs,
-          });
+          const pool = new WorkerPool({ adapter, ...settings });
+          const json = opts.logFormat === 'json' ? jsonLogger(io.stdout) : undefined;
+          const say = (line: string): void => void (json ? json.info(line) : io.stdout.write(`${new Date().toISOString()} ${line}\n`));
+          const metrics = await serveMetrics(adapter, pool, settings.queues, opts, say, config.loaded.config.metrics);
+          try {
+            await runPool(pool, io, stopping.signal, {
+              quiet: opts.quiet === true,
+              target: config.options.connection.display,
+              keyPrefix: config.options.keyPrefix,
+              queues: settings.queues,
+              shutdownTimeoutMs: settings.shutdownTimeoutMs,
+              ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
+            });
+          } finally {
+            await metrics.close();
+          }
         } finally {
           await scheduler.stop();
           await until(Date.now() + CLOSE_MS, adapter.close());

@@ -6,6 +6,8 @@
  * meanwhile. A late lease dropped unrun is one line even in quiet mode.
  * `quiet` swaps the per-job lines for a summary every `summaryMs`.
  */
+import type { Logger } from 'pino';
+import { jsonLogger, type LogFormat } from '../../observability/logger';
 import type { PoolEvent } from '../../pool/pool';
 import { isConnectionError } from '../../queue/redis-client';
 import type { CliWritable } from '../io';
@@ -23,6 +25,8 @@ export interface PoolLogOptions {
   /** How often `quiet` prints the summary. Default 10 s. */
   summaryMs?: number;
   stats: () => PoolCounters;
+  /** 'json': one pino object per line, job lines with jobId, queue and attempt fields. Default 'text'. */
+  format?: LogFormat;
 }
 
 /** The same non-connection error again within this long is not printed again. */
@@ -59,11 +63,18 @@ export function describeOutageEvent(e: OutageEvent): string {
     : `Redis is back after ${(e.durationMs / 1000).toFixed(1)} s`;
 }
 
+/** A job line's fields in JSON logs: always jobId, queue and attempt. */
+function jobFields(e: JobEvent): Record<string, unknown> {
+  const { id, queue, attempt, state, agent, durationMs, error, reason } = e;
+  return { jobId: id, queue, attempt, state, agent, durationMs, error, reason };
+}
+
 export class PoolLog {
   private readonly summaryMs: number;
   private summaryTimer: NodeJS.Timeout | undefined;
   private lastSummary = { at: Date.now(), done: 0 };
   private readonly recentErrors = new Map<string, number>();
+  private readonly json: { out: Logger; err: Logger } | undefined;
 
   constructor(
     private readonly out: CliWritable,
@@ -71,16 +82,19 @@ export class PoolLog {
     private readonly options: PoolLogOptions,
   ) {
     this.summaryMs = options.summaryMs ?? 10_000;
+    if (options.format === 'json') this.json = { out: jsonLogger(out), err: jsonLogger(err) };
   }
 
-  /** A line on stdout, timestamped. */
-  info(text: string): void {
-    this.out.write(`${new Date().toISOString()} ${text}\n`);
+  /** A line on stdout, timestamped (JSON: `fields` beside the message). */
+  info(text: string, fields: Record<string, unknown> = {}): void {
+    if (this.json) this.json.out.info(fields, text);
+    else this.out.write(`${new Date().toISOString()} ${text}\n`);
   }
 
   /** A line on stderr, timestamped. */
   error(text: string): void {
-    this.err.write(`${new Date().toISOString()} ${text}\n`);
+    if (this.json) this.json.err.error(text);
+    else this.err.write(`${new Date().toISOString()} ${text}\n`);
   }
 
   /** Starts the periodic summary of quiet mode. */
@@ -95,8 +109,8 @@ export class PoolLog {
   readonly onEvent = (e: PoolEvent): void => {
     switch (e.type) {
       case 'job':
-        if (e.state === 'dropped') this.info(`late lease ${describeJobEvent(e)}`);
-        else if (!this.options.quiet) this.info(describeJobEvent(e));
+        if (e.state === 'dropped') this.info(`late lease ${describeJobEvent(e)}`, jobFields(e));
+        else if (!this.options.quiet) this.info(describeJobEvent(e), jobFields(e));
         break;
       case 'outage':
         this.error(describeOutageEvent(e));

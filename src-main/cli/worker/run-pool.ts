@@ -8,6 +8,7 @@ import type { PoolEvent, WorkerPool } from '../../pool/pool';
 import { untilAborted } from '../abort';
 import type { CliIo } from '../io';
 import { oneLine, warn } from '../output';
+import type { LogFormat } from '../../observability/logger';
 import { PoolLog } from './pool-log';
 
 export interface RunPoolOptions {
@@ -20,6 +21,8 @@ export interface RunPoolOptions {
   queues: string[];
   /** For the stopping line. */
   shutdownTimeoutMs: number;
+  /** 'json': pino lines (observability/logger.ts). Default 'text'. */
+  logFormat?: LogFormat;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -43,6 +46,7 @@ export async function runPool(pool: WorkerPool, io: CliIo, signal: AbortSignal, 
     quiet: opts.quiet,
     ...(opts.summaryMs === undefined ? {} : { summaryMs: opts.summaryMs }),
     stats: () => pool.stats,
+    ...(opts.logFormat === undefined ? {} : { format: opts.logFormat }),
   });
   let fail!: (err: PoolError) => void;
   const fatal = new Promise<PoolError>((resolve) => (fail = resolve));

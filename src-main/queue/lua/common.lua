@@ -229,6 +229,9 @@ local function deadMalformedKey(kDead, kEvents, id, now)
   emit(kEvents, 'e', 'malformed', 'j', id, 'why', 'job key is not a hash')
 end
 
+-- The metrics history's helpers (scripts.ts puts metrics.lua here: recoverStalled below uses them).
+--#include metrics.lua
+
 -- Retries a job has left after attempt `att`; attempts before its last manual
 -- retry (`rb`) do not count, and the first attempt is not a retry.
 local function retriesLeft(id, att)
@@ -257,6 +260,7 @@ end
 local function recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, now, limit)
   local expired = redis.call('ZRANGEBYSCORE', kActive, '-inf', now, 'LIMIT', 0, limit)
   local retried, dead = 0, 0
+  local mx = {} -- metrics history (metrics.lua)
   for i = 1, #expired do
     local id = expired[i]
     redis.call('ZREM', kActive, id)
@@ -266,6 +270,7 @@ local function recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, no
       dead = dead + 1
     elseif r[1] then
       local att = tonumber(r[1]) or 0
+      metricsJob(mx, id, att, retriesLeft(id, att) > 0 and 'r' or 'd', now)
       endAttempt(id, att, 'stalled', now, 'lease expired', nil)
       emit(kEvents, 'e', 'stalled', 'j', id, 'a', att)
       if retriesLeft(id, att) > 0 then
@@ -277,6 +282,7 @@ local function recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, no
       end
     end
   end
+  metricsFlush(mx, kMeta, now)
   if retried > 0 then wake(kMarker) end
   return retried, dead
 end

@@ -7,7 +7,7 @@
 ]]
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Every job hash read before the first write (see common.lua).
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'par')
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'par', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -15,6 +15,7 @@ local done = {}
 local finished = {}
 local events = newEvents(kMeta, kEvents, 'e', 'completed')
 local flowed = false
+local mx = {} -- metrics history (metrics.lua)
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local r = read[(i - 3) / 3 + 1]
@@ -23,6 +24,7 @@ for i = 3, #ARGV, 3 do
   elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
+    metricsJob(mx, id, r[3], 'c', now, r, 5)
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
@@ -39,6 +41,7 @@ for i = 1, #done, 1000 do
   redis.call('ZREM', kActive, unpack(done, i, math.min(i + 999, #done)))
   redis.call('ZADD', kCompleted, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
 end
+metricsFlush(mx, kMeta, now)
 retention(kMeta, kCompleted, 'completed', now)
 -- flows: one element past the jobs' codes says the outbox has an entry to apply now
 if flowed then out[#out + 1] = 'flow' end

@@ -8,7 +8,8 @@
           that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
            expires; -1 if none), more waiting (0/1), s ids skipped,
-           then 7 values per job: id, message, attempt, max retries, timeout, token, deadline,
+           then 8 values per job: id, message, attempt, max retries, timeout, token, deadline,
+           trace context ('' if none),
            then s pairs: id, why it was skipped (it ended dead, or had no hash)}
   or {QUEUE_NOT_FOUND}.
 ]]
@@ -70,7 +71,7 @@ while leased < n and not drained do
     local id = popped[i]
     local key = JOB .. id
     token = token + 1
-    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'state')
+    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'state', 'tp')
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       deadMalformedKey(kDead, kEvents, id, now)
@@ -111,6 +112,7 @@ while leased < n and not drained do
       out[o + 5] = r[3] or ''
       out[o + 6] = tostring(token)
       out[o + 7] = deadline
+      out[o + 8] = r[8] or ''
       leased = leased + 1
     end
   end

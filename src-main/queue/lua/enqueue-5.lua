@@ -3,7 +3,8 @@
   KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] marker, KEYS[5] events
   ARGV[3] number of jobs, then 3 values per job: message, agent, options.
   The message is its source, destination and payload JSON joined by '\n'
-  (JSON text never holds a raw one), stored as fields src, dst and pl: small
+  (JSON text never holds a raw one), stored as fields src, dst and pl, and
+  optionally a trace context, stored as tp: small
   values keep a small job's hash a listpack. Options:
     '' for all defaults, else 'priority|delay ms|max retries|timeout ms|id',
     each '' for its default (0, 0, the queue's, none, generated); the id comes
@@ -86,7 +87,10 @@ for i = 0, n - 1 do
     local m = ARGV[b]
     local p1 = string.find(m, '\n', 1, true)
     local p2 = string.find(m, '\n', p1 + 1, true)
-    local src, dst, pl = string.sub(m, 1, p1 - 1), string.sub(m, p1 + 1, p2 - 1), string.sub(m, p2 + 1)
+    -- A fourth part, when there is one, is the producer span's W3C traceparent (observability/tracing.ts).
+    local p3 = string.find(m, '\n', p2 + 1, true)
+    local src, dst, pl = string.sub(m, 1, p1 - 1), string.sub(m, p1 + 1, p2 - 1), string.sub(m, p2 + 1, (p3 or 0) - 1)
+    if p3 then redis.call('HSET', key, 'tp', string.sub(m, p3 + 1)) end
     -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
       redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)

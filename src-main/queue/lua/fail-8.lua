@@ -10,12 +10,13 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par')
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
 local out = {}
 local anyDead, anyRetry = false, false
+local mx = {} -- metrics history (metrics.lua)
 for i = 3, #ARGV, 6 do
   local id, token, err, stk, retryable, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local key = JOB .. id
@@ -26,6 +27,7 @@ for i = 3, #ARGV, 6 do
     out[#out + 1] = LEASE_LOST
   else
     local att = tonumber(r[3]) or 0
+    metricsJob(mx, id, att, (r[4] == '1' or outcome == 'cancelled') and 'x' or (retryable == '1' and retriesLeft(id, att) > 0) and 'r' or 'd', now, r, 8)
     redis.call('ZREM', kActive, id)
     endAttempt(id, att, outcome, now, err, stk)
     redis.call('HSET', key, 'err', err)
@@ -60,6 +62,7 @@ for i = 3, #ARGV, 6 do
   end
 end
 -- Blocked consumers compute their wait from the next due time: wake them to re-read it.
+metricsFlush(mx, kMeta, now)
 if anyRetry then wake(kMarker) end
 if anyDead then retention(kMeta, kDead, 'dead', now) end
 return out

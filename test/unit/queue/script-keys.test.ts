@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { declaredKeys } from '../../../src-main/queue/scripts';
 
 const LUA = path.join(__dirname, '../../../src-main/queue/lua');
-// Included pieces (no `-N` in the name) are not scripts of their own.
+// Scripts are named verb-<key count>.lua; the others (common.lua, metrics.lua) are included pieces.
 const scripts = readdirSync(LUA).filter((f) => /-\d+\.lua$/.test(f));
+const pieces = readdirSync(LUA).filter((f) => f.endsWith('.lua') && !scripts.includes(f));
 
 describe('Lua scripts declare exactly the keys they use', () => {
   it.each(scripts)('%s: the number in its name is how many keys its header declares, and it reads no others', (file) => {
@@ -20,8 +21,8 @@ describe('Lua scripts declare exactly the keys they use', () => {
     expect(new Set(used).size).toBe(count);
   });
 
-  it('common.lua reads no KEYS of its own: helpers take keys as arguments', () => {
-    const common = readFileSync(path.join(LUA, 'common.lua'), 'utf8');
+  it.each(pieces)('%s reads no KEYS of its own: helpers take keys as arguments', (file) => {
+    const common = readFileSync(path.join(LUA, file), 'utf8');
     const code = common.slice(common.indexOf(']]'));
     expect(code.replace(/checkKeys\(keys\)/g, '')).not.toMatch(/KEYS\[/);
   });

@@ -11,6 +11,7 @@ import { ConnectionCard } from './ConnectionCard';
 import { QueueCard } from './QueueCard';
 import { ViewFrame } from '../../components/ViewFrame';
 import { NoQueues } from '../../components/NoQueues';
+import { HistoryPanel } from '../history/HistoryPanel';
 
 export function OverviewView() {
   const names = useApp(selectQueueNames);
@@ -63,6 +64,7 @@ export function OverviewView() {
             </header>
             {chartQueue ? <QueueMetrics queue={chartQueue} /> : null}
           </section>
+          <HistoryPanel queues={names} />
         </>
       )}
     </ViewFrame>

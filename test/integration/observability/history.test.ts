@@ -1,0 +1,87 @@
+import type { Redis } from 'ioredis';
+import { describe, expect } from 'vitest';
+import { QueueKeys } from '../../../src-main/queue/keys';
+import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
+import { setHistoryRetention } from '../../../src-main/observability/history';
+import { item, queueTest as test } from '../../support/queue';
+
+const minuteOf = async (redis: Redis): Promise<number> => Math.floor(Number((await redis.time())[0]) / 60);
+
+describe('metrics history', () => {
+  test('completions count per agent, with their wait and run time', async ({ adapter, queue }) => {
+    await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('upper', 3)]);
+    const leased = await adapter.dequeueMany(queue, 3);
+    await adapter.completeMany(
+      queue,
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    );
+    const all = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(all.totals).toEqual({ completed: 3, failed: 0, retried: 0, dead: 0, cancelled: 0 });
+    expect(all.agents).toEqual(['echo', 'upper']);
+    expect(all.series).toHaveLength(15);
+    expect(all.waitBuckets.reduce((a, b) => a + b)).toBe(3);
+    expect(all.runBuckets.reduce((a, b) => a + b)).toBe(3);
+    expect(all.wait.p50).not.toBeNull();
+    const upper = await adapter.metricsHistory(queue, { range: '15m', agent: 'upper' });
+    expect(upper.totals.completed).toBe(1);
+  });
+
+  test('a failure with retries left counts as retried, the last as dead; both as failed', async ({ adapter }) => {
+    await adapter.createQueue('flaky', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
+    const id = await adapter.enqueue('flaky', item('echo', 1));
+    for (let i = 0; i < 2; i++) {
+      const job = await adapter.dequeue('flaky');
+      await adapter.failProcessing('flaky', id, new Error('boom'), { token: job!.lease.token });
+    }
+    const h = await adapter.metricsHistory('flaky', { range: '15m' });
+    expect(h.totals).toEqual({ completed: 0, failed: 2, retried: 1, dead: 1, cancelled: 0 });
+  });
+
+  test('a stalled lease counts as retried when recovered', async ({ adapter, queue, redis, prefix }) => {
+    await adapter.enqueue(queue, item('echo', 1), { jobId: 's' });
+    await adapter.dequeue(queue);
+    await redis.zadd(new QueueKeys(prefix, queue).key('active'), 1, 's');
+    await adapter.recoverStalled(queue);
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.retried).toBe(1);
+  });
+
+  test("'all' merges every queue's history", async ({ adapter, queue }) => {
+    await adapter.createQueue('other');
+    for (const q of [queue, 'other']) {
+      await adapter.enqueue(q, item('echo', 1));
+      const job = await adapter.dequeue(q);
+      await adapter.completeProcessing(q, job!.action.id, 1, job!.lease.token);
+    }
+    const h = await adapter.metricsHistory('all', { range: '1h' });
+    expect(h.queues).toEqual(['jobs', 'other']);
+    expect(h.totals.completed).toBe(2);
+    expect(h.series).toHaveLength(60);
+  });
+
+  test('the minute hash expires after the retention the queue is given', async ({ adapter, queue, redis, prefix }) => {
+    await setHistoryRetention(redis, prefix, queue, 1);
+    await adapter.enqueue(queue, item('echo', 1));
+    const job = await adapter.dequeue(queue);
+    const minute = await minuteOf(redis);
+    await adapter.completeProcessing(queue, job!.action.id, 1, job!.lease.token);
+    const k = new QueueKeys(prefix, queue);
+    const ttls = await Promise.all([minute, minute + 1].map((m) => redis.ttl(metricsKey(k, m))));
+    expect(Math.max(...ttls)).toBeGreaterThan(86400 - 60);
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(86400);
+  });
+
+  test('longer ranges roll finished hours up once, and read the roll-up after', async ({ adapter, queue, redis, prefix }) => {
+    const k = new QueueKeys(prefix, queue);
+    const hour = Math.floor(Number((await redis.time())[0]) / 3600) - 2;
+    await redis.hset(metricsKey(k, hour * 60 + 5), 'c|echo', 4, 't7|echo', 4);
+    await redis.hset(metricsKey(k, hour * 60 + 59), 'c|echo', 1, 'd|echo', 2, 'f|echo', 2);
+    const h = await adapter.metricsHistory(queue, { range: '24h' });
+    expect(h.series).toHaveLength(24);
+    expect(h.series[21]).toMatchObject({ completed: 5, dead: 2, failed: 2 });
+    expect(await redis.hgetall(rollupKey(k, hour))).toEqual({ 'c|echo': '5', 't7|echo': '4', 'd|echo': '2', 'f|echo': '2' });
+    // The roll-up is what is read now: its minutes may go.
+    await redis.del(metricsKey(k, hour * 60 + 5), metricsKey(k, hour * 60 + 59));
+    expect((await adapter.metricsHistory(queue, { range: '7d' })).totals.completed).toBe(5);
+    expect((await adapter.metricsHistory(queue, { range: '24h' })).run.p50).toBeGreaterThan(25);
+  });
+});

@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HISTORY_BOUNDS_MS } from '../../../src-main/observability/history-keys';
+import { bucketPercentile, mergeHashes } from '../../../src-main/observability/history';
+
+describe('history buckets', () => {
+  it("are metrics.lua's MX_BOUNDS", () => {
+    const lua = readFileSync(path.join(__dirname, '../../../src-main/queue/lua/metrics.lua'), 'utf8');
+    const bounds = /MX_BOUNDS = \{([^}]*)\}/
+      .exec(lua)?.[1]
+      ?.split(',')
+      .map((s) => Number(s.trim()));
+    expect(bounds).toEqual([...HISTORY_BOUNDS_MS]);
+  });
+
+  it('merge by adding field by field', () => {
+    expect(mergeHashes([{ 'c|a': '1', 'w3|a': '2' }, { 'c|a': '4' }])).toEqual({ 'c|a': '5', 'w3|a': '2' });
+  });
+
+  it('give percentiles interpolated inside the bucket that holds them', () => {
+    const b = new Array<number>(HISTORY_BOUNDS_MS.length + 1).fill(0);
+    b[9] = 100; // all samples in (500, 1000] ms
+    expect(bucketPercentile(b, 0.5)).toBe(750);
+    expect(bucketPercentile(b, 0.99)).toBeCloseTo(995);
+    expect(bucketPercentile(new Array<number>(3).fill(0), 0.5)).toBeNull();
+  });
+});
