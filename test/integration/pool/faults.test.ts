@@ -83,11 +83,12 @@ describe('fault isolation', () => {
   test('a thread hung by a job halfway to its timeout is replaced at once, so other jobs keep the pool\'s slots', async ({ adapter, queue, startPool }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool({ threads: 1, concurrency: 2 });
-    const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 4000 });
+    // Stalled at 4 s, dead at 8 s: the others must finish in between, with room for a slow thread start under load.
+    const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 8000 });
     await waitForState(adapter, queue, hung, ['active']);
-    await eventually(() => pool.events.some((e) => e.type === 'thread' && e.state === 'stalled'), 5000, 'thread reported stalled');
+    await eventually(() => pool.events.some((e) => e.type === 'thread' && e.state === 'stalled'), 7000, 'thread reported stalled');
     const others = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
-    for (const id of others) await waitForState(adapter, queue, id, ['completed'], 1500);
+    for (const id of others) await waitForState(adapter, queue, id, ['completed'], 3000);
     expect((await adapter.getJob(queue, hung))?.state).toBe('active');
     expect((await waitForState(adapter, queue, hung, ['dead'], 10_000)).attempts[0]?.outcome).toBe('timeout');
     expect(pool.stats.threads).toBe(1);
