@@ -7,7 +7,11 @@ import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
  */
 
 /** Every key of a queue; each script declares the ones it uses, in its own order (see lua/common.lua, scripts.ts). */
-export const QUEUE_KEY_TYPES = ['meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events'] as const;
+export const QUEUE_KEY_TYPES = [
+  'meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events',
+  // Limits and fair groups (issue #18, lua/limits.lua); each group's waiting set is `gw:<group>`.
+  'limits', 'lstate', 'groups', 'gblocked',
+] as const;
 export type QueueKeyType = (typeof QUEUE_KEY_TYPES)[number];
 
 /** The Redis type each queue key must hold. */
@@ -21,6 +25,10 @@ export const QUEUE_KEY_REDIS_TYPE: Record<QueueKeyType, 'hash' | 'zset' | 'strea
   cancelled: 'zset',
   marker: 'zset',
   events: 'stream',
+  limits: 'hash',
+  lstate: 'hash',
+  groups: 'zset',
+  gblocked: 'zset',
 };
 
 
@@ -58,6 +66,11 @@ export class QueueKeys {
 
   job(id: string): string {
     return this.jobPrefix + id;
+  }
+
+  /** A group's waiting ids (limits.lua). */
+  groupWait(group: string): string {
+    return this.base + 'gw:' + group;
   }
 
   logs(id: string): string {

@@ -15,7 +15,8 @@ import type {
   ReleaseReason,
 } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
-import { type BatchResult, Acknowledgements, type LeaseRef, type ProgressUpdate } from './acknowledgements';
+import { type BatchResult, Acknowledgements, type LeaseRef, type ProgressUpdate, type ReleaseRef } from './acknowledgements';
+import { Limits } from '../limits/limits';
 import { Admin } from './admin';
 import { planDurability } from './durability';
 import { EnqueueCoalescer } from './enqueue-coalescer';
@@ -28,7 +29,7 @@ import { Reads } from './reads';
 import { connectClient } from './redis-client';
 import { WorkerRegistry } from './worker-registry';
 
-export type { BatchResult, LeaseRef, ProgressUpdate } from './acknowledgements';
+export type { BatchResult, LeaseRef, ProgressUpdate, ReleaseRef } from './acknowledgements';
 export type { LeaseBatch } from './lease-decoding';
 export type { DequeueManyOptions } from './leasing';
 export type { RedisQueueAdapterOptions } from './queue-context';
@@ -54,6 +55,8 @@ export class RedisQueueAdapter implements QueuePort {
   private readonly tail: EventTail;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
+  /** Rate, concurrency and points limits of each queue and its groups (issue #18). */
+  readonly limits: Limits;
 
   private constructor(options: RedisQueueAdapterOptions) {
     this.ctx = new QueueContext(options);
@@ -63,6 +66,7 @@ export class RedisQueueAdapter implements QueuePort {
     this.reads = new Reads(this.ctx);
     this.admin = new Admin(this.ctx, this.reads);
     this.tail = new EventTail(this.ctx);
+    this.limits = new Limits(this.ctx);
     this.workers = new WorkerRegistry(this.ctx.conn.client, options.keyPrefix, this.ctx.log, (err) => this.ctx.conn.mapError(err));
   }
 
@@ -235,7 +239,7 @@ export class RedisQueueAdapter implements QueuePort {
     if (r && !r.ok) throw r.error;
   }
 
-  releaseMany(queue: string, refs: Array<LeaseRef & { reason?: ReleaseReason }>): Promise<BatchResult[]> {
+  releaseMany(queue: string, refs: ReleaseRef[]): Promise<BatchResult[]> {
     return this.acks.releaseMany(queue, refs);
   }
 

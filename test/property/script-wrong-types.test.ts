@@ -22,7 +22,7 @@ type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream'];
 const EXPECTED: Record<Corruptible, RedisType> = {
   meta: 'hash', wait: 'zset', delayed: 'zset', active: 'zset', completed: 'zset', dead: 'zset', cancelled: 'zset', marker: 'zset',
-  events: 'stream', job: 'hash', logs: 'list',
+  events: 'stream', job: 'hash', logs: 'list', limits: 'hash', lstate: 'hash', groups: 'zset', gblocked: 'zset',
 };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
   ['wait', 'waiting'], ['delayed', 'delayed'], ['active', 'active'], ['completed', 'completed'], ['dead', 'dead'], ['cancelled', 'cancelled'],
@@ -121,6 +121,12 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     run: (a, q) => a.pause(q),
     extra: [],
   },
+  setLimits: {
+    setup: async () => ({ id: '', token: '' }),
+    run: (a, q) => a.limits.set(q, { rate: '10/s', concurrency: 5 }),
+    extra: [],
+  },
+  charge: { setup: leased, run: (a, q, h) => a.limits.charge(q, [{ ...h, cost: 10 }]), extra: ['job'] },
 };
 
 async function setWrongType(redis: Redis, key: string, type: RedisType): Promise<void> {

@@ -6,7 +6,7 @@
 ]]
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Every job hash read before the first write (see common.lua).
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att')
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'lc')
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -24,6 +24,7 @@ for i = 3, #ARGV, 3 do
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
+    if r[4] then limitsDone(kMeta, id, r[4]) end
     addEvent(events, id, 'a', r[3])
     done[#done + 1] = id
     finished[#finished + 1] = now

@@ -10,7 +10,7 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb')
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'lc')
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
@@ -27,6 +27,7 @@ for i = 3, #ARGV, 6 do
   else
     local att = tonumber(r[3]) or 0
     redis.call('ZREM', kActive, id)
+    if r[7] then limitsDone(kMeta, id, r[7]) end
     endAttempt(id, att, outcome, now, err, stk)
     redis.call('HSET', key, 'err', err)
     if stk ~= '' then redis.call('HSET', key, 'stk', stk) end
