@@ -13,6 +13,12 @@ export interface AgentContext {
   jobId: string;
   /** 1 for the first attempt. */
   attempt: number;
+  /**
+   * Reports what the run cost (LLM tokens, say); reports add up. A queue's or
+   * group's `points` limit debits it once the job ends (issue #18). Always set
+   * in a pool; optional for contexts built by hand.
+   */
+  cost?(points: number): void;
 }
 
 export interface Agent<I = unknown, O = unknown> {

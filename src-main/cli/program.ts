@@ -7,6 +7,7 @@ import { registerControlCommands } from './commands/control';
 import { registerDevCommand } from './commands/dev';
 import { registerEnqueueCommand } from './commands/enqueue';
 import { registerJobCommands } from './commands/job';
+import { registerLimitCommands } from './commands/limit';
 import { registerQueueCommands } from './commands/queue';
 import { registerServeCommand } from './commands/serve';
 import { registerStatusCommand } from './commands/status';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo): Command {
   registerWorkersCommand(program, deps);
   registerServeCommand(program, deps);
   registerDevCommand(program, deps);
+  registerLimitCommands(program, deps);
   return program;
 }
 
