@@ -7,6 +7,7 @@
  * Keys mirror the YAML (snake_case) so a path in an error message is the path
  * the user types.
  */
+import { type LimitsConfig, limitsConfigSchema } from './limits-schema';
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE, redactUrl } from './names';
 import { ConfigError, type ConfigIssue } from './errors';
@@ -154,6 +155,8 @@ export interface ConveyorConfig {
   queue: QueueConfig;
   workers: WorkersConfig;
   agents: AgentsConfig;
+  /** Rate, concurrency and points limits per queue, applied (upserted) when a worker or the control center starts (issue #18). */
+  limits?: LimitsConfig | undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -492,8 +495,8 @@ const agents = z.preprocess(
 );
 
 export const configSchema = z.strictObject(
-  { queue, workers, agents },
-  { error: expected('a mapping of queue, workers, agents') },
+  { queue, workers, agents, limits: limitsConfigSchema.optional() },
+  { error: expected('a mapping of queue, workers, agents, limits') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.

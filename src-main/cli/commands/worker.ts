@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { until } from '../../pool/pool-context';
 import { WorkerPool } from '../../pool/pool';
+import { applyLimitsConfig } from '../../limits/apply-config';
 import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
 import { untilAborted } from '../abort';
 import type { CliContext } from '../context';
@@ -107,6 +108,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         }
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
+          for (const note of await applyLimitsConfig(adapter.limits, config.loaded.config.limits, await adapter.listQueues())) io.stderr.write(`${note}\n`);
           await runPool(new WorkerPool({ adapter, ...settings }), io, stopping.signal, {
             quiet: opts.quiet === true,
             target: config.options.connection.display,
