@@ -29,6 +29,9 @@ export const COMMAND_NAME_LIST = [
   'config.save',
   'agents.list',
   'metrics.snapshot',
+  'limits.list',
+  'limits.set',
+  'limits.remove',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

@@ -1,3 +1,4 @@
+import type { LimitsView } from './limits-schema';
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
 import type { ConfigPatch, ConveyorConfig } from './config-schema';
@@ -177,6 +178,10 @@ export const commandArgs = {
   'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
   'agents.list': z.void(),
   'metrics.snapshot': z.void(),
+  // Limits (issue #18): the spec itself is checked by the limits module, so its error names the field.
+  'limits.list': z.strictObject({ queue: queueName }),
+  'limits.set': z.strictObject({ queue: queueName, group: z.string().min(1).max(128).optional(), spec: z.record(z.string(), z.unknown()) }),
+  'limits.remove': z.strictObject({ queue: queueName, group: z.string().min(1).max(128).optional() }),
 } as const;
 
 /** Per-job outcome of a bulk command. */
@@ -213,6 +218,9 @@ export interface Commands {
   'config.save': { args: { text: string } | { patch: ConfigPatch }; result: ConfigSaved };
   'agents.list': { args: void; result: AgentsList };
   'metrics.snapshot': { args: void; result: MetricsSnapshot };
+  'limits.list': { args: { queue: string }; result: LimitsView };
+  'limits.set': { args: { queue: string; group?: string; spec: Record<string, unknown> }; result: LimitsView };
+  'limits.remove': { args: { queue: string; group?: string }; result: LimitsView };
 }
 
 export type CommandName = keyof Commands;

@@ -25,6 +25,7 @@ import type { ConfigPatch } from '../../src-shared/config-schema';
 import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors';
 import type { QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
+import { limitsHandlers } from './limits';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 
 export type Handler<C extends CommandName> = (args: CommandArgs<C>) => Promise<CommandResult<C>>;
@@ -153,6 +154,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
 
     'agents.list': () => ctx.agents(),
     'metrics.snapshot': async () => ctx.metrics(),
+    ...limitsHandlers(ctx),
   };
 }
 
