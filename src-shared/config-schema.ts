@@ -496,7 +496,7 @@ const agents = z.preprocess(
 
 export const configSchema = z.strictObject(
   { queue, workers, agents, limits: limitsConfigSchema.optional() },
-  { error: expected('a mapping of queue, workers, agents, limits') },
+  { error: expected('a mapping of queue, workers, agents') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.

@@ -14,13 +14,14 @@ const ids = (items: LeasedItem[]): string[] => items.map((i) => i.action.id);
 
 describe('limits at lease time', () => {
   test('a rate hands out its burst, then one job per interval, and says when the next is allowed', async ({ adapter, queue }) => {
-    await adapter.limits.set(queue, { rate: '10/s', burst: 3 });
+    // 2/s: an interval of 500 ms, long beside a round trip on a busy machine.
+    await adapter.limits.set(queue, { rate: '2/s', burst: 3 });
     for (let i = 0; i < 10; i++) await adapter.enqueue(queue, item('echo', i));
     const first = await adapter.lease(queue, 10);
     expect(first.items).toHaveLength(3);
-    // The fourth is due one interval (100 ms) after the burst's first.
-    expect(first.nextTimerMs).toBeGreaterThan(50);
-    expect(first.nextTimerMs).toBeLessThanOrEqual(100);
+    // The fourth is due one interval after the burst's first.
+    expect(first.nextTimerMs).toBeGreaterThan(250);
+    expect(first.nextTimerMs).toBeLessThanOrEqual(500);
     expect((await adapter.lease(queue, 10)).items).toHaveLength(0);
     await sleep(first.nextTimerMs + 5);
     expect((await adapter.lease(queue, 10)).items).toHaveLength(1);
@@ -88,12 +89,12 @@ describe('limits at lease time', () => {
     }
     const first = (await adapter.lease(queue, 1)).items[0]!;
     const group = first.action.id.slice(0, 1);
-    await adapter.releaseMany(queue, [{ id: first.action.id, token: first.lease.token, reason: 'rate_limited', retryAfterMs: 400 }]);
+    await adapter.releaseMany(queue, [{ id: first.action.id, token: first.lease.token, reason: 'rate_limited', retryAfterMs: 1000 }]);
     const during = await adapter.lease(queue, 10);
     expect(ids(during.items).every((id) => !id.startsWith(group))).toBe(true);
     expect(during.items).toHaveLength(3);
-    expect(during.nextTimerMs).toBeGreaterThan(200);
-    expect(during.nextTimerMs).toBeLessThanOrEqual(400);
+    expect(during.nextTimerMs).toBeGreaterThan(500);
+    expect(during.nextTimerMs).toBeLessThanOrEqual(1000);
     await sleep(during.nextTimerMs + 10);
     const after = ids((await adapter.lease(queue, 10)).items);
     expect(after).toHaveLength(3);
@@ -127,9 +128,10 @@ describe('limits at lease time', () => {
   });
 
   test('a delayed grouped job enters its group when due', async ({ adapter, queue }) => {
-    await adapter.enqueue(queue, item('echo', 1), { group: 'g', jobId: 'later', delayMs: 50 });
-    expect((await adapter.lease(queue, 1)).items).toHaveLength(0);
-    await sleep(80);
+    await adapter.enqueue(queue, item('echo', 1), { group: 'g', jobId: 'later', delayMs: 600 });
+    const before = await adapter.lease(queue, 1);
+    expect(before.items).toHaveLength(0);
+    await sleep(before.nextTimerMs + 10);
     expect(ids((await adapter.lease(queue, 1)).items)).toEqual(['later']);
   });
 
