@@ -145,7 +145,8 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     // Fair share: 50 jobs at half the achieved rate (the jobs that started while the small group ran).
     const achieved = runs.filter((r) => r.start <= smallDone).length / (took / 1000);
     const fair = (50 / (achieved / 2)) * 1000;
-    console.log(`[limits] fairness: small group (50 of 5,050) done in ${took} ms; fair share ${fair.toFixed(0)} ms at ${achieved.toFixed(1)} jobs/s (${(took / fair).toFixed(2)}x)`);
+    const bigBefore = runs.filter((r) => r.id.startsWith('b') && r.start <= smallDone).length;
+    console.log(`[limits] fairness: small group (50 of 5,050) done in ${took} ms, after ${bigBefore} jobs of the big group (FIFO: 5,000); fair share ${fair.toFixed(0)} ms at ${achieved.toFixed(1)} jobs/s (${(took / fair).toFixed(2)}x)`);
     expect(took).toBeLessThanOrEqual(2 * fair);
   });
 
@@ -167,7 +168,8 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     const quiet = runs.filter((r) => r.id !== 'a-429' && r.start > hit.start + 400 && r.start < hit.start + 1900);
     const aDuring = quiet.filter((r) => r.id.startsWith('a'));
     const bDuring = quiet.filter((r) => r.id.startsWith('b'));
-    console.log(`[limits] 429: group a paused; its next start ${again.start - hit.start} ms after the 429; during the pause a started ${aDuring.length}, b started ${bDuring.length}`);
+    const aNext = Math.min(...runs.filter((r) => r.id.startsWith('a') && r.start > hit.start + 400).map((r) => r.start)) - hit.start;
+    console.log(`[limits] 429: group a's first start after the 429 at ${aNext} ms (the 429'd job itself, back of its group, at ${again.start - hit.start} ms); in 400-1900 ms a started ${aDuring.length}, b started ${bDuring.length}`);
     expect(aDuring).toHaveLength(0);
     expect(bDuring.length).toBeGreaterThan(0);
     expect(again.start - hit.start).toBeGreaterThanOrEqual(1900);
