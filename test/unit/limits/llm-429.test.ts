@@ -16,13 +16,13 @@ const agent = (fetchImpl: typeof fetch) => createLlmAgent('writer', { kind: 'llm
 
 describe('the LLM agent and rate limits', () => {
   it('maps HTTP 429 with Retry-After (seconds) to RateLimitedError', async () => {
-    const err = await agent(answer(429, '{"error":"slow down"}', { 'retry-after': '2' })).run('x', ctx()).catch((e: unknown) => e);
+    const err = await Promise.resolve(agent(answer(429, '{"error":"slow down"}', { 'retry-after': '2' })).run('x', ctx())).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RateLimitedError);
     expect((err as RateLimitedError).retryAfterMs).toBe(2000);
   });
 
   it('without Retry-After, waits as long as the longest x-ratelimit-reset header says', async () => {
-    const err = await agent(answer(429, '', { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' })).run('x', ctx()).catch((e: unknown) => e);
+    const err = await Promise.resolve(agent(answer(429, '', { 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' })).run('x', ctx())).catch((e: unknown) => e);
     expect((err as RateLimitedError).retryAfterMs).toBe(360_000);
   });
 

@@ -114,7 +114,7 @@ export function LimitsView() {
           </thead>
           <tbody>
             {rows.map((s) => (
-              <tr key={scopeName(s)} data-testid="limit-row">
+              <tr key={scopeName(s)} data-testid="limit-row" data-scope={scopeName(s)}>
                 <th scope="row">{scopeName(s)}</th>
                 <td>{describeSpec(s)}</td>
                 <td>
@@ -127,7 +127,7 @@ export function LimitsView() {
                 <td>{s.waiting ?? '—'}</td>
                 <td>
                   {(s.spec.rate || s.spec.concurrency || s.spec.points || s.spec.burst) && (
-                    <button type="button" onClick={() => void remove(s)}>
+                    <button type="button" data-testid="limit-remove" onClick={() => void remove(s)}>
                       Remove
                     </button>
                   )}
@@ -143,13 +143,16 @@ export function LimitsView() {
             {f}{' '}
             <input
               name={f}
+              data-testid={`limit-${f}`}
               value={form[f]}
               placeholder={{ group: "(queue) or * or a group", rate: '10/s', burst: '1', concurrency: '5', points: '200000/m' }[f]}
               onChange={(e) => setForm({ ...form, [f]: e.target.value })}
             />
           </label>
         ))}
-        <button type="submit">Set limit</button>
+        <button type="submit" data-testid="limit-set">
+          Set limit
+        </button>
       </form>
     </ViewFrame>
   );
