@@ -85,7 +85,9 @@ async function main(): Promise<void> {
   const base = median(rates.get('none') ?? []);
   for (const v of VARIANTS) {
     const m = median(rates.get(v) ?? []);
-    console.log(`${v.padEnd(13)} median ${m.toFixed(0)} jobs/s (${(((m - base) / base) * 100).toFixed(1)} %), runs ${(rates.get(v) ?? []).map((x) => x.toFixed(0)).join(', ')}`);
+    console.log(
+      `${v.padEnd(13)} median ${m.toFixed(0)} jobs/s (${(((m - base) / base) * 100).toFixed(1)} %), runs ${(rates.get(v) ?? []).map((x) => x.toFixed(0)).join(', ')}`,
+    );
   }
 }
 

@@ -9,7 +9,8 @@ import { GROUP_PATTERN, GROUP_RULE } from './queue-options-schema';
  */
 
 /** What a rate or points window may be written as: `<count>/<window>`, the window a unit with an optional count. */
-export const RATE_RULE = 'N/<window>, N a positive integer and <window> one of ms, s, m, h, d, optionally preceded by a count (10/s, 600/m, 100/10s)';
+export const RATE_RULE =
+  'N/<window>, N a positive integer and <window> one of ms, s, m, h, d, optionally preceded by a count (10/s, 600/m, 100/10s)';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const RATE = /^\s*(\d+)\s*\/\s*(\d*)\s*(ms|s|m|h|d)\s*$/;
@@ -41,8 +42,7 @@ export function formatRate(r: Rate): string {
   return `${r.count}/${r.periodMs}ms`;
 }
 
-const rateText = (field: string) =>
-  z.string().refine((s) => parseRate(s) !== undefined, { message: `${field}: expected ${RATE_RULE}` });
+const rateText = (field: string) => z.string().refine((s) => parseRate(s) !== undefined, { message: `${field}: expected ${RATE_RULE}` });
 
 /** One scope's limits; every field optional, at least one given. */
 export const limitSpecSchema = z
@@ -62,7 +62,10 @@ export type LimitSpec = z.infer<typeof limitSpecSchema>;
 /** The default limit for every group of a queue: `--group '*'`. */
 export const DEFAULT_GROUP = '*';
 
-export const limitGroupSchema = z.union([z.literal(DEFAULT_GROUP), z.string().regex(GROUP_PATTERN, `group: use ${GROUP_RULE}, or * for every group's default`)]);
+export const limitGroupSchema = z.union([
+  z.literal(DEFAULT_GROUP),
+  z.string().regex(GROUP_PATTERN, `group: use ${GROUP_RULE}, or * for every group's default`),
+]);
 
 /** config.yml `limits:`: per queue, the queue's own limit, every group's default, and per-group overrides. */
 export const queueLimitsConfigSchema = z
@@ -80,7 +83,8 @@ function describe(error: z.ZodError): string {
   return error.issues
     .map((i) => {
       const path = i.path.join('.');
-      if (i.code === 'unrecognized_keys') return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}: valid are rate, burst, concurrency, points`;
+      if (i.code === 'unrecognized_keys')
+        return `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}: valid are rate, burst, concurrency, points`;
       return path && !i.message.startsWith(`${path}:`) ? `${path}: ${i.message}` : i.message;
     })
     .join('; ');
@@ -89,7 +93,8 @@ function describe(error: z.ZodError): string {
 /** A spec checked whole, or one ConveyorError (INVALID_ARGS) naming each bad field and what is valid. */
 export function parseLimitSpec(value: unknown): LimitSpec {
   const r = limitSpecSchema.safeParse(value);
-  if (!r.success) throw new ConveyorError(ErrorCode.InvalidArgs, `invalid limit: ${describe(r.error)}`, { issues: r.error.issues.map((i) => i.message) });
+  if (!r.success)
+    throw new ConveyorError(ErrorCode.InvalidArgs, `invalid limit: ${describe(r.error)}`, { issues: r.error.issues.map((i) => i.message) });
   return r.data;
 }
 

@@ -79,13 +79,21 @@ export class Limits {
   /** Removes every limit of the scope (the queue's own, `*`, or one group's). */
   async remove(queue: string, group?: string): Promise<void> {
     const g = group === undefined ? undefined : parseLimitGroup(group);
-    await this.write(queue, scopeOf(g), ALL_FIELDS.map((f) => [f, '']));
+    await this.write(
+      queue,
+      scopeOf(g),
+      ALL_FIELDS.map((f) => [f, '']),
+    );
   }
 
   /** Debits the costs finished jobs reported while their attempts still hold the lease. */
   async charge(queue: string, refs: ChargeRef[]): Promise<void> {
     if (refs.length === 0) return;
-    await this.ctx.script(this.ctx.keys(queue), 'charge', refs.flatMap((r) => [r.id, r.token, r.cost]));
+    await this.ctx.script(
+      this.ctx.keys(queue),
+      'charge',
+      refs.flatMap((r) => [r.id, r.token, r.cost]),
+    );
   }
 
   /** Every limit of the queue with its state now, and the groups that have jobs. */
@@ -93,7 +101,16 @@ export class Limits {
     const q = this.ctx.keys(queue);
     const client = this.ctx.conn.client;
     const [exists, cfgRaw, stRaw, time, ring, held] = await this.ctx.read(q, async () => {
-      const res = (await client.pipeline().exists(q.key('meta')).hgetall(q.key('limits')).hgetall(q.key('lstate')).time().zrange(q.key('groups'), 0, -1).zrange(q.key('gblocked'), 0, -1).exec()) ?? [];
+      const res =
+        (await client
+          .pipeline()
+          .exists(q.key('meta'))
+          .hgetall(q.key('limits'))
+          .hgetall(q.key('lstate'))
+          .time()
+          .zrange(q.key('groups'), 0, -1)
+          .zrange(q.key('gblocked'), 0, -1)
+          .exec()) ?? [];
       for (const [err] of res) if (err) throw err;
       return res.map(([, v]) => v) as [number, Record<string, string>, Record<string, string>, [string, string], string[], string[]];
     });
@@ -142,7 +159,10 @@ export class Limits {
     const order = (s: string): string => (s === 'q' ? '0' : s === 'd' ? '1' : `2${s}`);
     const limits = [...scopes].sort((a, b) => order(a).localeCompare(order(b))).map(stateOf);
     const own = new Set(limits.map((l) => l.group));
-    const others = [...groups].filter((g) => !own.has(g)).sort().map((g) => stateOf(`g:${g}`));
+    const others = [...groups]
+      .filter((g) => !own.has(g))
+      .sort()
+      .map((g) => stateOf(`g:${g}`));
     for (const o of others) o.spec = {};
     return { queue, now, limits, groups: others };
   }

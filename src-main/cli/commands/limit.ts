@@ -37,8 +37,11 @@ function describeState(s: LimitState, now: number): string {
 
 export function registerLimitCommands(program: Command, { io, context }: CommandDeps): void {
   const say = (line: string): void => void io.stdout.write(`${line}\n`);
-  const limit = program.command('limit').description('rate, concurrency and points limits of a queue and its groups, obeyed by every worker at its next lease');
-  const target = (group: string | undefined): string => (group === undefined ? 'queue' : group === '*' ? 'every group (default)' : `group ${group}`);
+  const limit = program
+    .command('limit')
+    .description('rate, concurrency and points limits of a queue and its groups, obeyed by every worker at its next lease');
+  const target = (group: string | undefined): string =>
+    group === undefined ? 'queue' : group === '*' ? 'every group (default)' : `group ${group}`;
 
   limit
     .command('set')
@@ -75,13 +78,15 @@ export function registerLimitCommands(program: Command, { io, context }: Command
         return;
       }
       for (const s of [...view.limits, ...view.groups]) {
-        say(`${s.group === undefined ? '(queue)' : s.group === '*' ? '* (every group)' : s.group}\t${describeSpec(s.spec)}\t${describeState(s, view.now)}`);
+        say(
+          `${s.group === undefined ? '(queue)' : s.group === '*' ? '* (every group)' : s.group}\t${describeSpec(s.spec)}\t${describeState(s, view.now)}`,
+        );
       }
     });
 
   limit
     .command('rm')
-    .description('remove limits (the queue\'s own, or one group\'s with --group)')
+    .description("remove limits (the queue's own, or one group's with --group)")
     .argument('<queue>', 'queue name')
     .option('--group <group>', "one group's limit, or '*' for every group's default")
     .action(async (queue: string, opts: { group?: string }, cmd: Command) => {

@@ -3,7 +3,10 @@ import { cliTest as test } from '../cli/cli-fixture';
 
 describe('conveyor limit set / ls / rm', () => {
   test('set then ls shows each limit; rm removes it', async ({ cli, adapter, queue }) => {
-    expect(await cli.run(['limit', 'set', queue, '--rate', '10/s', '--concurrency', '5'])).toMatchObject({ code: 0, stdout: `queue ${queue}, queue: limits set\n` });
+    expect(await cli.run(['limit', 'set', queue, '--rate', '10/s', '--concurrency', '5'])).toMatchObject({
+      code: 0,
+      stdout: `queue ${queue}, queue: limits set\n`,
+    });
     expect((await cli.run(['limit', 'set', queue, '--group', 'acme', '--points', '200000/m'])).code).toBe(0);
     const ls = await cli.run(['limit', 'ls', queue, '--json']);
     const view = JSON.parse(ls.stdout) as { limits: Array<{ group?: string; spec: unknown }> };
@@ -24,6 +27,9 @@ describe('conveyor limit set / ls / rm', () => {
   });
 
   test('a limit on a queue that does not exist fails, exit 1', async ({ cli }) => {
-    expect(await cli.run(['limit', 'set', 'nope', '--concurrency', '2'])).toMatchObject({ code: 1, stderr: 'conveyor: queue "nope" does not exist\n' });
+    expect(await cli.run(['limit', 'set', 'nope', '--concurrency', '2'])).toMatchObject({
+      code: 1,
+      stderr: 'conveyor: queue "nope" does not exist\n',
+    });
   });
 });

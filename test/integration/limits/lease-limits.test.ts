@@ -150,7 +150,10 @@ describe('limits at lease time', () => {
       [{ concurrency: -1 }, 'concurrency'],
       [{ rate: '10/s', speed: 3 }, 'speed'],
     ] as const) {
-      await expect(adapter.limits.set(queue, spec)).rejects.toMatchObject({ code: ErrorCode.InvalidArgs, message: expect.stringContaining(field) });
+      await expect(adapter.limits.set(queue, spec)).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgs,
+        message: expect.stringContaining(field),
+      });
     }
     await expect(adapter.limits.set('nope', { rate: '10/s' })).rejects.toMatchObject({ code: ErrorCode.QueueNotFound });
     expect((await adapter.limits.list(queue)).limits).toEqual([]);

@@ -51,20 +51,38 @@ async function until(what: string, ms: number, check: () => boolean | Promise<bo
   }
 }
 
-async function enqueueMany(adapter: RedisQueueAdapter, queue: string, n: number, input: object, opts: { group?: string; prefix?: string } = {}): Promise<void> {
+async function enqueueMany(
+  adapter: RedisQueueAdapter,
+  queue: string,
+  n: number,
+  input: object,
+  opts: { group?: string; prefix?: string } = {},
+): Promise<void> {
   const all: Array<Promise<string>> = [];
   for (let i = 0; i < n; i++) {
-    all.push(adapter.enqueue(queue, item('limits-ledger', input), { ...(opts.group ? { group: opts.group } : {}), ...(opts.prefix ? { jobId: `${opts.prefix}${i}` } : {}) }));
+    all.push(
+      adapter.enqueue(queue, item('limits-ledger', input), {
+        ...(opts.group ? { group: opts.group } : {}),
+        ...(opts.prefix ? { jobId: `${opts.prefix}${i}` } : {}),
+      }),
+    );
   }
   await Promise.all(all);
 }
 
-async function threeWorkers(spawnWorker: (args?: string[], opts?: { workers?: string }) => Promise<WorkerProcess>, queue: string): Promise<WorkerProcess[]> {
+async function threeWorkers(
+  spawnWorker: (args?: string[], opts?: { workers?: string }) => Promise<WorkerProcess>,
+  queue: string,
+): Promise<WorkerProcess[]> {
   const workers = await Promise.all([0, 1, 2].map(() => spawnWorker([queue], { workers: WORKERS })));
   // Fifteen processes start at once on a busy machine: a generous wait for their start lines.
-  await Promise.all(workers.map((w) => w.waitFor(/ worker (\S+) started: /, 45_000).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${w.output()}`);
-  })));
+  await Promise.all(
+    workers.map((w) =>
+      w.waitFor(/ worker (\S+) started: /, 45_000).catch((err: unknown) => {
+        throw new Error(`${String(err)}\n${w.output()}`);
+      }),
+    ),
+  );
   return workers;
 }
 
@@ -87,7 +105,11 @@ function maxInWindow(times: number[], ms: number): number {
 }
 
 describe.concurrent('limits across worker processes', { timeout: 150_000 }, () => {
-  test('rate 20/s (burst 4) for 20 s, 3 processes x 8 slots: at most 20 + 4 in any 1-s window, >= 90 % of the rate used', async ({ adapter, queue, spawnWorker }) => {
+  test('rate 20/s (burst 4) for 20 s, 3 processes x 8 slots: at most 20 + 4 in any 1-s window, >= 90 % of the rate used', async ({
+    adapter,
+    queue,
+    spawnWorker,
+  }) => {
     const ledger = ledgerFile('rate');
     // A burst of 4 lets the limiter make up for workers that wake late (up to 150 ms) on this busy machine.
     await adapter.limits.set(queue, { rate: '20/s', burst: 4 });
@@ -108,7 +130,12 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     const ends = all.map((r) => r.end);
     const perSecond = Array.from({ length: 20 }, (_, s) => ends.filter((e) => e >= first + s * 1000 && e < first + (s + 1) * 1000).length);
     const used = runs.length / 400;
-    console.log(`[limits] rate 20/s: ${runs.length} starts in 20 s (${(used * 100).toFixed(1)} % of 400); max leases in a sliding 1-s window ${maxInWindow(starts, 1000)} (agent starts ${maxInWindow(all.map((r) => r.start), 1000)}); completions per 1-s window ${perSecond.join(',')}`);
+    console.log(
+      `[limits] rate 20/s: ${runs.length} starts in 20 s (${(used * 100).toFixed(1)} % of 400); max leases in a sliding 1-s window ${maxInWindow(starts, 1000)} (agent starts ${maxInWindow(
+        all.map((r) => r.start),
+        1000,
+      )}); completions per 1-s window ${perSecond.join(',')}`,
+    );
     expect(maxInWindow(starts, 1000)).toBeLessThanOrEqual(24);
     expect(Math.max(...perSecond)).toBeLessThanOrEqual(24);
     expect(used).toBeGreaterThanOrEqual(0.9);
@@ -121,7 +148,15 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     await threeWorkers(spawnWorker, queue);
     await until('60 runs', 60_000, () => readLedger(ledger).length >= 60);
     const runs = readLedger(ledger);
-    const edges = runs.flatMap((r) => [[r.start, 1], [r.end, -1]] as Array<[number, number]>).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const edges = runs
+      .flatMap(
+        (r) =>
+          [
+            [r.start, 1],
+            [r.end, -1],
+          ] as Array<[number, number]>,
+      )
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let running = 0;
     let most = 0;
     for (const [, d] of edges) most = Math.max(most, (running += d));
@@ -130,7 +165,11 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     expect(most).toBe(5);
   });
 
-  test('two groups, 5,000 waiting and 50: the small one finishes within 2x its fair share of time', async ({ adapter, queue, spawnWorker }) => {
+  test('two groups, 5,000 waiting and 50: the small one finishes within 2x its fair share of time', async ({
+    adapter,
+    queue,
+    spawnWorker,
+  }) => {
     const ledger = ledgerFile('fair');
     // A queue rate makes the throughput, and so the fair share, known: 50/s, half of it the small group's.
     await adapter.limits.set(queue, { rate: '50/s' });
@@ -146,7 +185,9 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     const achieved = runs.filter((r) => r.start <= smallDone).length / (took / 1000);
     const fair = (50 / (achieved / 2)) * 1000;
     const bigBefore = runs.filter((r) => r.id.startsWith('b') && r.start <= smallDone).length;
-    console.log(`[limits] fairness: small group (50 of 5,050) done in ${took} ms, after ${bigBefore} jobs of the big group (FIFO: 5,000); fair share ${fair.toFixed(0)} ms at ${achieved.toFixed(1)} jobs/s (${(took / fair).toFixed(2)}x)`);
+    console.log(
+      `[limits] fairness: small group (50 of 5,050) done in ${took} ms, after ${bigBefore} jobs of the big group (FIFO: 5,000); fair share ${fair.toFixed(0)} ms at ${achieved.toFixed(1)} jobs/s (${(took / fair).toFixed(2)}x)`,
+    );
     expect(took).toBeLessThanOrEqual(2 * fair);
   });
 
@@ -169,7 +210,9 @@ describe.concurrent('limits across worker processes', { timeout: 150_000 }, () =
     const aDuring = quiet.filter((r) => r.id.startsWith('a'));
     const bDuring = quiet.filter((r) => r.id.startsWith('b'));
     const aNext = Math.min(...runs.filter((r) => r.id.startsWith('a') && r.start > hit.start + 400).map((r) => r.start)) - hit.start;
-    console.log(`[limits] 429: group a's first start after the 429 at ${aNext} ms (the 429'd job itself, back of its group, at ${again.start - hit.start} ms); in 400-1900 ms a started ${aDuring.length}, b started ${bDuring.length}`);
+    console.log(
+      `[limits] 429: group a's first start after the 429 at ${aNext} ms (the 429'd job itself, back of its group, at ${again.start - hit.start} ms); in 400-1900 ms a started ${aDuring.length}, b started ${bDuring.length}`,
+    );
     expect(aDuring).toHaveLength(0);
     expect(bDuring.length).toBeGreaterThan(0);
     expect(again.start - hit.start).toBeGreaterThanOrEqual(1900);

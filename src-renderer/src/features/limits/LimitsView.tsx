@@ -121,7 +121,11 @@ export function LimitsView() {
                   {s.active}
                   {s.spec.concurrency ? ` / ${s.spec.concurrency} (${Math.max(0, s.spec.concurrency - s.active)} free)` : ''}
                 </td>
-                <td>{s.pointsUsed !== undefined ? `${s.pointsUsed}${s.pointsWindowEndsAt ? `, resets in ${Math.max(0, s.pointsWindowEndsAt - now)} ms` : ''}` : '—'}</td>
+                <td>
+                  {s.pointsUsed !== undefined
+                    ? `${s.pointsUsed}${s.pointsWindowEndsAt ? `, resets in ${Math.max(0, s.pointsWindowEndsAt - now)} ms` : ''}`
+                    : '—'}
+                </td>
                 <td>{s.nextAllowedAt !== undefined ? `in ${Math.max(0, s.nextAllowedAt - now)} ms` : 'now'}</td>
                 <td>{s.pausedUntil !== undefined ? `${Math.max(0, s.pausedUntil - now)} ms more` : '—'}</td>
                 <td>{s.waiting ?? '—'}</td>
@@ -145,7 +149,7 @@ export function LimitsView() {
               name={f}
               data-testid={`limit-${f}`}
               value={form[f]}
-              placeholder={{ group: "(queue) or * or a group", rate: '10/s', burst: '1', concurrency: '5', points: '200000/m' }[f]}
+              placeholder={{ group: '(queue) or * or a group', rate: '10/s', burst: '1', concurrency: '5', points: '200000/m' }[f]}
               onChange={(e) => setForm({ ...form, [f]: e.target.value })}
             />
           </label>
