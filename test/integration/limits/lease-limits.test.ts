@@ -64,6 +64,13 @@ describe('limits at lease time', () => {
     expect(leased.filter((id) => id.startsWith('s'))).toHaveLength(10);
   });
 
+  test('jobs waiting in their groups count as waiting', async ({ adapter, queue }) => {
+    await adapter.enqueue(queue, item('echo', 1), { group: 'g' });
+    await adapter.enqueue(queue, item('echo', 2), { group: 'h' });
+    await adapter.enqueue(queue, item('echo', 3));
+    expect((await adapter.counts(queue)).waiting).toBe(3);
+  });
+
   test('priorities still order jobs within a group', async ({ adapter, queue }) => {
     await adapter.enqueue(queue, item('echo', 1), { group: 'g', jobId: 'low' });
     await adapter.enqueue(queue, item('echo', 2), { group: 'g', jobId: 'high', priority: 5 });
