@@ -14,6 +14,12 @@ export interface AgentContext {
   /** 1 for the first attempt. */
   attempt: number;
   /**
+   * Reports what the run cost (LLM tokens, say); reports add up. A queue's or
+   * group's `points` limit debits it once the job ends (issue #18). Always set
+   * in a pool; optional for contexts built by hand.
+   */
+  cost?(points: number): void;
+  /**
    * Flows (README "Flows", "Inside an agent"), in a WorkerPool: runs `fn` once for this job and
    * stores its value; when the job runs again after a suspension, returns the stored value.
    */

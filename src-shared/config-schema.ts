@@ -7,6 +7,7 @@
  * Keys mirror the YAML (snake_case) so a path in an error message is the path
  * the user types.
  */
+import { type LimitsConfig, limitsConfigSchema } from './limits-schema';
 import { z } from 'zod';
 import { NAME_PATTERN, NAME_RULE, redactUrl } from './names';
 import { ConfigError, type ConfigIssue } from './errors';
@@ -184,6 +185,8 @@ export interface ConveyorConfig {
   metrics: MetricsConfig;
   /** Upserted by every worker and serve process at start; schedules not listed here are left alone. */
   schedules?: ScheduleConfig[];
+  /** Rate, concurrency and points limits per queue, applied (upserted) when a worker or the control center starts (issue #18). */
+  limits?: LimitsConfig | undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -575,8 +578,8 @@ const metrics = section({
 });
 
 export const configSchema = z.strictObject(
-  { queue, workers, agents, metrics, schedules },
-  { error: expected('a mapping of queue, workers, agents, metrics, schedules') },
+  { queue, workers, agents, metrics, schedules, limits: limitsConfigSchema.optional() },
+  { error: expected('a mapping of queue, workers, agents, metrics, schedules, limits') },
 );
 
 // The hand-written interfaces document the fields; this keeps them equal to what the schema produces.

@@ -42,6 +42,9 @@ export const COMMAND_NAME_LIST = [
   'flows.tree',
   // Observability (#21).
   'metrics.history',
+  'limits.list',
+  'limits.set',
+  'limits.remove',
 ] as const;
 
 export const EVENT_NAME_LIST = ['jobs.events', 'metrics.tick', 'connection.changed', 'pool.changed'] as const;

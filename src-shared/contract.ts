@@ -1,4 +1,5 @@
 import { HISTORY_RANGES, type HistoryRange, type MetricsHistory } from './metrics-history';
+import type { LimitsView } from './limits-schema';
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
 import type { ConveyorConfig } from './config-schema';
@@ -229,6 +230,10 @@ export const commandArgs = {
     range: z.enum(HISTORY_RANGES),
     agent: z.string().max(100).optional(),
   }),
+  // Limits (issue #18): the spec itself is checked by the limits module, so its error names the field.
+  'limits.list': z.strictObject({ queue: queueName }),
+  'limits.set': z.strictObject({ queue: queueName, group: z.string().min(1).max(128).optional(), spec: z.record(z.string(), z.unknown()) }),
+  'limits.remove': z.strictObject({ queue: queueName, group: z.string().min(1).max(128).optional() }),
 } as const;
 
 /** A command's argument type, from its schema (written once, above). */
@@ -286,6 +291,10 @@ export interface Commands {
   'flows.tree': { args: ArgsOf<'flows.tree'>; result: FlowTreeView };
   // Observability (#21).
   'metrics.history': { args: ArgsOf<'metrics.history'>; result: MetricsHistory };
+  // Limits (issue #18).
+  'limits.list': { args: ArgsOf<'limits.list'>; result: LimitsView };
+  'limits.set': { args: ArgsOf<'limits.set'>; result: LimitsView };
+  'limits.remove': { args: ArgsOf<'limits.remove'>; result: LimitsView };
 }
 
 /** A job's flow tree (src-main/flows/flow-types.ts FlowTree), as the control center shows it. */

@@ -93,8 +93,8 @@ export type AttemptOutcome =
   | 'suspended';
 
 /** Why a lease was handed back without spending an attempt (outcome `released`). */
-export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'resize' | 'outage';
-export const RELEASE_REASONS: readonly ReleaseReason[] = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'resize', 'outage'];
+export type ReleaseReason = 'shutdown' | 'prefetch_hold' | 'neighbour_killed' | 'outage' | 'rate_limited';
+export const RELEASE_REASONS: readonly ReleaseReason[] = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'outage', 'rate_limited'];
 
 export interface Attempt {
   number: number;
@@ -173,6 +173,11 @@ export interface EnqueueOptions {
   timeoutMs?: number;
   /** When the queue is full, wait up to this long for room instead of failing. */
   waitMs?: number;
+  /**
+   * The job's group (a tenant, a provider/model key): groups with waiting jobs
+   * are served in turn, each under its own limits (`conveyor limit`).
+   */
+  group?: string;
 }
 
 export interface JobRecord<P = unknown> {

@@ -24,6 +24,10 @@ export const queueOptionsSchema = z
 
 export const partialQueueOptionsSchema = queueOptionsSchema.partial().strict();
 
+/** A job's group (issue #18): a tenant, or a provider/model key. */
+export const GROUP_PATTERN = /^[A-Za-z0-9._:@\/-]{1,128}$/;
+export const GROUP_RULE = '1-128 characters of A-Z a-z 0-9 . _ : @ / -';
+
 export const enqueueOptionsSchema = z
   .object({
     priority: z.number().int().min(-1_000_000).max(1_000_000),
@@ -32,6 +36,7 @@ export const enqueueOptionsSchema = z
     maxRetries: int(0),
     timeoutMs: int(1),
     waitMs: int(0),
+    group: z.string().regex(GROUP_PATTERN, `group: use ${GROUP_RULE}`),
   })
   .partial()
   .strict();

@@ -42,3 +42,19 @@ export class LlmAgentError extends ConveyorError {
     this.retryable = options.retryable;
   }
 }
+
+/**
+ * The service the agent calls said "too many requests, retry after X" (an
+ * HTTP 429, say). The job waits again without spending an attempt, and its
+ * group (not the whole queue) pauses for `retryAfterMs` (issue #18).
+ */
+export class RateLimitedError extends ConveyorError {
+  readonly retryable = true;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    details?: ErrorDetails,
+  ) {
+    super(ErrorCode.Internal, message, { ...details, retryAfterMs });
+  }
+}

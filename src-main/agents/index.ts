@@ -3,4 +3,4 @@ export type { Agent, AgentContext, AgentInfo, AgentLoadError } from '../../src-s
 export { BUILTIN_AGENTS, loadAgents, resolveAgentsDir, unknownAgentMessage } from './registry';
 export type { LoadAgentsOptions, LoadedAgents } from './registry';
 export { createLlmAgent } from './llm-agent';
-export { AgentInputError, LlmAgentError } from './errors';
+export { AgentInputError, LlmAgentError, RateLimitedError } from './errors';

@@ -9,7 +9,8 @@ import type { Agent, AgentContext } from '../../src-shared/agent';
 import type { LlmAgentConfig } from '../../src-shared/config-schema';
 import { redactUrl } from '../../src-shared/names';
 import { abortReason } from './abort';
-import { AgentInputError, LlmAgentError, type LlmErrorDetails } from './errors';
+import { retryAfterMs } from '../limits/retry-after';
+import { AgentInputError, LlmAgentError, type LlmErrorDetails, RateLimitedError } from './errors';
 import { SseDecoder, type SseEvent } from './sse';
 
 export interface ChatMessage {
@@ -191,7 +192,7 @@ class LlmRun {
     if (this.timeout?.aborted) {
       return new LlmAgentError(`no complete answer from ${this.url} within timeout_ms (${this.config.timeout_ms} ms)`, this.details, { retryable: true, cause: err });
     }
-    if (err instanceof LlmAgentError || err instanceof AgentInputError) return err;
+    if (err instanceof LlmAgentError || err instanceof AgentInputError || err instanceof RateLimitedError) return err;
     const reason = networkReason(err);
     const hint = errnoOf(err) === 'ECONNREFUSED' ? ' (is the server running?)' : '';
     return new LlmAgentError(network(reason) + hint, this.details, { retryable: true, cause: err });
@@ -201,7 +202,7 @@ class LlmRun {
     return new LlmAgentError(`malformed answer from ${this.url}: ${what}`, this.details, { retryable: true });
   }
 
-  private async httpError(response: Response): Promise<LlmAgentError> {
+  private async httpError(response: Response): Promise<LlmAgentError | RateLimitedError> {
     const { status } = response;
     const detail = errorText(await response.text().catch(() => ''));
     let hint = '';
@@ -213,6 +214,10 @@ class LlmRun {
     }
     const retryable = status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
     const statusLine = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    // A 429 waits without spending an attempt, and pauses only this job's group (issue #18).
+    if (status === 429) {
+      return new RateLimitedError(`${this.details.agent}: ${statusLine} from ${this.url}${detail ? `: ${detail}` : ''}`, retryAfterMs(response.headers), { ...this.details, status });
+    }
     return new LlmAgentError(`${statusLine} from ${this.url}${hint}${detail ? `: ${detail}` : ''}`, { ...this.details, status }, { retryable });
   }
 
@@ -309,6 +314,9 @@ class LlmRun {
   }
 
   private result(): LlmOutput {
+    // The tokens spent are the job's cost: a `points` limit debits them (issue #18).
+    const spent = this.usage?.total_tokens ?? (this.usage ? (this.usage.prompt_tokens ?? 0) + (this.usage.completion_tokens ?? 0) : 0);
+    if (spent > 0) this.ctx.cost?.(spent);
     return this.usage ? { output: this.output, model: this.model, usage: this.usage } : { output: this.output, model: this.model };
   }
 }

@@ -8,6 +8,7 @@ import { registerDevCommand } from './commands/dev';
 import { registerEnqueueCommand } from './commands/enqueue';
 import { registerFlowCommands } from './commands/flow';
 import { registerJobCommands } from './commands/job';
+import { registerLimitCommands } from './commands/limit';
 import { registerQueueCommands } from './commands/queue';
 import { registerServeCommand } from './commands/serve';
 import { registerStatusCommand } from './commands/status';
@@ -63,6 +64,7 @@ export function buildProgram(io: CliIo): Command {
   registerCompletionCommand(program, deps);
   registerScheduleCommands(program, deps);
   registerFlowCommands(program, deps);
+  registerLimitCommands(program, deps);
   return program;
 }
 

@@ -26,6 +26,7 @@ import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors'
 import type { JobRecord, QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
 import { historyHandlers } from './history';
+import { limitsHandlers } from './limits';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { agentOf, collectIds, listByAgent } from './job-filter';
 import { scheduleHandlers } from './schedules';
@@ -177,6 +178,7 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
     ...scheduleHandlers(ctx),
     ...flowHandlers(ctx),
     ...historyHandlers(ctx),
+    ...limitsHandlers(ctx),
   };
 }
 

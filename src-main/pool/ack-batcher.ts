@@ -22,6 +22,8 @@ export interface ReleaseAck {
   id: string;
   token: string;
   reason: ReleaseReason;
+  /** reason 'rate_limited': how long the job's group pauses. */
+  retryAfterMs?: number;
 }
 export type Ack = CompleteAck | FailAck | ReleaseAck;
 
@@ -118,7 +120,7 @@ export class AckBatcher {
     const [c, f, r] = await Promise.all([
       this.adapter.completeMany(queue, completes.map((a) => ({ id: a.id, token: a.token, result: new EncodedResult(a.json) }))),
       this.adapter.failMany(queue, fails.map((a) => ({ id: a.id, token: a.token, error: errorFrom(a.error), retryable: a.retryable, reason: a.reason }))),
-      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token, reason: a.reason }))),
+      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token, reason: a.reason, ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}) }))),
     ]);
     const pair = (list: Ack[], results: BatchResult<string | true>[]): AckOutcome[] =>
       list.map((ack, i) => ({ ack, queue, result: results[i] as BatchResult<string | true> }));

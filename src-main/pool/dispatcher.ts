@@ -20,6 +20,8 @@ const MAX_LEASE_BATCH = 256;
 /** A prefetched job not started by then goes back to the queue, for a worker with a free slot. */
 export const PREFETCH_HOLD_MS = 1000;
 const WAIT_SLICE_MS = 1000;
+/** How late Redis may end a blocking command's timeout (its cron runs at `hz`, 10 by default). */
+const REDIS_TIMER_RESOLUTION_MS = 100;
 
 /** A job leased ahead of a free slot (see PoolOptions.prefetch). */
 export interface HeldJob {
@@ -88,6 +90,13 @@ export class Dispatcher {
         continue;
       }
       try {
+        if (idle && nextTimer >= 0 && nextTimer < REDIS_TIMER_RESOLUTION_MS) {
+          // A limiter's next start (issue #18) is often a few ms away: Redis ends a blocked command's timeout on its
+          // own cron (10 Hz by default), so a short wait there ends up to 100 ms late. Sleep here instead, then lease.
+          await this.nextWake(nextTimer);
+          idle = false;
+          continue;
+        }
         if (idle && queues.length === 1) {
           // One queue: the lease rides behind the wait, so a job enqueued now arrives with the wake-up.
           const queue = queues[0] as string;

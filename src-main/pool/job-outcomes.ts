@@ -1,5 +1,6 @@
 import type { AttemptOutcome, LeasedItem, ReleaseReason } from '../../src-shared/job';
 import { ConsumerSpans, type SpanOutcome } from '../observability/tracing';
+import { chargeCost } from '../limits/pool-hooks';
 import { agentOf } from '../queue/job-codec';
 import { type Ack, AckBatcher, type AckOutcome } from './ack-batcher';
 import type { AbortReason, ProgressNote, RunJob, RunResult } from './messages';
@@ -141,8 +142,11 @@ export class JobOutcomes {
           this.fail(job, 'cancelled', 'cancelled', '');
           break;
         default:
+          // Points limits (issue #18): the cost is debited while the attempt still holds its lease, before the ack.
+          if (r.cost !== undefined) chargeCost(this.ctx, job, r.cost);
           if (r.ok && r.suspend !== undefined) this.suspend(job, r.suspend);
           else if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
+          else if (r.error.retryAfterMs !== undefined) this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'rate_limited', retryAfterMs: r.error.retryAfterMs });
           else this.fail(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
       }
     }

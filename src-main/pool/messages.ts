@@ -42,10 +42,15 @@ export interface SerializedError {
   stack: string;
   /** false for errors no retry can fix (unknown agent, invalid input). */
   retryable: boolean;
+  /** A RateLimitedError (a 429): wait this long, attempt unspent, the job's group paused. */
+  retryAfterMs?: number;
 }
 
-/** `suspend` (flows): the run spawned children and waits for them (JSON of src-main/flows/agent-flow.ts SuspendSpec). */
-export type RunResult = { runId: number; ok: true; json: string; suspend?: string } | { runId: number; ok: false; error: SerializedError };
+/**
+ * `suspend` (flows): the run spawned children and waits for them (JSON of src-main/flows/agent-flow.ts SuspendSpec).
+ * `cost`: what the agent reported with ctx.cost (points limits, issue #18).
+ */
+export type RunResult = ({ runId: number; ok: true; json: string; suspend?: string } | { runId: number; ok: false; error: SerializedError }) & { cost?: number };
 
 export interface ProgressNote {
   runId: number;

@@ -17,12 +17,16 @@ export class NonRetryableError extends Error {
 
 function serializeError(err: unknown, retryable = true): SerializedError {
   if (err instanceof Error) {
-    return {
+    const out: SerializedError = {
       name: err.name,
       message: err.message || err.name,
       stack: err.stack ?? '',
       retryable: retryable && !(err instanceof NonRetryableError) && (err as { retryable?: unknown }).retryable !== false,
     };
+    // A RateLimitedError (conveyor/agents), or any error that says how long to wait like one.
+    const wait = (err as { retryAfterMs?: unknown }).retryAfterMs;
+    if (typeof wait === 'number' && Number.isFinite(wait) && wait >= 0) out.retryAfterMs = wait;
+    return out;
   }
   return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), stack: '', retryable };
 }
@@ -34,6 +38,8 @@ function serializeError(err: unknown, retryable = true): SerializedError {
  */
 export class ThreadRuntime {
   private readonly running = new Map<number, AbortController>();
+  /** What each run reported with ctx.cost, sent with its result. */
+  private readonly costs = new Map<number, number>();
   private results: RunResult[] = [];
   private notes: ProgressNote[] = [];
   private flushScheduled = false;
@@ -92,6 +98,9 @@ export class ThreadRuntime {
         this.flowStates.set(job.runId, resolve);
         this.note({ runId: job.runId, flowState: true });
       })),
+      cost: (points) => {
+        if (this.running.has(job.runId) && Number.isFinite(points) && points > 0) this.costs.set(job.runId, (this.costs.get(job.runId) ?? 0) + points);
+      },
     };
     // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
     setImmediate(() => {
@@ -128,6 +137,11 @@ export class ThreadRuntime {
   private finish(result: RunResult): void {
     this.running.delete(result.runId);
     this.flowStates.delete(result.runId);
+    const cost = this.costs.get(result.runId);
+    if (cost !== undefined) {
+      this.costs.delete(result.runId);
+      result.cost = cost;
+    }
     this.results.push(result);
     this.schedule();
   }

@@ -11,6 +11,9 @@ export interface LeaseRef {
   token: string;
 }
 
+/** A lease handed back; `rate_limited` (a 429) pauses the job's group for `retryAfterMs`. */
+export type ReleaseRef = LeaseRef & { reason?: ReleaseReason; retryAfterMs?: number };
+
 export interface ProgressUpdate extends LeaseRef {
   /** 0..1 */
   fraction?: number;
@@ -111,9 +114,11 @@ export class Acknowledgements {
    * Hands many leases back at once; the jobs wait again without spending an
    * attempt. `reason` (default 'shutdown') is kept on the attempt and its event.
    */
-  async releaseMany(queue: string, refs: Array<LeaseRef & { reason?: ReleaseReason }>): Promise<BatchResult[]> {
+  async releaseMany(queue: string, refs: ReleaseRef[]): Promise<BatchResult[]> {
     if (refs.length === 0) return [];
-    const args = refs.flatMap((r) => [r.id, r.token, r.reason ?? 'shutdown']);
+    // A 429's wait rides on the reason (release-5.lua, limits.lua): 'rate_limited:<ms>'.
+    const why = (r: ReleaseRef): string => (r.reason === 'rate_limited' ? `rate_limited:${Math.max(0, Math.ceil(r.retryAfterMs ?? 0))}` : (r.reason ?? 'shutdown'));
+    const args = refs.flatMap((r) => [r.id, r.token, why(r)]);
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'release', args));
     return refs.map((r, i) => {
       this.settled(queue, r);

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ConveyorError, ErrorCode, QueueFullError } from '../../src-shared/errors';
 import { describeItemIssues, fastParseItem, itemInputSchema } from '../../src-shared/item-schema';
 import type { EnqueueOptions, QueueItemInput } from '../../src-shared/job';
-import { enqueueOptionsSchema, fastParseEnqueueOptions } from '../../src-shared/queue-options-schema';
+import { GROUP_PATTERN, enqueueOptionsSchema, fastParseEnqueueOptions } from '../../src-shared/queue-options-schema';
 import { type DurabilityPlan, confirmEnqueue, enqueueError } from './durability';
 import { agentOf } from './job-codec';
 import { endEnqueueSpans, traceEnqueues } from '../observability/tracing';
@@ -77,8 +77,10 @@ export class EnqueueCoalescer {
       throw new ConveyorError(ErrorCode.PayloadTooLarge, `message is ${bytes} bytes; the limit is ${limit} (queue.max_payload_bytes)`, { bytes, limit });
     }
     // Three values per job (see enqueue-5.lua): each argument costs this process and Redis, and most jobs have no options.
-    const plain = id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined;
-    const options = plain ? '' : `${o.priority ?? 0}|${o.delayMs ?? 0}|${o.maxRetries ?? ''}|${o.timeoutMs ?? ''}|${id}`;
+    // The group sits between '|' separators: the schema's pattern (not the fast check) keeps '|' out of it.
+    if (o.group !== undefined && !GROUP_PATTERN.test(o.group)) validate(enqueueOptionsSchema, opts, 'enqueue options');
+    const plain = id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined && o.group === undefined;
+    const options = plain ? '' : `${o.priority ?? 0}|${o.delayMs ?? 0}|${o.maxRetries ?? ''}|${o.timeoutMs ?? ''}|${o.group ?? ''}|${id}`;
     return [msg, agentOf(m.payload), options];
   }
 

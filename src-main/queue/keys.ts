@@ -7,7 +7,13 @@ import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
  */
 
 /** Every key of a queue; each script declares the ones it uses, in its own order (see lua/common.lua, scripts.ts). */
-export const QUEUE_KEY_TYPES = ['meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events', 'waitchildren', 'outbox'] as const;
+export const QUEUE_KEY_TYPES = [
+  'meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events',
+  // Flows (src-main/flows): parents waiting for their children, and the cross-slot outbox.
+  'waitchildren', 'outbox',
+  // Limits and fair groups (issue #18, lua/limits.lua); each group's waiting set is `gw:<group>`.
+  'limits', 'lstate', 'groups', 'gblocked',
+] as const;
 export type QueueKeyType = (typeof QUEUE_KEY_TYPES)[number];
 
 /** The Redis type each queue key must hold. */
@@ -24,6 +30,11 @@ export const QUEUE_KEY_REDIS_TYPE: Record<QueueKeyType, 'hash' | 'zset' | 'strea
   // Flows (src-main/flows): parents waiting for their children, and the cross-slot outbox.
   waitchildren: 'zset',
   outbox: 'zset',
+  // Limits and fair groups (issue #18).
+  limits: 'hash',
+  lstate: 'hash',
+  groups: 'zset',
+  gblocked: 'zset',
 };
 
 
@@ -61,6 +72,11 @@ export class QueueKeys {
 
   job(id: string): string {
     return this.jobPrefix + id;
+  }
+
+  /** A group's waiting ids (limits.lua). */
+  groupWait(group: string): string {
+    return this.base + 'gw:' + group;
   }
 
   logs(id: string): string {

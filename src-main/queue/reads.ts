@@ -1,3 +1,4 @@
+import { groupedWaiting } from '../limits/grouped-waiting';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import type { JobPage, JobRecord, JobState, QueueCounts } from '../../src-shared/job';
 import { JOB_STATES } from '../../src-shared/job';
@@ -94,7 +95,9 @@ export class Reads {
       if (failed?.[0]) throw failed[0];
       return replies;
     });
-    const n = (i: number): number => Number(res[i]?.[1] ?? 0);
+    // Jobs of a group wait in their group's set (issue #18).
+    const grouped = await this.ctx.read(q, () => groupedWaiting(client, q));
+    const n = (i: number): number => Number(res[i]?.[1] ?? 0) + (i === 0 ? grouped : 0);
     const paused = res[6]?.[1] === '1';
     return {
       waiting: paused ? 0 : n(0),

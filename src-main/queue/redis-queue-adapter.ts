@@ -15,7 +15,8 @@ import type {
   ReleaseReason,
 } from '../../src-shared/job';
 import type { WorkerInfo } from '../../src-shared/worker';
-import { type BatchResult, Acknowledgements, type LeaseRef, type ProgressUpdate } from './acknowledgements';
+import { type BatchResult, Acknowledgements, type LeaseRef, type ProgressUpdate, type ReleaseRef } from './acknowledgements';
+import { Limits } from '../limits/limits';
 import { Admin } from './admin';
 import { planDurability } from './durability';
 import { EnqueueCoalescer } from './enqueue-coalescer';
@@ -30,7 +31,7 @@ import { WorkerRegistry } from './worker-registry';
 import { FlowEngine } from '../flows/flow-engine';
 import { type HistoryOptions, type MetricsHistory, readMetricsHistory } from '../observability/history';
 
-export type { BatchResult, LeaseRef, ProgressUpdate } from './acknowledgements';
+export type { BatchResult, LeaseRef, ProgressUpdate, ReleaseRef } from './acknowledgements';
 export type { LeaseBatch } from './lease-decoding';
 export type { DequeueManyOptions } from './leasing';
 export type { RedisQueueAdapterOptions } from './queue-context';
@@ -58,6 +59,8 @@ export class RedisQueueAdapter implements QueuePort {
   readonly flows: FlowEngine;
   /** Worker processes announce themselves here; `listWorkers` reads it. */
   readonly workers: WorkerRegistry;
+  /** Rate, concurrency and points limits of each queue and its groups (issue #18). */
+  readonly limits: Limits;
 
   private constructor(options: RedisQueueAdapterOptions) {
     this.ctx = new QueueContext(options);
@@ -68,6 +71,7 @@ export class RedisQueueAdapter implements QueuePort {
     this.admin = new Admin(this.ctx, this.reads);
     this.tail = new EventTail(this.ctx);
     this.flows = new FlowEngine(this.ctx, this.enqueuer);
+    this.limits = new Limits(this.ctx);
     this.workers = new WorkerRegistry(this.ctx.conn.client, options.keyPrefix, this.ctx.log, (err) => this.ctx.conn.mapError(err));
   }
 
@@ -245,7 +249,7 @@ export class RedisQueueAdapter implements QueuePort {
     if (r && !r.ok) throw r.error;
   }
 
-  releaseMany(queue: string, refs: Array<LeaseRef & { reason?: ReleaseReason }>): Promise<BatchResult[]> {
+  releaseMany(queue: string, refs: ReleaseRef[]): Promise<BatchResult[]> {
     return this.acks.releaseMany(queue, refs);
   }
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import commonSource from './lua/common.lua?raw';
+import limits from './lua/limits.lua?raw';
 import metrics from './lua/metrics.lua?raw';
 import cancel from './lua/cancel-4.lua?raw';
+import charge from './lua/charge-2.lua?raw';
 import complete from './lua/complete-4.lua?raw';
 import dequeue from './lua/dequeue-7.lua?raw';
 import drain from './lua/drain-3.lua?raw';
@@ -20,6 +22,7 @@ import recoverStalled from './lua/recoverStalled-7.lua?raw';
 import release from './lua/release-5.lua?raw';
 import remove from './lua/remove-6.lua?raw';
 import retry from './lua/retry-6.lua?raw';
+import setLimits from './lua/setLimits-6.lua?raw';
 import setPaused from './lua/setPaused-3.lua?raw';
 import start from './lua/start-2.lua?raw';
 import { QUEUE_KEY_TYPES, type QueueKeyType, type QueueKeys } from './keys';
@@ -35,6 +38,7 @@ const common = commonSource.replace('--#include metrics.lua', metrics);
  */
 const SOURCES = {
   cancel,
+  charge,
   complete,
   dequeue,
   drain,
@@ -51,9 +55,13 @@ const SOURCES = {
   release,
   remove,
   retry,
+  setLimits,
   setPaused,
   start,
 } as const;
+
+/** The shared pieces: common.lua, flows.lua and limits.lua (issue #18), which fill in what common.lua declares for them. */
+const SHARED = `${common}\n${flows}\n${limits}`;
 
 export type ScriptName = keyof typeof SOURCES;
 
@@ -95,15 +103,14 @@ type ScriptClient = Record<`cv_${ScriptName}`, ScriptFn>;
  * Named after its code, so Conveyor versions sharing a server each load their
  * own library and never replace one another's.
  */
-export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(common).update(flows).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
+export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(SHARED).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
 
 const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
 
 /** Every script as a function of one library: the shared pieces run once, when Redis loads it. */
 const LIBRARY_SOURCE = [
   `#!lua name=${LIBRARY_NAME}`,
-  common,
-  flows,
+  SHARED,
   ...Object.entries(SOURCES).map(
     ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\n${PROLOGUE}\n${body}\nend)`,
   ),
@@ -121,7 +128,7 @@ const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^
  */
 export function defineScripts(client: Redis): void {
   for (const [name, body] of Object.entries(SOURCES)) {
-    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${common}\n${flows}\n${PROLOGUE}\n${body}` });
+    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${SHARED}\n${PROLOGUE}\n${body}` });
   }
 }
 

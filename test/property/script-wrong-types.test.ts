@@ -24,6 +24,7 @@ const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream
 const EXPECTED: Record<Corruptible, RedisType> = {
   meta: 'hash', wait: 'zset', delayed: 'zset', active: 'zset', completed: 'zset', dead: 'zset', cancelled: 'zset', marker: 'zset',
   events: 'stream', job: 'hash', logs: 'list', waitchildren: 'zset', outbox: 'zset', metrics: 'hash',
+  limits: 'hash', lstate: 'hash', groups: 'zset', gblocked: 'zset',
 };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
   ['wait', 'waiting'], ['delayed', 'delayed'], ['active', 'active'], ['completed', 'completed'], ['dead', 'dead'], ['cancelled', 'cancelled'],
@@ -77,7 +78,7 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
   extendLeases: { setup: leased, run: (a, q, h) => a.extendLeases(q, [h]), extra: ['job'] },
   complete: { setup: leased, run: (a, q, h) => a.completeMany(q, [{ ...h, result: 1 }]), extra: ['job', 'metrics'] },
   fail: { setup: leased, run: (a, q, h) => a.failMany(q, [{ ...h, error: 'x', retryable: false }]), extra: ['job', 'metrics'] },
-  release: { setup: leased, run: (a, q, h) => a.releaseMany(q, [{ ...h, reason: 'resize' }]), extra: ['job'] },
+  release: { setup: leased, run: (a, q, h) => a.releaseMany(q, [{ ...h, reason: 'outage' }]), extra: ['job'] },
   progress: { setup: leased, run: (a, q, h) => a.reportProgress(q, [{ ...h, fraction: 0.5, log: 'line' }]), extra: ['job', 'logs'] },
   quarantine: {
     // A leased job whose message cannot be parsed is quarantined right after the lease.
@@ -144,6 +145,12 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     run: (a, q) => a.pause(q),
     extra: [],
   },
+  setLimits: {
+    setup: async () => ({ id: '', token: '' }),
+    run: (a, q) => a.limits.set(q, { rate: '10/s', concurrency: 5 }),
+    extra: [],
+  },
+  charge: { setup: leased, run: (a, q, h) => a.limits.charge(q, [{ ...h, cost: 10 }]), extra: ['job'] },
 };
 
 async function setWrongType(redis: Redis, key: string, type: RedisType): Promise<void> {

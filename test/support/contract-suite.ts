@@ -626,6 +626,21 @@ agents:
     });
   });
 
+  describe(`contract (${label}): limits`, () => {
+    it('limits.set, limits.list and limits.remove; a malformed rate is refused, naming the field', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'limited' });
+      const set = await api.call('limits.set', { queue: 'limited', spec: { rate: '10/s', concurrency: 3 } });
+      expect(set.limits).toEqual([expect.objectContaining({ spec: { rate: '10/s', concurrency: 3 }, active: 0 })]);
+      expect((await api.call('limits.list', { queue: 'limited' })).limits).toHaveLength(1);
+      await expect(api.call('limits.set', { queue: 'limited', group: '*', spec: { rate: '10 per sec' } })).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgs,
+        message: expect.stringContaining('rate: expected N/<window>'),
+      });
+      expect((await api.call('limits.remove', { queue: 'limited' })).limits).toEqual([]);
+    });
+  });
+
   // Last, so it sees every call the cases above made: a new command cannot go untested unnoticed.
   test(`contract (${label}): the cases exercise every command of the contract`, () => {
     expect(COMMAND_NAMES.filter((c) => !called.has(c))).toEqual([]);

@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { until } from '../../pool/pool-context';
 import { WorkerPool } from '../../pool/pool';
+import { applyLimitsConfig } from '../../limits/apply-config';
 import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
 import { untilAborted } from '../abort';
 import type { CliContext } from '../context';
@@ -117,6 +118,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
         const scheduler = await startConfiguredScheduler(adapter, config.loaded.config, (line) => io.stderr.write(`${line}\n`), config.loaded.path);
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
+          for (const note of await applyLimitsConfig(adapter.limits, config.loaded.config.limits, await adapter.listQueues())) io.stderr.write(`${note}\n`);
           const pool = new WorkerPool({ adapter, ...settings });
           const json = opts.logFormat === 'json' ? jsonLogger(io.stdout) : undefined;
           const say = (line: string): void => void (json ? json.info(line) : io.stdout.write(`${new Date().toISOString()} ${line}\n`));

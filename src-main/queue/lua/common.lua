@@ -45,7 +45,7 @@ local function wrongType(key)
 end
 
 -- The type a queue key must hold, by its last name segment.
-local KEY_TYPES = { meta = 'hash', events = 'stream' }
+local KEY_TYPES = { meta = 'hash', events = 'stream', limits = 'hash', lstate = 'hash' }
 
 -- The error reply for the first of a script's keys that holds another type, or nil.
 local function checkKeys(keys)
@@ -149,7 +149,13 @@ local function waitScore(prio, seq)
   return (1000000 - prio) * 4294967296 + (seq % 4294967296)
 end
 
+-- Set by limits.lua (issue #18): a job of a group waits in its group's set; a job that
+-- leaves active frees the limit slots it held.
+local pushGrouped, limitsDone
+
 local function pushWaiting(kMeta, kWait, id, prio)
+  local g = redis.call('HGET', JOB .. id, 'grp')
+  if g then return pushGrouped(kMeta, id, prio, g) end
   local seq = redis.call('HINCRBY', kMeta, 'seq', 1)
   redis.call('ZADD', kWait, waitScore(prio, seq), id)
   redis.call('HSET', JOB .. id, 'state', 'waiting')
@@ -264,11 +270,12 @@ local function recoverStalled(kMeta, kWait, kActive, kDead, kMarker, kEvents, no
   for i = 1, #expired do
     local id = expired[i]
     redis.call('ZREM', kActive, id)
-    local r = redis.pcall('HMGET', JOB .. id, 'att', 'prio')
+    local r = redis.pcall('HMGET', JOB .. id, 'att', 'prio', 'lc')
     if r.err then
       deadMalformedKey(kDead, kEvents, id, now)
       dead = dead + 1
     elseif r[1] then
+      if r[3] then limitsDone(kMeta, id, r[3]) end
       local att = tonumber(r[1]) or 0
       metricsJob(mx, id, att, retriesLeft(id, att) > 0 and 'r' or 'd', now)
       endAttempt(id, att, 'stalled', now, 'lease expired', nil)

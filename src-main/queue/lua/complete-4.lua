@@ -7,7 +7,7 @@
 ]]
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Every job hash read before the first write (see common.lua).
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'par', unpack(MX_READ))
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'par', 'lc', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -24,10 +24,11 @@ for i = 3, #ARGV, 3 do
   elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
-    metricsJob(mx, id, r[3], 'c', now, r, 5)
+    metricsJob(mx, id, r[3], 'c', now, r, 6)
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
+    if r[5] then limitsDone(kMeta, id, r[5]) end
     addEvent(events, id, 'a', r[3])
     if r[4] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
     done[#done + 1] = id

@@ -17,8 +17,13 @@ local kMeta, kWait, kDelayed, kActive, kDead, kMarker, kEvents = KEYS[1], KEYS[2
 local n = tonumber(ARGV[3])
 local worker = ARGV[4]
 local start = ARGV[5] == '1' and worker ~= ''
-local meta = redis.call('HMGET', kMeta, 'lease_ms', 'paused')
+local meta = redis.call('HMGET', kMeta, 'lease_ms', 'paused', 'lim')
 if not meta[1] then return {QUEUE_NOT_FOUND} end
+-- Limits or groups in use (limits.lua): checked before the first write.
+if meta[3] then
+  local bad = limitsCheck(kMeta)
+  if bad then return bad end
+end
 local leaseMs = tonumber(meta[1]) or 30000
 local now = nowMs()
 
@@ -53,6 +58,7 @@ if meta[2] == '1' then
   return out
 end
 
+local L = meta[3] and limitsOpen(kMeta, kWait, now)
 local deadline = now + leaseMs
 local active = {}
 local leased = 0
@@ -61,7 +67,7 @@ local events = start and newEvents(kMeta, kEvents, 'e', 'started', 'w', worker) 
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
 local drained = false
 while leased < n and not drained do
-  local popped = redis.call('ZPOPMIN', kWait, n - leased)
+  local popped = L and limitsPop(L, n - leased) or redis.call('ZPOPMIN', kWait, n - leased)
   -- Fewer than asked: the set is empty now, no need to ask it again.
   drained = #popped / 2 < n - leased
   if #popped == 0 then break end
@@ -100,6 +106,7 @@ while leased < n and not drained do
       else
         redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now)
       end
+      if L then limitsLeased(L, key, id) end
       addEvent(events, id, 'a', att)
       active[#active + 1] = deadline
       active[#active + 1] = id
@@ -118,6 +125,7 @@ while leased < n and not drained do
   end
 end
 flushEvents(events)
+if L then limitsClose(L, out) end
 for i = 1, #active, 1000 do
   redis.call('ZADD', kActive, unpack(active, i, math.min(i + 999, #active)))
 end

@@ -6,8 +6,8 @@
   (JSON text never holds a raw one), stored as fields src, dst and pl, and
   optionally a trace context, stored as tp: small
   values keep a small job's hash a listpack. Options:
-    '' for all defaults, else 'priority|delay ms|max retries|timeout ms|id',
-    each '' for its default (0, 0, the queue's, none, generated); the id comes
+    '' for all defaults, else 'priority|delay ms|max retries|timeout ms|group|id',
+    each '' for its default (0, 0, the queue's, none, none, generated); the id comes
     last so that it may hold any byte, '|' included.
   Returns the ids, in order (an existing id is returned and nothing is added),
   or {QUEUE_NOT_FOUND} or {QUEUE_FULL, depth, limit}.
@@ -20,6 +20,7 @@ local maxLen = tonumber(meta[1]) or 0
 
 -- Options of the jobs that have some, by job index: {prio, delay, max retries, timeout, id}.
 local opts = {}
+local grouped = false
 local fresh = 0
 local exists = {}
 for i = 0, n - 1 do
@@ -30,11 +31,13 @@ for i = 0, n - 1 do
     local p2 = string.find(s, '|', p1 + 1, true)
     local p3 = string.find(s, '|', p2 + 1, true)
     local p4 = string.find(s, '|', p3 + 1, true)
-    id = string.sub(s, p4 + 1)
+    local p5 = string.find(s, '|', p4 + 1, true)
+    id = string.sub(s, p5 + 1)
     opts[i] = {
       tonumber(string.sub(s, 1, p1 - 1)) or 0, tonumber(string.sub(s, p1 + 1, p2 - 1)) or 0,
-      string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), id,
+      string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), id, string.sub(s, p4 + 1, p5 - 1),
     }
+    if opts[i][6] ~= '' then grouped = true end
   end
   -- A given id's key is read before the first write; a generated id is new by construction (meta seq).
   local t = id ~= '' and redis.call('TYPE', JOB .. id)['ok'] or 'none'
@@ -45,6 +48,11 @@ for i = 0, n - 1 do
   else
     return wrongType(JOB .. id)
   end
+end
+-- A job with a group waits in its group's set (limits.lua): those keys are checked before the first write too.
+if grouped then
+  local bad = limitsCheck(kMeta)
+  if bad then return bad end
 end
 if fresh == 0 then
   local ids = {}
@@ -97,9 +105,12 @@ for i = 0, n - 1 do
       redis.call('ZADD', kDelayed, now + delay, id)
     else
       redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'waiting')
-      waiting[#waiting + 1] = waitScore(prio, seq)
-      waiting[#waiting + 1] = id
+      if not (o and o[6] ~= '') then
+        waiting[#waiting + 1] = waitScore(prio, seq)
+        waiting[#waiting + 1] = id
+      end
     end
+    if o and o[6] ~= '' then limitsEnqueue(kMeta, key, id, waitScore(prio, seq), o[6], delay > 0) end
     local own = ARGV[b + 1]
     if own == agent then
       if delay > 0 then addEvent(events, id, 'd', delay) else addEvent(events, id) end

@@ -10,7 +10,7 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', unpack(MX_READ))
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', 'lc', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
@@ -27,8 +27,9 @@ for i = 3, #ARGV, 6 do
     out[#out + 1] = LEASE_LOST
   else
     local att = tonumber(r[3]) or 0
-    metricsJob(mx, id, att, (r[4] == '1' or outcome == 'cancelled') and 'x' or (retryable == '1' and retriesLeft(id, att) > 0) and 'r' or 'd', now, r, 8)
+    metricsJob(mx, id, att, (r[4] == '1' or outcome == 'cancelled') and 'x' or (retryable == '1' and retriesLeft(id, att) > 0) and 'r' or 'd', now, r, 9)
     redis.call('ZREM', kActive, id)
+    if r[8] then limitsDone(kMeta, id, r[8]) end
     endAttempt(id, att, outcome, now, err, stk)
     redis.call('HSET', key, 'err', err)
     if stk ~= '' then redis.call('HSET', key, 'stk', stk) end

@@ -31,11 +31,13 @@ if what == 'key' then
   deadMalformedKey(kDead, kEvents, id, now)
   return 1
 end
-local r, bad = readJob(id, 'att')
+local r, bad = readJob(id, 'att', 'lc')
 if not r then return bad end
 local att = r[1]
 if not att then return JOB_NOT_FOUND end
 redis.call('ZREM', kActive, id)
+-- limits.lua names a queue's keys from the base the wait key shares with meta.
+if r[2] then limitsDone(kWait, id, r[2]) end
 redis.call('ZREM', kWait, id)
 endAttempt(id, att, 'failed', now, why, nil)
 emit(kEvents, 'e', 'malformed', 'j', id, 'why', why)

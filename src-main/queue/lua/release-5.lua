@@ -3,12 +3,13 @@
   that shared a thread with one that had to be killed): active -> waiting.
   KEYS[1] meta, KEYS[2] wait, KEYS[3] active, KEYS[4] marker, KEYS[5] events
   ARGV[3..] triples of id, token (the attempt's own; '' is never held), reason
-    (shutdown, prefetch_hold, neighbour_killed, resize, outage), kept on the
+    (shutdown, prefetch_hold, neighbour_killed, resize, outage, or
+    rate_limited:<ms> for a 429: the job's group pauses that long), kept on the
     attempt as a:<n>:why and on the event as r
   Returns one code per job: 1 released, JOB_NOT_FOUND, LEASE_LOST.
 ]]
 local kMeta, kWait, kActive, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'prio')
+local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'prio', 'lc')
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -23,11 +24,15 @@ for i = 3, #ARGV, 3 do
     out[#out + 1] = LEASE_LOST
   else
     redis.call('ZREM', kActive, id)
+    if r[5] then limitsDone(kMeta, id, r[5]) end
+    -- A 429 ('rate_limited:<ms>'): the group pauses, or the job waits delayed (limits.lua).
+    local held
+    why, held = limitsRateLimited(kMeta, id, why, now)
     endAttempt(id, r[3], 'released', now, nil, nil)
     redis.call('HSET', key, 'a:' .. r[3] .. ':why', why)
     -- The attempt stays in the history but does not count against retries.
     redis.call('HINCRBY', key, 'rb', 1)
-    pushWaiting(kMeta, kWait, id, tonumber(r[4]) or 0)
+    if not held then pushWaiting(kMeta, kWait, id, tonumber(r[4]) or 0) end
     emit(kEvents, 'e', 'retrying', 'j', id, 'a', r[3], 'why', 'released', 'r', why)
     out[#out + 1] = 1
     any = true

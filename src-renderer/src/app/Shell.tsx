@@ -4,6 +4,7 @@ import { ConfigView } from '../features/config/ConfigView';
 import { EnqueueView } from '../features/enqueue/EnqueueView';
 import { JobDetailView } from '../features/job-detail/JobDetailView';
 import { JobsView } from '../features/jobs/JobsView';
+import { LimitsView } from '../features/limits/LimitsView';
 import { OverviewView } from '../features/overview/OverviewView';
 import { QueuesView } from '../features/queues/QueuesView';
 import { WorkersView } from '../features/workers/WorkersView';
@@ -75,6 +76,8 @@ function CurrentView() {
       return <EnqueueView />;
     case 'workers':
       return <WorkersView />;
+    case 'limits':
+      return <LimitsView />;
     case 'config':
       return <ConfigView />;
     case 'schedules':

@@ -4,7 +4,7 @@
  * and lets an end-to-end test open a view directly.
  */
 
-export const VIEWS = ['overview', 'queues', 'jobs', 'enqueue', 'workers', 'config', 'schedules'] as const;
+export const VIEWS = ['overview', 'queues', 'jobs', 'enqueue', 'workers', 'schedules', 'limits', 'config'] as const;
 export type ViewId = (typeof VIEWS)[number];
 
 export const VIEW_LABELS: Record<ViewId, string> = {
@@ -13,6 +13,7 @@ export const VIEW_LABELS: Record<ViewId, string> = {
   jobs: 'Jobs',
   enqueue: 'Enqueue',
   workers: 'Workers',
+  limits: 'Limits',
   config: 'Config',
   schedules: 'Schedules',
 };

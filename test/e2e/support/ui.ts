@@ -13,7 +13,7 @@ export async function openControlCenter(page: Page, url: string, concurrency: nu
   await expect(page.getByTestId('status-pool')).toContainText(`local pool 1×${concurrency}`);
 }
 
-export type ViewName = 'overview' | 'queues' | 'jobs' | 'enqueue' | 'workers' | 'config';
+export type ViewName = 'overview' | 'queues' | 'jobs' | 'enqueue' | 'workers' | 'limits' | 'config';
 
 /** Clicks the sidebar link and waits for the view. */
 export async function openView(page: Page, view: ViewName): Promise<void> {

@@ -184,4 +184,27 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
     for (const [, n] of perHost) expect(n).toBeGreaterThan(0);
     expect([...perHost.values()].reduce((x, y) => x + y, 0)).toBe(JOBS);
   }, 30_000);
+
+  // Issue 18: one limit, kept in Redis and enforced in the lease script, binds the workers of both hosts.
+  test('a rate of 20/s on the queue holds across both hosts: at most 21 leases in any 1-s window', async () => {
+    if (!redis || !adapter) throw new Error('set-up failed');
+    const a = adapter;
+    if (workers.length === 0) for (const h of hosts) workers.push(startWorker(h, config, `redis://${h.gateway}:${redis.port}`, dir as string));
+    const ids = await Promise.all(workers.map((w) => w.ready));
+    await a.limits.set(QUEUE, { rate: '20/s' });
+    const before = (await a.counts(QUEUE)).completed;
+    const enqueued = await a.enqueueMany(QUEUE, Array.from({ length: 100 }, (_, i) => item('echo', { limited: i })));
+    await eventually(async () => (await a.counts(QUEUE)).completed >= before + 100, 20_000, '100 limited jobs completed');
+    const jobs = await Promise.all(enqueued.map((id) => a.getJob(QUEUE, id)));
+    const leased = jobs.map((j) => j?.attempts[0]?.startedAt ?? j?.attempts[0]?.leasedAt ?? 0).sort((x, y) => x - y);
+    let most = 0;
+    for (let i = 0, j = 0; i < leased.length; i++) {
+      while ((leased[j] as number) <= (leased[i] as number) - 1000) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    const byWorker = new Set(jobs.map((j) => j?.attempts[0]?.worker));
+    console.log(`rate 20/s over two hosts: at most ${most} leases in a 1-s window; 100 jobs in ${(leased.at(-1) as number) - (leased[0] as number)} ms; workers used: ${byWorker.size}`);
+    expect(most).toBeLessThanOrEqual(21);
+    expect(ids.every((id) => byWorker.has(id))).toBe(true);
+  }, 30_000);
 });

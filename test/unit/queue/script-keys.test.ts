@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { declaredKeys } from '../../../src-main/queue/scripts';
 
 const LUA = path.join(__dirname, '../../../src-main/queue/lua');
-// Scripts are named verb-<key count>.lua; the others (common.lua, metrics.lua) are included pieces.
+// Scripts are named verb-<key count>.lua; the others (common.lua, flows.lua, limits.lua, metrics.lua) are included pieces.
 const scripts = readdirSync(LUA).filter((f) => /-\d+\.lua$/.test(f));
 const pieces = readdirSync(LUA).filter((f) => f.endsWith('.lua') && !scripts.includes(f));
 

@@ -41,7 +41,7 @@ describe('words', () => {
     expect(outcomeText({ number: 1, outcome: 'released' })).toBe('released');
     expect(outcomeText({ number: 1, outcome: 'released', releaseReason: 'prefetch_hold' })).toBe('released (held too long before it could start)');
     expect(outcomeText({ number: 1, outcome: 'released', releaseReason: 'shutdown' })).toBe('released (handed back at shutdown)');
-    const reasons = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'resize', 'outage'] as const;
+    const reasons = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'outage', 'rate_limited'] as const;
     expect(new Set(reasons.map((r) => outcomeText({ number: 1, outcome: 'released', releaseReason: r }))).size).toBe(reasons.length);
   });
 

@@ -17,8 +17,8 @@ export const RELEASE_TEXT: Record<ReleaseReason, string> = {
   shutdown: 'released (handed back at shutdown)',
   prefetch_hold: 'released (held too long before it could start)',
   neighbour_killed: 'released (its thread was replaced after another job crashed it)',
-  resize: 'released (handed back when the pool shrank)',
   outage: 'released (handed back during a Redis outage)',
+  rate_limited: 'released (its group was rate limited; retried when the limit allows)',
 };
 
 /** An attempt's outcome in words; a release says why when the data says (older data: just "released"). */
