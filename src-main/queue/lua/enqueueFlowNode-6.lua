@@ -3,7 +3,7 @@
   job that exists already is left as it is.
   KEYS[1] meta, KEYS[2] wait, KEYS[3] waitchildren, KEYS[4] marker, KEYS[5] events, KEYS[6] outbox
   ARGV[3] message (source, destination, payload JSON joined by '\n', as enqueue-5),
-  ARGV[4] agent, ARGV[5] options 'priority|0|max retries|timeout ms|id' (the id is required),
+  ARGV[4] agent, ARGV[5] options 'priority|0|max retries|timeout ms|group|id' (the id is required; a group is ignored),
   ARGV[6] parent ref '<queue>/<id>' or '', ARGV[7] children: '' for a leaf, else
     lines '<queue>/<id> <policy>' (policy: fail, ignore, continue, remove),
   ARGV[8] the children's specs (JSON), kept as `fi` until they are all written.
@@ -20,7 +20,9 @@ local p1 = string.find(s, '|', 1, true)
 local p2 = string.find(s, '|', p1 + 1, true)
 local p3 = string.find(s, '|', p2 + 1, true)
 local p4 = string.find(s, '|', p3 + 1, true)
-local prio, mr, to, id = tonumber(string.sub(s, 1, p1 - 1)) or 0, string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), string.sub(s, p4 + 1)
+-- The fifth field, a fair-queueing group (limits.lua), is not taken by flow jobs: they wait in the plain set.
+local p5 = string.find(s, '|', p4 + 1, true)
+local prio, mr, to, id = tonumber(string.sub(s, 1, p1 - 1)) or 0, string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), string.sub(s, p5 + 1)
 local key = JOB .. id
 local t = redis.call('TYPE', key)['ok']
 if t == 'hash' then return {id, 0} end
@@ -31,8 +33,11 @@ local seq = redis.call('HINCRBY', kMeta, 'seq', 1)
 local m = ARGV[3]
 local m1 = string.find(m, '\n', 1, true)
 local m2 = string.find(m, '\n', m1 + 1, true)
+-- A fourth part, when there is one, is the producer span's traceparent (as in enqueue-5).
+local m3 = string.find(m, '\n', m2 + 1, true)
 if mr == '' then mr = meta[2] end
-redis.call('HSET', key, 'src', string.sub(m, 1, m1 - 1), 'dst', string.sub(m, m1 + 1, m2 - 1), 'pl', string.sub(m, m2 + 1), 'mr', mr, 'ts', now)
+redis.call('HSET', key, 'src', string.sub(m, 1, m1 - 1), 'dst', string.sub(m, m1 + 1, m2 - 1), 'pl', string.sub(m, m2 + 1, (m3 or 0) - 1), 'mr', mr, 'ts', now)
+if m3 then redis.call('HSET', key, 'tp', string.sub(m, m3 + 1)) end
 if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
 if to ~= '' then redis.call('HSET', key, 'to', to) end
 if ARGV[6] ~= '' then redis.call('HSET', key, 'par', ARGV[6]) end

@@ -150,7 +150,7 @@ describe('parseConfig: constraint messages name the path, what was expected, and
   });
 
   it('reports a top level that is not a mapping', () => {
-    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping of queue, workers, agents, metrics, schedules, got a list' }]);
+    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping of queue, workers, agents, metrics, schedules, limits, got a list' }]);
   });
 
   it('shortens long string values in messages', () => {
