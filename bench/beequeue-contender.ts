@@ -41,7 +41,7 @@ export class BeeQueueContender implements Contender {
   readonly notes =
     'defaults (removeOnSuccess false: keeps every job; sendEvents on) but in the memory measurement; producer queue {isWorker, getEvents, storeJobs: false}, ' +
     `worker queue {getEvents: false} (README advice); bulk = saveAll by ${BATCH.toLocaleString('en-US')}; drain = process(${CONSUMER_BATCH}), no-op handler; ` +
-    'consumers = process(n) running the same agent code as Conveyor\'s built-ins; client: node_redis 3 (its own dependency)';
+    "consumers = process(n) running the same agent code as Conveyor's built-ins; client: node_redis 3 (its own dependency)";
   readonly processors: readonly ProcessorSetup[] = PROCESS_SETUPS;
   readonly retentions: readonly ProcessorSetup[] = [
     { key: 'default', label: 'default (removeOnSuccess: false, keeps every job)' },
@@ -56,7 +56,13 @@ export class BeeQueueContender implements Contender {
     version: string,
   ) {
     const c = connectionFromUrl(redisUrl);
-    this.redis = { host: c.host, port: c.port, db: c.db, ...(c.password ? { password: c.password } : {}), ...(c.tls ? { tls: c.tls } : {}) };
+    this.redis = {
+      host: c.host,
+      port: c.port,
+      db: c.db,
+      ...(c.password ? { password: c.password } : {}),
+      ...(c.tls ? { tls: c.tls } : {}),
+    };
     this.label = `Bee-Queue ${version}`;
   }
 
@@ -68,7 +74,13 @@ export class BeeQueueContender implements Contender {
 
   async open(name: string, retention = 'default'): Promise<Session> {
     if (!this.retentions.some((r) => r.key === retention)) throw new Error(`beequeue: no retention ${JSON.stringify(retention)}`);
-    const producer = new BeeQueue<JobData>(name, { prefix: this.prefix, redis: this.redis, isWorker: false, getEvents: false, storeJobs: false });
+    const producer = new BeeQueue<JobData>(name, {
+      prefix: this.prefix,
+      redis: this.redis,
+      isWorker: false,
+      getEvents: false,
+      storeJobs: false,
+    });
     await producer.ready();
     const newWorker = (): BeeQueue<JobData> =>
       new BeeQueue<JobData>(name, { prefix: this.prefix, redis: this.redis, getEvents: false, removeOnSuccess: retention === 'remove' });

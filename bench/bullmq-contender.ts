@@ -30,7 +30,14 @@ function workerSetup(sandboxed: boolean, concurrency: number): WorkerSetup {
 const WORKER_SETUPS: readonly WorkerSetup[] = [workerSetup(false, CONSUMER_BATCH), workerSetup(true, CONSUMER_BATCH)];
 
 /** ioredis options for BullMQ from a redis:// or rediss:// URL. */
-export function connectionFromUrl(url: string): { host: string; port: number; db: number; username?: string; password?: string; tls?: object } {
+export function connectionFromUrl(url: string): {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: object;
+} {
   const u = new URL(url);
   const db = Number(u.pathname.replace(/^\//, '') || 0);
   return {
@@ -83,7 +90,7 @@ export class BullmqContender implements Contender {
     this.notes =
       `removeOnComplete {count ${r.completed.count}, age ${r.completed.age_s}s}, removeOnFail {count ${r.dead.count}, age ${r.dead.age_s}s} ` +
       `(Conveyor's retention) but in the memory measurement; drain = Worker concurrency ${CONSUMER_BATCH}, no-op processor; ` +
-      'consumers = Worker running the same agent code as Conveyor\'s built-ins (bench/bullmq-processor.ts, progress via job.updateProgress)';
+      "consumers = Worker running the same agent code as Conveyor's built-ins (bench/bullmq-processor.ts, progress via job.updateProgress)";
   }
 
   curveSetup(concurrency: number): ProcessorSetup {
@@ -139,7 +146,8 @@ class BullmqSession implements Session {
     const how = this.setup(key);
     if (how.sandboxed) {
       // BullMQ pipes every sandbox thread's stdout and stderr into ours: a set of listeners per thread, up to its concurrency.
-      for (const stream of [process.stdout, process.stderr]) stream.setMaxListeners(Math.max(stream.getMaxListeners(), how.concurrency + 10));
+      for (const stream of [process.stdout, process.stderr])
+        stream.setMaxListeners(Math.max(stream.getMaxListeners(), how.concurrency + 10));
     }
     const worker = how.sandboxed
       ? await this.readyWorker(this.processorFile, how.concurrency, { useWorkerThreads: true })
@@ -152,7 +160,11 @@ class BullmqSession implements Session {
   }
 
   /** A Worker on this queue, connected but not yet taking jobs. */
-  private async readyWorker(processor: string | ((job: Job) => Promise<unknown>), concurrency: number, extra: Partial<WorkerOptions>): Promise<Worker> {
+  private async readyWorker(
+    processor: string | ((job: Job) => Promise<unknown>),
+    concurrency: number,
+    extra: Partial<WorkerOptions>,
+  ): Promise<Worker> {
     const worker = new Worker(this.queue.name, processor, {
       connection: this.connection,
       prefix: this.prefix,

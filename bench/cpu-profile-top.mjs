@@ -102,6 +102,12 @@ console.log(
   `${positionals.length} profile(s): ${((busy + idle) / 1e6).toFixed(2)} s sampled, ` +
     `${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / (busy + idle)).toFixed(0)}%); shares below are of busy time`,
 );
-print('self time (where the CPU goes)', [...selfByFn].sort((a, b) => b[1] - a[1]));
+print(
+  'self time (where the CPU goes)',
+  [...selfByFn].sort((a, b) => b[1] - a[1]),
+);
 const ours = /\((src-main|src-shared)\//;
-print('total time of Conveyor functions (what it goes to)', [...totalByFn].filter(([k]) => ours.test(k)).sort((a, b) => b[1] - a[1]));
+print(
+  'total time of Conveyor functions (what it goes to)',
+  [...totalByFn].filter(([k]) => ours.test(k)).sort((a, b) => b[1] - a[1]),
+);

@@ -69,9 +69,12 @@ async function conveyorResume(url: string): Promise<number[]> {
         }
       }
     })();
-    for (let done = 0; done < FAN; ) {
+    for (let done = 0; done < FAN;) {
       const batch = await a.dequeueMany('map', 100);
-      await a.completeMany('map', batch.map((j) => ({ id: j.action.id, token: j.lease.token, result: j.action.id })));
+      await a.completeMany(
+        'map',
+        batch.map((j) => ({ id: j.action.id, token: j.lease.token, result: j.action.id })),
+      );
       done += batch.length;
       lastDone = performance.now();
     }
@@ -100,7 +103,12 @@ async function bullmqResume(url: string): Promise<number[]> {
   );
   for (let r = 0; r < ROUNDS; r++) {
     const started = new Promise<number>((resolve) => (parentStarted = resolve));
-    await producer.add({ name: 'reduce', queueName: 'reduce', data: r, children: Array.from({ length: FAN }, (_, i) => ({ name: 'map', queueName: 'map', data: i })) });
+    await producer.add({
+      name: 'reduce',
+      queueName: 'reduce',
+      data: r,
+      children: Array.from({ length: FAN }, (_, i) => ({ name: 'map', queueName: 'map', data: i })),
+    });
     samples.push((await started) - lastDone);
   }
   await Promise.all([map.close(), reduce.close(), producer.close()]);
@@ -126,7 +134,9 @@ async function conveyorThroughput(url: string): Promise<number> {
     { concurrency: CONCURRENCY, signal: stop.signal },
   );
   const children = (f: number) => Array.from({ length: CHILDREN }, (_, i) => ({ queue: 'map', item: agentItem('map', `${f}.${i}`) }));
-  await Promise.all(Array.from({ length: FLOWS }, (_, f) => a.flows.enqueueFlow(fanOut({ queue: 'reduce', item: agentItem('reduce', f) }, children(f)))));
+  await Promise.all(
+    Array.from({ length: FLOWS }, (_, f) => a.flows.enqueueFlow(fanOut({ queue: 'reduce', item: agentItem('reduce', f) }, children(f)))),
+  );
   await finished;
   const s = (performance.now() - t0) / 1000;
   stop.abort();

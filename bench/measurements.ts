@@ -161,7 +161,12 @@ async function endToEnd(session: Session, setup: string, n: number, work: Work):
 }
 
 /** A processing measurement: `jobs` of `work`, bulk-enqueued untimed, then run from the consumer's start to the last acknowledgement. */
-function processing(key: MeasurementKey, title: string, jobs: { defaultJobs: number; quickJobs: number; warmupJobs: number }, work: Work): Measurement {
+function processing(
+  key: MeasurementKey,
+  title: string,
+  jobs: { defaultJobs: number; quickJobs: number; warmupJobs: number },
+  work: Work,
+): Measurement {
   return {
     key,
     title,
@@ -181,7 +186,12 @@ function processing(key: MeasurementKey, title: string, jobs: { defaultJobs: num
  * Worker `completed`, Bee-Queue's worker `succeeded`, each emitted once Redis
  * acknowledged the job.
  */
-function pacedLatency(session: Session, n: number, rate: number, register: (onDone: (id: string) => void) => void): () => Promise<number[]> {
+function pacedLatency(
+  session: Session,
+  n: number,
+  rate: number,
+  register: (onDone: (id: string) => void) => void,
+): () => Promise<number[]> {
   const intervalMs = 1000 / rate;
   return () =>
     new Promise<number[]>((resolve, reject) => {
@@ -258,7 +268,10 @@ export const MEASUREMENTS: readonly Measurement[] = [
     warmupJobs: 1_000,
     defaultRuns: 3,
     variants: () => ONE_WAY,
-    prepare: async ({ session, jobs }) => ({ timed: () => enqueueConcurrently(session, jobs, IN_FLIGHT), expected: { waiting: jobs, active: 0 } }),
+    prepare: async ({ session, jobs }) => ({
+      timed: () => enqueueConcurrently(session, jobs, IN_FLIGHT),
+      expected: { waiting: jobs, active: 0 },
+    }),
   },
   {
     key: 'bulk',
@@ -298,8 +311,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     warmupJobs: 500,
     defaultRuns: 3,
     // The C=64 point is e2e's own when e2e runs too.
-    variants: (c, others) =>
-      CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).map((n) => c.curveSetup(n)),
+    variants: (c, others) => CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).map((n) => c.curveSetup(n)),
     prepare: ({ session, variant, jobs }) => endToEnd(session, variant.key, jobs, ECHO),
   },
   {
@@ -351,7 +363,11 @@ export const MEASUREMENTS: readonly Measurement[] = [
     variants: (c) => {
       const [first, ...rest] = c.retentions;
       if (!first) return [];
-      return [{ ...first, key: `${first.key}@small`, label: `${first.label}, fewer jobs`, jobsShare: MEMORY_SMALL_SHARE, setup: first.key }, first, ...rest];
+      return [
+        { ...first, key: `${first.key}@small`, label: `${first.label}, fewer jobs`, jobsShare: MEMORY_SMALL_SHARE, setup: first.key },
+        first,
+        ...rest,
+      ];
     },
     prepare: async ({ session, jobs, usedMemory }) => {
       const baselineBytes = await usedMemory();
@@ -360,7 +376,9 @@ export const MEASUREMENTS: readonly Measurement[] = [
         timed,
         finish: async () => {
           const usedBytes = await usedMemory();
-          return { memory: { baselineBytes, usedBytes, deltaBytes: usedBytes - baselineBytes, completedKept: await session.completedKept() } };
+          return {
+            memory: { baselineBytes, usedBytes, deltaBytes: usedBytes - baselineBytes, completedKept: await session.completedKept() },
+          };
         },
         expected: drained(),
       };
@@ -377,7 +395,12 @@ export const MEASUREMENTS: readonly Measurement[] = [
     variants: (c) => {
       const setup = c.curveSetup(CONSUMER_BATCH);
       const counts: readonly number[] = c.name === 'conveyor' ? CONVEYOR_PROCS : [PROCS_PAIR];
-      return counts.map((p) => ({ key: `${p}p-${setup.key}`, label: `${p} process${p === 1 ? '' : 'es'} × ${setup.label}`, processes: p, setup: setup.key }));
+      return counts.map((p) => ({
+        key: `${p}p-${setup.key}`,
+        label: `${p} process${p === 1 ? '' : 'es'} × ${setup.label}`,
+        processes: p,
+        setup: setup.key,
+      }));
     },
     prepare: async ({ session, variant, jobs, spawnWorkers }) => {
       await session.enqueueBulk(jobs, ECHO);

@@ -137,7 +137,9 @@ function progressLine(m: Measurement, c: Contender, v: Variant, run: number, run
   return (
     `${m.title} · ${c.label}${v.label ? ` ${v.label}` : ''} · run ${run}/${runs}: ${fig}, ` +
     `${r.redisCpuUsPerJob.toFixed(1)} µs Redis CPU/job, ${r.commandsPerJob.toFixed(1)} cmds/job` +
-    ((r.foreignCpuShare ?? 0) > FOREIGN_CPU_WARN ? ` (other processes took ${(100 * (r.foreignCpuShare ?? 0)).toFixed(0)}% of the CPU)` : '')
+    ((r.foreignCpuShare ?? 0) > FOREIGN_CPU_WARN
+      ? ` (other processes took ${(100 * (r.foreignCpuShare ?? 0)).toFixed(0)}% of the CPU)`
+      : '')
   );
 }
 
@@ -245,32 +247,55 @@ async function main(): Promise<void> {
       ...contenders.map((c) => `  ${c.label}: ${c.notes}`),
     ];
     const queuePlans = of('queue');
-    if (queuePlans.length > 0) out.push('', 'Queue API', queueTable(input, queuePlans.map((p) => p.m.key)));
+    if (queuePlans.length > 0)
+      out.push(
+        '',
+        'Queue API',
+        queueTable(
+          input,
+          queuePlans.map((p) => p.m.key),
+        ),
+      );
     const proc = of('processing');
     if (proc.length > 0) {
       out.push(
         '',
-        'End to end: jobs bulk-enqueued untimed, then timed from the consumer\'s start (threads spawning included) to the last job acknowledged in Redis',
-        processingTable(input, proc.map((p) => p.m.key)),
+        "End to end: jobs bulk-enqueued untimed, then timed from the consumer's start (threads spawning included) to the last job acknowledged in Redis",
+        processingTable(
+          input,
+          proc.map((p) => p.m.key),
+        ),
       );
     }
     const curve = plans.find((p) => p.m.key === 'curve');
     if (curve) {
-      out.push('', `End to end by concurrency: ${curve.jobs.toLocaleString('en-US')} echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`, curveTable(input));
+      out.push(
+        '',
+        `End to end by concurrency: ${curve.jobs.toLocaleString('en-US')} echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`,
+        curveTable(input),
+      );
     }
     if (plans.some((p) => p.m.key === 'latency')) {
       out.push(
         '',
         `Latency: one job every ${1000 / LATENCY_RATE} ms (awaited nowhere), consumer at C=${LATENCY_CONCURRENCY} idle beforehand; ` +
-          'from the enqueue call\'s start to the completion event in this process (performance.now())',
+          "from the enqueue call's start to the completion event in this process (performance.now())",
         latencyTable(input),
       );
     }
     if (plans.some((p) => p.m.key === 'memory')) {
-      out.push('', 'Redis memory: bulk enqueue, then the fastest drain; INFO used_memory after the last job, minus the empty queue\'s', memoryTable(input));
+      out.push(
+        '',
+        "Redis memory: bulk enqueue, then the fastest drain; INFO used_memory after the last job, minus the empty queue's",
+        memoryTable(input),
+      );
     }
     if (plans.some((p) => p.m.key === 'procs')) {
-      out.push('', 'Worker processes: each a bench child process with one consumer at C=64 (Conveyor: a WorkerPool 1 thread × 64); timed from "go" (consumers built, threads not yet spawned) to the last job', procsTable(input));
+      out.push(
+        '',
+        'Worker processes: each a bench child process with one consumer at C=64 (Conveyor: a WorkerPool 1 thread × 64); timed from "go" (consumers built, threads not yet spawned) to the last job',
+        procsTable(input),
+      );
     }
     out.push('', targetsTable(targetRows));
     if (foreign !== undefined && foreign > FOREIGN_CPU_WARN) {
@@ -286,7 +311,10 @@ async function main(): Promise<void> {
     const verbose: string[] = [];
     if (args.verbose) {
       for (const s of summaries) {
-        verbose.push('', `${input.titles.get(s.measurement)} · ${[labels[s.contender], input.setupLabel(s.contender, s.setup)].filter(Boolean).join(' ')} · top Redis commands by µs (a script call's µs, FCALL or EVALSHA, include the commands it runs)`);
+        verbose.push(
+          '',
+          `${input.titles.get(s.measurement)} · ${[labels[s.contender], input.setupLabel(s.contender, s.setup)].filter(Boolean).join(' ')} · top Redis commands by µs (a script call's µs, FCALL or EVALSHA, include the commands it runs)`,
+        );
         verbose.push(commandsTable(s, TOP_COMMANDS));
       }
     }

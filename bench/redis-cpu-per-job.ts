@@ -50,14 +50,19 @@ async function main(): Promise<void> {
     spent.lease += u - t;
     t = u;
     const cpu = await cpuSum(redis);
-    await adapter.completeMany('cpu', leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: { ok: true } })));
+    await adapter.completeMany(
+      'cpu',
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: { ok: true } })),
+    );
     completeCpu += (await cpuSum(redis)) - cpu;
     u = await usecSum(redis);
     spent.complete += u - t;
   }
   const jobs = BATCH * ROUNDS;
   const per = (us: number): string => (us / jobs).toFixed(2);
-  console.log(`Redis µs per job over ${jobs} jobs: enqueue ${per(spent.enqueue)}, lease ${per(spent.lease)}, complete ${per(spent.complete)}, total ${per(spent.enqueue + spent.lease + spent.complete)}; complete by Redis CPU time ${per(completeCpu * 1e6)}`);
+  console.log(
+    `Redis µs per job over ${jobs} jobs: enqueue ${per(spent.enqueue)}, lease ${per(spent.lease)}, complete ${per(spent.complete)}, total ${per(spent.enqueue + spent.lease + spent.complete)}; complete by Redis CPU time ${per(completeCpu * 1e6)}`,
+  );
   await adapter.deleteQueue('cpu');
   await adapter.close();
   redis.disconnect();

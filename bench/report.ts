@@ -127,7 +127,12 @@ const SHORT: Record<ContenderName, string> = { conveyor: 'C', bullmq: 'B', beequ
 export function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
-    .map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('   ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+        .join('   ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -235,10 +240,7 @@ export function curveTable(input: ReportInput): string {
   const { contenders, labels } = input;
   const rows = [['system (setup at C)', ...CURVE_CONCURRENCY.map((n) => `C=${n} jobs/s`)]];
   for (const c of contenders) {
-    rows.push([
-      curveLabel(input, c),
-      ...CURVE_CONCURRENCY.map((n) => rate(curvePoint(input, c, n)?.jobsPerSec)),
-    ]);
+    rows.push([curveLabel(input, c), ...CURVE_CONCURRENCY.map((n) => rate(curvePoint(input, c, n)?.jobsPerSec))]);
   }
   if (contenders.includes('conveyor')) {
     for (const o of contenders.filter((c) => c !== 'conveyor')) {
@@ -331,7 +333,8 @@ export function targets(input: ReportInput): TargetRow[] {
   const { summaries: s, baselines, labels } = input;
   const rows: TargetRow[] = [];
   const jps = (x: Summary | undefined): number | undefined => x?.jobsPerSec.median;
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined ? a / b : undefined);
+  const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+    a !== undefined && b !== undefined ? a / b : undefined;
   const atLeast = (target: string, r: number | undefined, min: number): void => {
     rows.push({ target, measured: r === undefined ? '–' : `${dec(r, 2)}×`, met: r === undefined ? undefined : r >= min });
   };
@@ -353,11 +356,15 @@ export function targets(input: ReportInput): TargetRow[] {
   const cl = lat('conveyor')?.latency;
   const bl = lat('beequeue')?.latency;
   rows.push({
-    target: 'p99 latency at 500/s ≤ Bee-Queue\'s',
+    target: "p99 latency at 500/s ≤ Bee-Queue's",
     measured: cl && bl ? `${ms(cl.p99.median)} vs ${ms(bl.p99.median)} ms` : '–',
     met: cl && bl ? cl.p99.median <= bl.p99.median : undefined,
   });
-  rows.push({ target: 'p50 latency at 500/s ≤ 1 ms', measured: cl ? `${ms(cl.p50.median)} ms` : '–', met: cl ? cl.p50.median <= 1 : undefined });
+  rows.push({
+    target: 'p50 latency at 500/s ≤ 1 ms',
+    measured: cl ? `${ms(cl.p50.median)} ms` : '–',
+    met: cl ? cl.p50.median <= 1 : undefined,
+  });
 
   const cpu = (m: MeasurementKey, setup = ''): number | undefined => find(s, m, 'conveyor', setup)?.redisCpuUsPerJob.median;
   const drain = cpu('drain');
@@ -394,7 +401,14 @@ export function targets(input: ReportInput): TargetRow[] {
   // Every figure that has a counterpart, Conveyor against each other system.
   const behind: string[] = [];
   let compared = 0;
-  const cmp = (what: string, conveyor: number | undefined, other: number | undefined, who: ContenderName, higherIsBetter: boolean, unit: string): void => {
+  const cmp = (
+    what: string,
+    conveyor: number | undefined,
+    other: number | undefined,
+    who: ContenderName,
+    higherIsBetter: boolean,
+    unit: string,
+  ): void => {
     if (conveyor === undefined || other === undefined) return;
     compared++;
     const ok = higherIsBetter ? conveyor >= other : conveyor <= other;
@@ -410,7 +424,8 @@ export function targets(input: ReportInput): TargetRow[] {
       const a = best(s, m, 'conveyor');
       const b = best(s, m, o);
       cmp(`${input.titles.get(m) ?? m} (best setups)`, jps(a), jps(b), o, true, 'jobs/s');
-      if (m === 'e2e') cmp(`${input.titles.get(m) ?? m} Redis CPU`, a?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median, o, false, 'µs/job');
+      if (m === 'e2e')
+        cmp(`${input.titles.get(m) ?? m} Redis CPU`, a?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median, o, false, 'µs/job');
     }
     // C=64 is e2e's own figure when e2e ran: compared above.
     for (const n of CURVE_CONCURRENCY.filter((x) => !(x === CONSUMER_BATCH && find(s, 'e2e', 'conveyor', input.curveKey('conveyor', x))))) {
@@ -462,4 +477,3 @@ export function commandsTable(s: Summary, top: number): string {
   }
   return table(rows);
 }
-

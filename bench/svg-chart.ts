@@ -63,11 +63,9 @@ export function lineChartSvg(c: LineChart): string {
   out.push(`<line x1="${pad.left}" y1="${pad.top + plotH}" x2="${pad.left + plotW}" y2="${pad.top + plotH}" stroke="#555"/>`);
   out.push(`<line x1="${pad.left}" y1="${pad.top}" x2="${pad.left}" y2="${pad.top + plotH}" stroke="#555"/>`);
   out.push(`<text x="${pad.left + plotW / 2}" y="${height - 14}" text-anchor="middle" fill="#333">${esc(c.xLabel)}</text>`);
-  out.push(
-    `<text transform="translate(18 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(c.yLabel)}</text>`,
-  );
+  out.push(`<text transform="translate(18 ${pad.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(c.yLabel)}</text>`);
   c.series.forEach((s, si) => {
-    const pts = s.values.map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : [x(i), y(v)] as const));
+    const pts = s.values.map((v, i) => (v === undefined || !Number.isFinite(v) ? undefined : ([x(i), y(v)] as const)));
     // A gap splits the line.
     let run: string[] = [];
     const flush = (): void => {
@@ -81,7 +79,9 @@ export function lineChartSvg(c: LineChart): string {
     flush();
     pts.forEach((p, i) => {
       if (!p) return;
-      out.push(`<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="4" fill="${s.color}"><title>${esc(`${s.name}, ${c.categories[i]}: ${Math.round(s.values[i] as number)}`)}</title></circle>`);
+      out.push(
+        `<circle cx="${p[0].toFixed(1)}" cy="${p[1].toFixed(1)}" r="4" fill="${s.color}"><title>${esc(`${s.name}, ${c.categories[i]}: ${Math.round(s.values[i] as number)}`)}</title></circle>`,
+      );
     });
     const ly = pad.top + 8 + si * 22;
     const lx = pad.left + plotW + 20;

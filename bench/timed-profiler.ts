@@ -57,10 +57,12 @@ export class TimedProfiler {
             fn();
           };
           this.replies.set(id, { resolve: (v) => settle(() => resolve(v)), reject: (e) => settle(() => reject(e)) });
-          this.session.post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) }).catch((e: Error) => {
-            this.replies.delete(id);
-            settle(() => reject(e));
-          });
+          this.session
+            .post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) })
+            .catch((e: Error) => {
+              this.replies.delete(id);
+              settle(() => reject(e));
+            });
         }),
     };
     this.threads.set(sessionId, thread);

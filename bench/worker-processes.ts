@@ -39,7 +39,10 @@ export async function spawnWorkerProcesses(processes: number, spec: WorkerSpec):
         const child = fork(join(__dirname, 'proc-worker.js'), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
         children.push(child);
         return new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`worker process ${i + 1}: not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+          const timer = setTimeout(
+            () => reject(new Error(`worker process ${i + 1}: not ready after ${READY_TIMEOUT_MS} ms`)),
+            READY_TIMEOUT_MS,
+          );
           child.on('message', (msg: FromWorker) => {
             if (msg.type === 'ready') {
               clearTimeout(timer);
@@ -70,7 +73,10 @@ export async function spawnWorkerProcesses(processes: number, spec: WorkerSpec):
     pids: children.map((c) => c.pid ?? 0).filter((p) => p > 0),
     run: (n) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`worker processes: ${completed} of ${n} jobs after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+        const timer = setTimeout(
+          () => reject(new Error(`worker processes: ${completed} of ${n} jobs after ${RUN_TIMEOUT_MS} ms`)),
+          RUN_TIMEOUT_MS,
+        );
         onCount = () => {
           if (completed >= n) {
             clearTimeout(timer);

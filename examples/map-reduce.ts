@@ -59,7 +59,14 @@ async function main(): Promise<void> {
     const mappers = processJobs<{ agent: string; input: unknown }>(
       queue,
       'map-chunks',
-      (job, ctx) => summarizer.run(job.message.payload.input, { signal: ctx.signal, jobId: job.action.id, attempt: job.attempt, progress: () => undefined, log: () => undefined }),
+      (job, ctx) =>
+        summarizer.run(job.message.payload.input, {
+          signal: ctx.signal,
+          jobId: job.action.id,
+          attempt: job.attempt,
+          progress: () => undefined,
+          log: () => undefined,
+        }),
       { concurrency: 4, signal },
     );
     const reducer = processJobs(

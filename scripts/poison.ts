@@ -20,7 +20,13 @@ import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 import { RedisServerProcess } from '../src-main/redis/redis-server-process';
 
-const { values } = parseArgs({ options: { jobs: { type: 'string', default: '10000' }, pills: { type: 'string', default: '1' }, kinds: { type: 'string', default: 'fail,hang,oom,crash' } } });
+const { values } = parseArgs({
+  options: {
+    jobs: { type: 'string', default: '10000' },
+    pills: { type: 'string', default: '1' },
+    kinds: { type: 'string', default: 'fail,hang,oom,crash' },
+  },
+});
 const JOBS = Number(values.jobs);
 const PILLS = Number(values.pills);
 const ROOT = resolve(__dirname, '..');
@@ -36,7 +42,9 @@ function builtFixtureAgents(): string {
   const dir = mkdtempSync(join(tmpdir(), 'poison-agents-'));
   for (const file of readdirSync(FIXTURE_AGENTS).filter((f) => f.endsWith('.ts'))) {
     const source = readFileSync(join(FIXTURE_AGENTS, file), 'utf8');
-    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    });
     writeFileSync(join(dir, file.replace(/\.ts$/, '.js')), outputText);
   }
   return dir;
@@ -67,10 +75,19 @@ async function main(): Promise<void> {
   const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
   const retention = { completed: { count: 1_000_000, ageS: 0 }, dead: { count: 1_000_000, ageS: 0 } };
   const pool = new WorkerPool({
-    adapter, queues: ['base', 'mixed'], threads: 2, concurrency: 8, jobTimeoutMs: 500, killGraceMs: 200, maxMemoryMb: 64,
-    shutdownTimeoutMs: 1000, agentsDir: builtFixtureAgents(), threadEntry: join(ROOT, 'out/main/thread-entry.js'),
+    adapter,
+    queues: ['base', 'mixed'],
+    threads: 2,
+    concurrency: 8,
+    jobTimeoutMs: 500,
+    killGraceMs: 200,
+    maxMemoryMb: 64,
+    shutdownTimeoutMs: 1000,
+    agentsDir: builtFixtureAgents(),
+    threadEntry: join(ROOT, 'out/main/thread-entry.js'),
   });
-  for (const q of ['base', 'mixed']) await adapter.createQueue(q, { maxRetries: 1, retention, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
+  for (const q of ['base', 'mixed'])
+    await adapter.createQueue(q, { maxRetries: 1, retention, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
   await adapter.pause('mixed');
   await pool.start();
 
@@ -98,7 +115,8 @@ async function main(): Promise<void> {
   for (const p of pills) {
     const job = await adapter.getJob('mixed', p.id);
     const last = job?.attempts[job.attempts.length - 1];
-    if (job?.state !== 'dead' || last?.outcome !== p.reason) wrong.push({ id: p.id, want: p.reason, state: job?.state, outcome: last?.outcome });
+    if (job?.state !== 'dead' || last?.outcome !== p.reason)
+      wrong.push({ id: p.id, want: p.reason, state: job?.state, outcome: last?.outcome });
   }
   const threads = pool.stats.threads;
   await pool.stop();
@@ -106,10 +124,23 @@ async function main(): Promise<void> {
   await redis.stop();
 
   const drop = 1 - mixed / baseline;
-  console.log(JSON.stringify({
-    healthyJobs: JOBS, pills: pills.length, baselineJobsPerSec: Math.round(baseline), withPillsJobsPerSec: Math.round(mixed),
-    throughputDropPct: Math.round(drop * 1000) / 10, threadsAtEnd: threads, healthyRetried, healthyDead, pillsWithWrongOutcome: wrong,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        healthyJobs: JOBS,
+        pills: pills.length,
+        baselineJobsPerSec: Math.round(baseline),
+        withPillsJobsPerSec: Math.round(mixed),
+        throughputDropPct: Math.round(drop * 1000) / 10,
+        threadsAtEnd: threads,
+        healthyRetried,
+        healthyDead,
+        pillsWithWrongOutcome: wrong,
+      },
+      null,
+      2,
+    ),
+  );
   const ok = wrong.length === 0 && threads === 2 && healthyDead === 0 && drop < 0.2;
   console.log(ok ? 'poison: passed' : 'poison: FAILED');
   process.exit(ok ? 0 : 1);

@@ -50,9 +50,15 @@ async function main(): Promise<void> {
   const ledger = join(dir, 'ledger.txt');
   const config = join(dir, 'config.yml');
   const prefix = 'soak:queue';
-  writeFileSync(config, `queue:\n  key_prefix: "${prefix}"\nworkers:\n  agents_dir: "${join(ROOT, 'test/fixtures/agents')}"\n  shutdown_timeout_ms: 1000\n`);
+  writeFileSync(
+    config,
+    `queue:\n  key_prefix: "${prefix}"\nworkers:\n  agents_dir: "${join(ROOT, 'test/fixtures/agents')}"\n  shutdown_timeout_ms: 1000\n`,
+  );
   const redis = await RedisServerProcess.start({ port: 0, appendonly: true, appendfsync: 'always' });
-  const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 10 }, { REDIS_URL: redis.url });
+  const { options } = adapterOptionsFromConfig(
+    { ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 10 },
+    { REDIS_URL: redis.url },
+  );
   const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
   await adapter.createQueue('soak', {
     leaseMs: 2000,
@@ -62,10 +68,27 @@ async function main(): Promise<void> {
 
   const workers = new Set<ChildProcess>();
   const startWorker = (): ChildProcess => {
-    const child = spawn(process.execPath, [join(ROOT, 'out/main/cli.js'), 'worker', 'soak', '--threads', '1', '--concurrency', '16', '--quiet', '--config', config, '--redis-url', redis.url], {
-      env: { ...process.env, CONVEYOR_THREAD_ENTRY: join(ROOT, 'test/support/ts-thread-entry.mjs') },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'out/main/cli.js'),
+        'worker',
+        'soak',
+        '--threads',
+        '1',
+        '--concurrency',
+        '16',
+        '--quiet',
+        '--config',
+        config,
+        '--redis-url',
+        redis.url,
+      ],
+      {
+        env: { ...process.env, CONVEYOR_THREAD_ENTRY: join(ROOT, 'test/support/ts-thread-entry.mjs') },
+        stdio: 'ignore',
+      },
+    );
     workers.add(child);
     child.once('exit', () => workers.delete(child));
     return child;
@@ -77,10 +100,12 @@ async function main(): Promise<void> {
   let producerErrors = 0;
   const started = Date.now();
   const producing = (async () => {
-    for (let n = 0; n < JOBS; ) {
+    for (let n = 0; n < JOBS;) {
       const due = started + (n * 1000) / RATE;
       if (due > Date.now()) await sleep(due - Date.now());
-      const batch = Array.from({ length: Math.min(25, JOBS - n) }, () => agentItem('ledger', { ledger, ms: Math.floor(Math.random() * 50) }));
+      const batch = Array.from({ length: Math.min(25, JOBS - n) }, () =>
+        agentItem('ledger', { ledger, ms: Math.floor(Math.random() * 50) }),
+      );
       try {
         for (const id of await adapter.enqueueMany('soak', batch)) acknowledged.add(id);
         n += batch.length;

@@ -57,7 +57,10 @@ function count(report) {
 
 const runnersFile = join(dir, 'runners.txt');
 const runners = existsSync(runnersFile)
-  ? readFileSync(runnersFile, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean)
+  ? readFileSync(runnersFile, 'utf8')
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean)
   : [];
 
 let passed = 0;

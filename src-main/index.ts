@@ -12,16 +12,7 @@
  */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  app,
-  BrowserWindow,
-  dialog,
-  ipcMain,
-  Menu,
-  session,
-  type MenuItemConstructorOptions,
-  type WebContents,
-} from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { configPathFromArgv } from './config/config-lookup';
 import { ControlCore } from './control/control-core';
 import { RENDERER_CSP_HEADER } from './transport/csp';

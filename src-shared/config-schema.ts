@@ -296,10 +296,7 @@ const boolean = () => z.boolean({ error: expected('true or false') });
 
 /** A mapping whose keys are all known; a missing or empty (`key:` with no value) section means "all defaults". */
 function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
-  return z.preprocess(
-    (v) => v ?? {},
-    z.strictObject(shape, { error: expected(`a mapping of ${Object.keys(shape).join(', ')}`) }),
-  );
+  return z.preprocess((v) => v ?? {}, z.strictObject(shape, { error: expected(`a mapping of ${Object.keys(shape).join(', ')}`) }));
 }
 
 /** A URL may carry a password: never echo it back. */
@@ -351,18 +348,23 @@ const ENV_NAME = 'an environment variable name (letters, digits and _, not start
 const ENV_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 // Not a `section`: an empty `tls:` is more likely a mistake than a request for TLS with all defaults.
-const tlsFiles = z.strictObject({
-  ca: nonEmptyString('a path to a CA certificate file').optional(),
-  cert: nonEmptyString('a path to a client certificate file').optional(),
-  key: nonEmptyString('a path to a client key file').optional(),
-  servername: nonEmptyString().optional(),
-  reject_unauthorized: boolean().optional(),
-}, { error: expected('a mapping of ca, cert, key, servername, reject_unauthorized') }).check((ctx) => {
-  // A client certificate is useless without its key and vice versa; fail here rather than in the TLS handshake.
-  if ((ctx.value.cert === undefined) !== (ctx.value.key === undefined)) {
-    ctx.issues.push({ code: 'custom', input: ctx.value, message: 'cert and key must be given together' });
-  }
-});
+const tlsFiles = z
+  .strictObject(
+    {
+      ca: nonEmptyString('a path to a CA certificate file').optional(),
+      cert: nonEmptyString('a path to a client certificate file').optional(),
+      key: nonEmptyString('a path to a client key file').optional(),
+      servername: nonEmptyString().optional(),
+      reject_unauthorized: boolean().optional(),
+    },
+    { error: expected('a mapping of ca, cert, key, servername, reject_unauthorized') },
+  )
+  .check((ctx) => {
+    // A client certificate is useless without its key and vice versa; fail here rather than in the TLS handshake.
+    if ((ctx.value.cert === undefined) !== (ctx.value.key === undefined)) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: 'cert and key must be given together' });
+    }
+  });
 
 const D = DEFAULT_CONFIG.queue;
 
@@ -370,18 +372,19 @@ const D = DEFAULT_CONFIG.queue;
 const seedNodes = (what: string) =>
   z
     .array(
-      z.union([
-        nonEmptyString('"host:port"', { pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/ }),
-        z.strictObject({ host: nonEmptyString(), port: integer(1, 65535) }, { error: expected('a mapping of host, port') }),
-      ], { error: expected('"host:port" or a mapping of host, port') }),
+      z.union(
+        [
+          nonEmptyString('"host:port"', { pattern: /^(\[[^\]]+\]|[^:\s]+):\d{1,5}$/ }),
+          z.strictObject({ host: nonEmptyString(), port: integer(1, 65535) }, { error: expected('a mapping of host, port') }),
+        ],
+        { error: expected('"host:port" or a mapping of host, port') },
+      ),
       { error: expected(`a list of ${what}s ("host:port" or {host, port})`) },
     )
     .min(1, { error: expected(`a list of at least one ${what}`) });
 
 const backoff = section({
-  type: z
-    .enum(['fixed', 'exponential'], { error: expected('"fixed" or "exponential"') })
-    .default(D.backoff.type),
+  type: z.enum(['fixed', 'exponential'], { error: expected('"fixed" or "exponential"') }).default(D.backoff.type),
   delay_ms: integer(0).default(D.backoff.delay_ms),
   max_delay_ms: integer(0).default(D.backoff.max_delay_ms),
 }).check((ctx) => {
@@ -398,8 +401,7 @@ const backoff = section({
   }
 });
 
-const retentionRule = (d: RetentionRule) =>
-  section({ count: integer(0).default(d.count), age_s: integer(0).default(d.age_s) });
+const retentionRule = (d: RetentionRule) => section({ count: integer(0).default(d.count), age_s: integer(0).default(d.age_s) });
 
 const queue = section({
   redis_host: nonEmptyString().default(D.redis_host),
@@ -442,10 +444,20 @@ const queue = section({
   const q = ctx.value;
   if (ctx.issues.length > 0) return;
   if (q.redis_sentinels !== undefined && q.sentinel_master === undefined) {
-    ctx.issues.push({ code: 'custom', input: undefined, path: ['sentinel_master'], message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' });
+    ctx.issues.push({
+      code: 'custom',
+      input: undefined,
+      path: ['sentinel_master'],
+      message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing',
+    });
   }
   if (q.redis_sentinels !== undefined && q.redis_cluster !== undefined) {
-    ctx.issues.push({ code: 'custom', input: q.redis_sentinels, path: ['redis_sentinels'], message: 'expected either redis_sentinels or redis_cluster, got both' });
+    ctx.issues.push({
+      code: 'custom',
+      input: q.redis_sentinels,
+      path: ['redis_sentinels'],
+      message: 'expected either redis_sentinels or redis_cluster, got both',
+    });
   }
 });
 
@@ -534,9 +546,12 @@ const scheduleEntry = z.strictObject(
     cron: nonEmptyString('a cron expression, 5 fields ("0 9 * * 1-5") or 6 with seconds first').optional(),
     tz: nonEmptyString('an IANA time zone such as "Europe/Berlin"').optional(),
     every: z
-      .union([integer(1000), nonEmptyString('a duration such as "30s", "5m", "1h", "1d" (at least 1s)', { pattern: /^\d+(ms|s|m|h|d)$/ })], {
-        error: expected('a duration such as "30s", "5m", "1h", "1d", or a number of ms (at least 1000)'),
-      })
+      .union(
+        [integer(1000), nonEmptyString('a duration such as "30s", "5m", "1h", "1d" (at least 1s)', { pattern: /^\d+(ms|s|m|h|d)$/ })],
+        {
+          error: expected('a duration such as "30s", "5m", "1h", "1d", or a number of ms (at least 1000)'),
+        },
+      )
       .optional(),
     start: z.union([integer(0), nonEmptyString()], { error: expected('an ISO 8601 date or ms since the epoch') }).optional(),
     end: z.union([integer(0), nonEmptyString()], { error: expected('an ISO 8601 date or ms since the epoch') }).optional(),
@@ -564,7 +579,12 @@ const schedules = z.preprocess(
         }
         const key = `${e.queue}\u0000${e.id}`;
         if (seen.has(key)) {
-          ctx.issues.push({ code: 'custom', input: e.id, path: [i, 'id'], message: `expected a unique id per queue, got "${e.id}" twice on "${e.queue}"` });
+          ctx.issues.push({
+            code: 'custom',
+            input: e.id,
+            path: [i, 'id'],
+            message: `expected a unique id per queue, got "${e.id}" twice on "${e.queue}"`,
+          });
         }
         seen.add(key);
       }
@@ -592,9 +612,7 @@ void schemaMatchesTypes;
 // ---------------------------------------------------------------------------
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
 
 function toIssues(zodIssues: readonly z.core.$ZodIssue[]): ConfigIssue[] {

@@ -1,18 +1,10 @@
-import { HISTORY_RANGES, type HistoryRange, type MetricsHistory } from './metrics-history';
+import { HISTORY_RANGES, type MetricsHistory } from './metrics-history';
 import type { LimitsView } from './limits-schema';
 import { z } from 'zod';
 import type { AgentInfo, AgentLoadError } from './agent';
 import type { ConveyorConfig } from './config-schema';
 import type { ConfigIssue, ErrorShape } from './errors';
-import type {
-  JobEvent,
-  JobPage,
-  JobRecord,
-  JobState,
-  QueueCounts,
-  QueueItemInput,
-  QueueOptions,
-} from './job';
+import type { JobEvent, JobPage, JobRecord, JobState, QueueCounts, QueueItemInput, QueueOptions } from './job';
 import { JOB_STATES } from './job';
 import { NAME_PATTERN, NAME_RULE } from './names';
 import { COMMAND_NAME_LIST, EVENT_NAME_LIST, ipcChannel } from './contract-names';
@@ -166,7 +158,10 @@ export const commandArgs = {
   'jobs.enqueue': z.strictObject({ queue: queueName, item: itemInput, options: enqueueOptionsSchema.optional() }),
   'jobs.enqueueMany': z.strictObject({
     queue: queueName,
-    items: z.array(z.strictObject({ item: itemInput, options: enqueueOptionsSchema.optional() })).min(1).max(10_000),
+    items: z
+      .array(z.strictObject({ item: itemInput, options: enqueueOptionsSchema.optional() }))
+      .min(1)
+      .max(10_000),
   }),
   'jobs.list': z.strictObject({
     queue: queueName,
@@ -193,7 +188,10 @@ export const commandArgs = {
   'jobs.promote': jobRef,
   'workers.list': z.void(),
   'pool.status': z.void(),
-  'pool.resize': z.strictObject({ threads: z.number().int().min(1).max(256).optional(), concurrency: z.number().int().min(1).max(1000).optional() }),
+  'pool.resize': z.strictObject({
+    threads: z.number().int().min(1).max(256).optional(),
+    concurrency: z.number().int().min(1).max(1000).optional(),
+  }),
   'config.get': z.void(),
   'config.validate': z.strictObject({ text: z.string().max(1_000_000) }),
   'config.save': z.union([z.strictObject({ text: z.string().max(1_000_000) }), z.strictObject({ patch: configPatch })]),
@@ -368,8 +366,7 @@ export { ipcChannel };
 
 // The zod-free name lists must name exactly the commands and events above.
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const commandListsMatch: SameKeys<(typeof COMMAND_NAME_LIST)[number], CommandName> &
-  SameKeys<keyof typeof commandArgs, CommandName> = true;
+const commandListsMatch: SameKeys<(typeof COMMAND_NAME_LIST)[number], CommandName> & SameKeys<keyof typeof commandArgs, CommandName> = true;
 const eventListsMatch: SameKeys<(typeof EVENT_NAME_LIST)[number], EventName> = true;
 void commandListsMatch;
 void eventListsMatch;

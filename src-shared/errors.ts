@@ -64,11 +64,10 @@ export class ConfigError extends ConveyorError {
   readonly issues: ConfigIssue[];
   constructor(issues: ConfigIssue[], source?: string) {
     const where = source ? `${source}: ` : '';
-    super(
-      ErrorCode.ConfigInvalid,
-      where + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '),
-      { issues, ...(source ? { source } : {}) },
-    );
+    super(ErrorCode.ConfigInvalid, where + issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '), {
+      issues,
+      ...(source ? { source } : {}),
+    });
     this.issues = issues;
   }
 }
@@ -84,11 +83,11 @@ export class QueueFullError extends ConveyorError {
   readonly depth: number;
   readonly limit: number;
   constructor(queue: string, depth: number, limit: number) {
-    super(
-      ErrorCode.QueueFull,
-      `queue "${queue}" is full: ${depth} ${depth === 1 ? 'job' : 'jobs'} waiting or delayed, limit ${limit}`,
-      { queue, depth, limit },
-    );
+    super(ErrorCode.QueueFull, `queue "${queue}" is full: ${depth} ${depth === 1 ? 'job' : 'jobs'} waiting or delayed, limit ${limit}`, {
+      queue,
+      depth,
+      limit,
+    });
     this.queue = queue;
     this.depth = depth;
     this.limit = limit;

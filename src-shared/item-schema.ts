@@ -106,7 +106,12 @@ export function describeItemIssues(error: z.ZodError): string {
 }
 
 /** Builds an agent job item: `{agent, input}` from a producer to a worker. */
-export function agentItem(agent: string, input: unknown, from = 'producer', to = 'worker'): QueueItemInput<{ agent: string; input: unknown }> {
+export function agentItem(
+  agent: string,
+  input: unknown,
+  from = 'producer',
+  to = 'worker',
+): QueueItemInput<{ agent: string; input: unknown }> {
   return {
     message: {
       source: { id: from, kind: 'producer' },

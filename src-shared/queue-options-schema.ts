@@ -25,7 +25,7 @@ export const queueOptionsSchema = z
 export const partialQueueOptionsSchema = queueOptionsSchema.partial().strict();
 
 /** A job's group (issue #18): a tenant, or a provider/model key. */
-export const GROUP_PATTERN = /^[A-Za-z0-9._:@\/-]{1,128}$/;
+export const GROUP_PATTERN = /^[A-Za-z0-9._:@/-]{1,128}$/;
 export const GROUP_RULE = '1-128 characters of A-Z a-z 0-9 . _ : @ / -';
 
 export const enqueueOptionsSchema = z

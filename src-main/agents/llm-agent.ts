@@ -59,7 +59,11 @@ export function toMessages(agent: string, input: unknown, system?: string): Chat
   let messages: ChatMessage[];
   if (isRecord(input) && 'messages' in input) {
     const list = input.messages;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((m) => isRecord(m) && typeof m.role === 'string' && typeof m.content === 'string')) {
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      !list.every((m) => isRecord(m) && typeof m.role === 'string' && typeof m.content === 'string')
+    ) {
       throw new AgentInputError(agent, MESSAGES_EXPECTED, input);
     }
     messages = (list as ChatMessage[]).map(({ role, content }) => ({ role, content }));
@@ -68,7 +72,8 @@ export function toMessages(agent: string, input: unknown, system?: string): Chat
     if (typeof input === 'string') prompt = input;
     else if (isRecord(input) && 'prompt' in input) prompt = typeof input.prompt === 'string' ? input.prompt : undefined;
     else if (input !== undefined) prompt = JSON.stringify(input);
-    if (!prompt?.trim()) throw new AgentInputError(agent, 'a prompt (a non-empty string, {"prompt"}, {"messages"} or any JSON value)', input);
+    if (!prompt?.trim())
+      throw new AgentInputError(agent, 'a prompt (a non-empty string, {"prompt"}, {"messages"} or any JSON value)', input);
     messages = [{ role: 'user', content: prompt }];
   }
   return system !== undefined && messages[0]?.role !== 'system' ? [{ role: 'system', content: system }, ...messages] : messages;
@@ -148,7 +153,12 @@ class LlmRun {
 
   async run(input: unknown): Promise<LlmOutput> {
     const messages = toMessages(this.name, input, this.config.system);
-    const request: RequestInit = { method: 'POST', headers: this.headers(), body: JSON.stringify(this.body(messages)), signal: this.signal };
+    const request: RequestInit = {
+      method: 'POST',
+      headers: this.headers(),
+      body: JSON.stringify(this.body(messages)),
+      signal: this.signal,
+    };
     let response: Response;
     try {
       response = await this.fetchImpl(chatCompletionsUrl(this.config.base_url), request);
@@ -190,7 +200,10 @@ class LlmRun {
   private failure(err: unknown, network: (reason: string) => string): unknown {
     if (this.ctx.signal.aborted) return abortReason(this.ctx.signal);
     if (this.timeout?.aborted) {
-      return new LlmAgentError(`no complete answer from ${this.url} within timeout_ms (${this.config.timeout_ms} ms)`, this.details, { retryable: true, cause: err });
+      return new LlmAgentError(`no complete answer from ${this.url} within timeout_ms (${this.config.timeout_ms} ms)`, this.details, {
+        retryable: true,
+        cause: err,
+      });
     }
     if (err instanceof LlmAgentError || err instanceof AgentInputError || err instanceof RateLimitedError) return err;
     const reason = networkReason(err);
@@ -216,9 +229,17 @@ class LlmRun {
     const statusLine = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
     // A 429 waits without spending an attempt, and pauses only this job's group (issue #18).
     if (status === 429) {
-      return new RateLimitedError(`${this.details.agent}: ${statusLine} from ${this.url}${detail ? `: ${detail}` : ''}`, retryAfterMs(response.headers), { ...this.details, status });
+      return new RateLimitedError(
+        `${this.details.agent}: ${statusLine} from ${this.url}${detail ? `: ${detail}` : ''}`,
+        retryAfterMs(response.headers),
+        { ...this.details, status },
+      );
     }
-    return new LlmAgentError(`${statusLine} from ${this.url}${hint}${detail ? `: ${detail}` : ''}`, { ...this.details, status }, { retryable });
+    return new LlmAgentError(
+      `${statusLine} from ${this.url}${hint}${detail ? `: ${detail}` : ''}`,
+      { ...this.details, status },
+      { retryable },
+    );
   }
 
   /** The server ignored `stream: true` and sent the whole answer at once. */
@@ -265,7 +286,11 @@ class LlmRun {
       if (!ended) void reader.cancel().catch(() => undefined);
     }
     if (!done && this.finishReason === undefined) {
-      throw new LlmAgentError(`the answer from ${this.url} stopped after ${this.tokens} tokens, before its end (no finish_reason, no "data: [DONE]")`, this.details, { retryable: true });
+      throw new LlmAgentError(
+        `the answer from ${this.url} stopped after ${this.tokens} tokens, before its end (no finish_reason, no "data: [DONE]")`,
+        this.details,
+        { retryable: true },
+      );
     }
     return this.result();
   }
@@ -310,7 +335,8 @@ class LlmRun {
 
   private finished(reason: string): void {
     this.finishReason = reason;
-    if (reason === 'length') this.ctx.log(`the answer was cut short by the token limit${this.config.max_tokens ? ` (max_tokens ${this.config.max_tokens})` : ''}`);
+    if (reason === 'length')
+      this.ctx.log(`the answer was cut short by the token limit${this.config.max_tokens ? ` (max_tokens ${this.config.max_tokens})` : ''}`);
   }
 
   private result(): LlmOutput {

@@ -62,7 +62,10 @@ export function importErrorMessage(err: unknown, file: string): string {
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
     return `cannot load ${path.extname(file)} without a TypeScript loader: compile it to .js, or run under tsx`;
   }
-  const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = err.message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (err instanceof SyntaxError) {
     // Node puts a CommonJS module's location on the stack's first line: "/x/a.cjs:3".
     const line = new RegExp(`${escapeRegExp(path.basename(file))}:(\\d+)$`).exec(err.stack?.split('\n')[0] ?? '')?.[1];
@@ -117,7 +120,8 @@ export async function loadAgents(opts: LoadAgentsOptions = {}): Promise<LoadedAg
     return undefined;
   };
 
-  for (const agent of BUILTIN_AGENTS) add(agent, { name: agent.name, description: agent.description, kind: 'builtin' }, 'the built-in agent');
+  for (const agent of BUILTIN_AGENTS)
+    add(agent, { name: agent.name, description: agent.description, kind: 'builtin' }, 'the built-in agent');
 
   if (opts.agentsDir !== undefined) {
     const dir = path.resolve(opts.agentsDir);
@@ -153,7 +157,11 @@ export async function loadAgents(opts: LoadAgentsOptions = {}): Promise<LoadedAg
       continue;
     }
     const agent = createLlmAgent(name, config, opts.env ?? process.env, opts.fetch ?? fetch);
-    const error = add(agent, { name, description: agent.description, kind: 'llm', source: redactUrl(config.base_url) }, `config.yml ${where}`);
+    const error = add(
+      agent,
+      { name, description: agent.description, kind: 'llm', source: redactUrl(config.base_url) },
+      `config.yml ${where}`,
+    );
     if (error !== undefined) errors.push({ path: where, error });
   }
 

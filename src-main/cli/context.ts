@@ -86,7 +86,9 @@ export class CliContext {
     if (this.globals.redisUrl !== undefined) return '--redis-url';
     if (this.io.env.REDIS_URL) return 'REDIS_URL';
     if (!loaded.exists) return 'defaults; no config file';
-    return loaded.config.queue.redis_url === undefined ? `queue.redis_host/redis_port in ${loaded.path}` : `queue.redis_url in ${loaded.path}`;
+    return loaded.config.queue.redis_url === undefined
+      ? `queue.redis_host/redis_port in ${loaded.path}`
+      : `queue.redis_url in ${loaded.path}`;
   }
 
   warnOnce(message: string): void {

@@ -151,8 +151,7 @@ export async function saveConfigText(file: string, yamlText: string): Promise<Lo
   return loaded;
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const setsSomething = (patch: Record<string, unknown>): boolean =>
   Object.values(patch).some((v) => v !== null && v !== undefined && (!isPlainObject(v) || setsSomething(v)));
@@ -220,14 +219,14 @@ export function saveConfigPatch(file: string, patch: ConfigPatch): Promise<Loade
   const abs = path.resolve(file);
   return serialized(abs, async () => {
     const text = await readText(abs);
-    const { doc, warnings } =
-      text === undefined
-        ? { doc: parseDocument(NEW_FILE_HEADER), warnings: [] }
-        : parseYaml(text, abs);
+    const { doc, warnings } = text === undefined ? { doc: parseDocument(NEW_FILE_HEADER), warnings: [] } : parseYaml(text, abs);
     if (doc.contents !== null && !isMap(doc.contents)) {
       // Patching would overwrite whatever the top level is; only an explicit null (`~`) may go.
       if (!(isScalar(doc.contents) && doc.contents.value === null)) {
-        throw new ConfigError([{ path: '', message: 'expected a mapping at the top level; fix the file before saving changes to it' }], abs);
+        throw new ConfigError(
+          [{ path: '', message: 'expected a mapping at the top level; fix the file before saving changes to it' }],
+          abs,
+        );
       }
       doc.contents = doc.createNode({});
     }

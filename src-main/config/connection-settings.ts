@@ -72,10 +72,15 @@ function readTlsFiles(tls: boolean | TlsFileConfig, baseDir: string): RedisTlsSe
       return readFileSync(abs, 'utf8');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      throw new ConveyorError(ErrorCode.ConfigIo, `queue.tls.${key}: cannot read ${JSON.stringify(abs)}: ${reason}`, {
-        path: abs,
-        key: `queue.tls.${key}`,
-      }, { cause: err });
+      throw new ConveyorError(
+        ErrorCode.ConfigIo,
+        `queue.tls.${key}: cannot read ${JSON.stringify(abs)}: ${reason}`,
+        {
+          path: abs,
+          key: `queue.tls.${key}`,
+        },
+        { cause: err },
+      );
     }
   };
   const out: RedisTlsSettings = {};
@@ -90,9 +95,7 @@ function readTlsFiles(tls: boolean | TlsFileConfig, baseDir: string): RedisTlsSe
 function readPasswordEnv(name: string, env: NodeJS.ProcessEnv): string {
   const value = env[name];
   if (!value) {
-    throw new ConfigError([
-      { path: 'queue.redis_password_env', message: `environment variable ${name} is not set or empty` },
-    ]);
+    throw new ConfigError([{ path: 'queue.redis_password_env', message: `environment variable ${name} is not set or empty` }]);
   }
   return value;
 }
@@ -175,7 +178,12 @@ export function resolveConnectionSettings(
   if (!envUrl && queue.redis_cluster !== undefined) return { settings: withCluster(settings, queue.redis_cluster), warnings };
   if (!envUrl && queue.redis_sentinels !== undefined) {
     if (queue.sentinel_master === undefined) {
-      throw new ConfigError([{ path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' }]);
+      throw new ConfigError([
+        {
+          path: 'queue.sentinel_master',
+          message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing',
+        },
+      ]);
     }
     return { settings: withSentinels(settings, queue.redis_sentinels, queue.sentinel_master), warnings };
   }

@@ -84,7 +84,12 @@ export class ConfigStore {
       return await fs.readFile(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ConveyorError(ErrorCode.ConfigIo, `${this.file}: cannot read config file: ${(err as Error).message}`, { path: this.file }, { cause: err });
+      throw new ConveyorError(
+        ErrorCode.ConfigIo,
+        `${this.file}: cannot read config file: ${(err as Error).message}`,
+        { path: this.file },
+        { cause: err },
+      );
     }
   }
 }

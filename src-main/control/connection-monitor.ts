@@ -89,7 +89,12 @@ export class ConnectionMonitor {
   private set(state: ConnectionState, target: string, error: string | undefined): void {
     const c = this.current;
     if (c.state === state && c.target === target && c.error === error) return;
-    this.current = { state, target, since: c.state === state && c.target === target ? c.since : this.now(), ...(error === undefined ? {} : { error }) };
+    this.current = {
+      state,
+      target,
+      since: c.state === state && c.target === target ? c.since : this.now(),
+      ...(error === undefined ? {} : { error }),
+    };
     this.options.onChange(this.status);
   }
 }

@@ -319,9 +319,12 @@ export class ControlCore implements ControlSurface {
     const adapter = this.adapterNow;
     if (adapter) return adapter;
     const status = this.monitor.status;
-    throw new RedisUnavailableError(`Redis at ${status.target || 'the configured address'} is unavailable: ${status.error ?? status.state}`, {
-      target: status.target,
-    });
+    throw new RedisUnavailableError(
+      `Redis at ${status.target || 'the configured address'} is unavailable: ${status.error ?? status.state}`,
+      {
+        target: status.target,
+      },
+    );
   }
 
   // -------------------------------------------------------------- config
@@ -395,7 +398,11 @@ export class ControlCore implements ControlSurface {
         if (adapter) {
           void this.releasePoolAdapter(this.localPool.detach());
           await this.localPool.start(adapter, nextPool);
-          applied.push(this.localPool.running ? `local pool restarted (${what} changed)` : `local pool stopped: it could not restart (${what} changed)`);
+          applied.push(
+            this.localPool.running
+              ? `local pool restarted (${what} changed)`
+              : `local pool stopped: it could not restart (${what} changed)`,
+          );
         } else {
           applied.push(`local pool will start with the new settings once Redis is connected (${what} changed)`);
         }

@@ -128,7 +128,10 @@ export function createHandlerTable(ctx: HandlerContext): HandlerTable {
 
     'jobs.enqueue': async ({ queue, item, options }) => ({ id: await ctx.adapter().enqueue(queue, item, options ?? {}) }),
     'jobs.enqueueMany': async ({ queue, items }) => ({
-      ids: await ctx.adapter().enqueueMany(queue, items.map(({ item, options }) => ({ item, opts: options ?? {} }))),
+      ids: await ctx.adapter().enqueueMany(
+        queue,
+        items.map(({ item, options }) => ({ item, opts: options ?? {} })),
+      ),
     }),
     'jobs.list': async ({ queue, state, agent, cursor, limit }) => {
       const from = cursor === undefined ? {} : { cursor };

@@ -16,7 +16,11 @@ import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 export type LocalPoolSettings = Omit<PoolOptions, 'adapter'>;
 
 /** `workers:` as pool settings; `agents_dir` is relative to the config file's folder. */
-export function poolSettingsFromConfig(config: ConveyorConfig, configPath: string, overrides: Partial<LocalPoolSettings> = {}): LocalPoolSettings {
+export function poolSettingsFromConfig(
+  config: ConveyorConfig,
+  configPath: string,
+  overrides: Partial<LocalPoolSettings> = {},
+): LocalPoolSettings {
   const w = config.workers;
   const settings: LocalPoolSettings = {
     queues: [...w.queues],
@@ -168,7 +172,9 @@ export class LocalPool {
     const started = this.starting.get(pool)?.catch(() => undefined) ?? Promise.resolve();
     const stopped = started
       .then(() => pool.stop())
-      .catch((err: unknown) => this.options.log(`[conveyor] local worker pool did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`))
+      .catch((err: unknown) =>
+        this.options.log(`[conveyor] local worker pool did not stop cleanly: ${err instanceof Error ? err.message : String(err)}`),
+      )
       .finally(() => {
         pool.removeAllListeners('event');
         this.retiring.delete(stopped);

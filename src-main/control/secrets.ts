@@ -32,7 +32,9 @@ const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'secret', 'token', 'a
 export function isSecretKey(key: string): boolean {
   const w = words(key);
   if (w.length === 0 || w[w.length - 1] === 'env') return false;
-  return w.some((word, i) => SECRET_WORDS.has(word) || (word === 'api' && w[i + 1] === 'key') || (word === 'private' && w[i + 1] === 'key'));
+  return w.some(
+    (word, i) => SECRET_WORDS.has(word) || (word === 'api' && w[i + 1] === 'key') || (word === 'private' && w[i + 1] === 'key'),
+  );
 }
 
 // ------------------------------------------------------------------- URLs

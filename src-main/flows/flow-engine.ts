@@ -33,7 +33,9 @@ export class FlowEngine {
     this.outbox = new FlowOutbox(ctx, this.writer);
     this.reads = new FlowReads(ctx);
     ctx.flowOutbox = (queue) => {
-      this.outbox.drain(queue).catch((err: unknown) => ctx.log(`[conveyor] flows: applying the outbox of "${queue}" failed: ${String(err)}`));
+      this.outbox
+        .drain(queue)
+        .catch((err: unknown) => ctx.log(`[conveyor] flows: applying the outbox of "${queue}" failed: ${String(err)}`));
     };
     this.sweeper = setInterval(() => void this.sweepAll(), SWEEP_INTERVAL_MS);
     this.sweeper.unref();
@@ -80,7 +82,13 @@ export class FlowEngine {
     });
     await this.checkQueues([...new Set(children.map((c) => c.queue))]);
     const lines = children.map((c) => `${childRef(c.queue, c.id)} ${c.policy}`).join('\n');
-    const reply = await this.ctx.script(this.ctx.keys(queue), 'flowSuspend', [id, token, lines, JSON.stringify(children), JSON.stringify(spec.memo)]);
+    const reply = await this.ctx.script(this.ctx.keys(queue), 'flowSuspend', [
+      id,
+      token,
+      lines,
+      JSON.stringify(children),
+      JSON.stringify(spec.memo),
+    ]);
     if (isScriptCode(reply)) throw scriptError(reply, { queue, id });
     this.ctx.tokens.forget(queue, id, token);
     await this.writer.writeChildren(queue, id, children);

@@ -118,9 +118,23 @@ export class AckBatcher {
     const fails = acks.filter((a): a is FailAck => a.kind === 'fail');
     const releases = acks.filter((a): a is ReleaseAck => a.kind === 'release');
     const [c, f, r] = await Promise.all([
-      this.adapter.completeMany(queue, completes.map((a) => ({ id: a.id, token: a.token, result: new EncodedResult(a.json) }))),
-      this.adapter.failMany(queue, fails.map((a) => ({ id: a.id, token: a.token, error: errorFrom(a.error), retryable: a.retryable, reason: a.reason }))),
-      this.adapter.releaseMany(queue, releases.map((a) => ({ id: a.id, token: a.token, reason: a.reason, ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}) }))),
+      this.adapter.completeMany(
+        queue,
+        completes.map((a) => ({ id: a.id, token: a.token, result: new EncodedResult(a.json) })),
+      ),
+      this.adapter.failMany(
+        queue,
+        fails.map((a) => ({ id: a.id, token: a.token, error: errorFrom(a.error), retryable: a.retryable, reason: a.reason })),
+      ),
+      this.adapter.releaseMany(
+        queue,
+        releases.map((a) => ({
+          id: a.id,
+          token: a.token,
+          reason: a.reason,
+          ...(a.retryAfterMs !== undefined ? { retryAfterMs: a.retryAfterMs } : {}),
+        })),
+      ),
     ]);
     const pair = (list: Ack[], results: BatchResult<string | true>[]): AckOutcome[] =>
       list.map((ack, i) => ({ ack, queue, result: results[i] as BatchResult<string | true> }));

@@ -136,7 +136,11 @@ export class Dispatcher {
     if (this.held.length === 0 || this.ctx.state !== 'running' || this.outage.down) return;
     const n = Math.min(this.held.length, this.freeSlots());
     if (n === 0) return;
-    for (const [queue, held] of groupBy(this.held.splice(0, n), (h) => h.queue)) this.dispatch(queue, held.map((h) => h.item));
+    for (const [queue, held] of groupBy(this.held.splice(0, n), (h) => h.queue))
+      this.dispatch(
+        queue,
+        held.map((h) => h.item),
+      );
   }
 
   /** Hands the oldest `n` held jobs back to their queues, attempts unspent. */
@@ -168,7 +172,10 @@ export class Dispatcher {
     this.outage.replied();
     if (this.clock.offset !== undefined) return items;
     const sentAt = Date.now();
-    const results = await this.ctx.adapter.extendLeases(queue, items.map((i) => ({ id: i.action.id, token: i.lease.token })));
+    const results = await this.ctx.adapter.extendLeases(
+      queue,
+      items.map((i) => ({ id: i.action.id, token: i.lease.token })),
+    );
     const kept: LeasedItem[] = [];
     results.forEach((r, i) => {
       const item = items[i] as LeasedItem;
@@ -214,7 +221,9 @@ export class Dispatcher {
   private lateness(queue: string, item: LeasedItem): string | undefined {
     const left = this.clock.remainingMs(item.lease.deadline);
     if (left === undefined || left >= this.times.startMarginMs(queue)) return undefined;
-    return left <= 0 ? `its lease ended ${-left} ms ago by the Redis clock` : `its lease ends in ${left} ms by the Redis clock, too soon to renew`;
+    return left <= 0
+      ? `its lease ended ${-left} ms ago by the Redis clock`
+      : `its lease ends in ${left} ms by the Redis clock, too soon to renew`;
   }
 
   /** A late lease: not run; handed back if it may still be ours, else left to the worker that has it now. */

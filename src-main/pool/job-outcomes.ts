@@ -76,12 +76,21 @@ export class JobOutcomes {
       abortReason: undefined,
     };
     const timeoutMs = item.timeoutMs ?? this.ctx.options.jobTimeoutMs;
-    job.timer = setTimeout(() => {
-      this.relieveStalledThread(job);
-      job.timer = setTimeout(() => this.abort(job, 'timeout'), timeoutMs - Math.floor(timeoutMs / 2));
-    }, Math.floor(timeoutMs / 2));
+    job.timer = setTimeout(
+      () => {
+        this.relieveStalledThread(job);
+        job.timer = setTimeout(() => this.abort(job, 'timeout'), timeoutMs - Math.floor(timeoutMs / 2));
+      },
+      Math.floor(timeoutMs / 2),
+    );
     this.runs.set(job.runId, job);
-    this.spans.start({ queue, id: job.id, attempt: job.attempt, agent, ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }) });
+    this.spans.start({
+      queue,
+      id: job.id,
+      attempt: job.attempt,
+      agent,
+      ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
+    });
     this.ctx.emit({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent });
     return { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
   }
@@ -146,7 +155,8 @@ export class JobOutcomes {
           if (r.cost !== undefined) chargeCost(this.ctx, job, r.cost);
           if (r.ok && r.suspend !== undefined) this.suspend(job, r.suspend);
           else if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
-          else if (r.error.retryAfterMs !== undefined) this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'rate_limited', retryAfterMs: r.error.retryAfterMs });
+          else if (r.error.retryAfterMs !== undefined)
+            this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'rate_limited', retryAfterMs: r.error.retryAfterMs });
           else this.fail(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
       }
     }
@@ -176,11 +186,22 @@ export class JobOutcomes {
         this.answerFlowState(job);
         return [];
       }
-      const update = { id: job.id, token: job.token, ...(n.fraction !== undefined ? { fraction: n.fraction } : {}), ...(n.message !== undefined ? { message: n.message } : {}), ...(n.log !== undefined ? { log: n.log } : {}) };
+      const update = {
+        id: job.id,
+        token: job.token,
+        ...(n.fraction !== undefined ? { fraction: n.fraction } : {}),
+        ...(n.message !== undefined ? { message: n.message } : {}),
+        ...(n.log !== undefined ? { log: n.log } : {}),
+      };
       return [{ queue: job.queue, update }];
     });
     for (const [queue, list] of groupBy(updates, (u) => u.queue)) {
-      void this.ctx.adapter.reportProgress(queue, list.map((u) => u.update)).catch((err: unknown) => this.ctx.report(err));
+      void this.ctx.adapter
+        .reportProgress(
+          queue,
+          list.map((u) => u.update),
+        )
+        .catch((err: unknown) => this.ctx.report(err));
     }
   }
 
@@ -291,7 +312,13 @@ export class JobOutcomes {
       const key = `${queue}\u0000${ack.id}`;
       const meta = this.settled.get(key);
       this.settled.delete(key);
-      const base = { type: 'job' as const, queue, id: ack.id, attempt: meta?.attempt ?? 0, ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}) };
+      const base = {
+        type: 'job' as const,
+        queue,
+        id: ack.id,
+        attempt: meta?.attempt ?? 0,
+        ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}),
+      };
       if (!result.ok) {
         this.finish({ ...base, state: 'lost', reason: result.error.message });
         continue;

@@ -124,7 +124,10 @@ export class LeaseKeeper {
   private async keepRunning(): Promise<void> {
     const leased = [...this.outcomes.runs.values()].filter((job) => job.abortReason !== 'lease_lost');
     for (const [queue, jobs] of groupBy(leased, (job) => job.queue)) {
-      const results = await this.extend(queue, jobs.map((j) => ({ id: j.id, token: j.token })));
+      const results = await this.extend(
+        queue,
+        jobs.map((j) => ({ id: j.id, token: j.token })),
+      );
       results?.forEach((r, i) => {
         const job = jobs[i] as RunningJob;
         if (!r.ok) this.outcomes.abort(job, 'lease_lost');
@@ -136,7 +139,10 @@ export class LeaseKeeper {
   private async keepHeld(): Promise<void> {
     const d = this.dispatcher;
     for (const [queue, jobs] of groupBy(d.held, (h) => h.queue)) {
-      const results = await this.extend(queue, jobs.map((h) => ({ id: h.item.action.id, token: h.item.lease.token })));
+      const results = await this.extend(
+        queue,
+        jobs.map((h) => ({ id: h.item.action.id, token: h.item.lease.token })),
+      );
       results?.forEach((r, i) => {
         const h = jobs[i] as HeldJob;
         if (!d.held.includes(h)) return;
@@ -147,13 +153,24 @@ export class LeaseKeeper {
         d.held = d.held.filter((x) => x !== h);
         const id = h.item.action.id;
         if (!r.ok) this.ctx.emit({ type: 'job', state: 'lost', queue, id, attempt: h.item.attempt, reason: 'lease lost' });
-        else this.outcomes.ackUnrun(queue, h.item, { kind: 'fail', id, token: h.item.lease.token, error: { message: 'cancelled', stack: '' }, retryable: true, reason: 'cancelled' });
+        else
+          this.outcomes.ackUnrun(queue, h.item, {
+            kind: 'fail',
+            id,
+            token: h.item.lease.token,
+            error: { message: 'cancelled', stack: '' },
+            retryable: true,
+            reason: 'cancelled',
+          });
       });
     }
   }
 
   /** One extendLeases call, timed for the clock; undefined when it failed (reported). */
-  private async extend(queue: string, refs: LeaseRef[]): Promise<Array<BatchResult<{ deadline: number; cancelRequested: boolean }>> | undefined> {
+  private async extend(
+    queue: string,
+    refs: LeaseRef[],
+  ): Promise<Array<BatchResult<{ deadline: number; cancelRequested: boolean }>> | undefined> {
     const sentAt = Date.now();
     try {
       const results = await this.ctx.adapter.extendLeases(queue, refs);

@@ -50,7 +50,9 @@ export interface SerializedError {
  * `suspend` (flows): the run spawned children and waits for them (JSON of src-main/flows/agent-flow.ts SuspendSpec).
  * `cost`: what the agent reported with ctx.cost (points limits, issue #18).
  */
-export type RunResult = ({ runId: number; ok: true; json: string; suspend?: string } | { runId: number; ok: false; error: SerializedError }) & { cost?: number };
+export type RunResult = (
+  { runId: number; ok: true; json: string; suspend?: string } | { runId: number; ok: false; error: SerializedError }
+) & { cost?: number };
 
 export interface ProgressNote {
   runId: number;

@@ -82,10 +82,12 @@ export class OutageWatch {
     if (this.outage && !this.probing && now - this.lastProbeAt >= PROBE_MS) {
       this.probing = true;
       this.lastProbeAt = now;
-      this.probe().then(
-        () => this.replied(),
-        (err: unknown) => void this.failed(err),
-      ).finally(() => (this.probing = false));
+      this.probe()
+        .then(
+          () => this.replied(),
+          (err: unknown) => void this.failed(err),
+        )
+        .finally(() => (this.probing = false));
     }
   }
 }

@@ -46,7 +46,10 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
 export async function until(deadline: number, promise: Promise<unknown> | undefined): Promise<void> {
   if (!promise) return;
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
+  ]);
   clearTimeout(timer);
 }
 

@@ -43,7 +43,9 @@ export interface PoolOptions {
 
 /** The options with every default applied. */
 export type ResolvedPoolOptions = PoolOptions &
-  Required<Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'heartbeatMs'>>;
+  Required<
+    Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'heartbeatMs'>
+  >;
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
 

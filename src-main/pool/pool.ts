@@ -123,7 +123,12 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   }
 
   get stats(): { processed: number; failed: number; running: number; threads: number } {
-    return { processed: this.outcomes.processed, failed: this.outcomes.failed, running: this.outcomes.runs.size, threads: this.supervisor.live().length };
+    return {
+      processed: this.outcomes.processed,
+      failed: this.outcomes.failed,
+      running: this.outcomes.runs.size,
+      threads: this.supervisor.live().length,
+    };
   }
 
   /** Whether Redis is out right now, as the outage watch sees it (no job starts meanwhile). */

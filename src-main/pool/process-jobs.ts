@@ -53,7 +53,8 @@ export async function processJobs<P = unknown>(
   options: ProcessJobsOptions = {},
 ): Promise<ProcessJobsResult> {
   const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError(`processJobs: concurrency must be an integer >= 1, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new TypeError(`processJobs: concurrency must be an integer >= 1, got ${concurrency}`);
   const signal = options.signal ?? new AbortController().signal;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const onError = options.onError ?? (() => undefined);
@@ -93,7 +94,9 @@ export async function processJobs<P = unknown>(
       }
       const [r] = outcome.ok
         ? await adapter.completeMany(queue, [{ ...ref, result: outcome.result }])
-        : await adapter.failMany(queue, [{ ...ref, error: outcome.error, ...(stop.signal.aborted ? { reason: 'cancelled' as const } : {}) }]);
+        : await adapter.failMany(queue, [
+            { ...ref, error: outcome.error, ...(stop.signal.aborted ? { reason: 'cancelled' as const } : {}) },
+          ]);
       if (!r?.ok) totals.lost++;
       else if (outcome.ok) totals.completed++;
       else totals.failed++;

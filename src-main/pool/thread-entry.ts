@@ -14,7 +14,12 @@ async function main(): Promise<void> {
     ...(data.llm ? { llm: data.llm as AgentsConfig } : {}),
   });
   const known = [...agents.keys()];
-  const runtime = new ThreadRuntime(agents, (m) => port.postMessage(m), (name) => unknownAgentMessage(name, known), data.busy);
+  const runtime = new ThreadRuntime(
+    agents,
+    (m) => port.postMessage(m),
+    (name) => unknownAgentMessage(name, known),
+    data.busy,
+  );
   port.on('message', (m: HostMessage) => runtime.handle(m));
   port.postMessage({ type: 'ready', agents: infos, errors });
 }

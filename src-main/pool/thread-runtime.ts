@@ -28,7 +28,7 @@ function serializeError(err: unknown, retryable = true): SerializedError {
     if (typeof wait === 'number' && Number.isFinite(wait) && wait >= 0) out.retryAfterMs = wait;
     return out;
   }
-  return { name: 'Error', message: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err), stack: '', retryable };
+  return { name: 'Error', message: typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err)), stack: '', retryable };
 }
 
 /**
@@ -94,12 +94,17 @@ export class ThreadRuntime {
         if (this.running.has(job.runId)) this.note({ runId: job.runId, log: String(line) });
       },
       // Flows: ctx.step and ctx.children (agent-flow.ts); the job's state is asked of the host when first needed.
-      ...flowContext(job.jobId, () => new Promise((resolve) => {
-        this.flowStates.set(job.runId, resolve);
-        this.note({ runId: job.runId, flowState: true });
-      })),
+      ...flowContext(
+        job.jobId,
+        () =>
+          new Promise((resolve) => {
+            this.flowStates.set(job.runId, resolve);
+            this.note({ runId: job.runId, flowState: true });
+          }),
+      ),
       cost: (points) => {
-        if (this.running.has(job.runId) && Number.isFinite(points) && points > 0) this.costs.set(job.runId, (this.costs.get(job.runId) ?? 0) + points);
+        if (this.running.has(job.runId) && Number.isFinite(points) && points > 0)
+          this.costs.set(job.runId, (this.costs.get(job.runId) ?? 0) + points);
       },
     };
     // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
@@ -130,7 +135,11 @@ export class ThreadRuntime {
     try {
       return { runId, ok: true, json: JSON.stringify(value === undefined ? null : value) };
     } catch (err) {
-      return { runId, ok: false, error: serializeError(new NonRetryableError(`result is not JSON-serializable: ${(err as Error).message}`)) };
+      return {
+        runId,
+        ok: false,
+        error: serializeError(new NonRetryableError(`result is not JSON-serializable: ${(err as Error).message}`)),
+      };
     }
   }
 

@@ -21,10 +21,17 @@ export interface SupervisorHooks {
 
 /** Finds the built thread entry beside the running bundle (or the build output, when run from source). */
 export function resolveThreadEntry(): string {
-  const candidates = [join(__dirname, 'thread-entry.js'), join(__dirname, '..', 'thread-entry.js'), resolve(__dirname, '../../out/main/thread-entry.js')];
+  const candidates = [
+    join(__dirname, 'thread-entry.js'),
+    join(__dirname, '..', 'thread-entry.js'),
+    resolve(__dirname, '../../out/main/thread-entry.js'),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
-    throw new PoolError(PoolErrorCode.ThreadEntryMissing, `worker thread entry not found (looked at ${candidates.join(', ')}); run \`npm run build\``);
+    throw new PoolError(
+      PoolErrorCode.ThreadEntryMissing,
+      `worker thread entry not found (looked at ${candidates.join(', ')}); run \`npm run build\``,
+    );
   }
   return found;
 }
@@ -176,9 +183,13 @@ export class ThreadSupervisor {
     this.ctx.emit({ type: 'thread', state: 'died', threadId: thread.id, reason, error: error.message });
     this.hooks.died(thread, reason, error);
     if (!wasReady && ++this.startupFailures >= MAX_STARTUP_FAILURES) {
-      const fatal = new PoolError(PoolErrorCode.ThreadsDyingAtStartup, `worker threads keep dying at start-up (${this.startupFailures} in a row): ${error.message}`, {
-        cause: error,
-      });
+      const fatal = new PoolError(
+        PoolErrorCode.ThreadsDyingAtStartup,
+        `worker threads keep dying at start-up (${this.startupFailures} in a row): ${error.message}`,
+        {
+          cause: error,
+        },
+      );
       if (this.firstReady) this.firstReady.reject(fatal);
       else this.hooks.fatal(fatal);
       return;

@@ -117,7 +117,8 @@ export class Acknowledgements {
   async releaseMany(queue: string, refs: ReleaseRef[]): Promise<BatchResult[]> {
     if (refs.length === 0) return [];
     // A 429's wait rides on the reason (release-5.lua, limits.lua): 'rate_limited:<ms>'.
-    const why = (r: ReleaseRef): string => (r.reason === 'rate_limited' ? `rate_limited:${Math.max(0, Math.ceil(r.retryAfterMs ?? 0))}` : (r.reason ?? 'shutdown'));
+    const why = (r: ReleaseRef): string =>
+      r.reason === 'rate_limited' ? `rate_limited:${Math.max(0, Math.ceil(r.retryAfterMs ?? 0))}` : (r.reason ?? 'shutdown');
     const args = refs.flatMap((r) => [r.id, r.token, why(r)]);
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'release', args));
     return refs.map((r, i) => {

@@ -47,7 +47,10 @@ export class Admin {
 
   async getQueueInfo(name: string): Promise<QueueInfo> {
     const q = this.ctx.keys(name);
-    const [meta, counts] = await Promise.all([this.ctx.read(q, () => this.ctx.conn.client.hgetall(q.key('meta'))), this.reads.counts(name)]);
+    const [meta, counts] = await Promise.all([
+      this.ctx.read(q, () => this.ctx.conn.client.hgetall(q.key('meta'))),
+      this.reads.counts(name),
+    ]);
     if (!meta['max_len']) throw scriptError(ScriptCode.QueueNotFound, { queue: name });
     this.ctx.repair.remember(name, meta);
     return { name, paused: meta['paused'] === '1', createdAt: Number(meta['created'] ?? 0), counts, options: metaOptions(meta) };

@@ -2,15 +2,7 @@ import type { Redis } from 'ioredis';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import type { RedisConnectionSettings } from '../config/connection-settings';
 import { keySlot } from './keys';
-import {
-  authError,
-  createRedisClient,
-  isAuthError,
-  isCluster,
-  isConnectionError,
-  unavailable,
-  waitForReady,
-} from './redis-client';
+import { authError, createRedisClient, isAuthError, isCluster, isConnectionError, unavailable, waitForReady } from './redis-client';
 import { defineScripts } from './scripts';
 
 const MIN_BLOCK_S = 0.01;
@@ -113,7 +105,10 @@ export class Connections {
       for (let i = 0; !this.isClosed; i = (i + 1) % groups.length) {
         const remainingS = (deadline - Date.now()) / 1000;
         if (remainingS <= 0) return;
-        const popped = await blocker.bzpopmin(...(groups[i] as string[]), Math.max(Math.min(remainingS, CLUSTER_BLOCK_SLICE_S), MIN_BLOCK_S));
+        const popped = await blocker.bzpopmin(
+          ...(groups[i] as string[]),
+          Math.max(Math.min(remainingS, CLUSTER_BLOCK_SLICE_S), MIN_BLOCK_S),
+        );
         if (popped) return;
       }
     });

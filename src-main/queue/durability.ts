@@ -96,7 +96,8 @@ export async function confirmFsync(client: Redis, timeoutMs: number): Promise<vo
   }
 }
 
-const RETRY_SAME_ID = 'enqueue it again with the same jobId (an id that exists is never added twice; without a jobId a retry may add the job twice)';
+const RETRY_SAME_ID =
+  'enqueue it again with the same jobId (an id that exists is never added twice; without a jobId a retry may add the job twice)';
 
 /** How an enqueue call is confirmed before it resolves; see the module comment. */
 export interface DurabilityPlan {
@@ -125,7 +126,13 @@ export async function planDurability(
   if (!options.waitForFsync && options.replicas === 0) return undefined;
   if (options.replicas > 0) {
     // WAIT counts the replicas of the connection's own server; a cluster client cannot aim it at a key's primary.
-    if (cluster) throw new ConfigError([{ path: 'queue.wait_for_replicas', message: 'not available on a Redis Cluster (WAIT cannot follow a key to its node); set it to 0' }]);
+    if (cluster)
+      throw new ConfigError([
+        {
+          path: 'queue.wait_for_replicas',
+          message: 'not available on a Redis Cluster (WAIT cannot follow a key to its node); set it to 0',
+        },
+      ]);
     const connected = await connectedReplicas(client as Redis);
     if (connected !== undefined && connected < options.replicas) {
       log(

@@ -65,7 +65,9 @@ export class EnqueueCoalescer {
     const o = fastParseEnqueueOptions(opts) ?? validate(enqueueOptionsSchema, opts, 'enqueue options');
     const id = o.jobId ?? parsed.action?.id ?? '';
     if (id !== '' && GENERATED_ID.test(id)) {
-      throw new ConveyorError(ErrorCode.ItemInvalid, `invalid job id "${id}": ids made only of digits are reserved for generated ids`, { id });
+      throw new ConveyorError(ErrorCode.ItemInvalid, `invalid job id "${id}": ids made only of digits are reserved for generated ids`, {
+        id,
+      });
     }
     const m = parsed.message;
     // Its three parts joined by newlines (JSON.stringify never writes a raw one): enqueue-5 stores each in its own
@@ -74,12 +76,16 @@ export class EnqueueCoalescer {
     const bytes = Buffer.byteLength(msg);
     const limit = this.ctx.options.maxPayloadBytes;
     if (bytes > limit) {
-      throw new ConveyorError(ErrorCode.PayloadTooLarge, `message is ${bytes} bytes; the limit is ${limit} (queue.max_payload_bytes)`, { bytes, limit });
+      throw new ConveyorError(ErrorCode.PayloadTooLarge, `message is ${bytes} bytes; the limit is ${limit} (queue.max_payload_bytes)`, {
+        bytes,
+        limit,
+      });
     }
     // Three values per job (see enqueue-5.lua): each argument costs this process and Redis, and most jobs have no options.
     // The group sits between '|' separators: the schema's pattern (not the fast check) keeps '|' out of it.
     if (o.group !== undefined && !GROUP_PATTERN.test(o.group)) validate(enqueueOptionsSchema, opts, 'enqueue options');
-    const plain = id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined && o.group === undefined;
+    const plain =
+      id === '' && !o.priority && !o.delayMs && o.maxRetries === undefined && o.timeoutMs === undefined && o.group === undefined;
     const options = plain ? '' : `${o.priority ?? 0}|${o.delayMs ?? 0}|${o.maxRetries ?? ''}|${o.timeoutMs ?? ''}|${o.group ?? ''}|${id}`;
     return [msg, agentOf(m.payload), options];
   }
@@ -89,11 +95,15 @@ export class EnqueueCoalescer {
     const count = encoded.length / ENQUEUE_FIELDS;
     const deadline = Date.now() + waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
-      const reply = asArray(await this.ctx.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))));
+      const reply = asArray(
+        await this.ctx.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))),
+      );
       if (reply[0] === ScriptCode.QueueNotFound) throw scriptError(ScriptCode.QueueNotFound, { queue });
       if (reply[0] !== ScriptCode.QueueFull) {
         if (this.durability) {
-          await confirmEnqueue(this.ctx.conn.client, this.durability).catch((err: unknown) => Promise.reject(enqueueError(this.ctx.conn.mapError(err))));
+          await confirmEnqueue(this.ctx.conn.client, this.durability).catch((err: unknown) =>
+            Promise.reject(enqueueError(this.ctx.conn.mapError(err))),
+          );
         }
         return reply.map((v) => String(v));
       }
@@ -145,7 +155,11 @@ export class EnqueueCoalescer {
     };
     if (batch.length === 1) return one(batch[0] as PendingEnqueue);
     try {
-      const ids = await this.addJobs(queue, batch.flatMap((p) => p.encoded), 0);
+      const ids = await this.addJobs(
+        queue,
+        batch.flatMap((p) => p.encoded),
+        0,
+      );
       batch.forEach((p, i) => p.resolve(ids[i] as string));
     } catch (err) {
       // All or nothing suits enqueueMany, not separate callers: near the cap, let each try on its own.
@@ -155,7 +169,10 @@ export class EnqueueCoalescer {
   }
 
   /** Enqueues many jobs in one all-or-nothing call. */
-  async enqueueMany<P>(queue: string, items: Array<QueueItemInput<P> | { item: QueueItemInput<P>; opts?: EnqueueOptions }>): Promise<string[]> {
+  async enqueueMany<P>(
+    queue: string,
+    items: Array<QueueItemInput<P> | { item: QueueItemInput<P>; opts?: EnqueueOptions }>,
+  ): Promise<string[]> {
     if (items.length === 0) return [];
     const encoded: string[] = [];
     for (const entry of items) {

@@ -97,7 +97,11 @@ function resumeAfter(id: string): { after: string; partial?: PartlyRead } {
   if (!m) {
     // XREAD would refuse it on every read: say so once, here.
     if (!/^\d+(-\d+)?$/.test(id)) {
-      throw new ConveyorError(ErrorCode.InvalidArgs, `invalid event id "${id}": expected a stream id such as 1700000000000-0, or an event id such as 1700000000000-0#2`, { id });
+      throw new ConveyorError(
+        ErrorCode.InvalidArgs,
+        `invalid event id "${id}": expected a stream id such as 1700000000000-0, or an event id such as 1700000000000-0#2`,
+        { id },
+      );
     }
     return { after: id };
   }
@@ -192,7 +196,10 @@ export async function* tailStreams(client: Redis, opts: TailOptions): AsyncGener
 export async function* mergeIterators<T>(sources: AsyncIterator<T>[], onClose: () => void = () => undefined): AsyncGenerator<T> {
   const pending = new Map<number, Promise<{ i: number; r: IteratorResult<T> }>>();
   const pull = (i: number): void => {
-    pending.set(i, (sources[i] as AsyncIterator<T>).next().then((r) => ({ i, r })));
+    pending.set(
+      i,
+      (sources[i] as AsyncIterator<T>).next().then((r) => ({ i, r })),
+    );
   };
   sources.forEach((_, i) => pull(i));
   try {

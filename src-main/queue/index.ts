@@ -13,7 +13,14 @@ import { adapterOptionsFromConfig } from './adapter-options';
 import { RedisQueueAdapter, type RedisQueueAdapterOptions } from './redis-queue-adapter';
 
 export { RedisQueueAdapter } from './redis-queue-adapter';
-export type { RedisQueueAdapterOptions, BatchResult, LeaseBatch, LeaseRef, ProgressUpdate, DequeueManyOptions } from './redis-queue-adapter';
+export type {
+  RedisQueueAdapterOptions,
+  BatchResult,
+  LeaseBatch,
+  LeaseRef,
+  ProgressUpdate,
+  DequeueManyOptions,
+} from './redis-queue-adapter';
 export type { QueuePort, DequeueOptions, EventsOptions } from './port';
 export { adapterOptionsFromConfig, queueDefaultsFromConfig } from './adapter-options';
 export { agentItem } from '../../src-shared/item-schema';

@@ -69,19 +69,36 @@ export class KeyRepair {
       const key = q.key(type);
       const aside = `${key}:malformed:${Date.now()}`;
       // Another process may have moved it first: then there is nothing left to move here.
-      const renamed = await this.ctx.conn.io(() => client.rename(key, aside)).then(() => true, (err: unknown) => {
-        if (/no such key/i.test(String((err as Error).message))) return false;
-        throw err;
-      });
+      const renamed = await this.ctx.conn
+        .io(() => client.rename(key, aside))
+        .then(
+          () => true,
+          (err: unknown) => {
+            if (/no such key/i.test(String((err as Error).message))) return false;
+            throw err;
+          },
+        );
       if (!renamed) continue;
       moved.push(aside);
       if (type === 'meta') metaMoved = true;
-      this.ctx.log(`[conveyor] queue "${q.queue}": key ${key} held a ${actual}, expected a ${QUEUE_KEY_REDIS_TYPE[type]}; moved it to ${aside}`);
+      this.ctx.log(
+        `[conveyor] queue "${q.queue}": key ${key} held a ${actual}, expected a ${QUEUE_KEY_REDIS_TYPE[type]}; moved it to ${aside}`,
+      );
     }
     if (metaMoved) await this.rebuildMeta(q);
     if (moved.length > 0) {
       await this.ctx.conn.io(() =>
-        client.xadd(q.key('events'), 'MAXLEN', '~', this.ctx.options.eventsMaxLen, '*', 'e', 'malformed', 'why', `wrong key type: ${moved.join(', ')}`),
+        client.xadd(
+          q.key('events'),
+          'MAXLEN',
+          '~',
+          this.ctx.options.eventsMaxLen,
+          '*',
+          'e',
+          'malformed',
+          'why',
+          `wrong key type: ${moved.join(', ')}`,
+        ),
       );
     }
     return moved;

@@ -8,11 +8,23 @@ import { NAME_PATTERN, NAME_RULE } from '../../src-shared/names';
 
 /** Every key of a queue; each script declares the ones it uses, in its own order (see lua/common.lua, scripts.ts). */
 export const QUEUE_KEY_TYPES = [
-  'meta', 'wait', 'delayed', 'active', 'completed', 'dead', 'cancelled', 'marker', 'events',
+  'meta',
+  'wait',
+  'delayed',
+  'active',
+  'completed',
+  'dead',
+  'cancelled',
+  'marker',
+  'events',
   // Flows (src-main/flows): parents waiting for their children, and the cross-slot outbox.
-  'waitchildren', 'outbox',
+  'waitchildren',
+  'outbox',
   // Limits and fair groups (issue #18, lua/limits.lua); each group's waiting set is `gw:<group>`.
-  'limits', 'lstate', 'groups', 'gblocked',
+  'limits',
+  'lstate',
+  'groups',
+  'gblocked',
 ] as const;
 export type QueueKeyType = (typeof QUEUE_KEY_TYPES)[number];
 
@@ -37,14 +49,9 @@ export const QUEUE_KEY_REDIS_TYPE: Record<QueueKeyType, 'hash' | 'zset' | 'strea
   gblocked: 'zset',
 };
 
-
 export function assertQueueName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
-    throw new ConveyorError(
-      ErrorCode.QueueNameInvalid,
-      `invalid queue name ${JSON.stringify(name)}: use ${NAME_RULE}`,
-      { queue: name },
-    );
+    throw new ConveyorError(ErrorCode.QueueNameInvalid, `invalid queue name ${JSON.stringify(name)}: use ${NAME_RULE}`, { queue: name });
   }
 }
 

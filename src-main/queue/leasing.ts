@@ -69,10 +69,14 @@ export class Leasing {
     const none: LeaseBatch<P> = { items: [], nextTimerMs: -1, paused: false, more: false, quarantined: 0 };
     return this.ctx.conn.withBlocker(waitMs, opts.signal, none, async (blocker) => {
       // Two commands back to back in one write, not a pipeline object: this runs once per job on an idle worker.
-      const [waited, leased] = inOneWrite(blocker, () => [
-        blocker.bzpopmin(q.key('marker'), blockSeconds(waitMs)),
-        this.ctx.runner.run('dequeue', scriptKeys('dequeue', q), args, blocker),
-      ] as const);
+      const [waited, leased] = inOneWrite(
+        blocker,
+        () =>
+          [
+            blocker.bzpopmin(q.key('marker'), blockSeconds(waitMs)),
+            this.ctx.runner.run('dequeue', scriptKeys('dequeue', q), args, blocker),
+          ] as const,
+      );
       const [w, l] = await Promise.allSettled([waited, leased]);
       if (w.status === 'rejected') {
         if (isConnectionError(w.reason)) throw w.reason;
@@ -96,7 +100,11 @@ export class Leasing {
   async waitForJobs(queues: string[], waitMs: number, signal?: AbortSignal): Promise<void> {
     const keys = queues.map((name) => this.ctx.keys(name));
     try {
-      await this.ctx.conn.waitOnMarkers(keys.map((q) => q.key('marker')), waitMs, signal);
+      await this.ctx.conn.waitOnMarkers(
+        keys.map((q) => q.key('marker')),
+        waitMs,
+        signal,
+      );
     } catch (err) {
       if (!isWrongType(err)) throw this.ctx.conn.mapError(err);
       // A marker of the wrong type: set it aside; the caller's next lease finds what there is.

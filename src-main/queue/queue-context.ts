@@ -73,7 +73,7 @@ export class QueueContext {
     this.conn.ensureOpen();
     const keys = scriptKeys(name, q);
     const argv = this.scriptArgs(q, args);
-    for (let idle = 0; ; ) {
+    for (let idle = 0; ;) {
       try {
         return await this.runner.run(name, keys, argv);
       } catch (err) {

@@ -24,11 +24,19 @@ export function metaFields(o: Partial<QueueOptions>): Record<string, string | nu
 }
 
 /** The fields `metaFields` writes, plus the paused flag: what a rebuilt meta must keep. */
-export const SETTINGS_FIELDS = [...Object.keys(metaFields({
-  maxLength: 0, maxRetries: 0, leaseMs: 0,
-  backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 },
-  retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } },
-})), 'paused', 'created'];
+export const SETTINGS_FIELDS = [
+  ...Object.keys(
+    metaFields({
+      maxLength: 0,
+      maxRetries: 0,
+      leaseMs: 0,
+      backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 },
+      retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } },
+    }),
+  ),
+  'paused',
+  'created',
+];
 
 export function metaOptions(meta: Record<string, string>): QueueOptions {
   const n = (k: string): number => Number(meta[k] ?? 0);
@@ -36,7 +44,11 @@ export function metaOptions(meta: Record<string, string>): QueueOptions {
     maxLength: n('max_len'),
     maxRetries: n('max_retries'),
     leaseMs: n('lease_ms'),
-    backoff: { type: meta['backoff_type'] === 'fixed' ? 'fixed' : 'exponential', delayMs: n('backoff_delay'), maxDelayMs: n('backoff_max') },
+    backoff: {
+      type: meta['backoff_type'] === 'fixed' ? 'fixed' : 'exponential',
+      delayMs: n('backoff_delay'),
+      maxDelayMs: n('backoff_max'),
+    },
     retention: {
       completed: { count: n('completed_count'), ageS: n('completed_age_s') },
       dead: { count: n('dead_count'), ageS: n('dead_age_s') },

@@ -78,6 +78,8 @@ export class QueueRegistry {
     }
     const valid = [...names].filter((n) => NAME_PATTERN.test(n));
     if (valid.length > 0) await this.ctx.conn.io(() => client.sadd(this.key, ...valid));
-    this.ctx.log(`[conveyor] the queue registry ${this.key} held a ${type}, not a set; moved it to ${aside} and listed ${valid.length} queues again`);
+    this.ctx.log(
+      `[conveyor] the queue registry ${this.key} held a ${type}, not a set; moved it to ${aside} and listed ${valid.length} queues again`,
+    );
   }
 }

@@ -151,10 +151,15 @@ function withDeadlines(client: Redis, settings: RedisConnectionSettings): void {
     drain();
     const head = pending[0];
     if (head && head.deadline <= Date.now() && !head.missed) {
-      const missed = unavailable(settings, undefined, `no reply to ${head.name.toUpperCase()} within ${timeoutMs} ms (queue.command_timeout_ms); reconnecting`, {
-        fateUnknown: true,
-        timeoutMs,
-      });
+      const missed = unavailable(
+        settings,
+        undefined,
+        `no reply to ${head.name.toUpperCase()} within ${timeoutMs} ms (queue.command_timeout_ms); reconnecting`,
+        {
+          fateUnknown: true,
+          timeoutMs,
+        },
+      );
       head.missed = missed;
       // Not client.disconnect(): that ends the socket politely and waits for a peer that does not answer.
       // ioredis sees the close, marks the client down and fails what was in flight, this command with `missed`:
@@ -369,9 +374,18 @@ export function isConnectionError(err: unknown): boolean {
  * `details.fateUnknown`: the command was sent and no reply came (a missed
  * deadline, a connection lost in flight), so Redis may or may not have run it.
  */
-export function unavailable(settings: RedisConnectionSettings, cause: unknown, why?: string, details: Record<string, unknown> = {}): RedisUnavailableError {
+export function unavailable(
+  settings: RedisConnectionSettings,
+  cause: unknown,
+  why?: string,
+  details: Record<string, unknown> = {},
+): RedisUnavailableError {
   const detail = why ?? (cause ? messageOf(cause) : 'not connected');
-  return new RedisUnavailableError(`Redis at ${settings.display} is unavailable: ${detail}`, { target: settings.display, ...details }, { cause });
+  return new RedisUnavailableError(
+    `Redis at ${settings.display} is unavailable: ${detail}`,
+    { target: settings.display, ...details },
+    { cause },
+  );
 }
 
 /** Whether `err` says a command was sent but its outcome is unknown (see `unavailable`). */

@@ -138,7 +138,8 @@ export class RedisQueueAdapter implements QueuePort {
   /** The token this adapter holds for a job's lease; refused (LEASE_LOST) when it holds none. */
   private heldToken(queue: string, id: string, token?: string): string {
     const held = token ?? this.ctx.tokens.get(queue, id);
-    if (held === undefined || held === '') throw new LeaseLostError(queue, id, 'this adapter holds no lease on it (never leased here, already acknowledged, or lost)');
+    if (held === undefined || held === '')
+      throw new LeaseLostError(queue, id, 'this adapter holds no lease on it (never leased here, already acknowledged, or lost)');
     return held;
   }
 

@@ -78,9 +78,10 @@ export function declaredKeys(source: string): QueueKeyType[] {
 }
 
 /** The queue keys each script is given, as its header declares them. */
-export const SCRIPT_KEYS = Object.fromEntries(
-  Object.entries(SOURCES).map(([name, body]) => [name, declaredKeys(body)]),
-) as Record<ScriptName, QueueKeyType[]>;
+export const SCRIPT_KEYS = Object.fromEntries(Object.entries(SOURCES).map(([name, body]) => [name, declaredKeys(body)])) as Record<
+  ScriptName,
+  QueueKeyType[]
+>;
 
 /** A script's keys for one queue, in its KEYS order. */
 export function scriptKeys(name: ScriptName, q: QueueKeys): string[] {

@@ -274,13 +274,20 @@ export class RedisServerProcess {
   private args(port: number): string[] {
     const o = this.opts;
     const args = [
-      '--port', String(port),
-      '--bind', o.bind,
-      '--dir', this.dir,
-      '--save', o.save,
-      '--appendonly', o.appendonly ? 'yes' : 'no',
-      '--daemonize', 'no',
-      '--logfile', '',
+      '--port',
+      String(port),
+      '--bind',
+      o.bind,
+      '--dir',
+      this.dir,
+      '--save',
+      o.save,
+      '--appendonly',
+      o.appendonly ? 'yes' : 'no',
+      '--daemonize',
+      'no',
+      '--logfile',
+      '',
     ];
     if (o.appendfsync !== undefined) args.push('--appendfsync', o.appendfsync);
     args.push(...o.extraArgs);
@@ -327,7 +334,11 @@ export class RedisServerProcess {
         failure =
           err.code === 'ENOENT'
             ? new RedisServerNotFoundError(this.opts.binary, { cause: err })
-            : new RedisUnavailableError(`could not start ${this.opts.binary}: ${err.message}`, { reason: 'spawn-failed', binary: this.opts.binary }, { cause: err });
+            : new RedisUnavailableError(
+                `could not start ${this.opts.binary}: ${err.message}`,
+                { reason: 'spawn-failed', binary: this.opts.binary },
+                { cause: err },
+              );
         resolveFailed();
       });
       child.once('exit', (code, signal) => {

@@ -97,9 +97,7 @@ export function forwardEvents(surface: ControlSurface, contents: WebContentsLike
   const coalescer = new EventCoalescer((event, payload) => {
     if (!contents.isDestroyed()) contents.send(ipcChannel.event(event), payload);
   }, options);
-  const unsubscribes = EVENT_NAME_LIST.map((event) =>
-    surface.subscribe(event, (payload) => coalescer.push(event, payload)),
-  );
+  const unsubscribes = EVENT_NAME_LIST.map((event) => surface.subscribe(event, (payload) => coalescer.push(event, payload)));
   let disposed = false;
   const dispose = (): void => {
     if (disposed) return;

@@ -312,7 +312,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
       const rawPath = rawUrl.split(/[?#]/, 1)[0] ?? '/';
       if (rawPath === '/metrics' && options.metrics) {
-        const m = await options.metrics().catch((err: unknown) => new HttpRefusal(503, `metrics unavailable: ${err instanceof Error ? err.message : String(err)}`));
+        const m = await options
+          .metrics()
+          .catch((err: unknown) => new HttpRefusal(503, `metrics unavailable: ${err instanceof Error ? err.message : String(err)}`));
         if (m instanceof HttpRefusal) throw m;
         sendText(res, 200, m.body.replace(/\n$/, ''), { 'Content-Type': m.contentType });
         return;
@@ -441,7 +443,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       if (callsInFlight >= maxCallsInFlight) {
-        reply(id, { error: { code: ErrorCode.Internal, message: `too many calls in flight on this connection (limit ${maxCallsInFlight})` } });
+        reply(id, {
+          error: { code: ErrorCode.Internal, message: `too many calls in flight on this connection (limit ${maxCallsInFlight})` },
+        });
         return;
       }
       callsInFlight += 1;
@@ -451,12 +455,14 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       } catch (err) {
         pending = Promise.reject(err);
       }
-      pending.then(
-        (result) => reply(id, { result }),
-        (err: unknown) => reply(id, { error: toErrorShape(err) }),
-      ).finally(() => {
-        callsInFlight -= 1;
-      });
+      pending
+        .then(
+          (result) => reply(id, { result }),
+          (err: unknown) => reply(id, { error: toErrorShape(err) }),
+        )
+        .finally(() => {
+          callsInFlight -= 1;
+        });
     };
 
     const onSubscription = (kind: 'subscribe' | 'unsubscribe', event: unknown): void => {
@@ -466,7 +472,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
       if (kind === 'subscribe') {
         if (subscriptions.has(event)) return;
-        subscriptions.set(event, surface.subscribe(event, (payload) => coalescer.push(event, payload)));
+        subscriptions.set(
+          event,
+          surface.subscribe(event, (payload) => coalescer.push(event, payload)),
+        );
       } else {
         subscriptions.get(event)?.();
         subscriptions.delete(event);
@@ -569,15 +578,25 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         );
       } else if (err.code === 'EACCES') {
         rejectListen(
-          new ConveyorError(ErrorCode.Internal, `not allowed to listen on port ${requestedPort} on ${host}: choose a port above 1023`, {
-            port: requestedPort,
-            host,
-            reason: 'EACCES',
-          }, { cause: err }),
+          new ConveyorError(
+            ErrorCode.Internal,
+            `not allowed to listen on port ${requestedPort} on ${host}: choose a port above 1023`,
+            {
+              port: requestedPort,
+              host,
+              reason: 'EACCES',
+            },
+            { cause: err },
+          ),
         );
       } else {
         rejectListen(
-          new ConveyorError(ErrorCode.Internal, `cannot listen on ${host}:${requestedPort}: ${err.message}`, { port: requestedPort, host }, { cause: err }),
+          new ConveyorError(
+            ErrorCode.Internal,
+            `cannot listen on ${host}:${requestedPort}: ${err.message}`,
+            { port: requestedPort, host },
+            { cause: err },
+          ),
         );
       }
     };

@@ -34,7 +34,9 @@ test('a YAML syntax error is refused with its line and reason; the file is uncha
   await expect(issue).toHaveCount(1);
   // No key path for a file that does not parse: the line says where.
   await expect(issue).toHaveAttribute('data-path', '');
-  await expect(issue).toHaveText(new RegExp(`^YAML syntax error at line ${line}, column \\d+: All mapping items must start at the same column$`));
+  await expect(issue).toHaveText(
+    new RegExp(`^YAML syntax error at line ${line}, column \\d+: All mapping items must start at the same column$`),
+  );
   await expect(page.getByTestId('config-yaml')).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByTestId('config-yaml-save')).toBeDisabled();
   await screenshot(page, 'config-yaml-syntax-error', issue);
@@ -46,7 +48,10 @@ test('an invalid value is refused with its path and reason; the file is unchange
   const before = await readFile(stack.configPath);
   await openYamlEditor(page, before.toString('utf8'));
 
-  const invalid = before.toString('utf8').replace(/concurrency: \d+/, 'concurrency: 0').replace('  threads: 1', '  threads: 1\n  bogus_key: true');
+  const invalid = before
+    .toString('utf8')
+    .replace(/concurrency: \d+/, 'concurrency: 0')
+    .replace('  threads: 1', '  threads: 1\n  bogus_key: true');
   await page.getByTestId('config-yaml').fill(invalid);
   await expect(page.getByTestId('config-validation')).toHaveAttribute('data-state', 'invalid');
   const issues = page.getByTestId('config-issues');
@@ -90,7 +95,9 @@ test('a valid change is saved with its comments kept and applied to the local po
   await expect(page.getByTestId('pool-size')).toHaveText(`1 thread × ${next} jobs`);
   await expect(page.getByTestId('status-pool')).toContainText(`local pool 1×${next}`);
   // The registry row of the serve process (its local pool) follows on its next heartbeat.
-  const servePoolRow = page.getByTestId('worker-row').filter({ has: page.getByTestId('worker-pid').getByText(String(stack.serve.pid), { exact: true }) });
+  const servePoolRow = page
+    .getByTestId('worker-row')
+    .filter({ has: page.getByTestId('worker-pid').getByText(String(stack.serve.pid), { exact: true }) });
   await expect(servePoolRow.getByTestId('worker-capacity')).toContainText(`1×${next}`);
   // The separate worker process read config.yml when it started: it keeps its size.
   const pid = String(stack.worker?.pid);

@@ -27,7 +27,10 @@ async function enqueueMany(page: Page, queue: string, agent: string, count: numb
   await expect(page.getByTestId('bulk-enqueue-result')).toBeVisible();
 }
 
-test('the agent filter finds jobs beyond the first page, and "Remove all" removes exactly what it selects, counted first', async ({ app: page, stack }) => {
+test('the agent filter finds jobs beyond the first page, and "Remove all" removes exactly what it selects, counted first', async ({
+  app: page,
+  stack,
+}) => {
   await stack.cli('queue', 'create', 'held');
   // More jobs of another agent than one page (200) ahead of the echo jobs.
   await enqueueMany(page, 'held', 'fail', 230);
@@ -75,7 +78,11 @@ test('only valid actions are offered (no Remove for running jobs), and "Run now"
   });
 });
 
-test('released attempts say why in words ("released" alone for older data), and each job row is one Tab stop', async ({ app: page, stack, redisUrl }) => {
+test('released attempts say why in words ("released" alone for older data), and each job row is one Tab stop', async ({
+  app: page,
+  stack,
+  redisUrl,
+}) => {
   await stack.cli('queue', 'create', 'held');
   const old = (await stack.cli('enqueue', 'held', 'echo', 'a')).trim();
   const held = (await stack.cli('enqueue', 'held', 'echo', 'b')).trim();
@@ -107,7 +114,10 @@ test('released attempts say why in words ("released" alone for older data), and 
   });
 });
 
-test('the live list shows agent and input of jobs heard of through events; Overview opens on the busiest queue', async ({ app: page, stack }) => {
+test('the live list shows agent and input of jobs heard of through events; Overview opens on the busiest queue', async ({
+  app: page,
+  stack,
+}) => {
   await test.step('the live "all" list shows the agent and input of a job it heard of only through events', async () => {
     await showJobs(page, 'default', 'all');
     const id = (await stack.cli('enqueue', 'default', 'echo', 'hello-live')).trim();

@@ -33,7 +33,10 @@ test('a job enqueued through the form appears in Jobs, completes, and its detail
   // The worker that ran it is one of the two of this test.
   const ranOn = (await attempts.first().getByTestId('attempt-worker').textContent()) ?? '';
   const pids = [String(stack.serve.pid), ...(stack.worker ? [String(stack.worker.pid)] : [])];
-  expect(pids.some((pid) => ranOn.includes(`:${pid}:`)), `attempt worker ${ranOn} is one of pids ${pids.join(', ')}`).toBe(true);
+  expect(
+    pids.some((pid) => ranOn.includes(`:${pid}:`)),
+    `attempt worker ${ranOn} is one of pids ${pids.join(', ')}`,
+  ).toBe(true);
 
   // What Redis holds agrees with the page.
   expect(await stack.job('default', id)).toMatchObject({ state: 'completed', result: input });

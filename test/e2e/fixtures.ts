@@ -36,10 +36,14 @@ function startWebApp(staticDir: string): Promise<{ app: WebApp; child: ChildProc
   if (!existsSync(join(staticDir, 'index.html'))) {
     throw new Error('out/renderer is not built: run `npm run build` before the e2e tests');
   }
-  const child = spawn(process.execPath, ['--require', './scripts/register-lua-raw.cjs', '--import', 'tsx', 'test/e2e/support/serve-web.ts', staticDir], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--require', './scripts/register-lua-raw.cjs', '--import', 'tsx', 'test/e2e/support/serve-web.ts', staticDir],
+    {
+      cwd: root,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -57,7 +57,8 @@ const LONG_TASK_OBSERVER = `
     }).observe({ type: 'longtask', buffered: true });
   })();
 `;
-const READ_LONG_TASKS = '({ count: window.__longTasks.count, totalMs: window.__longTasks.totalMs, maxMs: window.__longTasks.maxMs, tasks: window.__longTasks.tasks })';
+const READ_LONG_TASKS =
+  '({ count: window.__longTasks.count, totalMs: window.__longTasks.totalMs, maxMs: window.__longTasks.maxMs, tasks: window.__longTasks.tasks })';
 
 test('a flood of 1,000 jobs/s for 10 s keeps the page responsive and the counts right', async ({ page, stack }, testInfo) => {
   test.setTimeout(180_000);
@@ -143,7 +144,11 @@ test('a flood of 1,000 jobs/s for 10 s keeps the page responsive and the counts 
       },
       received: { jobEvents: received.events, jobEventBatches: received.batches, frames: received.frames },
       beforeTheFlood: { longestTaskMsPageLoadAndChartsComingIn: Math.round(chartsIn.maxMs) },
-      box: { loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 }, browserProcessesRaised: priority.raised.length, ...(priority.error ? { priorityError: priority.error } : {}) },
+      box: {
+        loadAverage1m: { before: loadBefore, after: loadavg()[0] ?? 0 },
+        browserProcessesRaised: priority.raised.length,
+        ...(priority.error ? { priorityError: priority.error } : {}),
+      },
     };
     console.log(
       `flood figures: longest task ${figures.longTasks.longestMs} ms, long-task time ${figures.longTasks.totalMs} ms in ${tasks.count} tasks, ` +

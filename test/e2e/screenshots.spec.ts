@@ -38,22 +38,58 @@ test('screenshots of every view, both sizes, both themes', async ({ app: page, s
   await stack.cli('queue', 'create', 'held');
   await stack.cli('queue', 'create', 'aaa-idle');
   await stack.cli('pause', 'aaa-idle');
-  await enqueueLines(page, 'default', 'echo', Array.from({ length: 40 }, (_, i) => `Summarise report ${i + 1}`));
-  await enqueueLines(page, 'held', 'echo', Array.from({ length: 25 }, (_, i) => `Translate note ${i + 1}`));
+  await enqueueLines(
+    page,
+    'default',
+    'echo',
+    Array.from({ length: 40 }, (_, i) => `Summarise report ${i + 1}`),
+  );
+  await enqueueLines(
+    page,
+    'held',
+    'echo',
+    Array.from({ length: 25 }, (_, i) => `Translate note ${i + 1}`),
+  );
   const dead = (await stack.cli('enqueue', 'default', 'fail', '{"why": "a doomed job", "items": [1, 2, 3]}')).trim();
   await page.goto(`${stack.url}#/jobs/default/${dead}`);
   await expect(page.getByTestId('job-detail-state')).toHaveAttribute('data-state', 'dead', { timeout: 20_000 });
 
   const shots: Array<{ name: string; open: () => Promise<void> }> = [
-    { name: 'overview', open: async () => { await openView(page, 'overview'); await expect(page.getByTestId('throughput-chart')).toBeVisible(); } },
+    {
+      name: 'overview',
+      open: async () => {
+        await openView(page, 'overview');
+        await expect(page.getByTestId('throughput-chart')).toBeVisible();
+      },
+    },
     { name: 'queues', open: () => openView(page, 'queues') },
     { name: 'jobs-live', open: () => showJobs(page, 'default', 'all') },
-    { name: 'jobs-waiting', open: async () => { await showJobs(page, 'held', 'waiting'); await expect(page.getByTestId('job-row').first()).toBeVisible(); } },
-    { name: 'job-detail-dead', open: async () => { await page.goto(`${stack.url}#/jobs/default/${dead}`); await expect(page.getByTestId('attempt').first()).toBeVisible(); } },
+    {
+      name: 'jobs-waiting',
+      open: async () => {
+        await showJobs(page, 'held', 'waiting');
+        await expect(page.getByTestId('job-row').first()).toBeVisible();
+      },
+    },
+    {
+      name: 'job-detail-dead',
+      open: async () => {
+        await page.goto(`${stack.url}#/jobs/default/${dead}`);
+        await expect(page.getByTestId('attempt').first()).toBeVisible();
+      },
+    },
     { name: 'enqueue', open: () => openView(page, 'enqueue') },
     { name: 'workers', open: () => openView(page, 'workers') },
     { name: 'config', open: () => openView(page, 'config') },
-    { name: 'command-palette', open: async () => { await openView(page, 'overview'); await page.keyboard.press('Control+k'); await expect(page.getByTestId('palette-input')).toBeFocused(); await page.keyboard.type('def'); } },
+    {
+      name: 'command-palette',
+      open: async () => {
+        await openView(page, 'overview');
+        await page.keyboard.press('Control+k');
+        await expect(page.getByTestId('palette-input')).toBeFocused();
+        await page.keyboard.type('def');
+      },
+    },
   ];
   for (const theme of THEMES) {
     await page.emulateMedia({ colorScheme: theme });

@@ -14,7 +14,8 @@ test('the Workers view shows the worker process and the job it is running', asyn
   if (!worker) throw new Error('this test needs the worker process');
 
   await openView(page, 'workers');
-  const byPid = (pid: number) => page.getByTestId('worker-row').filter({ has: page.getByTestId('worker-pid').getByText(String(pid), { exact: true }) });
+  const byPid = (pid: number) =>
+    page.getByTestId('worker-row').filter({ has: page.getByTestId('worker-pid').getByText(String(pid), { exact: true }) });
   const row = byPid(worker.pid);
   await expect(row).toHaveAttribute('data-worker-id', worker.workerId);
   await expect(row.getByTestId('worker-queues')).toHaveText('solo');

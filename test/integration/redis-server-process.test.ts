@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, RedisUnavailableError } from '../../src-shared/errors';
-import {
-  findFreePort,
-  pingRedis,
-  RedisServerNotFoundError,
-  RedisServerProcess,
-} from '../../src-main/redis/redis-server-process';
+import { findFreePort, pingRedis, RedisServerNotFoundError, RedisServerProcess } from '../../src-main/redis/redis-server-process';
 
 const servers: RedisServerProcess[] = [];
 const clients: Redis[] = [];

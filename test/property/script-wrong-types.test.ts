@@ -22,12 +22,32 @@ type Corruptible = QueueKeyType | 'job' | 'logs' | 'metrics';
 type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream'];
 const EXPECTED: Record<Corruptible, RedisType> = {
-  meta: 'hash', wait: 'zset', delayed: 'zset', active: 'zset', completed: 'zset', dead: 'zset', cancelled: 'zset', marker: 'zset',
-  events: 'stream', job: 'hash', logs: 'list', waitchildren: 'zset', outbox: 'zset', metrics: 'hash',
-  limits: 'hash', lstate: 'hash', groups: 'zset', gblocked: 'zset',
+  meta: 'hash',
+  wait: 'zset',
+  delayed: 'zset',
+  active: 'zset',
+  completed: 'zset',
+  dead: 'zset',
+  cancelled: 'zset',
+  marker: 'zset',
+  events: 'stream',
+  job: 'hash',
+  logs: 'list',
+  waitchildren: 'zset',
+  outbox: 'zset',
+  metrics: 'hash',
+  limits: 'hash',
+  lstate: 'hash',
+  groups: 'zset',
+  gblocked: 'zset',
 };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
-  ['wait', 'waiting'], ['delayed', 'delayed'], ['active', 'active'], ['completed', 'completed'], ['dead', 'dead'], ['cancelled', 'cancelled'],
+  ['wait', 'waiting'],
+  ['delayed', 'delayed'],
+  ['active', 'active'],
+  ['completed', 'completed'],
+  ['dead', 'dead'],
+  ['cancelled', 'cancelled'],
   ['waitchildren', 'waiting-children'],
 ];
 
@@ -121,13 +141,19 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
   },
   enqueueFlowNode: {
     setup: async () => ({ id: 'fp', token: '' }),
-    run: (a, q) => a.flows.enqueueFlow({ queue: q, item: item('echo', 'p'), opts: { jobId: 'fp' }, children: [{ queue: q, item: item('echo', 'c') }] }),
+    run: (a, q) =>
+      a.flows.enqueueFlow({ queue: q, item: item('echo', 'p'), opts: { jobId: 'fp' }, children: [{ queue: q, item: item('echo', 'c') }] }),
     extra: ['job'],
   },
   flowApply: {
     // A parent waiting for one child, and the outbox entry the child's completion left (its applier died).
     setup: async (a, q, redis, k) => {
-      await a.flows.enqueueFlow({ queue: q, item: item('echo', 'p'), opts: { jobId: 'fp' }, children: [{ queue: q, item: item('echo', 'c') }] });
+      await a.flows.enqueueFlow({
+        queue: q,
+        item: item('echo', 'p'),
+        opts: { jobId: 'fp' },
+        children: [{ queue: q, item: item('echo', 'c') }],
+      });
       await redis.zadd(k.key('outbox'), Date.now(), `child\n${q}\nfp\n${q}/fp.0\ncompleted\n1`);
       return { id: 'fp', token: '' };
     },
@@ -137,7 +163,8 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
   flowSuspend: {
     // A running job spawns a child and gives its slot back (ctx.children in an agent).
     setup: leased,
-    run: (a, q, h) => a.flows.suspend(q, h.id, h.token, { name: 'n', children: [{ queue: q, agent: 'echo', input: 1 }], memo: { 's:x': 1 } }),
+    run: (a, q, h) =>
+      a.flows.suspend(q, h.id, h.token, { name: 'n', children: [{ queue: q, agent: 'echo', input: 1 }], memo: { 's:x': 1 } }),
     extra: ['job'],
   },
   setPaused: {
@@ -178,8 +205,7 @@ async function misplacedJobs(redis: Redis, k: QueueKeys, ignore: Set<string>): P
       const id = key.slice(k.jobPrefix.length);
       if (!id.includes(':')) ids.add(id);
     }
-  }
-  while (cursor !== '0');
+  } while (cursor !== '0');
   const bad: string[] = [];
   for (const id of ids) {
     if (ignore.has(id)) continue;
@@ -227,8 +253,13 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
   // The metrics history's hash for this minute (and the next, should the minute turn before the script runs).
   const minute = Math.floor(Number((await redis.time())[0]) / 60);
   const keys =
-    c.key === 'job' ? [k.job(held.id)] : c.key === 'logs' ? [k.logs(held.id)]
-    : c.key === 'metrics' ? [metricsKey(k, minute), metricsKey(k, minute + 1)] : [k.key(c.key)];
+    c.key === 'job'
+      ? [k.job(held.id)]
+      : c.key === 'logs'
+        ? [k.logs(held.id)]
+        : c.key === 'metrics'
+          ? [metricsKey(k, minute), metricsKey(k, minute + 1)]
+          : [k.key(c.key)];
   const key = keys[0]!;
   // Jobs whose set membership the corruption itself wipes out are not the script's doing.
   const ignore = new Set(EXPECTED[c.key] === 'zset' && c.key !== 'marker' ? await redis.zrange(key, 0, -1) : []);
@@ -240,7 +271,9 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
     const code = err instanceof ConveyorError ? err.code : 'no code';
     if (!(c.key === 'job' && ACCEPTED_FOR_JOB_KEY.includes(code))) problems.push(`${where}: threw ${code}: ${(err as Error).message}`);
   }
-  const misplaced = await misplacedJobs(redis, k, ignore).catch((err: unknown) => [`the state sets cannot be read: ${(err as Error).message}`]);
+  const misplaced = await misplacedJobs(redis, k, ignore).catch((err: unknown) => [
+    `the state sets cannot be read: ${(err as Error).message}`,
+  ]);
   for (const bad of misplaced) problems.push(`${where}: ${bad}`);
   if (c.script === 'enqueue' && !(await a.getJob(q, 'fresh'))) problems.push(`${where}: the acknowledged job is gone`);
   const stuck = await stillMoves(a, q).catch((err: unknown) => `threw ${(err as Error).message}`);
@@ -249,21 +282,25 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
 }
 
 describe('every script, every key it touches, every wrong type', () => {
-  test(`${CASES.length} cases: jobs stay in exactly one state set, none acknowledged is lost, the queue moves`, { timeout: 120_000 }, async ({ redis, prefix }) => {
-    const a = await RedisQueueAdapter.connect({ ...testAdapterOptions(prefix, testRedisUrl()), log: () => undefined });
-    try {
-      const problems: string[] = [];
-      const PARALLEL = 24;
-      for (let i = 0; i < CASES.length; i += PARALLEL) {
-        const chunk = CASES.slice(i, i + PARALLEL);
-        const results = await Promise.all(chunk.map((c, j) => runCase(a, redis, prefix, c, i + j)));
-        problems.push(...results.flat());
+  test(
+    `${CASES.length} cases: jobs stay in exactly one state set, none acknowledged is lost, the queue moves`,
+    { timeout: 120_000 },
+    async ({ redis, prefix }) => {
+      const a = await RedisQueueAdapter.connect({ ...testAdapterOptions(prefix, testRedisUrl()), log: () => undefined });
+      try {
+        const problems: string[] = [];
+        const PARALLEL = 24;
+        for (let i = 0; i < CASES.length; i += PARALLEL) {
+          const chunk = CASES.slice(i, i + PARALLEL);
+          const results = await Promise.all(chunk.map((c, j) => runCase(a, redis, prefix, c, i + j)));
+          problems.push(...results.flat());
+        }
+        expect(problems).toEqual([]);
+      } finally {
+        await a.close();
       }
-      expect(problems).toEqual([]);
-    } finally {
-      await a.close();
-    }
-  });
+    },
+  );
 
   test('every script is covered by a scenario', () => {
     expect(Object.keys(SCENARIOS).sort()).toEqual(Object.keys(SCRIPT_KEYS).sort());

@@ -16,14 +16,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  COMMAND_NAMES,
-  SECRET_MASK,
-  type ConveyorApi,
-  type EventName,
-  type Events,
-  type MetricsSnapshot,
-} from '../../src-shared/contract';
+import { COMMAND_NAMES, SECRET_MASK, type ConveyorApi, type EventName, type Events, type MetricsSnapshot } from '../../src-shared/contract';
 import { ErrorCode, type ErrorDetails, type ErrorShape, toErrorShape } from '../../src-shared/errors';
 import type { JobEvent } from '../../src-shared/job';
 import { agentItem } from '../../src-shared/item-schema';
@@ -161,7 +154,10 @@ export function controlTest(connect: Connect = async (core) => directApi(core)) 
       await use(async (options = {}) => {
         const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'conveyor-control-'));
         const prefix = freshPrefix();
-        cleanups.push(() => fs.rm(dir, { recursive: true, force: true }), () => cleanupPrefix(prefix));
+        cleanups.push(
+          () => fs.rm(dir, { recursive: true, force: true }),
+          () => cleanupPrefix(prefix),
+        );
         const file = path.join(dir, 'config.yml');
         await fs.writeFile(file, (options.config ?? DEFAULT_CONFIG_TEXT).replaceAll('{{prefix}}', prefix));
         const core = await ControlCore.start({
@@ -464,10 +460,14 @@ export function defineContractSuite(label: string, connect: Connect): void {
         (await Promise.all(ids.map((id) => api.call('jobs.get', { queue: QUEUE, id })))).every((j) => j?.state === 'completed');
       await until(done, 10_000, 'jobs completed');
       let snapshot: MetricsSnapshot | undefined;
-      await until(async () => {
-        snapshot = await api.call('metrics.snapshot');
-        return (snapshot.queues.find((q) => q.queue === QUEUE)?.runMs.count ?? 0) === 3;
-      }, 5000, 'metrics caught up');
+      await until(
+        async () => {
+          snapshot = await api.call('metrics.snapshot');
+          return (snapshot.queues.find((q) => q.queue === QUEUE)?.runMs.count ?? 0) === 3;
+        },
+        5000,
+        'metrics caught up',
+      );
       const q = snapshot?.queues.find((m) => m.queue === QUEUE);
       expect(q?.completedPerSec).toBeGreaterThan(0);
       expect(q?.waitMs.count).toBe(3);
@@ -533,12 +533,16 @@ export function defineContractSuite(label: string, connect: Connect): void {
       expect(await api.call('pool.status')).toMatchObject({ threads: 2 });
     });
 
-    it('config.save of an invalid config fails with CONFIG_INVALID naming path and reason, and leaves the file as it was', async ({ open }) => {
+    it('config.save of an invalid config fails with CONFIG_INVALID naming path and reason, and leaves the file as it was', async ({
+      open,
+    }) => {
       const { api, file } = await open({ pool: true });
       const before = await fs.readFile(file);
       const err = await rejection(api.call('config.save', { patch: { workers: { concurrency: 0 } } }));
       expect(err.code).toBe(ErrorCode.ConfigInvalid);
-      expect(err.details?.['issues']).toEqual([{ path: 'workers.concurrency', message: expect.stringContaining('expected an integer 1-1000') }]);
+      expect(err.details?.['issues']).toEqual([
+        { path: 'workers.concurrency', message: expect.stringContaining('expected an integer 1-1000') },
+      ]);
       expect((await fs.readFile(file)).equals(before)).toBe(true);
       expect(await api.call('pool.status')).toMatchObject({ concurrency: 2 });
     });
@@ -568,7 +572,9 @@ agents:
     });
 
     it('config.get masks an API key written into the agents section', async ({ open }) => {
-      const { api } = await open({ config: SECRET_CONFIG.replace('    system: write well\n', '    system: write well\n    # api_key: sk-live-123\n') });
+      const { api } = await open({
+        config: SECRET_CONFIG.replace('    system: write well\n', '    system: write well\n    # api_key: sk-live-123\n'),
+      });
       const view = await api.call('config.get');
       expect(JSON.stringify(view)).not.toContain('sk-live-123');
       expect(view.text).toContain(`# api_key: ${SECRET_MASK}`);
@@ -595,7 +601,14 @@ agents:
     it('schedules.upsert, list, pause, resume, runNow and remove', async ({ open }) => {
       const { api } = await open();
       await api.call('queues.create', { name: 'q1' });
-      const s = await api.call('schedules.upsert', { queue: 'q1', id: 'daily', agent: 'echo', input: 'hi', cron: '0 9 * * *', tz: 'Europe/Berlin' });
+      const s = await api.call('schedules.upsert', {
+        queue: 'q1',
+        id: 'daily',
+        agent: 'echo',
+        input: 'hi',
+        cron: '0 9 * * *',
+        tz: 'Europe/Berlin',
+      });
       expect(s).toMatchObject({ queue: 'q1', id: 'daily', paused: false, runs: 0 });
       expect(s.nextRuns).toHaveLength(3);
       expect(await api.call('schedules.list')).toEqual([expect.objectContaining({ id: 'daily' })]);
@@ -610,7 +623,9 @@ agents:
     it('schedules.upsert with an unknown time zone is SCHEDULE_INVALID naming tz', async ({ open }) => {
       const { api } = await open();
       await api.call('queues.create', { name: 'q1' });
-      await expect(api.call('schedules.upsert', { queue: 'q1', id: 'x', agent: 'echo', cron: '0 9 * * *', tz: 'Mars/Base' })).rejects.toMatchObject({
+      await expect(
+        api.call('schedules.upsert', { queue: 'q1', id: 'x', agent: 'echo', cron: '0 9 * * *', tz: 'Mars/Base' }),
+      ).rejects.toMatchObject({
         code: ErrorCode.ScheduleInvalid,
         details: { field: 'tz' },
       });

@@ -29,7 +29,12 @@ export function readLedger(file: string): Map<string, number> {
   return runs;
 }
 
-export async function classify(adapter: RedisQueueAdapter, queue: string, acknowledged: Iterable<string>, ledgerFile: string): Promise<LedgerReport> {
+export async function classify(
+  adapter: RedisQueueAdapter,
+  queue: string,
+  acknowledged: Iterable<string>,
+  ledgerFile: string,
+): Promise<LedgerReport> {
   const report: LedgerReport = { acknowledged: 0, completed: 0, dead: 0, lost: [], duplicated: [], runs: readLedger(ledgerFile) };
   for (const id of acknowledged) {
     report.acknowledged++;

@@ -142,10 +142,7 @@ export class LlmStubServer {
           model,
           choices: [{ index: 0, delta, finish_reason: finish }],
         });
-        const events = [
-          sse(chunk({ role: 'assistant', content: '' }, null)),
-          ...reply.tokens.map((t) => sse(chunk({ content: t }, null))),
-        ];
+        const events = [sse(chunk({ role: 'assistant', content: '' }, null)), ...reply.tokens.map((t) => sse(chunk({ content: t }, null)))];
         const finish = reply.finishReason === undefined ? 'stop' : reply.finishReason;
         if (finish !== null) events.push(sse(chunk({}, finish)));
         if (reply.usage) events.push(sse({ id: 'chatcmpl-stub', object: 'chat.completion.chunk', model, choices: [], usage: reply.usage }));

@@ -49,7 +49,13 @@ export const poolTest = queueTest.extend<PoolFixtures>({
 });
 
 /** Polls a job until it is in one of `states`; fails with its last record after `ms`. */
-export async function waitForState(adapter: RedisQueueAdapter, queue: string, id: string, states: JobState[], ms = 10_000): Promise<JobRecord> {
+export async function waitForState(
+  adapter: RedisQueueAdapter,
+  queue: string,
+  id: string,
+  states: JobState[],
+  ms = 10_000,
+): Promise<JobRecord> {
   const end = Date.now() + ms;
   for (;;) {
     const job = await adapter.getJob(queue, id);

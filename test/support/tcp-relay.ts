@@ -29,9 +29,7 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 export type RelayDirection = 'toTarget' | 'toClient';
 
 export type RelayFault =
-  | { mode: 'pass' }
-  | { mode: 'drop' }
-  | { mode: 'delay'; delayMs: number; jitterMs?: number; lossRate?: number; lossStallMs?: number };
+  { mode: 'pass' } | { mode: 'drop' } | { mode: 'delay'; delayMs: number; jitterMs?: number; lossRate?: number; lossStallMs?: number };
 
 export interface RelayOptions {
   /** Address to listen on; port 0 (default) picks a free one. */

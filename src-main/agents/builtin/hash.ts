@@ -37,7 +37,7 @@ const hash: Agent<unknown, string> = {
     // (@types/node 20 types the result as a string; the 'buffer' encoding returns a Buffer.)
     let digest = digestOf('sha256', Buffer.from(data, 'utf8'), 'buffer') as unknown as Buffer;
     let reported = 0;
-    for (let done = 1; done < rounds; ) {
+    for (let done = 1; done < rounds;) {
       const end = Math.min(rounds, done + CHUNK);
       for (; done < end; done++) digest = digestOf('sha256', digest, 'buffer') as unknown as Buffer;
       // At most one report per percent, however many rounds, and always the last.

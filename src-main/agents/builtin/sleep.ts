@@ -28,7 +28,7 @@ const sleep: Agent<unknown, SleepOutput> = {
     const start = performance.now();
     // Steps of at most `tick`, re-measured each time: timers drift, and one
     // long setTimeout would overflow past 2^31-1 ms.
-    for (let elapsed = 0; elapsed < ms; ) {
+    for (let elapsed = 0; elapsed < ms;) {
       await delay(Math.min(ms - elapsed, tick), ctx.signal);
       elapsed = Math.min(ms, Math.round(performance.now() - start));
       ctx.progress(elapsed / ms, `${elapsed}/${ms} ms`);

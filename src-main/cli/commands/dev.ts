@@ -156,7 +156,10 @@ export function registerDevCommand(program: Command, { io, context }: CommandDep
         const queues = await queueInfos(redis.adapter);
         io.stdout.write(
           formatFields([
-            ['config', `${config.loaded.path} (${describeConfigSource(config.location.source)}${config.loaded.exists ? '' : '; not found, using defaults'})`],
+            [
+              'config',
+              `${config.loaded.path} (${describeConfigSource(config.location.source)}${config.loaded.exists ? '' : '; not found, using defaults'})`,
+            ],
             ['redis', redis.display],
             ['via', redis.how],
             ['connection', redis.adapter.connected ? 'ok' : 'down'],

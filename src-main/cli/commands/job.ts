@@ -38,9 +38,15 @@ export function formatJob(job: JobRecord): string {
     ['run at', job.runAt === undefined ? undefined : formatTime(job.runAt)],
     ['finished', job.finishedAt === undefined ? undefined : formatTime(job.finishedAt)],
     ['timeout', job.timeoutMs === undefined ? undefined : `${job.timeoutMs}ms`],
-    ['progress', job.progress ? `${Math.round(job.progress.fraction * 100)}%${job.progress.message ? ` ${job.progress.message}` : ''}` : undefined],
+    [
+      'progress',
+      job.progress ? `${Math.round(job.progress.fraction * 100)}%${job.progress.message ? ` ${job.progress.message}` : ''}` : undefined,
+    ],
     ['cancel', job.cancelRequested ? 'requested' : undefined],
-    ['attempts', `${job.countedAttempts} of ${job.maxRetries + 1}${job.attempts.length > job.countedAttempts ? ` (${job.attempts.length} in all)` : ''}`],
+    [
+      'attempts',
+      `${job.countedAttempts} of ${job.maxRetries + 1}${job.attempts.length > job.countedAttempts ? ` (${job.attempts.length} in all)` : ''}`,
+    ],
   ]);
   for (const a of job.attempts) text += `  ${describeAttempt(a)}\n`;
   text += formatFields([
@@ -78,7 +84,10 @@ export async function findJobs(adapter: QueuePort, queue: string, opts: ListOpti
     const found = await adapter.search(queue, opts.search, { limit: opts.state === undefined ? opts.limit : MAX_LIMIT * 10 });
     return found.filter((j) => opts.state === undefined || j.state === opts.state).slice(0, opts.limit);
   }
-  const states = opts.state === undefined ? ['active', 'waiting', 'waiting-children', 'delayed', 'dead', 'cancelled', 'completed'] as const : [opts.state];
+  const states =
+    opts.state === undefined
+      ? (['active', 'waiting', 'waiting-children', 'delayed', 'dead', 'cancelled', 'completed'] as const)
+      : [opts.state];
   const jobs: JobRecord[] = [];
   for (const state of states) {
     if (jobs.length >= opts.limit) break;
@@ -90,7 +99,7 @@ export async function findJobs(adapter: QueuePort, queue: string, opts: ListOpti
 export function registerJobCommands(program: Command, { io, context }: CommandDeps): void {
   program
     .command('job')
-    .description("show one job: state, agent, attempts, result or error")
+    .description('show one job: state, agent, attempts, result or error')
     .argument('<queue>', 'queue name')
     .argument('<id>', 'job id')
     .option('--json', 'print the job record as JSON')

@@ -61,7 +61,10 @@ export function registerStatusCommand(program: Command, { io, context }: Command
       if (opts.json) return printJson(io.stdout, report);
       io.stdout.write(
         formatFields([
-          ['config', `${report.config.path} (${describeConfigSource(report.config.source)}${report.config.exists ? '' : '; not found, using defaults'})`],
+          [
+            'config',
+            `${report.config.path} (${describeConfigSource(report.config.source)}${report.config.exists ? '' : '; not found, using defaults'})`,
+          ],
           ['redis', `${report.redis.target} (${report.redis.source})`],
           ['connection', report.redis.connected ? 'ok' : 'down'],
           ['key prefix', report.redis.keyPrefix],

@@ -73,7 +73,11 @@ async function connectPatiently(
   try {
     const adapter = await Promise.race([connecting, untilAborted(signal).then(() => undefined)]);
     // Stopped first: close the connection should it still come.
-    if (!adapter) connecting.then((a) => a.close(), () => undefined);
+    if (!adapter)
+      connecting.then(
+        (a) => a.close(),
+        () => undefined,
+      );
     return adapter;
   } finally {
     clearTimeout(note);
@@ -90,7 +94,9 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
     .option('--create', 'create the queues named that do not exist yet (else the worker refuses them)')
     .option('--metrics-port <n>', 'serve Prometheus metrics at http://<metrics-host>:<n>/metrics (0: any free port)', integer(0, 65535))
-    .addOption(new Option('--log-format <format>', 'job and worker lines as text (default) or JSON objects (pino), one a line').choices(LOG_FORMATS))
+    .addOption(
+      new Option('--log-format <format>', 'job and worker lines as text (default) or JSON objects (pino), one a line').choices(LOG_FORMATS),
+    )
     .option('--metrics-host <host>', 'address the metrics server listens on (default 127.0.0.1; it has no auth)')
     // For tests: a thread entry that loads TypeScript agents. Also $CONVEYOR_THREAD_ENTRY.
     .addOption(new Option('--thread-entry <path>').hideHelp())
@@ -115,10 +121,16 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
           io.stdout.write(`${new Date().toISOString()} stopped before Redis answered\n`);
           return;
         }
-        const scheduler = await startConfiguredScheduler(adapter, config.loaded.config, (line) => io.stderr.write(`${line}\n`), config.loaded.path);
+        const scheduler = await startConfiguredScheduler(
+          adapter,
+          config.loaded.config,
+          (line) => io.stderr.write(`${line}\n`),
+          config.loaded.path,
+        );
         try {
           if (opts.create !== true) await checkQueuesExist(adapter, [...new Set(queues)]);
-          for (const note of await applyLimitsConfig(adapter.limits, config.loaded.config.limits, await adapter.listQueues())) io.stderr.write(`${note}\n`);
+          for (const note of await applyLimitsConfig(adapter.limits, config.loaded.config.limits, await adapter.listQueues()))
+            io.stderr.write(`${note}\n`);
           const pool = new WorkerPool({ adapter, ...settings });
           const json = opts.logFormat === 'json' ? jsonLogger(io.stdout) : undefined;
           const say = (line: string): void => void (json ? json.info(line) : io.stdout.write(`${new Date().toISOString()} ${line}\n`));

@@ -38,10 +38,16 @@ export interface DesktopAppExit {
 
 /** out/main/index.js, wherever this module was bundled to (out/main, out/main/chunks) or run from (src-main/cli/dev). */
 export function desktopMainScript(): string {
-  const candidates = [join(__dirname, 'index.js'), join(__dirname, '..', 'index.js'), resolve(__dirname, '..', '..', '..', 'out', 'main', 'index.js')];
+  const candidates = [
+    join(__dirname, 'index.js'),
+    join(__dirname, '..', 'index.js'),
+    resolve(__dirname, '..', '..', '..', 'out', 'main', 'index.js'),
+  ];
   const found = candidates.find((file) => existsSync(file));
   if (!found) {
-    throw new ConveyorError(ErrorCode.Internal, 'the desktop app is not built (no out/main/index.js): run `npm run build` first', { looked: candidates });
+    throw new ConveyorError(ErrorCode.Internal, 'the desktop app is not built (no out/main/index.js): run `npm run build` first', {
+      looked: candidates,
+    });
   }
   return found;
 }
@@ -70,7 +76,11 @@ export class DesktopApp {
       out.stderr.write(chunk);
       const lines = (partial + chunk).split('\n');
       partial = lines.pop() ?? '';
-      lastError = lines.map((l) => l.trim()).filter(Boolean).pop() ?? lastError;
+      lastError =
+        lines
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .pop() ?? lastError;
     });
     // Later errors (a failed kill) change nothing: 'close' still comes.
     child.on('error', () => undefined);

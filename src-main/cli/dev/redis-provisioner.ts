@@ -69,7 +69,11 @@ async function tryConnect(ctx: CliContext, options: RedisQueueAdapterOptions): P
   }
 }
 
-function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: boolean; output: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; timeoutMs: number; signal?: AbortSignal },
+): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { cwd: opts.cwd, timeout: opts.timeoutMs, signal: opts.signal, windowsHide: true }, (err, stdout, stderr) => {
       resolve({ ok: err === null, output: `${stderr}\n${stdout}`.trim() || (err ? err.message : '') });
@@ -78,7 +82,13 @@ function run(cmd: string, args: string[], opts: { cwd?: string; timeoutMs: numbe
 }
 
 function lastLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? ''
+  );
 }
 
 /** Whether nothing listens on 127.0.0.1:port right now. */
@@ -95,7 +105,11 @@ export function findComposeFile(dir: string): string | undefined {
   return COMPOSE_FILES.map((f) => path.join(dir, f)).find((f) => existsSync(f));
 }
 
-async function viaDocker(ctx: CliContext, options: RedisQueueAdapterOptions, opts: ProvisionOptions): Promise<{ adapter?: RedisQueueAdapter; skipped: string }> {
+async function viaDocker(
+  ctx: CliContext,
+  options: RedisQueueAdapterOptions,
+  opts: ProvisionOptions,
+): Promise<{ adapter?: RedisQueueAdapter; skipped: string }> {
   const compose = findComposeFile(ctx.io.cwd);
   if (!compose) return { skipped: `no compose file in ${ctx.io.cwd}` };
   const info = await run('docker', ['info'], { timeoutMs: DOCKER_INFO_TIMEOUT_MS, ...(opts.signal ? { signal: opts.signal } : {}) });

@@ -117,7 +117,8 @@ export class PoolLog {
         break;
       case 'thread':
         // Ready lines would only echo start-up; a stall or a death is trouble even in quiet mode.
-        if (e.state === 'died' || e.state === 'stalled' || (e.state === 'retired' && !this.options.quiet)) this.info(describeThreadEvent(e));
+        if (e.state === 'died' || e.state === 'stalled' || (e.state === 'retired' && !this.options.quiet))
+          this.info(describeThreadEvent(e));
         break;
       case 'error':
         this.onError(e.error);

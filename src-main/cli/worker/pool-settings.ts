@@ -28,7 +28,9 @@ export interface WorkerOverrides {
 }
 
 export type PoolSettings = Omit<PoolOptions, 'adapter'> &
-  Required<Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'threadEntry'>>;
+  Required<
+    Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'threadEntry'>
+  >;
 
 function threadEntry(given: string | undefined, io: Pick<CliIo, 'env' | 'cwd'>): string {
   const entry = given ?? (io.env[THREAD_ENTRY_ENV] || undefined);

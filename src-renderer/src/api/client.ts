@@ -8,14 +8,7 @@
  * through small structural types), so Node tests can drive the WebSocket
  * client with the `ws` package: `createWebSocketApi(url, WebSocket)`.
  */
-import type {
-  ClientFrame,
-  CommandName,
-  ConveyorApi,
-  EventName,
-  Events,
-  IpcBridge,
-} from '../../../src-shared/contract';
+import type { ClientFrame, CommandName, ConveyorApi, EventName, Events, IpcBridge } from '../../../src-shared/contract';
 import type { ErrorShape } from '../../../src-shared/errors';
 
 // ------------------------------------------------------------------ errors
@@ -137,11 +130,7 @@ const OPEN = 1;
  * renewed after every reconnect. A call already sent when the connection
  * drops rejects with DISCONNECTED (it may or may not have run).
  */
-export function createWebSocketApi(
-  url: string,
-  WebSocketImpl: WebSocketConstructor,
-  options: WebSocketApiOptions = {},
-): WebSocketApi {
+export function createWebSocketApi(url: string, WebSocketImpl: WebSocketConstructor, options: WebSocketApiOptions = {}): WebSocketApi {
   const baseDelay = options.reconnectDelayMs ?? 250;
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
   const listeners = new Map<EventName, Set<AnyHandler>>();
@@ -191,7 +180,15 @@ export function createWebSocketApi(
       return;
     }
     if (typeof frame !== 'object' || frame === null) return;
-    const f = frame as { kind?: unknown; id?: unknown; ok?: unknown; result?: unknown; error?: unknown; event?: unknown; payload?: unknown };
+    const f = frame as {
+      kind?: unknown;
+      id?: unknown;
+      ok?: unknown;
+      result?: unknown;
+      error?: unknown;
+      event?: unknown;
+      payload?: unknown;
+    };
     if (f.kind === 'result' && typeof f.id === 'number') {
       const pending = inflight.get(f.id);
       if (!pending) return;

@@ -55,7 +55,9 @@ export function CommandPalette() {
       goTo(a.route);
       setOpen(false);
     } else if (a.kind === 'theme') {
-      setTheme(theme === 'dark' ? 'light' : theme === 'light' ? 'dark' : document.documentElement.dataset['theme'] === 'dark' ? 'light' : 'dark');
+      setTheme(
+        theme === 'dark' ? 'light' : theme === 'light' ? 'dark' : document.documentElement.dataset['theme'] === 'dark' ? 'light' : 'dark',
+      );
       setOpen(false);
     } else {
       try {

@@ -13,7 +13,12 @@ export function ConnectionBanner() {
   return (
     <div className="banner banner-danger" role="alert" data-testid="redis-banner">
       <strong>Redis is unreachable</strong>
-      {target ? <> at <code>{target}</code></> : null}
+      {target ? (
+        <>
+          {' '}
+          at <code>{target}</code>
+        </>
+      ) : null}
       {error ? <>: {error}</> : null}. Conveyor keeps trying to reconnect; the views show the last known state
       {since ? <> (since {formatTime(since)})</> : null}. Jobs already in Redis are safe.
     </div>

@@ -30,11 +30,15 @@ export function Sidebar() {
     const current = links.current.findIndex((l) => l === document.activeElement);
     const last = VIEWS.length - 1;
     const next =
-      e.key === 'ArrowDown' ? (current + 1) % VIEWS.length
-      : e.key === 'ArrowUp' ? (current - 1 + VIEWS.length) % VIEWS.length
-      : e.key === 'Home' ? 0
-      : e.key === 'End' ? last
-      : -1;
+      e.key === 'ArrowDown'
+        ? (current + 1) % VIEWS.length
+        : e.key === 'ArrowUp'
+          ? (current - 1 + VIEWS.length) % VIEWS.length
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? last
+              : -1;
     if (next < 0) return;
     e.preventDefault();
     links.current[next]?.focus();

@@ -6,7 +6,12 @@ export function StatusBar() {
   const { state, target } = useAppShallow((s) => ({ state: s.connection?.state ?? 'connecting', target: s.connection?.target }));
   const queues = useApp((s) => s.queues.size);
   const workers = useApp((s) => s.workers.length);
-  const pool = useAppShallow((s) => ({ running: s.pool?.running ?? false, threads: s.pool?.threads ?? 0, concurrency: s.pool?.concurrency ?? 0, active: s.pool?.active ?? 0 }));
+  const pool = useAppShallow((s) => ({
+    running: s.pool?.running ?? false,
+    threads: s.pool?.threads ?? 0,
+    concurrency: s.pool?.concurrency ?? 0,
+    active: s.pool?.active ?? 0,
+  }));
   const readError = useApp(selectReadError);
   return (
     <footer className="status-bar" data-testid="status-bar">
@@ -19,8 +24,12 @@ export function StatusBar() {
         </strong>
         {target ? <span className="muted"> · {target}</span> : null}
       </span>
-      <span data-testid="status-queues">{queues} {queues === 1 ? 'queue' : 'queues'}</span>
-      <span data-testid="status-workers">{workers} {workers === 1 ? 'worker' : 'workers'}</span>
+      <span data-testid="status-queues">
+        {queues} {queues === 1 ? 'queue' : 'queues'}
+      </span>
+      <span data-testid="status-workers">
+        {workers} {workers === 1 ? 'worker' : 'workers'}
+      </span>
       <span data-testid="status-pool">
         {pool.running ? `local pool ${pool.threads}×${pool.concurrency}, ${pool.active} running` : 'no local pool'}
       </span>

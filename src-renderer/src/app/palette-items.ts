@@ -3,9 +3,7 @@ import { VIEW_LABELS, VIEWS, type Route } from '../lib/routes';
 
 /** What a palette entry does: go somewhere, or run a named action. */
 export type PaletteAction =
-  | { kind: 'route'; route: Route; queue?: string }
-  | { kind: 'pause' | 'resume'; queue: string }
-  | { kind: 'theme' };
+  { kind: 'route'; route: Route; queue?: string } | { kind: 'pause' | 'resume'; queue: string } | { kind: 'theme' };
 
 export interface PaletteItem {
   id: string;
@@ -38,20 +36,33 @@ export function paletteItems(query: string, queues: readonly QueueSummary[], cur
     const queueName = slash > 0 ? q.slice(0, slash) : currentQueue;
     const id = slash > 0 ? q.slice(slash + 1) : q;
     if (queueName !== null && id !== '' && !/\s/.test(id) && queues.some((x) => x.name === queueName)) {
-      job = { id: `job:${queueName}/${id}`, label: `Open job ${id} in ${queueName}`, group: 'job', action: { kind: 'route', route: { view: 'jobs', job: { queue: queueName, id } } } };
+      job = {
+        id: `job:${queueName}/${id}`,
+        label: `Open job ${id} in ${queueName}`,
+        group: 'job',
+        action: { kind: 'route', route: { view: 'jobs', job: { queue: queueName, id } } },
+      };
     }
   }
   const all: PaletteItem[] = [
-    ...VIEWS.map((v): PaletteItem => ({ id: `view:${v}`, label: `Go to ${VIEW_LABELS[v]}`, group: 'view', action: { kind: 'route', route: { view: v } } })),
-    ...queues.map((x): PaletteItem => ({ id: `queue:${x.name}`, label: `Jobs of ${x.name}`, group: 'queue', action: { kind: 'route', route: { view: 'jobs' }, queue: x.name } })),
-    ...queues.map(
-      (x): PaletteItem => ({
-        id: `${x.paused ? 'resume' : 'pause'}:${x.name}`,
-        label: `${x.paused ? 'Resume' : 'Pause'} ${x.name}`,
-        group: 'action',
-        action: { kind: x.paused ? 'resume' : 'pause', queue: x.name },
-      }),
-    ),
+    ...VIEWS.map((v): PaletteItem => ({
+      id: `view:${v}`,
+      label: `Go to ${VIEW_LABELS[v]}`,
+      group: 'view',
+      action: { kind: 'route', route: { view: v } },
+    })),
+    ...queues.map((x): PaletteItem => ({
+      id: `queue:${x.name}`,
+      label: `Jobs of ${x.name}`,
+      group: 'queue',
+      action: { kind: 'route', route: { view: 'jobs' }, queue: x.name },
+    })),
+    ...queues.map((x): PaletteItem => ({
+      id: `${x.paused ? 'resume' : 'pause'}:${x.name}`,
+      label: `${x.paused ? 'Resume' : 'Pause'} ${x.name}`,
+      group: 'action',
+      action: { kind: x.paused ? 'resume' : 'pause', queue: x.name },
+    })),
     { id: 'theme', label: 'Switch light / dark theme', group: 'action', action: { kind: 'theme' } },
   ];
   const found = all.filter((item) => q === '' || matches(item.label, q));

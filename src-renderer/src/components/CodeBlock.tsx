@@ -5,7 +5,17 @@ import { CopyButton } from './CopyButton';
 export const COLLAPSE_LINES = 24;
 
 /** Preformatted text (JSON, an error) with a copy button; a long one is collapsed until asked. */
-export function CodeBlock({ text, label, testId, className = 'code' }: { text: string; label: string; testId?: string; className?: string }) {
+export function CodeBlock({
+  text,
+  label,
+  testId,
+  className = 'code',
+}: {
+  text: string;
+  label: string;
+  testId?: string;
+  className?: string;
+}) {
   const lines = text.split('\n');
   const long = lines.length > COLLAPSE_LINES;
   const [open, setOpen] = useState(!long);
@@ -13,7 +23,13 @@ export function CodeBlock({ text, label, testId, className = 'code' }: { text: s
     <div className="code-block">
       <div className="code-tools">
         {long ? (
-          <button type="button" className="link small" aria-expanded={open} onClick={() => setOpen(!open)} data-testid={testId ? `${testId}-toggle` : undefined}>
+          <button
+            type="button"
+            className="link small"
+            aria-expanded={open}
+            onClick={() => setOpen(!open)}
+            data-testid={testId ? `${testId}-toggle` : undefined}
+          >
             {open ? 'Collapse' : `Show all ${lines.length} lines`}
           </button>
         ) : null}

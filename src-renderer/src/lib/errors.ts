@@ -53,7 +53,7 @@ export function describeQueueFull(facts: QueueFullFacts, jobs = 1): string {
   return (
     `${name} is full: ${n(facts.depth)} ${facts.depth === 1 ? 'job is' : 'jobs are'} waiting or delayed, ` +
     `and its cap is ${n(facts.limit)}. ${what}${fits} ` +
-    'Wait for workers to work it down, or raise the queue\'s cap (max length).'
+    "Wait for workers to work it down, or raise the queue's cap (max length)."
   );
 }
 
@@ -72,6 +72,7 @@ export function describeError(error: UiError, jobs = 1): string {
   const full = queueFullFacts(error);
   if (full) return describeQueueFull(full, jobs);
   // Its message already says Redis is unavailable, and where: saying it again only repeats it (issue #17).
-  if (error.code === ErrorCode.RedisUnavailable) return /redis/i.test(error.message) ? error.message : `Redis is unreachable: ${error.message}`;
+  if (error.code === ErrorCode.RedisUnavailable)
+    return /redis/i.test(error.message) ? error.message : `Redis is unreachable: ${error.message}`;
   return error.message;
 }

@@ -43,7 +43,13 @@ export function formatRelative(ts: number, now: number): string {
   const abs = Math.abs(diff);
   if (abs < 1000) return 'just now';
   const unit =
-    abs < 60_000 ? `${Math.floor(abs / 1000)} s` : abs < 3_600_000 ? `${Math.floor(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.floor(abs / 3_600_000)} h` : `${Math.floor(abs / 86_400_000)} d`;
+    abs < 60_000
+      ? `${Math.floor(abs / 1000)} s`
+      : abs < 3_600_000
+        ? `${Math.floor(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${Math.floor(abs / 3_600_000)} h`
+          : `${Math.floor(abs / 86_400_000)} d`;
   return diff >= 0 ? `${unit} ago` : `in ${unit}`;
 }
 

@@ -5,9 +5,7 @@
  * scanner walks the text to find the first offending character.
  */
 
-export type JsonParse =
-  | { ok: true; value: unknown }
-  | { ok: false; message: string; position?: number; line?: number; column?: number };
+export type JsonParse = { ok: true; value: unknown } | { ok: false; message: string; position?: number; line?: number; column?: number };
 
 export function parseJsonInput(text: string): JsonParse {
   try {
@@ -16,7 +14,13 @@ export function parseJsonInput(text: string): JsonParse {
     const found = locateJsonError(text);
     if (found) {
       const { line, column } = lineColumn(text, found.position);
-      return { ok: false, message: `${found.reason} at line ${line}, column ${column} (position ${found.position})`, position: found.position, line, column };
+      return {
+        ok: false,
+        message: `${found.reason} at line ${line}, column ${column} (position ${found.position})`,
+        position: found.position,
+        line,
+        column,
+      };
     }
     // The scanner found nothing the engine did (it should not happen): say what the engine said.
     return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -35,7 +35,10 @@ function decode(part: string): string | undefined {
 }
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((p) => p !== '');
   const [view, queue, id] = parts;
   if (view === undefined || !isView(view)) return DEFAULT_ROUTE;
   if (view === 'jobs') {

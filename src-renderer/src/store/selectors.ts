@@ -97,8 +97,7 @@ export function isFinal(state: JobState): boolean {
 /** Whether the local pool can be resized from here. */
 export const selectPoolRunning = (s: AppState): boolean => s.pool?.running === true;
 
-export const selectConnectionState = (s: AppState): 'connecting' | 'connected' | 'disconnected' =>
-  s.connection?.state ?? 'connecting';
+export const selectConnectionState = (s: AppState): 'connecting' | 'connected' | 'disconnected' => s.connection?.state ?? 'connecting';
 
 /** What each background read refreshes, in words for the status bar (never the command's internal name). */
 const READ_WHAT: Record<string, string> = {
@@ -139,7 +138,9 @@ export function mostRelevantQueue(queues: Iterable<QueueSummary>, metrics: Metri
     const better =
       !best ||
       score[0] > best.score[0] ||
-      (score[0] === best.score[0] && (score[1] > best.score[1] || (score[1] === best.score[1] && (score[2] > best.score[2] || (score[2] === best.score[2] && q.name < best.q.name)))));
+      (score[0] === best.score[0] &&
+        (score[1] > best.score[1] ||
+          (score[1] === best.score[1] && (score[2] > best.score[2] || (score[2] === best.score[2] && q.name < best.q.name)))));
     if (better) best = { q, score };
   }
   return best?.q.name ?? null;

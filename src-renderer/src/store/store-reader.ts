@@ -3,15 +3,7 @@ import { JOB_STATES, type JobRecord } from '../../../src-shared/job';
 import { toUiError } from '../lib/errors';
 import type { AppStore } from './app-store';
 import { isFinal, mostRelevantQueue } from './selectors';
-import {
-  applyFirstPage,
-  applyNextPage,
-  applySearchResult,
-  listFailed,
-  listKey,
-  PAGE_SIZE,
-  SEARCH_LIMIT,
-} from './slices/job-list';
+import { applyFirstPage, applyNextPage, applySearchResult, listFailed, listKey, PAGE_SIZE, SEARCH_LIMIT } from './slices/job-list';
 import { liveRowsOf, mergeRecords } from './slices/live-jobs';
 import { setReadError } from './slices/connection';
 import { loadLastKnown, saveLastKnown } from './last-known';
@@ -70,7 +62,9 @@ export class StoreReader {
     if (s.queuesLoaded) return;
     const last = loadLastKnown(target);
     if (!last) return;
-    this.store.setState((st) => (st.queuesLoaded ? {} : { queues: applyQueueList(st.queues, last.queues), queuesLoaded: true, queuesAsOf: last.at }));
+    this.store.setState((st) =>
+      st.queuesLoaded ? {} : { queues: applyQueueList(st.queues, last.queues), queuesLoaded: true, queuesAsOf: last.at },
+    );
     const queue = mostRelevantQueue(last.queues, null);
     if (this.store.getState().jobsFilter.queue === null && queue !== null) this.store.getState().setJobsFilter({ queue });
   }

@@ -75,7 +75,8 @@ export async function snapshotBuild(): Promise<BuildSnapshot> {
     "'../../out/main/thread-entry.js'",
     "'./out/main/thread-entry.js'",
   );
-  if (!entry.includes("'./out/main/thread-entry.js'")) throw new Error('test/support/ts-thread-entry.mjs changed: update build-snapshot.ts');
+  if (!entry.includes("'./out/main/thread-entry.js'"))
+    throw new Error('test/support/ts-thread-entry.mjs changed: update build-snapshot.ts');
   const threadEntry = join(dir, 'ts-thread-entry.mjs');
   await writeFile(threadEntry, entry);
   return { dir, cliPath: join(dir, 'out/main/cli.js'), threadEntry, remove };

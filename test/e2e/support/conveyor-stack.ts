@@ -274,10 +274,15 @@ export async function startStack(build: BuildSnapshot, redisUrl: string, logDir:
 
     const cli = (...args: string[]): Promise<string> =>
       new Promise((resolveRun, reject) => {
-        execFile(process.execPath, [build.cliPath, '--config', configPath, ...args], { cwd: root, env: childEnv(build), timeout: 30_000 }, (err, stdout, stderr) => {
-          if (err) reject(new Error(`conveyor ${args.join(' ')} failed: ${stderr || err.message}`));
-          else resolveRun(stdout);
-        });
+        execFile(
+          process.execPath,
+          [build.cliPath, '--config', configPath, ...args],
+          { cwd: root, env: childEnv(build), timeout: 30_000 },
+          (err, stdout, stderr) => {
+            if (err) reject(new Error(`conveyor ${args.join(' ')} failed: ${stderr || err.message}`));
+            else resolveRun(stdout);
+          },
+        );
       });
 
     return {

@@ -27,7 +27,9 @@ function parentOf(pid: number): { ppid: number; comm: string } | undefined {
 export function raiseBrowserPriority(niceness = -10): { raised: number[]; error?: string } {
   let pids: number[];
   try {
-    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+    pids = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
   } catch {
     return { raised: [], error: 'no /proc' };
   }

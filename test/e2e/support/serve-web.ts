@@ -19,9 +19,16 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'conveyor-e2e-'));
   const redis = await RedisServerProcess.start({ port: 0 });
   const configPath = join(dir, 'config.yml');
-  await writeFile(configPath, `queue:\n  redis_url: ${redis.url}\n  key_prefix: e2e\nworkers:\n  queues: [default]\n  threads: 1\n  concurrency: 2\n`);
+  await writeFile(
+    configPath,
+    `queue:\n  redis_url: ${redis.url}\n  key_prefix: e2e\nworkers:\n  queues: [default]\n  threads: 1\n  concurrency: 2\n`,
+  );
   const staticDir = process.argv[2];
-  const server = await serveControlCenter({ configPath, ...(staticDir ? { staticDir } : {}), log: (line) => process.stderr.write(`${line}\n`) });
+  const server = await serveControlCenter({
+    configPath,
+    ...(staticDir ? { staticDir } : {}),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
 
   let stopping = false;
   const stop = async (): Promise<void> => {

@@ -39,7 +39,12 @@ function context(): Recorded {
   return { ctx, progress, logs, controller };
 }
 
-const config = (extra: Partial<LlmAgentConfig> = {}): LlmAgentConfig => ({ kind: 'llm', base_url: stub.baseUrl, model: 'stub-llama', ...extra });
+const config = (extra: Partial<LlmAgentConfig> = {}): LlmAgentConfig => ({
+  kind: 'llm',
+  base_url: stub.baseUrl,
+  model: 'stub-llama',
+  ...extra,
+});
 const agent = (extra: Partial<LlmAgentConfig> = {}, env: NodeJS.ProcessEnv = {}) => createLlmAgent('writer', config(extra), env);
 
 /** The error a run rejects with; fails the test if it resolves. */
@@ -107,7 +112,10 @@ describe('LLM agent: the request', () => {
   });
 
   it('keeps the system message of {messages} instead of adding the configured one', async () => {
-    const messages = [{ role: 'system', content: 'Mine.' }, { role: 'user', content: 'Hi' }];
+    const messages = [
+      { role: 'system', content: 'Mine.' },
+      { role: 'user', content: 'Hi' },
+    ];
     await agent({ system: 'Configured.' }).run({ messages }, context().ctx);
     expect(stub.requests[0]?.body?.messages).toEqual(messages);
   });
@@ -239,7 +247,11 @@ describe('LLM agent: errors', () => {
   });
 
   it('shows the message of an OpenAI-style JSON error body', async () => {
-    stub.reply({ type: 'status', status: 404, body: JSON.stringify({ error: { message: 'model "nope" not found, try pulling it first' } }) });
+    stub.reply({
+      type: 'status',
+      status: 404,
+      body: JSON.stringify({ error: { message: 'model "nope" not found, try pulling it first' } }),
+    });
     const err = await failure(agent({ model: 'nope' }).run('x', context().ctx));
     expect((err as Error).message).toBe(
       `writer: HTTP 404 Not Found from ${stub.baseUrl}/chat/completions (check base_url and model): model "nope" not found, try pulling it first`,
@@ -285,10 +297,16 @@ describe('LLM agent: errors', () => {
   });
 
   it('reports a stream chunk that is not JSON', async () => {
-    stub.reply({ type: 'raw', contentType: 'text/event-stream', chunks: ['data: {"choices":[{"delta":{"content":"a"}}]}\n\n', 'data: {"choices": [oops\n\n'] });
+    stub.reply({
+      type: 'raw',
+      contentType: 'text/event-stream',
+      chunks: ['data: {"choices":[{"delta":{"content":"a"}}]}\n\n', 'data: {"choices": [oops\n\n'],
+    });
     const err = await failure(agent().run('x', context().ctx));
     expect(err).toBeInstanceOf(LlmAgentError);
-    expect((err as Error).message).toBe(`writer: malformed answer from ${stub.baseUrl}/chat/completions: a stream chunk is not JSON: "{\\"choices\\": [oops"`);
+    expect((err as Error).message).toBe(
+      `writer: malformed answer from ${stub.baseUrl}/chat/completions: a stream chunk is not JSON: "{\\"choices\\": [oops"`,
+    );
   });
 
   it('reports a body that is not server-sent events', async () => {
@@ -322,7 +340,9 @@ describe('LLM agent: errors', () => {
 
   it('names base_url when nothing listens there', async () => {
     const port = await closedPort();
-    const err = await failure(createLlmAgent('writer', { ...config(), base_url: `http://127.0.0.1:${port}/v1` }, {}).run('x', context().ctx));
+    const err = await failure(
+      createLlmAgent('writer', { ...config(), base_url: `http://127.0.0.1:${port}/v1` }, {}).run('x', context().ctx),
+    );
     expect(err).toBeInstanceOf(LlmAgentError);
     expect((err as Error).message).toBe(
       `writer: cannot reach http://127.0.0.1:${port}/v1/chat/completions: connect ECONNREFUSED 127.0.0.1:${port} (is the server running?)`,

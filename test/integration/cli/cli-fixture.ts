@@ -87,7 +87,13 @@ export const cliTest = queueTest.extend<{ cli: Cli }>({
         stderr,
         stdin: Readable.from(opts.stdin === undefined ? [] : [opts.stdin]),
         // Not process.env: no REDIS_URL or CONVEYOR_CONFIG of the machine leaks in.
-        env: { HOME: dir, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config'), PATH: process.env.PATH, ...opts.env },
+        env: {
+          HOME: dir,
+          XDG_DATA_HOME: path.join(dir, 'data'),
+          XDG_CONFIG_HOME: path.join(dir, 'config'),
+          PATH: process.env.PATH,
+          ...opts.env,
+        },
         cwd: dir,
         ...(opts.shutdown
           ? {

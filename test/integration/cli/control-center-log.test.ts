@@ -5,20 +5,45 @@ import { ControlCenterLog, describeJobEvent, describePool } from '../../../src-m
 
 function sink(): { write: (s: string) => void; lines: () => string[] } {
   let text = '';
-  return { write: (s) => void (text += s), lines: () => text.split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, '')) };
+  return {
+    write: (s) => void (text += s),
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.replace(/^\S+ /, '')),
+  };
 }
 
-const ev = (type: JobEvent['type'], extra: Partial<JobEvent> = {}): JobEvent => ({ id: '1-0', queue: 'q', type, jobId: '7', ts: 0, ...extra });
+const ev = (type: JobEvent['type'], extra: Partial<JobEvent> = {}): JobEvent => ({
+  id: '1-0',
+  queue: 'q',
+  type,
+  jobId: '7',
+  ts: 0,
+  ...extra,
+});
 
 describe('ControlCenterLog', () => {
   it('describes state changes, pool and connection lines', () => {
     expect(describeJobEvent(ev('enqueued', { agent: 'echo' }))).toBe('enqueued q/7 echo');
-    expect(describeJobEvent(ev('dead', { attempt: 3, reason: 'failed', error: 'boom\nat x' }))).toBe('dead q/7 attempt 3: failed: boom at x');
+    expect(describeJobEvent(ev('dead', { attempt: 3, reason: 'failed', error: 'boom\nat x' }))).toBe(
+      'dead q/7 attempt 3: failed: boom at x',
+    );
     expect(describeJobEvent(ev('retrying', { attempt: 1, delayMs: 500 }))).toBe('retrying q/7 attempt 1 in 500 ms');
     expect(describeJobEvent({ id: '1-0', queue: 'q', type: 'drained', ts: 0, count: 12 })).toBe('drained q (12 jobs)');
-    expect(describePool({ running: true, workerId: 'h:1:ab', queues: ['a', 'b'], threads: 1, concurrency: 8, processed: 0, failed: 0, active: 0 })).toBe(
-      'local pool h:1:ab running: queues a, b, 1 thread × 8 jobs',
-    );
+    expect(
+      describePool({
+        running: true,
+        workerId: 'h:1:ab',
+        queues: ['a', 'b'],
+        threads: 1,
+        concurrency: 8,
+        processed: 0,
+        failed: 0,
+        active: 0,
+      }),
+    ).toBe('local pool h:1:ab running: queues a, b, 1 thread × 8 jobs');
 
     const out = sink();
     const log = new ControlCenterLog(out);

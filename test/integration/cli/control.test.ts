@@ -17,7 +17,9 @@ describe('conveyor retry / cancel / remove / pause / resume', () => {
     const id = await adapter.enqueue(queue, agentItem('echo', 1));
     const res = await cli.run(['retry', queue, id]);
     expect(res.code).toBe(1);
-    expect(res.stderr).toMatch(new RegExp(`^conveyor: job "${id}" in queue "${queue}" is waiting; only dead or cancelled jobs can be retried\\n$`));
+    expect(res.stderr).toMatch(
+      new RegExp(`^conveyor: job "${id}" in queue "${queue}" is waiting; only dead or cancelled jobs can be retried\\n$`),
+    );
   });
 
   test('cancel cancels a waiting job', async ({ cli, adapter, queue }) => {

@@ -31,7 +31,13 @@ async function fakeElectron(cli: Cli, fail = false): Promise<string> {
 }
 
 describe('conveyor dev', () => {
-  test('--once against a reachable Redis reports it, how it was found, and its queues', async ({ cli, adapter, queue, redisUrl, prefix }) => {
+  test('--once against a reachable Redis reports it, how it was found, and its queues', async ({
+    cli,
+    adapter,
+    queue,
+    redisUrl,
+    prefix,
+  }) => {
     await adapter.enqueue(queue, agentItem('echo', 1));
     const res = await cli.run(['dev', '--once']);
     expect(res).toMatchObject({ code: 0, stderr: '' });
@@ -44,7 +50,12 @@ describe('conveyor dev', () => {
     expect(res.stdout).not.toContain('web mode');
   });
 
-  test('--web serves the control center with its pool: the URL answers with the app, jobs are logged, shutdown stops it all', async ({ cli, adapter, queue, prefix }) => {
+  test('--web serves the control center with its pool: the URL answers with the app, jobs are logged, shutdown stops it all', async ({
+    cli,
+    adapter,
+    queue,
+    prefix,
+  }) => {
     await cli.writeConfig(workerConfigYaml(prefix));
     const dev = cli.start(['dev', '--web', '--port', '0'], { env: { CONVEYOR_THREAD_ENTRY: THREAD_ENTRY } });
     const url = (await dev.waitFor(URL_LINE, 15_000))[1] as string;
@@ -69,7 +80,10 @@ describe('conveyor dev', () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
-  test('opens the desktop app where Electron and a display are: config, REDIS_URL and --no-worker passed on, stopped on shutdown', async ({ cli, redisUrl }) => {
+  test('opens the desktop app where Electron and a display are: config, REDIS_URL and --no-worker passed on, stopped on shutdown', async ({
+    cli,
+    redisUrl,
+  }) => {
     const electron = await fakeElectron(cli);
     const dev = cli.start(['dev', '--no-worker', '--electron', electron], { env: { DISPLAY: ':99' } });
     await dev.waitFor(/fake electron REDIS_URL: /);
@@ -102,9 +116,13 @@ describe('conveyor dev', () => {
     expect(res.stdout).not.toContain('fake electron');
   });
 
-  test('--no-docker with nothing at a local target starts a private redis-server there (AOF in the data dir), stopped on exit', async ({ cli }) => {
+  test('--no-docker with nothing at a local target starts a private redis-server there (AOF in the data dir), stopped on exit', async ({
+    cli,
+  }) => {
     const port = await findFreePort();
-    const res = await cli.run(['--config', cli.configPath, '--redis-url', `redis://127.0.0.1:${port}`, 'dev', '--once', '--no-docker'], { raw: true });
+    const res = await cli.run(['--config', cli.configPath, '--redis-url', `redis://127.0.0.1:${port}`, 'dev', '--once', '--no-docker'], {
+      raw: true,
+    });
     expect(res.code).toBe(0);
     const dataDir = path.join(cli.dir, 'data', 'conveyor', 'redis');
     expect(res.stdout).toMatch(new RegExp(`^redis +redis://127\\.0\\.0\\.1:${port}/0$`, 'm'));

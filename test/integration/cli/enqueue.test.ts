@@ -63,7 +63,9 @@ describe('conveyor enqueue', () => {
   test('a bad option value is a usage error, exit 2, before touching Redis', async ({ cli, adapter, queue }) => {
     const res = await cli.run(['enqueue', queue, 'echo', '1', '--priority', 'high']);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/^conveyor: option '--priority <n>' argument 'high' is invalid\. expected an integer from -1000000 to 1000000/);
+    expect(res.stderr).toMatch(
+      /^conveyor: option '--priority <n>' argument 'high' is invalid\. expected an integer from -1000000 to 1000000/,
+    );
     expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect((await adapter.counts(queue)).waiting).toBe(0);
   });

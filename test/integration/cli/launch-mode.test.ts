@@ -37,11 +37,17 @@ describe('chooseLaunchMode', () => {
         throw new Error('Electron failed to install correctly, please delete node_modules/electron and try installing again');
       },
     });
-    expect(mode).toEqual({ mode: 'web', reason: expect.stringMatching(/^no Electron binary \(the electron package has no binary: .*node node_modules\/electron\/install\.js/) });
+    expect(mode).toEqual({
+      mode: 'web',
+      reason: expect.stringMatching(/^no Electron binary \(the electron package has no binary: .*node node_modules\/electron\/install\.js/),
+    });
   });
 
   it('a path that does not exist, a missing package, and both reasons at once', () => {
-    expect(choose({ env: { DISPLAY: ':0' }, exists: () => false })).toEqual({ mode: 'web', reason: `no Electron binary (${BINARY} does not exist)` });
+    expect(choose({ env: { DISPLAY: ':0' }, exists: () => false })).toEqual({
+      mode: 'web',
+      reason: `no Electron binary (${BINARY} does not exist)`,
+    });
     const notInstalled = (): never => {
       throw Object.assign(new Error("Cannot find module 'electron'"), { code: 'MODULE_NOT_FOUND' });
     };
@@ -53,8 +59,14 @@ describe('chooseLaunchMode', () => {
   });
 
   it('an explicit binary (--electron) is used as given, if it exists', () => {
-    expect(choose({ env: { DISPLAY: ':0' }, electron: '/opt/e', exists: (f) => f === '/opt/e' })).toEqual({ mode: 'desktop', electron: '/opt/e' });
-    expect(choose({ env: { DISPLAY: ':0' }, electron: '/opt/none' })).toEqual({ mode: 'web', reason: 'no Electron binary (/opt/none does not exist)' });
+    expect(choose({ env: { DISPLAY: ':0' }, electron: '/opt/e', exists: (f) => f === '/opt/e' })).toEqual({
+      mode: 'desktop',
+      electron: '/opt/e',
+    });
+    expect(choose({ env: { DISPLAY: ':0' }, electron: '/opt/none' })).toEqual({
+      mode: 'web',
+      reason: 'no Electron binary (/opt/none does not exist)',
+    });
   });
 
   it('the real resolver (the electron package) answers on this machine: a binary or why not', () => {

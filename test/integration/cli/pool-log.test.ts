@@ -24,7 +24,9 @@ describe('worker log', () => {
     log.close();
     expect(err.text.trimEnd().split('\n')).toEqual([
       expect.stringMatching(
-        new RegExp(`^${ISO} Redis unreachable: Redis at redis://h:1/0 is unavailable: not connected; running jobs go on, no new job starts until it is back$`),
+        new RegExp(
+          `^${ISO} Redis unreachable: Redis at redis://h:1/0 is unavailable: not connected; running jobs go on, no new job starts until it is back$`,
+        ),
       ),
       expect.stringMatching(new RegExp(`^${ISO} Redis is back after 6\\.2 s$`)),
     ]);
@@ -32,7 +34,14 @@ describe('worker log', () => {
 
   test('a late lease dropped unrun is one line, even in quiet mode', () => {
     const { out, log } = setup({ quiet: true });
-    log.onEvent({ type: 'job', state: 'dropped', queue: 'q', id: '7', attempt: 1, reason: 'its lease ended 4210 ms ago by the Redis clock' });
+    log.onEvent({
+      type: 'job',
+      state: 'dropped',
+      queue: 'q',
+      id: '7',
+      attempt: 1,
+      reason: 'its lease ended 4210 ms ago by the Redis clock',
+    });
     log.close();
     expect(out.text.replace(/^\S+ /, '')).toBe('late lease dropped q/7 attempt 1: its lease ended 4210 ms ago by the Redis clock\n');
   });
@@ -41,7 +50,12 @@ describe('worker log', () => {
     const { err, log } = setup();
     for (let i = 0; i < 3; i++) log.onEvent({ type: 'error', error: new Error('queue "x" does not exist') });
     log.onEvent({ type: 'error', error: new Error('something else') });
-    expect(err.text.trimEnd().split('\n').map((l) => l.replace(/^\S+ /, ''))).toEqual(['error: queue "x" does not exist', 'error: something else']);
+    expect(
+      err.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ /, '')),
+    ).toEqual(['error: queue "x" does not exist', 'error: something else']);
   });
 
   test('quiet: a summary line every interval (processed, failed, running, jobs/s) and no job lines', async () => {
@@ -59,6 +73,11 @@ describe('worker log', () => {
     log.onEvent({ type: 'thread', state: 'died', threadId: 3, reason: 'crashed', error: 'boom' });
     log.onEvent({ type: 'thread', state: 'retired', threadId: 4 });
     log.onEvent({ type: 'thread', state: 'ready', threadId: 5 });
-    expect(out.text.trimEnd().split('\n').map((l) => l.replace(/^\S+ /, ''))).toEqual(['thread 3 died (crashed): boom', 'thread 4 retired']);
+    expect(
+      out.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ /, '')),
+    ).toEqual(['thread 3 died (crashed): boom', 'thread 4 retired']);
   });
 });

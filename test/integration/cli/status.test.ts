@@ -3,7 +3,13 @@ import { agentItem } from '../../../src-shared/item-schema';
 import { cliTest as test, configYaml } from './cli-fixture';
 
 describe('conveyor status', () => {
-  test('--json: config, Redis target and connection, each queue with counts, paused and options', async ({ cli, adapter, queue, prefix, redisUrl }) => {
+  test('--json: config, Redis target and connection, each queue with counts, paused and options', async ({
+    cli,
+    adapter,
+    queue,
+    prefix,
+    redisUrl,
+  }) => {
     await adapter.enqueue(queue, agentItem('echo', 1));
     await adapter.createQueue('other', { maxLength: 9 });
     await adapter.pause('other');

@@ -91,14 +91,22 @@ describe('conveyor worker', () => {
   });
 
   test('plug-ins that fail to load: one stderr line each, with path and error; the rest run', async ({ startWorker, cli, prefix }) => {
-    await cli.writeConfig(configYaml(prefix, WORKERS_YAML.replace(/agents_dir: .*/, `agents_dir: ${JSON.stringify(path.join(FIXTURES, 'agents-broken'))}`)));
+    await cli.writeConfig(
+      configYaml(prefix, WORKERS_YAML.replace(/agents_dir: .*/, `agents_dir: ${JSON.stringify(path.join(FIXTURES, 'agents-broken'))}`)),
+    );
     const worker = startWorker();
     await worker.ready;
     expect(worker.output().stdout).toMatch(/, agents echo, sleep, hash, summarizer, valid\n/);
     const lines = worker.output().stderr.trimEnd().split('\n');
     expect(lines).toEqual([
-      expect.stringMatching(new RegExp(`^conveyor: warning: agent not loaded: ${path.join(FIXTURES, 'agents-broken', 'not-an-agent.ts')}: the default export is not an agent: `)),
-      expect.stringMatching(new RegExp(`^conveyor: warning: agent not loaded: ${path.join(FIXTURES, 'agents-broken', 'syntax-error.mjs')}: syntax error`)),
+      expect.stringMatching(
+        new RegExp(
+          `^conveyor: warning: agent not loaded: ${path.join(FIXTURES, 'agents-broken', 'not-an-agent.ts')}: the default export is not an agent: `,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(`^conveyor: warning: agent not loaded: ${path.join(FIXTURES, 'agents-broken', 'syntax-error.mjs')}: syntax error`),
+      ),
     ]);
   });
 

@@ -4,16 +4,47 @@ import { cliTest as test } from './cli-fixture';
 
 function info(over: Partial<WorkerInfo>): WorkerInfo {
   const now = Date.now();
-  return { id: 'h:1:aa', host: 'h', pid: 1, queues: ['jobs'], threads: 2, concurrency: 8, running: [], processed: 0, failed: 0, startedAt: now, lastHeartbeat: now, ...over };
+  return {
+    id: 'h:1:aa',
+    host: 'h',
+    pid: 1,
+    queues: ['jobs'],
+    threads: 2,
+    concurrency: 8,
+    running: [],
+    processed: 0,
+    failed: 0,
+    startedAt: now,
+    lastHeartbeat: now,
+    ...over,
+  };
 }
 
 describe('conveyor workers', () => {
-  test('lists each registered worker: id, host, pid, queues, threads×jobs, running, processed, failed, heartbeat age', async ({ cli, adapter }) => {
-    await adapter.workers.heartbeat(info({ id: 'b:20:bb', host: 'b', pid: 20, queues: ['jobs', 'mail'], running: ['jobs/1', 'mail/2'], processed: 41, failed: 3, lastHeartbeat: Date.now() - 1500 }), 10_000);
+  test('lists each registered worker: id, host, pid, queues, threads×jobs, running, processed, failed, heartbeat age', async ({
+    cli,
+    adapter,
+  }) => {
+    await adapter.workers.heartbeat(
+      info({
+        id: 'b:20:bb',
+        host: 'b',
+        pid: 20,
+        queues: ['jobs', 'mail'],
+        running: ['jobs/1', 'mail/2'],
+        processed: 41,
+        failed: 3,
+        lastHeartbeat: Date.now() - 1500,
+      }),
+      10_000,
+    );
     await adapter.workers.heartbeat(info({ id: 'a:10:aa', host: 'a', pid: 10, threads: 4, concurrency: 1 }), 10_000);
     const res = await cli.run(['workers']);
     expect(res).toMatchObject({ code: 0, stderr: '' });
-    const [header, ...rows] = res.stdout.trimEnd().split('\n').map((l) => l.trim().split(/\s+/));
+    const [header, ...rows] = res.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     expect(header).toEqual(['ID', 'HOST', 'PID', 'QUEUES', 'THREADS', 'RUNNING', 'PROCESSED', 'FAILED', 'HEARTBEAT']);
     expect(rows).toEqual([
       ['a:10:aa', 'a', '10', 'jobs', '4×1', '0', '0', '0', expect.stringMatching(/^0\.\ds$/), 'ago'],

@@ -211,8 +211,17 @@ describe('queue adapter on a Redis Cluster', () => {
 
   test('the worker registry lists, expires and unregisters workers under one hash tag', async ({ adapter }) => {
     const worker = (id: string): WorkerInfo => ({
-      id, host: 'h1', pid: 1, queues: ['jobs'], threads: 1, concurrency: 1, running: [],
-      processed: 0, failed: 0, startedAt: Date.now(), lastHeartbeat: Date.now(),
+      id,
+      host: 'h1',
+      pid: 1,
+      queues: ['jobs'],
+      threads: 1,
+      concurrency: 1,
+      running: [],
+      processed: 0,
+      failed: 0,
+      startedAt: Date.now(),
+      lastHeartbeat: Date.now(),
     });
     await adapter.workers.heartbeat(worker('gone'), 200);
     await adapter.workers.heartbeat(worker('alive'), 5000);

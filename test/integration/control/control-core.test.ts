@@ -38,7 +38,11 @@ describe('control core: applying a saved config', () => {
     expect(saved.applied).toEqual(['local pool restarted (workers.queues changed)']);
     expect(await api.call('pool.status')).toMatchObject({ running: true, queues: [QUEUE, 'more'] });
     const { id } = await api.call('jobs.enqueue', { queue: 'more', item: agentItem('echo', 'x') });
-    await until(async () => (await api.call('jobs.get', { queue: 'more', id }))?.state === 'completed', 10_000, 'job on the new queue done');
+    await until(
+      async () => (await api.call('jobs.get', { queue: 'more', id }))?.state === 'completed',
+      10_000,
+      'job on the new queue done',
+    );
   });
 
   test('a save that changes only queue defaults keeps the local pool running, and new queues get the defaults', async ({ open }) => {
@@ -49,7 +53,11 @@ describe('control core: applying a saved config', () => {
     expect(poolEvents.items.filter((p) => !p.running)).toEqual([]);
     expect((await api.call('queues.create', { name: 'fresh' })).options.maxRetries).toBe(7);
     const { id } = await api.call('jobs.enqueue', { queue: QUEUE, item: agentItem('echo', 'still running') });
-    await until(async () => (await api.call('jobs.get', { queue: QUEUE, id }))?.state === 'completed', 10_000, 'the pool still works its queue');
+    await until(
+      async () => (await api.call('jobs.get', { queue: QUEUE, id }))?.state === 'completed',
+      10_000,
+      'the pool still works its queue',
+    );
   });
 
   test('a save that changes nothing the running core uses applies nothing', async ({ open }) => {
@@ -75,7 +83,11 @@ describe('control core: lifecycle', () => {
   test('a missing config.yml means defaults, and the first save creates it', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'conveyor-control-'));
     const prefix = freshPrefix();
-    const core = await ControlCore.start({ configPath: path.join(dir, 'config.yml'), env: { REDIS_URL: testRedisUrl() }, log: () => undefined });
+    const core = await ControlCore.start({
+      configPath: path.join(dir, 'config.yml'),
+      env: { REDIS_URL: testRedisUrl() },
+      log: () => undefined,
+    });
     try {
       expect((await core.call('config.get', undefined)).text).toBe('');
       await core.call('config.save', { patch: { queue: { key_prefix: prefix } } });
@@ -90,7 +102,11 @@ describe('control core: lifecycle', () => {
   test('a core started while Redis is unreachable starts disconnected and commands fail fast with REDIS_UNAVAILABLE', async ({ open }) => {
     const port = await findFreePort();
     const { api } = await open({ core: { env: { REDIS_URL: `redis://127.0.0.1:${port}` } } });
-    expect(await api.call('connection.status')).toMatchObject({ state: 'disconnected', target: `redis://127.0.0.1:${port}/0`, error: expect.any(String) });
+    expect(await api.call('connection.status')).toMatchObject({
+      state: 'disconnected',
+      target: `redis://127.0.0.1:${port}/0`,
+      error: expect.any(String),
+    });
     const started = Date.now();
     const err = await rejection(api.call('queues.list'));
     expect(err.code).toBe(ErrorCode.RedisUnavailable);

@@ -11,7 +11,10 @@ import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adap
 import { item, queueTest as test } from '../../support/queue';
 
 async function fill(adapter: RedisQueueAdapter, queue: string, agents: string[]): Promise<void> {
-  await adapter.enqueueMany(queue, agents.map((agent, i) => ({ item: item(agent, i), opts: {} })));
+  await adapter.enqueueMany(
+    queue,
+    agents.map((agent, i) => ({ item: item(agent, i), opts: {} })),
+  );
 }
 
 describe('agent filter', () => {

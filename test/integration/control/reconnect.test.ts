@@ -48,11 +48,17 @@ describe('control core across a Redis restart', () => {
     expect((await api.call('queues.list')).map((q) => q.name)).toEqual(['q1']);
   });
 
-  test('the event tail resumes: a job enqueued after the restart is seen through its whole lifecycle, nothing repeated', async ({ open }) => {
+  test('the event tail resumes: a job enqueued after the restart is seen through its whole lifecycle, nothing repeated', async ({
+    open,
+  }) => {
     const { api } = await open({ pool: true, core: onServer() });
     const events = collect(api, 'jobs.events');
     const before = await api.call('jobs.enqueue', { queue: QUEUE, item: agentItem('echo', 'before') });
-    const types = (id: string): string[] => events.items.flat().filter((e: JobEvent) => e.jobId === id).map((e) => e.type);
+    const types = (id: string): string[] =>
+      events.items
+        .flat()
+        .filter((e: JobEvent) => e.jobId === id)
+        .map((e) => e.type);
     await until(() => types(before.id).includes('completed'), 10_000, 'first job done');
     await server.restart();
     await until(async () => (await api.call('connection.status')).state === 'connected', 10_000, 'connected');

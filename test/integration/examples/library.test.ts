@@ -40,7 +40,15 @@ describe('conveyor as a library', () => {
   });
 
   test('an ES module imports the same entry points with their names', async () => {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "import { agentItem, RedisQueueAdapter } from 'conveyor/queue'; import { WorkerPool } from 'conveyor/pool'; import { BUILTIN_AGENTS } from 'conveyor/agents'; console.log([typeof agentItem, typeof RedisQueueAdapter, typeof WorkerPool, BUILTIN_AGENTS.map((a) => a.name).join(',')].join(' '))"], { cwd: ROOT });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "import { agentItem, RedisQueueAdapter } from 'conveyor/queue'; import { WorkerPool } from 'conveyor/pool'; import { BUILTIN_AGENTS } from 'conveyor/agents'; console.log([typeof agentItem, typeof RedisQueueAdapter, typeof WorkerPool, BUILTIN_AGENTS.map((a) => a.name).join(',')].join(' '))",
+      ],
+      { cwd: ROOT },
+    );
     expect(stdout.trim()).toBe('function function function echo,sleep,hash,summarizer');
   });
 });

@@ -38,8 +38,17 @@ async function open(prefix: string): Promise<RedisQueueAdapter> {
 
 async function startPool(adapter: RedisQueueAdapter, queue: string): Promise<WorkerPool> {
   const pool = new WorkerPool({
-    adapter, queues: [queue], threads: 1, concurrency: 8, jobTimeoutMs: 30_000, killGraceMs: 500, maxMemoryMb: 128,
-    shutdownTimeoutMs: 1000, agentsDir: FIXTURE_AGENTS, threadEntry: THREAD_ENTRY, heartbeatMs: 500,
+    adapter,
+    queues: [queue],
+    threads: 1,
+    concurrency: 8,
+    jobTimeoutMs: 30_000,
+    killGraceMs: 500,
+    maxMemoryMb: 128,
+    shutdownTimeoutMs: 1000,
+    agentsDir: FIXTURE_AGENTS,
+    threadEntry: THREAD_ENTRY,
+    heartbeatMs: 500,
   });
   await pool.start();
   closers.push(() => pool.stop());
@@ -65,7 +74,14 @@ function produce(adapter: RedisQueueAdapter, queue: string, perSecond: number) {
       }
     }
   })();
-  return { acknowledged, errors, stop: async () => { running = false; await done; } };
+  return {
+    acknowledged,
+    errors,
+    stop: async () => {
+      running = false;
+      await done;
+    },
+  };
 }
 
 describe('Redis crashes and outages', () => {
@@ -74,7 +90,10 @@ describe('Redis crashes and outages', () => {
     const producer = await open(prefix);
     // Keep every finished job for the check; a short lease so a lease granted in the instant Redis died
     // (its reply lost with the connection) comes back quickly.
-    await producer.createQueue('q', { leaseMs: 2000, retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } } });
+    await producer.createQueue('q', {
+      leaseMs: 2000,
+      retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } },
+    });
     const pool = await startPool(await open(prefix), 'q');
     const load = produce(producer, 'q', 500);
     await sleep(1000);
@@ -92,8 +111,14 @@ describe('Redis crashes and outages', () => {
     expect(load.errors.length).toBeGreaterThan(0);
     const others = load.errors.filter((e) => !(e instanceof RedisUnavailableError)).map(String);
     expect(others, 'producers get RedisUnavailableError, nothing else').toEqual([]);
-    await eventually(async () => (await producer.counts('q')).completed >= load.acknowledged.size, 15_000, 'all acknowledged jobs done').catch(async (e: unknown) => {
-      throw new Error(`${String(e)}: ${JSON.stringify(await producer.counts('q'))} acked ${load.acknowledged.size} pool ${JSON.stringify(pool.stats)}`);
+    await eventually(
+      async () => (await producer.counts('q')).completed >= load.acknowledged.size,
+      15_000,
+      'all acknowledged jobs done',
+    ).catch(async (e: unknown) => {
+      throw new Error(
+        `${String(e)}: ${JSON.stringify(await producer.counts('q'))} acked ${load.acknowledged.size} pool ${JSON.stringify(pool.stats)}`,
+      );
     });
     const report = await classify(producer, 'q', load.acknowledged, ledgerFile);
     expect(report.lost).toEqual([]);
@@ -103,35 +128,39 @@ describe('Redis crashes and outages', () => {
     expect(report.acknowledged).toBeGreaterThan(200);
     expect(pool.stats.processed).toBeGreaterThan(0);
     expect(resumedAt, 'the pool completed a job after Redis came back').toBeGreaterThan(0);
-    expect(resumedAt - back, 'workers resume within 10 s of Redis\'s return, without a restart').toBeLessThan(10_000);
+    expect(resumedAt - back, "workers resume within 10 s of Redis's return, without a restart").toBeLessThan(10_000);
   }, 40_000);
 
-  it('Redis unreachable for 30 s: producers fail fast throughout, the pool keeps its running job, and all resumes by itself', async () => {
-    const prefix = freshPrefix();
-    const producer = await open(prefix);
-    // A running job survives an outage shorter than its lease (judged by Redis time, which moves on meanwhile).
-    await producer.createQueue('q', { leaseMs: 60_000 });
-    const consumer = await open(prefix);
-    const pool = await startPool(consumer, 'q');
-    const long = await producer.enqueue('q', item('ledger', { ledger: ledgerFile, ms: OUTAGE_MS + 2000 }), { timeoutMs: OUTAGE_MS * 2 });
-    await eventually(() => pool.stats.running === 1, 5000, 'job running');
-    await server.halt();
-    const down = Date.now();
-    const slowest: number[] = [];
-    while (Date.now() - down < OUTAGE_MS) {
-      const started = Date.now();
-      await expect(producer.enqueue('q', item('echo', 1))).rejects.toBeInstanceOf(RedisUnavailableError);
-      slowest.push(Date.now() - started);
-      await sleep(1000);
-    }
-    expect(Math.max(...slowest), 'every enqueue during the outage failed fast').toBeLessThan(200);
-    expect(pool.stats.running).toBe(1);
-    await server.restart();
-    await eventually(async () => producer.connected, 10_000, 'producer reconnected');
-    const after = await producer.enqueue('q', item('ledger', { ledger: ledgerFile }));
-    await eventually(async () => (await producer.getJob('q', after))?.state === 'completed', 10_000, 'new job done');
-    await eventually(async () => (await producer.getJob('q', long))?.state === 'completed', 10_000, 'long job done');
-    const job = await producer.getJob('q', long);
-    expect(job?.attempts).toHaveLength(1);
-  }, OUTAGE_MS + 40_000);
+  it(
+    'Redis unreachable for 30 s: producers fail fast throughout, the pool keeps its running job, and all resumes by itself',
+    async () => {
+      const prefix = freshPrefix();
+      const producer = await open(prefix);
+      // A running job survives an outage shorter than its lease (judged by Redis time, which moves on meanwhile).
+      await producer.createQueue('q', { leaseMs: 60_000 });
+      const consumer = await open(prefix);
+      const pool = await startPool(consumer, 'q');
+      const long = await producer.enqueue('q', item('ledger', { ledger: ledgerFile, ms: OUTAGE_MS + 2000 }), { timeoutMs: OUTAGE_MS * 2 });
+      await eventually(() => pool.stats.running === 1, 5000, 'job running');
+      await server.halt();
+      const down = Date.now();
+      const slowest: number[] = [];
+      while (Date.now() - down < OUTAGE_MS) {
+        const started = Date.now();
+        await expect(producer.enqueue('q', item('echo', 1))).rejects.toBeInstanceOf(RedisUnavailableError);
+        slowest.push(Date.now() - started);
+        await sleep(1000);
+      }
+      expect(Math.max(...slowest), 'every enqueue during the outage failed fast').toBeLessThan(200);
+      expect(pool.stats.running).toBe(1);
+      await server.restart();
+      await eventually(async () => producer.connected, 10_000, 'producer reconnected');
+      const after = await producer.enqueue('q', item('ledger', { ledger: ledgerFile }));
+      await eventually(async () => (await producer.getJob('q', after))?.state === 'completed', 10_000, 'new job done');
+      await eventually(async () => (await producer.getJob('q', long))?.state === 'completed', 10_000, 'long job done');
+      const job = await producer.getJob('q', long);
+      expect(job?.attempts).toHaveLength(1);
+    },
+    OUTAGE_MS + 40_000,
+  );
 });

@@ -62,7 +62,7 @@ async function timed<T>(p: Promise<T>): Promise<{ ms: number; value?: T; error?:
 }
 
 describe('a Redis that answers nothing (SIGSTOP)', () => {
-  it('a connected producer\'s enqueue fails within the deadline, saying its fate is unknown and that a retry with the same jobId is safe', async () => {
+  it("a connected producer's enqueue fails within the deadline, saying its fate is unknown and that a retry with the same jobId is safe", async () => {
     const producer = await open();
     await producer.createQueue('q');
     expect(producer.connected).toBe(true);
@@ -97,13 +97,17 @@ describe('a Redis that answers nothing (SIGSTOP)', () => {
     await new Promise((r) => setTimeout(r, 3 * DEADLINE_MS));
     resume();
     const resumed = Date.now();
-    await eventually(async () => {
-      try {
-        return (await producer.enqueue('q', item('echo', 1), { jobId: 'order-2' })) === 'order-2';
-      } catch {
-        return false;
-      }
-    }, 10_000, 'an enqueue that works');
+    await eventually(
+      async () => {
+        try {
+          return (await producer.enqueue('q', item('echo', 1), { jobId: 'order-2' })) === 'order-2';
+        } catch {
+          return false;
+        }
+      },
+      10_000,
+      'an enqueue that works',
+    );
     const ms = Date.now() - resumed;
     console.log(`enqueue worked again ${ms} ms after SIGCONT`);
     expect(ms).toBeLessThan(2000 + MARGIN_MS);
@@ -152,8 +156,15 @@ describe('a cluster master that answers nothing (SIGSTOP)', () => {
     const cluster = await LocalRedisCluster.start(3);
     const stopped: number[] = [];
     try {
-      const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 5, command_timeout_ms: DEADLINE_MS }, {});
-      const adapter = await RedisQueueAdapter.connect({ ...options, connection: withCluster(options.connection, cluster.nodes), log: () => undefined });
+      const { options } = adapterOptionsFromConfig(
+        { ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 5, command_timeout_ms: DEADLINE_MS },
+        {},
+      );
+      const adapter = await RedisQueueAdapter.connect({
+        ...options,
+        connection: withCluster(options.connection, cluster.nodes),
+        log: () => undefined,
+      });
       adapters.push(adapter);
       await adapter.createQueue('q');
       // Stop every master: whichever owns the queue's slot answers nothing.
@@ -165,13 +176,17 @@ describe('a cluster master that answers nothing (SIGSTOP)', () => {
       expect(error).toBeInstanceOf(RedisUnavailableError);
       expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
       for (const pid of stopped.splice(0)) process.kill(pid, 'SIGCONT');
-      await eventually(async () => {
-        try {
-          return (await adapter.enqueue('q', item('echo', 1), { jobId: 'c-1' })) === 'c-1';
-        } catch {
-          return false;
-        }
-      }, 10_000, 'an enqueue that works');
+      await eventually(
+        async () => {
+          try {
+            return (await adapter.enqueue('q', item('echo', 1), { jobId: 'c-1' })) === 'c-1';
+          } catch {
+            return false;
+          }
+        },
+        10_000,
+        'an enqueue that works',
+      );
     } finally {
       for (const pid of stopped) process.kill(pid, 'SIGCONT');
       await Promise.all(adapters.splice(0).map((a) => a.close()));

@@ -25,7 +25,13 @@ async function through(): Promise<{ relay: TcpRelay; redis: Redis }> {
 }
 
 const settledWithin = (p: Promise<unknown>, ms: number): Promise<boolean> =>
-  Promise.race([p.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
+  ]);
 
 describe('TcpRelay', () => {
   it('forwards both ways while it passes', async () => {

@@ -38,11 +38,14 @@ describe('queue.wait_for_fsync: an enqueue resolves only once Redis has fsynced 
     await expect(connect({ appendonly: false })).rejects.toThrow(/queue.wait_for_fsync: needs appendonly yes/);
   });
 
-  it.skipIf(hasWaitAof)('before Redis 7.2 (no WAITAOF), a server fsyncing every second is refused at connect, naming its setting', async () => {
-    await expect(connect({ appendonly: true, appendfsync: 'everysec' })).rejects.toThrow(
-      /has no WAITAOF \(7\.2\+\), so the server must run appendfsync always; it runs appendfsync everysec/,
-    );
-  });
+  it.skipIf(hasWaitAof)(
+    'before Redis 7.2 (no WAITAOF), a server fsyncing every second is refused at connect, naming its setting',
+    async () => {
+      await expect(connect({ appendonly: true, appendfsync: 'everysec' })).rejects.toThrow(
+        /has no WAITAOF \(7\.2\+\), so the server must run appendfsync always; it runs appendfsync everysec/,
+      );
+    },
+  );
 
   it.skipIf(!hasWaitAof)('on Redis 7.2+, a server fsyncing every second confirms each enqueue with WAITAOF', async () => {
     const adapter = await connect({ appendonly: true, appendfsync: 'everysec' });

@@ -49,15 +49,20 @@ function connectTo(url: string) {
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [BUILT_CLI, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      process.execPath,
+      [BUILT_CLI, ...args],
+      { cwd: dir, env: { PATH: process.env.PATH, HOME: dir }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
 describe('connectQueue refuses a wrong target', () => {
-  it('a database the server does not have fails with the server\'s error, naming the database', async () => {
+  it("a database the server does not have fails with the server's error, naming the database", async () => {
     const err = await connectTo(dbUrl(99)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.ConfigInvalid });
     expect((err as Error).message).toMatch(/refused database 99: ERR DB index is out of range/);
@@ -80,7 +85,7 @@ describe('connectQueue refuses a wrong target', () => {
 describe('the built CLI refuses a wrong target', () => {
   const skip = existsSync(BUILT_CLI) ? false : 'out/main/cli.js does not exist: run npm run build first';
 
-  it.skipIf(skip)('status on a database the server does not have exits 1 with the server\'s error', async () => {
+  it.skipIf(skip)("status on a database the server does not have exits 1 with the server's error", async () => {
     const r = await runCli(['status', '--redis-url', dbUrl(99)]);
     expect(r.stdout).not.toContain('ok');
     expect(r.stderr).toMatch(/refused database 99: ERR DB index is out of range/);

@@ -13,15 +13,22 @@ import { createQueues, until } from './flow-scenarios';
 const AGENTS = resolve(__dirname, 'agents');
 
 describe('ctx.children and ctx.step in a WorkerPool', () => {
-  test('a job spawns children, suspends without holding a slot, and runs again with their results; its step ran once', async ({ adapter, startPool }) => {
+  test('a job spawns children, suspends without holding a slot, and runs again with their results; its step ran once', async ({
+    adapter,
+    startPool,
+  }) => {
     await createQueues(adapter);
     // One slot: the children can run only because the suspended parent gave it back.
     await startPool({ queues: ['fa', 'fb'], threads: 1, concurrency: 1, agentsDir: AGENTS });
     const id = await adapter.enqueue('fa', agentItem('fan', { n: 4 }), { jobId: 'fan-1' });
-    const job = await until('the parent completed', async () => {
-      const j = await adapter.getJob('fa', id);
-      return j?.state === 'completed' ? j : undefined;
-    }, 20_000);
+    const job = await until(
+      'the parent completed',
+      async () => {
+        const j = await adapter.getJob('fa', id);
+        return j?.state === 'completed' ? j : undefined;
+      },
+      20_000,
+    );
     const result = job.result as { sum: number; token: number; outcomes: string[] };
     expect(result.sum).toBe(0 + 1 + 4 + 9);
     expect(result.outcomes).toEqual(['completed', 'completed', 'completed', 'completed']);

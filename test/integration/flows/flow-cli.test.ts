@@ -18,7 +18,14 @@ describe('conveyor flow', () => {
     await createQueues(adapter);
     const res = await cli.run(['flow', 'add', '-', '--json'], { stdin: JSON.stringify(SPEC) });
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout) as FlowJobRef).toEqual({ queue: 'fa', id: 'doc', children: [{ queue: 'fb', id: 'doc.0' }, { queue: 'fc', id: 'doc.1' }] });
+    expect(JSON.parse(res.stdout) as FlowJobRef).toEqual({
+      queue: 'fa',
+      id: 'doc',
+      children: [
+        { queue: 'fb', id: 'doc.0' },
+        { queue: 'fc', id: 'doc.1' },
+      ],
+    });
     expect((await adapter.getJob('fa', 'doc'))?.state).toBe('waiting-children');
   });
 

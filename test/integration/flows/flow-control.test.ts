@@ -13,7 +13,9 @@ describe('control center: flows.tree', () => {
     const dispatcher = new CommandDispatcher(createHandlerTable({ adapter: () => adapter } as unknown as HandlerContext));
     const tree = await dispatcher.call('flows.tree', { queue: 'fa', id: 'p' });
     expect(tree).toMatchObject({
-      queue: 'fa', id: 'p', state: 'waiting-children',
+      queue: 'fa',
+      id: 'p',
+      state: 'waiting-children',
       children: [
         { queue: 'fb', id: 'p.0', state: 'completed', outcome: 'completed', parent: { queue: 'fa', id: 'p' } },
         { queue: 'fc', id: 'p.1', state: 'waiting', outcome: 'pending' },

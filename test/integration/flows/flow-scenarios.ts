@@ -66,7 +66,11 @@ export const fanIn = (id: string, n: number) => ({
  * before the parent's apply; the parent stays in waiting-children until
  * `survivor` sweeps, and then moves to waiting exactly once.
  */
-export async function killBetweenSteps(dying: RedisQueueAdapter, survivor: RedisQueueAdapter, step: 'before-apply' | 'before-delete'): Promise<void> {
+export async function killBetweenSteps(
+  dying: RedisQueueAdapter,
+  survivor: RedisQueueAdapter,
+  step: 'before-apply' | 'before-delete',
+): Promise<void> {
   // The survivor's sweeper timer off: the test sweeps by hand, after checking the state the death left.
   survivor.flows.close();
   await createQueues(dying);
@@ -87,5 +91,8 @@ export async function killBetweenSteps(dying: RedisQueueAdapter, survivor: Redis
   expect(await eventCount(survivor, 'fa', 'children_done', 'k')).toBe(1);
   expect((await survivor.counts('fa')).waiting).toBe(1);
   const results = await survivor.flows.childResults('fa', 'k');
-  expect(results.map((r) => [r.id, r.outcome, r.result]).sort()).toEqual([['k.0', 'completed', 'r0'], ['k.1', 'completed', 'r1']]);
+  expect(results.map((r) => [r.id, r.outcome, r.result]).sort()).toEqual([
+    ['k.0', 'completed', 'r0'],
+    ['k.1', 'completed', 'r1'],
+  ]);
 }

@@ -31,7 +31,11 @@ const test = base.extend<{ connect: () => Promise<RedisQueueAdapter> }>({
     await use(async () => {
       const config: QueueConfig = { ...DEFAULT_CONFIG.queue, key_prefix: prefix, connection_timeout: 5 };
       const { options } = adapterOptionsFromConfig(config, {});
-      const a = await RedisQueueAdapter.connect({ ...options, connection: withCluster(options.connection, cluster.nodes), log: () => undefined });
+      const a = await RedisQueueAdapter.connect({
+        ...options,
+        connection: withCluster(options.connection, cluster.nodes),
+        log: () => undefined,
+      });
       opened.push(a);
       return a;
     });
@@ -72,7 +76,9 @@ describe('flows on a 3-master cluster', () => {
     await killBetweenSteps(await connect(), await connect(), 'before-delete');
   });
 
-  test('a producer that dies after writing the parent: another process writes the children, on their masters, from its intent', async ({ connect }) => {
+  test('a producer that dies after writing the parent: another process writes the children, on their masters, from its intent', async ({
+    connect,
+  }) => {
     const a = await connect();
     await createQueues(a);
     a.flows.writer.fault = () => {

@@ -23,7 +23,11 @@ function runDyingWorker(env: NodeJS.ProcessEnv): Promise<number> {
 }
 
 describe('a worker process killed between the child finishing and the parent apply', () => {
-  test('the parent stays waiting-children until another process sweeps, then resumes exactly once', async ({ adapter: a, prefix, redisUrl }) => {
+  test('the parent stays waiting-children until another process sweeps, then resumes exactly once', async ({
+    adapter: a,
+    prefix,
+    redisUrl,
+  }) => {
     // Its sweeper timer off: this test sweeps by hand, after checking the state the death left.
     a.flows.close();
     await createQueues(a);

@@ -14,7 +14,14 @@ describe('enqueueFlow', () => {
   test('a parent waits in waiting-children, never leased, until its children on other queues complete', async ({ adapter: a }) => {
     await createQueues(a);
     const ref = await a.flows.enqueueFlow(fanIn('p', 2));
-    expect(ref).toEqual({ queue: 'fa', id: 'p', children: [{ queue: 'fb', id: 'p.0' }, { queue: 'fc', id: 'p.1' }] });
+    expect(ref).toEqual({
+      queue: 'fa',
+      id: 'p',
+      children: [
+        { queue: 'fb', id: 'p.0' },
+        { queue: 'fc', id: 'p.1' },
+      ],
+    });
     expect(await stateOf(a, 'fa', 'p')).toBe('waiting-children');
     expect((await a.counts('fa'))['waiting-children']).toBe(1);
     expect((await a.listJobs('fa', 'waiting-children')).jobs.map((j) => j.id)).toEqual(['p']);
@@ -34,7 +41,9 @@ describe('enqueueFlow', () => {
   test('a chain: each job runs after the one below it, and reads its result', async ({ adapter: a }) => {
     await createQueues(a);
     await a.flows.enqueueFlow({
-      queue: 'fc', item: item('publish', 0), opts: { jobId: 'c' },
+      queue: 'fc',
+      item: item('publish', 0),
+      opts: { jobId: 'c' },
       children: [{ queue: 'fb', item: item('translate', 0), children: [{ queue: 'fa', item: item('summarise', 0) }] }],
     });
     await runOne(a, 'fa', 'c.0.0', 'summary');
@@ -43,7 +52,13 @@ describe('enqueueFlow', () => {
     await runOne(a, 'fb', 'c.0', 'resumé');
     await waitState(a, 'fc', 'c', 'waiting');
     const tree = await a.flows.tree('fc', 'c');
-    expect(tree.children[0]?.children[0]).toMatchObject({ queue: 'fa', id: 'c.0.0', state: 'completed', outcome: 'completed', parent: { queue: 'fb', id: 'c.0' } });
+    expect(tree.children[0]?.children[0]).toMatchObject({
+      queue: 'fa',
+      id: 'c.0.0',
+      state: 'completed',
+      outcome: 'completed',
+      parent: { queue: 'fb', id: 'c.0' },
+    });
   });
 
   test('the same flow enqueued twice adds nothing the second time', async ({ adapter: a }) => {
@@ -53,7 +68,10 @@ describe('enqueueFlow', () => {
     expect((await a.counts('fb')).waiting + (await a.counts('fc')).waiting).toBe(3);
   });
 
-  test('a producer that dies after writing the parent: any process writes the children from its intent', async ({ adapter: a, connect }) => {
+  test('a producer that dies after writing the parent: any process writes the children from its intent', async ({
+    adapter: a,
+    connect,
+  }) => {
     await createQueues(a);
     a.flows.writer.fault = () => {
       throw new Error('injected producer death');
@@ -78,7 +96,16 @@ describe('enqueueFlow', () => {
     await createQueues(a);
     const cases: Array<[string, FlowNode]> = [];
     cases.push(['no such queue', { ...fanIn('x', 1), children: [{ queue: 'nope', item: item('m', 0) }] }]);
-    cases.push(['appears twice', { ...fanIn('x', 1), children: [{ queue: 'fb', item: item('m', 0), opts: { jobId: 'd' } }, { queue: 'fb', item: item('m', 1), opts: { jobId: 'd' } }] }]);
+    cases.push([
+      'appears twice',
+      {
+        ...fanIn('x', 1),
+        children: [
+          { queue: 'fb', item: item('m', 0), opts: { jobId: 'd' } },
+          { queue: 'fb', item: item('m', 1), opts: { jobId: 'd' } },
+        ],
+      },
+    ]);
     const cyclic: FlowNode = { ...fanIn('x', 0), children: [] };
     cyclic.children = [{ queue: 'fb', item: item('m', 0), children: [cyclic] }];
     cases.push(['cycle', cyclic]);
@@ -88,7 +115,10 @@ describe('enqueueFlow', () => {
     cases.push([`deeper than ${FLOW_LIMITS.maxDepth}`, { ...deep, opts: { jobId: 'x' } }]);
     cases.push(['onFailure', { ...fanIn('x', 1), children: [{ queue: 'fb', item: item('m', 0), onFailure: 'explode' as never }] }]);
     for (const [message, flow] of cases) {
-      const err = await a.flows.enqueueFlow(flow).then(() => null, (e: unknown) => e);
+      const err = await a.flows.enqueueFlow(flow).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err, message).toBeInstanceOf(ConveyorError);
       expect((err as ConveyorError).code).toBe(ErrorCode.ItemInvalid);
       expect((err as Error).message).toContain(message);
@@ -98,11 +128,17 @@ describe('enqueueFlow', () => {
 });
 
 describe('exactly-once resumption across slots', () => {
-  test('the worker dies after the children finish, before the parent apply: a sweep resumes the parent once', async ({ adapter, connect }) => {
+  test('the worker dies after the children finish, before the parent apply: a sweep resumes the parent once', async ({
+    adapter,
+    connect,
+  }) => {
     await killBetweenSteps(adapter, await connect(), 'before-apply');
   });
 
-  test('the worker dies after the parent apply, before deleting the entry: a second apply changes nothing', async ({ adapter, connect }) => {
+  test('the worker dies after the parent apply, before deleting the entry: a second apply changes nothing', async ({
+    adapter,
+    connect,
+  }) => {
     await killBetweenSteps(adapter, await connect(), 'before-delete');
   });
 
@@ -197,7 +233,9 @@ describe('cancel and retry', () => {
 });
 
 describe('remove', () => {
-  test('removing a waiting child counts as cancelled for its parent; removing a parent cancels its pending children', async ({ adapter: a }) => {
+  test('removing a waiting child counts as cancelled for its parent; removing a parent cancels its pending children', async ({
+    adapter: a,
+  }) => {
     await createQueues(a);
     await a.flows.enqueueFlow(fanIn('p', 2));
     await a.remove('fb', 'p.0');

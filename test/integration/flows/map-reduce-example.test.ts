@@ -9,7 +9,11 @@ import { queueTest as test } from '../../support/queue';
 const run = promisify(execFile);
 
 describe('examples/map-reduce.ts', () => {
-  test('npm run example:map-reduce fans chunks out to the summarizer and combines their summaries in the parent', async ({ connect, prefix, redisUrl }) => {
+  test('npm run example:map-reduce fans chunks out to the summarizer and combines their summaries in the parent', async ({
+    connect,
+    prefix,
+    redisUrl,
+  }) => {
     const dir = mkdtempSync(join(tmpdir(), 'cvt-map-reduce-'));
     const config = join(dir, 'config.yml');
     writeFileSync(config, `queue:\n  key_prefix: "${prefix}"\n`);

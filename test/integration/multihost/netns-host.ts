@@ -69,7 +69,9 @@ export class NetnsHost {
       execFileSync('unshare', ['--uts', 'true'], { stdio: 'ignore' });
       return undefined;
     } catch (err) {
-      const what = (err as Error).message.startsWith('ip ') ? 'create a network namespace' : 'give a process its own host name (unshare --uts)';
+      const what = (err as Error).message.startsWith('ip ')
+        ? 'create a network namespace'
+        : 'give a process its own host name (unshare --uts)';
       return `cannot ${what} here: ${(err as Error).message}`;
     } finally {
       // Also after a failed add: it can leave /run/netns/<probe> behind.
@@ -89,7 +91,7 @@ export class NetnsHost {
     const used = ip('-o', '-4', 'addr', 'show');
     for (let tries = 0; tries < 50; tries++) {
       // Not 0, 255 (reserved by RFC 3927) or 169 (cloud metadata lives at 169.254.169.254).
-      const c = 1 + (randomBytes(1)[0] as number) % 254;
+      const c = 1 + ((randomBytes(1)[0] as number) % 254);
       if (c === 169 || used.includes(` 169.254.${c}.`)) continue;
       const first = 4 * ((randomBytes(1)[0] as number) % (64 - n));
       return Array.from({ length: n }, (_, i) => `169.254.${c}.${first + 4 * i}`);
@@ -136,7 +138,9 @@ export class NetnsHost {
    */
   netemUnavailable(): string | undefined {
     try {
-      execFileSync('tc', ['-n', this.netns, 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'delay', '0ms'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync('tc', ['-n', this.netns, 'qdisc', 'add', 'dev', 'eth0', 'root', 'netem', 'delay', '0ms'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       execFileSync('tc', ['-n', this.netns, 'qdisc', 'del', 'dev', 'eth0', 'root'], { stdio: 'ignore' });
       return undefined;
     } catch (err) {
@@ -152,7 +156,8 @@ export class NetnsHost {
    * `['delay', '200ms', '50ms', 'loss', '10%']`); undefined removes it.
    */
   netem(direction: 'out' | 'in', netem: string[] | undefined): void {
-    const dev = direction === 'out' ? ['-n', this.netns, 'qdisc', '%', 'dev', 'eth0', 'root'] : ['qdisc', '%', 'dev', this.outerLink, 'root'];
+    const dev =
+      direction === 'out' ? ['-n', this.netns, 'qdisc', '%', 'dev', 'eth0', 'root'] : ['qdisc', '%', 'dev', this.outerLink, 'root'];
     const run = (verb: string, extra: string[]): void => {
       execFileSync('tc', [...dev.map((a) => (a === '%' ? verb : a)), ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     };
@@ -174,7 +179,10 @@ export class NetnsHost {
    */
   destroy(): void {
     live.delete(this);
-    for (const args of [['netns', 'del', this.netns], ['link', 'del', this.outerLink]]) {
+    for (const args of [
+      ['netns', 'del', this.netns],
+      ['link', 'del', this.outerLink],
+    ]) {
       try {
         ip(...args);
       } catch {

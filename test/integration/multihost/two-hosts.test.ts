@@ -60,7 +60,11 @@ function startWorker(host: NetnsHost, config: string, redisUrl: string, cwd: str
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const ready = (async () => {
     let m: RegExpExecArray | null = null;
-    await eventually(() => (m = / worker (\S+) started: /.exec(output)) !== null || child.exitCode !== null, 10_000, `${host.hostname}'s start line`);
+    await eventually(
+      () => (m = / worker (\S+) started: /.exec(output)) !== null || child.exitCode !== null,
+      10_000,
+      `${host.hostname}'s start line`,
+    );
     if (!m) throw new Error(`the worker on ${host.hostname} exited (${child.exitCode}):\n${output}`);
     return (m as RegExpExecArray)[1] as string;
   })();
@@ -118,7 +122,15 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
       retention: { completed: { count: 2 * JOBS, ageS: 3600 }, dead: { count: 2 * JOBS, ageS: 3600 } },
     });
     config = path.join(dir, 'config.yml');
-    const yaml = ['queue:', `  key_prefix: "${prefix}"`, '  connection_timeout: 5', 'workers:', '  shutdown_timeout_ms: 300', '  kill_grace_ms: 300', ''];
+    const yaml = [
+      'queue:',
+      `  key_prefix: "${prefix}"`,
+      '  connection_timeout: 5',
+      'workers:',
+      '  shutdown_timeout_ms: 300',
+      '  kill_grace_ms: 300',
+      '',
+    ];
     await writeFile(config, yaml.join('\n'));
   });
 
@@ -137,15 +149,24 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
     for (const h of hosts) workers.push(startWorker(h, config, `redis://${h.gateway}:${redis.port}`, dir as string));
     const ids = await Promise.all(workers.map((w) => w.ready));
     // Both registered before any job exists, so neither gets a head start.
-    await eventually(async () => {
-      const listed = new Set((await a.listWorkers()).map((w) => w.id));
-      return ids.every((id) => listed.has(id));
-    }, 5000, 'both workers registered');
+    await eventually(
+      async () => {
+        const listed = new Set((await a.listWorkers()).map((w) => w.id));
+        return ids.every((id) => listed.has(id));
+      },
+      5000,
+      'both workers registered',
+    );
 
-    const enqueued = await a.enqueueMany(QUEUE, Array.from({ length: JOBS }, (_, i) => item('echo', { n: i })));
+    const enqueued = await a.enqueueMany(
+      QUEUE,
+      Array.from({ length: JOBS }, (_, i) => item('echo', { n: i })),
+    );
     expect(new Set(enqueued).size).toBe(JOBS);
     await eventually(async () => (await a.counts(QUEUE)).completed >= JOBS, 20_000, `${JOBS} jobs completed`).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(await a.counts(QUEUE))}\n${workers.map((w) => `${w.host.hostname}:\n${w.output()}`).join('\n')}`);
+      throw new Error(
+        `${err.message}: ${JSON.stringify(await a.counts(QUEUE))}\n${workers.map((w) => `${w.host.hostname}:\n${w.output()}`).join('\n')}`,
+      );
     });
     expect(await a.counts(QUEUE)).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: JOBS, dead: 0, cancelled: 0 });
 
@@ -159,10 +180,14 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
     }
 
     // `conveyor workers --json` on this host lists both workers, under their own host names.
-    const { stdout } = await promisify(execFile)(process.execPath, [BUILT_CLI, '--config', config, '--redis-url', redis.url, 'workers', '--json'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH, HOME: dir },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [BUILT_CLI, '--config', config, '--redis-url', redis.url, 'workers', '--json'],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: dir },
+      },
+    );
     const listed = JSON.parse(stdout) as WorkerInfo[];
     const hostOf = new Map(listed.map((w) => [w.id, w.host]));
     expect(listed.map((w) => w.host).sort()).toEqual(HOSTS.map((h) => h.hostname).sort());
@@ -189,11 +214,15 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
   test('a rate of 20/s on the queue holds across both hosts: at most 21 leases in any 1-s window', async () => {
     if (!redis || !adapter) throw new Error('set-up failed');
     const a = adapter;
-    if (workers.length === 0) for (const h of hosts) workers.push(startWorker(h, config, `redis://${h.gateway}:${redis.port}`, dir as string));
+    if (workers.length === 0)
+      for (const h of hosts) workers.push(startWorker(h, config, `redis://${h.gateway}:${redis.port}`, dir as string));
     const ids = await Promise.all(workers.map((w) => w.ready));
     await a.limits.set(QUEUE, { rate: '20/s' });
     const before = (await a.counts(QUEUE)).completed;
-    const enqueued = await a.enqueueMany(QUEUE, Array.from({ length: 100 }, (_, i) => item('echo', { limited: i })));
+    const enqueued = await a.enqueueMany(
+      QUEUE,
+      Array.from({ length: 100 }, (_, i) => item('echo', { limited: i })),
+    );
     await eventually(async () => (await a.counts(QUEUE)).completed >= before + 100, 20_000, '100 limited jobs completed');
     const jobs = await Promise.all(enqueued.map((id) => a.getJob(QUEUE, id)));
     const leased = jobs.map((j) => j?.attempts[0]?.startedAt ?? j?.attempts[0]?.leasedAt ?? 0).sort((x, y) => x - y);
@@ -203,7 +232,9 @@ suite(skipReason ? `two worker hosts (skipped: ${skipReason})` : 'two worker hos
       most = Math.max(most, i - j + 1);
     }
     const byWorker = new Set(jobs.map((j) => j?.attempts[0]?.worker));
-    console.log(`rate 20/s over two hosts: at most ${most} leases in a 1-s window; 100 jobs in ${(leased.at(-1) as number) - (leased[0] as number)} ms; workers used: ${byWorker.size}`);
+    console.log(
+      `rate 20/s over two hosts: at most ${most} leases in a 1-s window; 100 jobs in ${(leased.at(-1) as number) - (leased[0] as number)} ms; workers used: ${byWorker.size}`,
+    );
     expect(most).toBeLessThanOrEqual(21);
     expect(ids.every((id) => byWorker.has(id))).toBe(true);
   }, 30_000);

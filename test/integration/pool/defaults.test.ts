@@ -20,6 +20,8 @@ describe('WorkerPool defaults', () => {
   });
 
   test('an option given wrong is refused in the constructor with a TypeError naming it', ({ adapter, queue }) => {
-    expect(() => new WorkerPool({ adapter, queues: [queue], shutdownTimeoutMs: -1 })).toThrow(/pool option shutdownTimeoutMs must be an integer >= 0, got -1/);
+    expect(() => new WorkerPool({ adapter, queues: [queue], shutdownTimeoutMs: -1 })).toThrow(
+      /pool option shutdownTimeoutMs must be an integer >= 0, got -1/,
+    );
   });
 });

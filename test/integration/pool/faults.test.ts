@@ -11,7 +11,10 @@ describe('fault isolation', () => {
     await adapter.createQueue(queue, { maxRetries: 2 });
     const pool = await startPool();
     const bad = await adapter.enqueue(queue, item('fail', null));
-    const good = await adapter.enqueueMany(queue, Array.from({ length: 10 }, (_, i) => item('echo', i)));
+    const good = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 10 }, (_, i) => item('echo', i)),
+    );
     const job = await waitForState(adapter, queue, bad, ['dead']);
     expect(job.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'failed']);
     expect(job.error).toBe('fixture failure');
@@ -27,7 +30,11 @@ describe('fault isolation', () => {
     expect(job.attempts.map((a) => a.outcome)).toEqual(['failed', 'failed', 'completed']);
   });
 
-  test('an uncaught error crashes only its thread: the job fails as crashed, the thread is replaced', async ({ adapter, queue, startPool }) => {
+  test('an uncaught error crashes only its thread: the job fails as crashed, the thread is replaced', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool();
     const id = await adapter.enqueue(queue, item('crash', null));
@@ -56,7 +63,11 @@ describe('fault isolation', () => {
     await eventually(() => pool.stats.threads === 2, 5000, 'thread replaced');
   });
 
-  test('a job that ignores its timeout has its thread terminated; it fails as timeout, its neighbours wait again without losing an attempt', async ({ adapter, queue, startPool }) => {
+  test('a job that ignores its timeout has its thread terminated; it fails as timeout, its neighbours wait again without losing an attempt', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool({ threads: 1, concurrency: 4, killGraceMs: 200 });
     const neighbours = await adapter.enqueueMany(queue, [item('sleep', { ms: 1500 }), item('sleep', { ms: 1500 })]);
@@ -71,7 +82,11 @@ describe('fault isolation', () => {
     expect(pool.stats.threads).toBe(1);
   });
 
-  test('a job blocking its thread synchronously is terminated at its timeout, without waiting for the kill grace', async ({ adapter, queue, startPool }) => {
+  test('a job blocking its thread synchronously is terminated at its timeout, without waiting for the kill grace', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     await startPool({ threads: 1, concurrency: 4, killGraceMs: 60_000 });
     const hung = await adapter.enqueue(queue, item('hang', null), { timeoutMs: 300 });
@@ -80,7 +95,11 @@ describe('fault isolation', () => {
     expect(job.attempts[0]?.error).toMatch(/blocked its thread for \d+ ms: thread terminated/);
   });
 
-  test('a thread hung by a job halfway to its timeout is replaced at once, so other jobs keep the pool\'s slots', async ({ adapter, queue, startPool }) => {
+  test("a thread hung by a job halfway to its timeout is replaced at once, so other jobs keep the pool's slots", async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool({ threads: 1, concurrency: 2 });
     // Stalled at 4 s, dead at 8 s: the others must finish in between, with room for a slow thread start under load.
@@ -94,7 +113,7 @@ describe('fault isolation', () => {
     expect(pool.stats.threads).toBe(1);
   });
 
-  test('a job stuck in an endless loop is blamed even when its neighbours\' timers fire first', async ({ adapter, queue, startPool }) => {
+  test("a job stuck in an endless loop is blamed even when its neighbours' timers fire first", async ({ adapter, queue, startPool }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     await startPool({ threads: 1, concurrency: 4, killGraceMs: 200 });
     const neighbours = await adapter.enqueueMany(queue, [
@@ -106,7 +125,11 @@ describe('fault isolation', () => {
     const job = await waitForState(adapter, queue, stuck, ['dead'], 10_000);
     expect(job.attempts[0]?.outcome).toBe('timeout');
     const [patient] = neighbours;
-    await eventually(async () => (await adapter.getJob(queue, patient!))?.attempts[0]?.outcome === 'released', 5000, 'patient neighbour released');
+    await eventually(
+      async () => (await adapter.getJob(queue, patient!))?.attempts[0]?.outcome === 'released',
+      5000,
+      'patient neighbour released',
+    );
   });
 
   test('a job that runs out of memory takes no neighbour with it', async ({ adapter, queue, startPool }) => {
@@ -120,7 +143,11 @@ describe('fault isolation', () => {
     expect(n.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
   });
 
-  test('a job that honours its abort signal on timeout fails as timeout without killing its thread', async ({ adapter, queue, startPool }) => {
+  test('a job that honours its abort signal on timeout fails as timeout without killing its thread', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await adapter.createQueue(queue, { maxRetries: 0 });
     const pool = await startPool({ threads: 1, killGraceMs: 5000 });
     const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }), { timeoutMs: 200 });

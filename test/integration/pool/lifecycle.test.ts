@@ -11,7 +11,11 @@ describe('pool lifecycle', () => {
     expect((await adapter.getJob(queue, id))?.state).toBe('completed');
   });
 
-  test('graceful stop hands back the leases of jobs still running, so another worker takes them at once', async ({ adapter, queue, startPool }) => {
+  test('graceful stop hands back the leases of jobs still running, so another worker takes them at once', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     const first = await startPool({ shutdownTimeoutMs: 200 });
     const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }));
     await waitForState(adapter, queue, id, ['active']);
@@ -28,7 +32,10 @@ describe('pool lifecycle', () => {
 
   test('resizing while busy loses and duplicates no job', async ({ adapter, queue, startPool }) => {
     const pool = await startPool({ threads: 1, concurrency: 2 });
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 120 }, () => item('sleep', { ms: 20 })));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 120 }, () => item('sleep', { ms: 20 })),
+    );
     await eventually(async () => (await adapter.counts(queue)).completed >= 10, 10_000, 'some done');
     pool.resize({ threads: 3, concurrency: 4 });
     await eventually(() => pool.stats.threads === 3, 5000, 'grown');
@@ -40,7 +47,10 @@ describe('pool lifecycle', () => {
   });
 
   test('a pool that starts into a backlog boots its spare thread only once the queue runs dry', async ({ adapter, queue, startPool }) => {
-    await adapter.enqueueMany(queue, Array.from({ length: 6 }, () => item('sleep', { ms: 150 })));
+    await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 6 }, () => item('sleep', { ms: 150 })),
+    );
     const pool = await startPool({ threads: 1, concurrency: 2 });
     const ready = (): number => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length;
     while ((await adapter.counts(queue)).waiting > 0) {
@@ -51,7 +61,10 @@ describe('pool lifecycle', () => {
   });
 
   test('a backlog that lasts gets the spare thread a second after start', async ({ adapter, queue, startPool }) => {
-    await adapter.enqueueMany(queue, Array.from({ length: 25 }, () => item('sleep', { ms: 200 })));
+    await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 25 }, () => item('sleep', { ms: 200 })),
+    );
     const started = Date.now();
     const pool = await startPool({ threads: 1, concurrency: 1 });
     await eventually(() => pool.events.filter((e) => e.type === 'thread' && e.state === 'ready').length === 2, 4000, 'spare ready');
@@ -59,7 +72,11 @@ describe('pool lifecycle', () => {
     expect((await adapter.counts(queue)).waiting).toBeGreaterThan(0);
   });
 
-  test('a pool waiting for work stops at once, and a job enqueued after it stays for other workers', async ({ adapter, queue, startPool }) => {
+  test('a pool waiting for work stops at once, and a job enqueued after it stays for other workers', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     const pool = await startPool();
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();

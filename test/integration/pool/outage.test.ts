@@ -35,7 +35,15 @@ describe('the pool through a silent Redis', () => {
     const consumer = await RedisQueueAdapter.connect(testAdapterOptions(prefix, server.url));
     closers.push(() => consumer.close());
     await producer.createQueue('q');
-    const pool = new WorkerPool({ adapter: consumer, queues: ['q'], threads: 1, concurrency: 2, agentsDir: FIXTURE_AGENTS, threadEntry: THREAD_ENTRY, heartbeatMs: HEARTBEAT_MS });
+    const pool = new WorkerPool({
+      adapter: consumer,
+      queues: ['q'],
+      threads: 1,
+      concurrency: 2,
+      agentsDir: FIXTURE_AGENTS,
+      threadEntry: THREAD_ENTRY,
+      heartbeatMs: HEARTBEAT_MS,
+    });
     const events: PoolEvent[] = [];
     pool.on('event', (e) => events.push(e));
     await pool.start();

@@ -3,7 +3,11 @@ import { item } from '../../support/queue';
 import { eventually, poolTest as test, waitForState } from '../../support/pool';
 
 describe('prefetch: jobs leased ahead of a free slot', () => {
-  test('a pool holds prefetched jobs beside its running ones and starts them as slots free, never running more than its slots', async ({ adapter, queue, startPool }) => {
+  test('a pool holds prefetched jobs beside its running ones and starts them as slots free, never running more than its slots', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     const pool = await startPool({ threads: 1, concurrency: 1, prefetch: 2 });
     const ids = await adapter.enqueueMany(queue, [item('sleep', { ms: 400 }), item('sleep', { ms: 400 }), item('sleep', { ms: 400 })]);
     await eventually(async () => (await adapter.counts(queue)).active === 3, 3000, 'all three leased');
@@ -16,7 +20,10 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
 
   test('by default, jobs slower than the prefetch window are not leased ahead', async ({ adapter, queue, startPool }) => {
     await startPool({ threads: 1, concurrency: 1 });
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 4 }, () => item('sleep', { ms: 150 })));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 4 }, () => item('sleep', { ms: 150 })),
+    );
     let most = 0;
     const watch = setInterval(() => void adapter.counts(queue).then((c) => (most = Math.max(most, c.active))), 20);
     for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
@@ -33,14 +40,22 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
     for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
   });
 
-  test('a lease call asks for 256 jobs at most, so a deep prefetch never holds Redis up for long', async ({ adapter, queue, redis, startPool }) => {
+  test('a lease call asks for 256 jobs at most, so a deep prefetch never holds Redis up for long', async ({
+    adapter,
+    queue,
+    redis,
+    startPool,
+  }) => {
     const asked: number[] = [];
     const monitor = await redis.monitor();
     // FCALL <function> <k> <k keys> <job prefix> <events cap> <n> …: n follows the keys and two arguments.
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (/dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`))) asked.push(Number(args[3 + Number(args[2]) + 2]));
     });
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 700 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 700 }, (_, i) => item('echo', i)),
+    );
     await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });
     await eventually(async () => (await adapter.counts(queue)).completed === ids.length, 10_000, 'all done');
     // MONITOR reports in order: once it shows this, it has shown every lease before it.
@@ -52,7 +67,11 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
     expect(Math.max(...asked)).toBe(256);
   });
 
-  test('a prefetched job still waiting after a second goes back to its queue, and another worker runs it', async ({ adapter, queue, startPool }) => {
+  test('a prefetched job still waiting after a second goes back to its queue, and another worker runs it', async ({
+    adapter,
+    queue,
+    startPool,
+  }) => {
     await startPool({ threads: 1, concurrency: 1, prefetch: 1 });
     // Long enough to still run after the second pool's start-up on a loaded machine.
     const long = await adapter.enqueue(queue, item('sleep', { ms: 10_000 }));

@@ -10,7 +10,10 @@ describe('processJobs: the simple in-process worker loop as one call', () => {
   test('completes each job with what the handler returns, and resolves with the counts once stopped', async ({ adapter, queue }) => {
     const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('echo', 3)]);
     const stop = new AbortController();
-    const done = processJobs(adapter, queue, (job) => ({ doubled: (job.message.payload as { input: number }).input * 2 }), { concurrency: 2, signal: stop.signal });
+    const done = processJobs(adapter, queue, (job) => ({ doubled: (job.message.payload as { input: number }).input * 2 }), {
+      concurrency: 2,
+      signal: stop.signal,
+    });
     for (const id of ids) await waitForState(adapter, queue, id, ['completed'], 5000);
     stop.abort();
     expect(await done).toEqual({ completed: 3, failed: 0, lost: 0 });
@@ -21,9 +24,14 @@ describe('processJobs: the simple in-process worker loop as one call', () => {
     await adapter.createQueue('flaky', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
     const id = await adapter.enqueue('flaky', item('x', null));
     const stop = new AbortController();
-    const done = processJobs(adapter, 'flaky', () => {
-      throw new Error('boom');
-    }, { signal: stop.signal });
+    const done = processJobs(
+      adapter,
+      'flaky',
+      () => {
+        throw new Error('boom');
+      },
+      { signal: stop.signal },
+    );
     const job = await waitForState(adapter, 'flaky', id, ['dead'], 5000);
     stop.abort();
     expect(await done).toMatchObject({ completed: 0, failed: 2 });
@@ -32,7 +40,10 @@ describe('processJobs: the simple in-process worker loop as one call', () => {
   });
 
   test('runs at most `concurrency` handlers at once', async ({ adapter, queue }) => {
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 12 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 12 }, (_, i) => item('echo', i)),
+    );
     let now = 0;
     let most = 0;
     const stop = new AbortController();

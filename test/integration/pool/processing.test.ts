@@ -5,7 +5,10 @@ import { eventually, poolTest as test, waitForState } from '../../support/pool';
 describe('the pool runs jobs', () => {
   test('echo jobs complete with their input as result', async ({ adapter, queue, startPool }) => {
     await startPool();
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 50 }, (_, i) => item('echo', { n: i })));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 50 }, (_, i) => item('echo', { n: i })),
+    );
     for (const [i, id] of ids.entries()) {
       const job = await waitForState(adapter, queue, id, ['completed']);
       expect(job.result).toEqual({ n: i });
@@ -23,7 +26,10 @@ describe('the pool runs jobs', () => {
 
   test('it never runs more jobs than threads × concurrency, and fills every slot', async ({ adapter, queue, startPool }) => {
     const pool = await startPool({ threads: 2, concurrency: 3 });
-    await adapter.enqueueMany(queue, Array.from({ length: 30 }, () => item('sleep', { ms: 100 })));
+    await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 30 }, () => item('sleep', { ms: 100 })),
+    );
     let maxRunning = 0;
     pool.on('event', () => (maxRunning = Math.max(maxRunning, pool.stats.running)));
     await eventually(async () => (await adapter.counts(queue)).completed === 30, 15_000, 'all completed');

@@ -23,14 +23,18 @@ const url = (auth: string) => `redis://${auth}127.0.0.1:${server.port}`;
 describe('Redis AUTH', () => {
   it('a wrong password fails at once with REDIS_AUTH, never printing the password', async () => {
     const started = Date.now();
-    const err = await RedisQueueAdapter.connect(testAdapterOptions('x', url(':wrong@'), { connection_timeout: 10 })).catch((e: unknown) => e);
+    const err = await RedisQueueAdapter.connect(testAdapterOptions('x', url(':wrong@'), { connection_timeout: 10 })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: ErrorCode.RedisAuth });
     expect(String((err as Error).message)).not.toContain('wrong');
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('a missing password fails with REDIS_AUTH', async () => {
-    await expect(RedisQueueAdapter.connect(testAdapterOptions('x', url(''), { connection_timeout: 10 }))).rejects.toMatchObject({ code: ErrorCode.RedisAuth });
+    await expect(RedisQueueAdapter.connect(testAdapterOptions('x', url(''), { connection_timeout: 10 }))).rejects.toMatchObject({
+      code: ErrorCode.RedisAuth,
+    });
   });
 
   it('the right password connects', async () => {

@@ -3,7 +3,10 @@ import { item, queueTest as test } from '../../support/queue';
 
 describe('concurrent consumers', () => {
   test('8 consumers over 1,000 jobs never share a job and lose none', async ({ adapter, connect, queue }) => {
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 1000 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 1000 }, (_, i) => item('echo', i)),
+    );
     const consumers = await Promise.all(Array.from({ length: 8 }, () => connect()));
     const seen = new Map<string, number>();
     await Promise.all(
@@ -12,7 +15,10 @@ describe('concurrent consumers', () => {
           const batch = await c.dequeueMany(queue, 1 + (w % 4), { workerId: `w${w}` });
           if (batch.length === 0) return;
           for (const job of batch) seen.set(job.action.id, (seen.get(job.action.id) ?? 0) + 1);
-          const results = await c.completeMany(queue, batch.map((j) => ({ id: j.action.id, token: j.lease.token, result: w })));
+          const results = await c.completeMany(
+            queue,
+            batch.map((j) => ({ id: j.action.id, token: j.lease.token, result: w })),
+          );
           expect(results.every((r) => r.ok)).toBe(true);
         }
       }),
@@ -28,7 +34,10 @@ describe('concurrent consumers', () => {
     const pending = consumers.map((c) => c.dequeue(queue, { blockMs: 3000 }));
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 4 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 4 }, (_, i) => item('echo', i)),
+    );
     const got = await Promise.all(pending);
     expect(new Set(got.map((j) => j?.action.id))).toEqual(new Set(ids));
     expect(Date.now() - started).toBeLessThan(1000);

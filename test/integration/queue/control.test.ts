@@ -142,7 +142,10 @@ describe('retry, remove, drain', () => {
   });
 
   test('drain deletes waiting and delayed jobs and leaves running ones', async ({ adapter, queue }) => {
-    await adapter.enqueueMany(queue, Array.from({ length: 5 }, (_, i) => item('echo', i)));
+    await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 5 }, (_, i) => item('echo', i)),
+    );
     await adapter.enqueue(queue, item('echo', 'later'), { delayMs: 60_000 });
     await adapter.dequeue(queue);
     expect(await adapter.drain(queue)).toBe(5);

@@ -11,7 +11,7 @@ describe('enqueue', () => {
     expect(job?.item).toEqual({ action: { id }, message: item('echo', { text: 'hi' }).message });
   });
 
-  test('keeps each job\'s own source and destination, however alike their ids and kinds', async ({ adapter, queue }) => {
+  test("keeps each job's own source and destination, however alike their ids and kinds", async ({ adapter, queue }) => {
     const locations = [{ id: 'a' }, { id: 'a', kind: 'b' }, { id: 'a:b' }, { id: 'a', kind: '' }, { id: '1:a' }];
     const items = locations.map((source, i) => ({ message: { source, destination: locations[locations.length - 1 - i]!, payload: i } }));
     const ids = await adapter.enqueueMany(queue, items);
@@ -77,7 +77,9 @@ describe('enqueue', () => {
   });
 
   test('rejects a malformed item with the path of the problem', async ({ adapter, queue }) => {
-    const err = await adapter.enqueue(queue, { message: { source: { id: 'p' }, destination: {}, payload: 1 } } as never).catch((e: unknown) => e);
+    const err = await adapter
+      .enqueue(queue, { message: { source: { id: 'p' }, destination: {}, payload: 1 } } as never)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.ItemInvalid });
     expect(String((err as Error).message)).toMatch(/message\.destination\.id/);
   });
@@ -194,11 +196,17 @@ describe('concurrent producers', () => {
     await adapter.createQueue('cap3', { maxLength: 3 });
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => adapter.enqueue('cap3', item('echo', i))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof QueueFullError)).toBe(true);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof QueueFullError)).toBe(
+      true,
+    );
   });
 
   test('an invalid item fails alone without holding up the others of its turn', async ({ adapter, queue }) => {
-    const results = await Promise.allSettled([adapter.enqueue(queue, item('echo', 1)), adapter.enqueue(queue, { message: {} } as never), adapter.enqueue(queue, item('echo', 2))]);
+    const results = await Promise.allSettled([
+      adapter.enqueue(queue, item('echo', 1)),
+      adapter.enqueue(queue, { message: {} } as never),
+      adapter.enqueue(queue, item('echo', 2)),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
   });
 });

@@ -33,12 +33,19 @@ describe('events', () => {
     await adapter.completeProcessing(queue, id, 'ok');
     const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'completed'));
     expect(events.filter((e) => e.jobId === id).map((e) => e.type)).toEqual([
-      'enqueued', 'leased', 'started', 'failed', 'retrying', 'leased', 'started', 'completed',
+      'enqueued',
+      'leased',
+      'started',
+      'failed',
+      'retrying',
+      'leased',
+      'started',
+      'completed',
     ]);
     expect(events.find((e) => e.type === 'failed')).toMatchObject({ attempt: 1, error: 'boom', reason: 'failed' });
     expect(events.find((e) => e.type === 'started')).toMatchObject({ worker: 'w1' });
     const ids = events.map((e) => e.id);
-    expect([...ids].sort((a, b) => (a.localeCompare(b, 'en', { numeric: true })))).toEqual(ids);
+    expect([...ids].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))).toEqual(ids);
   });
 
   test('dead-lettering, cancel, pause and resume are evented', async ({ adapter, queue }) => {
@@ -53,7 +60,7 @@ describe('events', () => {
     expect(types).toEqual(expect.arrayContaining(['dead', 'cancelled', 'paused', 'resumed']));
   });
 
-  test("by default the iterator yields only new events, across several queues", async ({ adapter, queue }) => {
+  test('by default the iterator yields only new events, across several queues', async ({ adapter, queue }) => {
     await adapter.createQueue('other');
     await adapter.enqueue(queue, item('echo', 'old'));
     const controller = new AbortController();
@@ -69,13 +76,24 @@ describe('events', () => {
 
   test('reading on from an id that is no event id fails at once with a typed error', async ({ adapter, queue }) => {
     const iterator = adapter.events([queue], { fromId: 'yesterday' });
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'INVALID_ARGS', message: expect.stringContaining('invalid event id "yesterday"') });
+    await expect(iterator.next()).rejects.toMatchObject({
+      code: 'INVALID_ARGS',
+      message: expect.stringContaining('invalid event id "yesterday"'),
+    });
   });
 
   test('a call for many jobs writes one entry per event type, read back as one event per job', async ({ adapter, queue }) => {
-    const ids = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2), item('other', 3), { item: item('echo', 4), opts: { delayMs: 60_000 } }]);
+    const ids = await adapter.enqueueMany(queue, [
+      item('echo', 1),
+      item('echo', 2),
+      item('other', 3),
+      { item: item('echo', 4), opts: { delayMs: 60_000 } },
+    ]);
     const leased = await adapter.dequeueMany(queue, 3, { workerId: 'w1' });
-    await adapter.completeMany(queue, leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 'ok' })));
+    await adapter.completeMany(
+      queue,
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 'ok' })),
+    );
     expect(await adapter.redis.xlen(eventsKey(adapter, queue))).toBe(3);
     const events = await collect(adapter, [queue], (all) => all.some((e) => e.type === 'completed'));
     expect(events.map(({ type, jobId, agent, attempt, delayMs }) => ({ type, jobId, agent, attempt, delayMs }))).toEqual([
@@ -128,7 +146,11 @@ describe('events', () => {
     expect(single.length).toBeGreaterThanOrEqual(100);
 
     // Entries of 64 jobs: 100 entries would keep 6,400 events; their own trim keeps 100 to 2 generations and an entry.
-    for (let i = 0; i < 30; i++) await adapter.enqueueMany('capped', Array.from({ length: 640 }, (_, j) => item('echo', j)));
+    for (let i = 0; i < 30; i++)
+      await adapter.enqueueMany(
+        'capped',
+        Array.from({ length: 640 }, (_, j) => item('echo', j)),
+      );
     const batched = await collect(adapter, ['capped'], () => false, '0', 300);
     expect(batched.length).toBeGreaterThanOrEqual(100);
     expect(batched.length).toBeLessThanOrEqual(2 * 100 + 64);
@@ -148,7 +170,10 @@ describe('events of operator verbs and releases', () => {
     const [a, b] = await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
     const leased = await adapter.dequeueMany(queue, 2);
     const token = (id: string | undefined): string => leased.find((j) => j.action.id === id)?.lease.token ?? '';
-    await adapter.releaseMany(queue, [{ id: a!, token: token(a) }, { id: b!, token: token(b), reason: 'neighbour_killed' }]);
+    await adapter.releaseMany(queue, [
+      { id: a!, token: token(a) },
+      { id: b!, token: token(b), reason: 'neighbour_killed' },
+    ]);
     const events = await collect(adapter, [queue], (all) => all.filter((e) => e.type === 'retrying').length === 2);
     const retrying = events.filter((e) => e.type === 'retrying');
     expect(retrying.find((e) => e.jobId === a)).toMatchObject({ reason: 'released', releaseReason: 'shutdown' });

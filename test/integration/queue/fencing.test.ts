@@ -33,7 +33,7 @@ async function stolenLease(connect: (q?: object) => Promise<RedisQueueAdapter>, 
   return { a, b, queue, id };
 }
 
-describe.concurrent('lease fencing: a stale worker never acts on the new holder\'s attempt', () => {
+describe.concurrent("lease fencing: a stale worker never acts on the new holder's attempt", () => {
   test('after a lost extendLease, the stale complete is refused and the new holder completes', async ({ connect, expect }) => {
     const { a, b, queue, id } = await stolenLease(connect);
     await expect(a.extendLease(queue, id)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
@@ -52,7 +52,10 @@ describe.concurrent('lease fencing: a stale worker never acts on the new holder\
     expect(await b.getJob(queue, id)).toMatchObject({ state: 'completed', result: { output: 'w2' } });
   });
 
-  test("the README worker's catch (fail after a refused complete) is refused and the job runs no third time", async ({ connect, expect }) => {
+  test("the README worker's catch (fail after a refused complete) is refused and the job runs no third time", async ({
+    connect,
+    expect,
+  }) => {
     const { a, b, queue, id } = await stolenLease(connect);
     try {
       await a.completeProcessing(queue, id, { output: 'stale' });
@@ -66,7 +69,7 @@ describe.concurrent('lease fencing: a stale worker never acts on the new holder\
     expect(await b.dequeue(queue)).toBeNull();
   });
 
-  test('a fail after a refusal does not dead-letter the new holder\'s job', async ({ connect, expect }) => {
+  test("a fail after a refusal does not dead-letter the new holder's job", async ({ connect, expect }) => {
     // One retry: A's attempt 1 stalled, B holds the last attempt, so a fail accepted now would go to dead.
     const { a, b, queue, id } = await stolenLease(connect, 1);
     await expect(a.completeProcessing(queue, id, 'stale')).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
@@ -76,7 +79,7 @@ describe.concurrent('lease fencing: a stale worker never acts on the new holder\
     expect(await b.getJob(queue, id)).toMatchObject({ state: 'completed', result: 'w2' });
   });
 
-  test('a release after a failed extendLease leaves the new holder\'s job active', async ({ connect, expect }) => {
+  test("a release after a failed extendLease leaves the new holder's job active", async ({ connect, expect }) => {
     const { a, b, queue, id } = await stolenLease(connect);
     await expect(a.extendLease(queue, id)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
     await expect(a.releaseLease(queue, id)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
@@ -84,7 +87,7 @@ describe.concurrent('lease fencing: a stale worker never acts on the new holder\
     await b.completeProcessing(queue, id, 'w2');
   });
 
-  test('a second extendLease does not extend the new holder\'s lease', async ({ connect, expect, redis, prefix }) => {
+  test("a second extendLease does not extend the new holder's lease", async ({ connect, expect, redis, prefix }) => {
     const { a, queue, id } = await stolenLease(connect);
     const activeKey = `${prefix}:{${queue}}:active`;
     await expect(a.extendLease(queue, id)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
@@ -123,7 +126,10 @@ describe('lease fencing: tokens are never wildcards', () => {
     expect((await adapter.startMany(queue, 'w', [ref]))[0]).toMatchObject({ ok: false, error: { code: ErrorCode.LeaseLost } });
     expect((await adapter.extendLeases(queue, [ref]))[0]).toMatchObject({ ok: false, error: { code: ErrorCode.LeaseLost } });
     expect(await adapter.reportProgress(queue, [{ ...ref, fraction: 0.1 }])).toBe(0);
-    expect((await adapter.completeMany(queue, [{ ...ref, result: 1 }]))[0]).toMatchObject({ ok: false, error: { code: ErrorCode.LeaseLost } });
+    expect((await adapter.completeMany(queue, [{ ...ref, result: 1 }]))[0]).toMatchObject({
+      ok: false,
+      error: { code: ErrorCode.LeaseLost },
+    });
     expect((await adapter.failMany(queue, [{ ...ref, error: 'x' }]))[0]).toMatchObject({ ok: false, error: { code: ErrorCode.LeaseLost } });
     expect((await adapter.releaseMany(queue, [ref]))[0]).toMatchObject({ ok: false, error: { code: ErrorCode.LeaseLost } });
     expect(await adapter.getJob(queue, id)).toMatchObject({ state: 'active' });

@@ -65,7 +65,10 @@ describe('processing a job', () => {
     await expect(adapter.completeProcessing(queue, 'nope', 1, '1')).rejects.toMatchObject({ code: ErrorCode.JobNotFound });
   });
 
-  test('acknowledging a job this adapter holds no lease on is refused as LEASE_LOST, without a token to guess', async ({ adapter, queue }) => {
+  test('acknowledging a job this adapter holds no lease on is refused as LEASE_LOST, without a token to guess', async ({
+    adapter,
+    queue,
+  }) => {
     await expect(adapter.completeProcessing(queue, 'nope', 1)).rejects.toMatchObject({ code: ErrorCode.LeaseLost });
   });
 
@@ -176,7 +179,10 @@ describe('leases', () => {
 
   test('concurrent stalled recovery never moves a job twice', async ({ adapter, connect }) => {
     await adapter.createQueue('short', { leaseMs: 1000 });
-    await adapter.enqueueMany('short', Array.from({ length: 50 }, (_, i) => item('echo', i)));
+    await adapter.enqueueMany(
+      'short',
+      Array.from({ length: 50 }, (_, i) => item('echo', i)),
+    );
     await adapter.dequeueMany('short', 50);
     await sleep(1100);
     const others = await Promise.all([connect(), connect(), connect()]);

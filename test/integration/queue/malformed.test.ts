@@ -4,7 +4,12 @@ import { item, queueTest as test, testAdapterOptions } from '../../support/queue
 import { testRedisUrl } from '../../support/redis';
 
 describe('bad data in Redis', () => {
-  test('a job whose stored message is not JSON is moved to dead as malformed, raw value kept', async ({ adapter, queue, redis, prefix }) => {
+  test('a job whose stored message is not JSON is moved to dead as malformed, raw value kept', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
     const bad = await adapter.enqueue(queue, item('echo', 'bad'));
     const good = await adapter.enqueue(queue, item('echo', 'good'));
     await redis.hset(`${prefix}:{${queue}}:job:${bad}`, 'pl', '{not json');
@@ -57,7 +62,12 @@ describe('bad data in Redis', () => {
     expect(await redis.get(`${key}:raw`)).toBe('garbage');
   });
 
-  test('a queue key of the wrong type is set aside with its value and the queue keeps working', async ({ adapter, queue, redis, prefix }) => {
+  test('a queue key of the wrong type is set aside with its value and the queue keeps working', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
     await redis.set(`${prefix}:{${queue}}:wait`, 'not a zset');
     const id = await adapter.enqueue(queue, item('echo', 1));
     expect((await adapter.dequeue(queue))?.action.id).toBe(id);
@@ -74,7 +84,7 @@ describe('bad data in Redis', () => {
     expect((await adapter.counts('short')).active).toBe(1);
   });
 
-  test('a huge message written behind the adapter\'s back is quarantined, not handed to a worker', async ({ connect, redis, prefix }) => {
+  test("a huge message written behind the adapter's back is quarantined, not handed to a worker", async ({ connect, redis, prefix }) => {
     const adapter = await connect({ max_payload_bytes: 1000 });
     await adapter.createQueue('q');
     const id = await adapter.enqueue('q', item('echo', 'small'));
@@ -85,7 +95,7 @@ describe('bad data in Redis', () => {
     expect(job?.error).toMatch(/exceeds max_payload_bytes/);
   });
 
-  test('garbage in a job\'s numeric fields does not lose the job or break the script', async ({ adapter, queue, redis, prefix }) => {
+  test("garbage in a job's numeric fields does not lose the job or break the script", async ({ adapter, queue, redis, prefix }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
     await redis.hset(`${prefix}:{${queue}}:job:${id}`, 'att', 'abc', 'mr', '?', 'prio', 'x');
     const leased = await adapter.dequeue(queue);

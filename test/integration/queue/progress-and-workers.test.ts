@@ -4,15 +4,30 @@ import type { WorkerInfo } from '../../../src-shared/worker';
 import { item, queueTest as test } from '../../support/queue';
 
 const worker = (id: string, lastHeartbeat = Date.now()): WorkerInfo => ({
-  id, host: 'h1', pid: 123, queues: ['jobs'], threads: 2, concurrency: 8, running: ['jobs/1'],
-  processed: 5, failed: 1, startedAt: lastHeartbeat - 1000, lastHeartbeat,
+  id,
+  host: 'h1',
+  pid: 123,
+  queues: ['jobs'],
+  threads: 2,
+  concurrency: 8,
+  running: ['jobs/1'],
+  processed: 5,
+  failed: 1,
+  startedAt: lastHeartbeat - 1000,
+  lastHeartbeat,
 });
 
 describe('progress and logs', () => {
   test('progress and log lines of a running job are stored on it and evented', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
     const token = (await adapter.dequeue(queue))?.lease.token ?? '';
-    expect(await adapter.reportProgress(queue, [{ id, token, fraction: 0.5, message: 'half' }, { id, token, log: 'line 1' }, { id, token, log: 'line 2' }])).toBe(3);
+    expect(
+      await adapter.reportProgress(queue, [
+        { id, token, fraction: 0.5, message: 'half' },
+        { id, token, log: 'line 1' },
+        { id, token, log: 'line 2' },
+      ]),
+    ).toBe(3);
     const job = await adapter.getJob(queue, id);
     expect(job?.progress).toEqual({ fraction: 0.5, message: 'half' });
     expect(job?.logs).toEqual(['line 1', 'line 2']);
@@ -35,7 +50,11 @@ describe('progress and logs', () => {
   test('startMany starts several attempts in one call', async ({ adapter, queue }) => {
     await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
     const leased = await adapter.dequeueMany(queue, 2);
-    const started = await adapter.startMany(queue, 'w1', leased.map((j) => ({ id: j.action.id, token: j.lease.token })));
+    const started = await adapter.startMany(
+      queue,
+      'w1',
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token })),
+    );
     expect(started.map((r) => r.ok && r.value)).toEqual([1, 1]);
   });
 });

@@ -26,7 +26,10 @@ describe('reads', () => {
   });
 
   test('listJobs pages through a state with a cursor', async ({ adapter, queue }) => {
-    const ids = await adapter.enqueueMany(queue, Array.from({ length: 5 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      queue,
+      Array.from({ length: 5 }, (_, i) => item('echo', i)),
+    );
     const first = await adapter.listJobs(queue, 'waiting', { limit: 2 });
     const second = await adapter.listJobs(queue, 'waiting', { limit: 2, cursor: first.cursor! });
     const third = await adapter.listJobs(queue, 'waiting', { limit: 2, cursor: second.cursor! });
@@ -51,7 +54,16 @@ describe('reads', () => {
     await adapter.completeProcessing(queue, a!, 1);
     await adapter.failProcessing(queue, b!, 'x', { retryable: false });
     await adapter.cancel(queue, c!);
-    expect(await adapter.counts(queue)).toEqual({ waiting: 1, delayed: 1, active: 1, completed: 1, dead: 1, cancelled: 0, paused: 0, 'waiting-children': 0 });
+    expect(await adapter.counts(queue)).toEqual({
+      waiting: 1,
+      delayed: 1,
+      active: 1,
+      completed: 1,
+      dead: 1,
+      cancelled: 0,
+      paused: 0,
+      'waiting-children': 0,
+    });
   });
 
   test('search finds jobs by id, agent, payload text and error text', async ({ adapter, queue }) => {

@@ -38,7 +38,9 @@ describe('Redis unreachable', () => {
   it('connect to a port where nothing listens fails at once with RedisUnavailableError naming the target', async () => {
     const port = await findFreePort();
     const started = Date.now();
-    const err = await RedisQueueAdapter.connect(testAdapterOptions('x', `redis://127.0.0.1:${port}`, { connection_timeout: 30 })).catch((e: unknown) => e);
+    const err = await RedisQueueAdapter.connect(testAdapterOptions('x', `redis://127.0.0.1:${port}`, { connection_timeout: 30 })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RedisUnavailableError);
     expect(err).toMatchObject({ code: ErrorCode.RedisUnavailable });
     expect(String((err as Error).message)).toContain(`127.0.0.1:${port}`);
@@ -55,7 +57,10 @@ describe('Redis unreachable', () => {
 
   it('a patient connect succeeds when Redis comes up within connection_timeout', async () => {
     const port = await findFreePort();
-    const connecting = RedisQueueAdapter.connect(testAdapterOptions(freshPrefix(), `redis://127.0.0.1:${port}`, { connection_timeout: 10 }), { patient: true });
+    const connecting = RedisQueueAdapter.connect(
+      testAdapterOptions(freshPrefix(), `redis://127.0.0.1:${port}`, { connection_timeout: 10 }),
+      { patient: true },
+    );
     const late = await RedisServerProcess.start({ port });
     try {
       const adapter = await connecting;
@@ -72,7 +77,9 @@ describe('Redis unreachable', () => {
     const { port } = silent.address() as AddressInfo;
     const started = Date.now();
     try {
-      await expect(RedisQueueAdapter.connect(testAdapterOptions('x', `redis://127.0.0.1:${port}`, { connection_timeout: 1 }))).rejects.toBeInstanceOf(RedisUnavailableError);
+      await expect(
+        RedisQueueAdapter.connect(testAdapterOptions('x', `redis://127.0.0.1:${port}`, { connection_timeout: 1 })),
+      ).rejects.toBeInstanceOf(RedisUnavailableError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     } finally {
       silent.close();
@@ -97,7 +104,10 @@ describe('Redis restarted', () => {
   it('acknowledged enqueues survive a SIGKILL of Redis (AOF, fsync always)', async () => {
     const adapter = await open(freshPrefix());
     await adapter.createQueue('q');
-    const ids = await adapter.enqueueMany('q', Array.from({ length: 50 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      'q',
+      Array.from({ length: 50 }, (_, i) => item('echo', i)),
+    );
     await server.kill();
     await server.restart();
     await until(() => adapter.connected);

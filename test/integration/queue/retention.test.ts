@@ -6,7 +6,10 @@ const keep = (completed: { count: number; ageS: number }, dead: { count: number;
 describe('retention', () => {
   test('completed jobs beyond the count are trimmed, oldest first, hashes included', async ({ adapter, redis, prefix }) => {
     await adapter.createQueue('r', keep({ count: 3, ageS: 3600 }, { count: 10, ageS: 3600 }));
-    const ids = await adapter.enqueueMany('r', Array.from({ length: 5 }, (_, i) => item('echo', i)));
+    const ids = await adapter.enqueueMany(
+      'r',
+      Array.from({ length: 5 }, (_, i) => item('echo', i)),
+    );
     for (const id of ids) {
       await adapter.dequeue('r');
       await adapter.completeProcessing('r', id, null);
@@ -33,9 +36,15 @@ describe('retention', () => {
   test('memory stays bounded: 2,000 completed jobs leave only the retained ones', async ({ adapter, redis, prefix }) => {
     await adapter.createQueue('r', keep({ count: 100, ageS: 3600 }, { count: 100, ageS: 3600 }));
     for (let b = 0; b < 4; b++) {
-      await adapter.enqueueMany('r', Array.from({ length: 500 }, (_, i) => item('echo', i)));
+      await adapter.enqueueMany(
+        'r',
+        Array.from({ length: 500 }, (_, i) => item('echo', i)),
+      );
       const leased = await adapter.dequeueMany('r', 500);
-      await adapter.completeMany('r', leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })));
+      await adapter.completeMany(
+        'r',
+        leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+      );
     }
     let jobKeys = 0;
     let cursor = '0';

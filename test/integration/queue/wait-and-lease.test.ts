@@ -7,7 +7,11 @@ import { item, queueTest as test } from '../../support/queue';
 import { inOneWrite } from '../../../src-main/queue/redis-client';
 
 describe('waitAndLease', () => {
-  test('a job enqueued during the wait comes back leased and started by the waiting worker, with no call of its own', async ({ adapter, connect, queue }) => {
+  test('a job enqueued during the wait comes back leased and started by the waiting worker, with no call of its own', async ({
+    adapter,
+    connect,
+    queue,
+  }) => {
     const producer = await connect();
     // Every command on the adapter's own connection: the lease must ride on the waiting one instead.
     const client = adapter.redis;
@@ -45,7 +49,11 @@ describe('waitAndLease', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
-  test('an aborted wait resolves empty at once, and a job enqueued after it stays waiting for others', async ({ adapter, connect, queue }) => {
+  test('an aborted wait resolves empty at once, and a job enqueued after it stays waiting for others', async ({
+    adapter,
+    connect,
+    queue,
+  }) => {
     const producer = await connect();
     const abort = new AbortController();
     const waiting = adapter.waitAndLease(queue, 4, 'w1', 5000, { signal: abort.signal });

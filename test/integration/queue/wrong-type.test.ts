@@ -30,7 +30,12 @@ const Q = 'wt';
 const key = (prefix: string, name: string): string => `${prefix}:{${Q}}:${name}`;
 
 describe('a queue key of the wrong type never costs a job', () => {
-  test('events a string, then enqueue with an id: the acknowledged job waits in its set and runs', async ({ logged: { adapter }, redis, prefix, expect }) => {
+  test('events a string, then enqueue with an id: the acknowledged job waits in its set and runs', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     await redis.set(key(prefix, 'events'), 'x');
     expect(await adapter.enqueue(Q, item('echo', 1), { jobId: 'ack-1' })).toBe('ack-1');
@@ -48,7 +53,12 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect((await adapter.listJobs(Q, 'dead')).jobs.map((j) => j.id)).toEqual([id]);
   });
 
-  test('wait a string while a delayed job is due, then dequeue: the job is promoted and leased', async ({ logged: { adapter }, redis, prefix, expect }) => {
+  test('wait a string while a delayed job is due, then dequeue: the job is promoted and leased', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     const id = await adapter.enqueue(Q, item('echo', 1), { delayMs: 50 });
     await new Promise((r) => setTimeout(r, 100));
@@ -57,7 +67,12 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(await adapter.getJob(Q, id)).toMatchObject({ state: 'active' });
   });
 
-  test('completed a string, then complete: accepted, and the job is counted and listed as completed', async ({ logged: { adapter }, redis, prefix, expect }) => {
+  test('completed a string, then complete: accepted, and the job is counted and listed as completed', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     const id = await adapter.enqueue(Q, item('echo', 1));
     await adapter.dequeue(Q);
@@ -67,7 +82,12 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect((await adapter.listJobs(Q, 'completed')).jobs.map((j) => j.id)).toEqual([id]);
   });
 
-  test('meta of the wrong type: rebuilt with the settings last seen, the jobs kept, new ids never reused', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+  test('meta of the wrong type: rebuilt with the settings last seen, the jobs kept, new ids never reused', async ({
+    logged: { adapter, lines },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q, { maxRetries: 7, leaseMs: 12_345 });
     const first = await adapter.enqueue(Q, item('echo', 1));
     await redis.del(key(prefix, 'meta'));
@@ -80,7 +100,13 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(lines.some((l) => l.includes('rebuilt its meta'))).toBe(true);
   });
 
-  test('meta of the wrong type seen first by another process: rebuilt from the defaults, not QUEUE_NOT_FOUND', async ({ logged: { adapter }, connect, redis, prefix, expect }) => {
+  test('meta of the wrong type seen first by another process: rebuilt from the defaults, not QUEUE_NOT_FOUND', async ({
+    logged: { adapter },
+    connect,
+    redis,
+    prefix,
+    expect,
+  }) => {
     const creator = await connect();
     await creator.createQueue(Q);
     const id = await creator.enqueue(Q, item('echo', 1));
@@ -89,13 +115,21 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(await adapter.getQueueInfo(Q)).toMatchObject({ name: Q, paused: false });
   });
 
-  test('a job key of the wrong type under a held lease: the others in the batch complete, it ends dead', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+  test('a job key of the wrong type under a held lease: the others in the batch complete, it ends dead', async ({
+    logged: { adapter, lines },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     const [a, b] = await adapter.enqueueMany(Q, [item('echo', 1), item('echo', 2)]);
     const leased = await adapter.dequeueMany(Q, 2);
     await redis.del(key(prefix, `job:${b}`));
     await redis.set(key(prefix, `job:${b}`), 'garbage');
-    const results = await adapter.completeMany(Q, leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })));
+    const results = await adapter.completeMany(
+      Q,
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    );
     expect(results.map((r) => r.ok)).toEqual([true, false]);
     expect(await adapter.getJob(Q, a!)).toMatchObject({ state: 'completed' });
     expect(await adapter.getJob(Q, b!)).toMatchObject({ state: 'dead', reason: 'malformed' });
@@ -108,11 +142,21 @@ describe('a queue key of the wrong type never costs a job', () => {
     const id = await adapter.enqueue(Q, item('echo', 1));
     const token = (await adapter.dequeue(Q))?.lease.token ?? '';
     await redis.set(key(prefix, `job:${id}:logs`), 'x');
-    expect(await adapter.reportProgress(Q, [{ id, token, fraction: 0.5 }, { id, token, log: 'line' }])).toBe(2);
+    expect(
+      await adapter.reportProgress(Q, [
+        { id, token, fraction: 0.5 },
+        { id, token, log: 'line' },
+      ]),
+    ).toBe(2);
     expect(await adapter.getJob(Q, id)).toMatchObject({ logs: ['line'], progress: { fraction: 0.5 } });
   });
 
-  test('events a string while tailed: the stream is set aside and later events arrive', async ({ logged: { adapter }, redis, prefix, expect }) => {
+  test('events a string while tailed: the stream is set aside and later events arrive', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     await redis.set(key(prefix, 'events'), 'x');
     const controller = new AbortController();
@@ -127,7 +171,12 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(got.done ? [] : got.value.filter((e) => e.type === 'enqueued').map((e) => e.jobId)).toEqual([id]);
   });
 
-  test('a Redis refusal that is not a wrong type reaches the caller with a code', async ({ logged: { adapter }, redis, prefix, expect }) => {
+  test('a Redis refusal that is not a wrong type reaches the caller with a code', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     await redis.hset(key(prefix, 'meta'), 'seq', 'not a number');
     await expect(adapter.enqueue(Q, item('echo', 1))).rejects.toMatchObject({ code: ErrorCode.Internal });
@@ -136,7 +185,12 @@ describe('a queue key of the wrong type never costs a job', () => {
 });
 
 describe('registries skip or repair bad entries', () => {
-  test('an id in a state set with no job hash is skipped from lists with one log line', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+  test('an id in a state set with no job hash is skipped from lists with one log line', async ({
+    logged: { adapter, lines },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue(Q);
     const id = await adapter.enqueue(Q, item('echo', 1));
     await redis.zadd(key(prefix, 'wait'), 0, 'ghost');
@@ -144,7 +198,6 @@ describe('registries skip or repair bad entries', () => {
     expect((await adapter.listJobs(Q, 'waiting')).jobs.map((j) => j.id)).toEqual([id]);
     expect(lines.filter((l) => l.includes('ghost'))).toHaveLength(1);
   });
-
 
   test('a bad name in the queue registry is skipped with one log line', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
     await adapter.createQueue('good');
@@ -154,7 +207,12 @@ describe('registries skip or repair bad entries', () => {
     expect(lines.filter((l) => l.includes('../../etc'))).toHaveLength(1);
   });
 
-  test('a queue registry of the wrong type is set aside and rebuilt from the queues', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+  test('a queue registry of the wrong type is set aside and rebuilt from the queues', async ({
+    logged: { adapter, lines },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await adapter.createQueue('a');
     await adapter.createQueue('b');
     await redis.del(`${prefix}:queues`);
@@ -163,11 +221,28 @@ describe('registries skip or repair bad entries', () => {
     expect(lines.some((l) => l.includes('queue registry'))).toBe(true);
   });
 
-  test('a workers registry of the wrong type is set aside: heartbeats and listings go on', async ({ logged: { adapter, lines }, redis, prefix, expect }) => {
+  test('a workers registry of the wrong type is set aside: heartbeats and listings go on', async ({
+    logged: { adapter, lines },
+    redis,
+    prefix,
+    expect,
+  }) => {
     await redis.set(`${prefix}:workers`, 'x');
     const now = Date.now();
     await adapter.workers.heartbeat(
-      { id: 'w1', host: 'h', pid: 1, queues: ['q'], threads: 1, concurrency: 1, running: [], processed: 0, failed: 0, startedAt: now, lastHeartbeat: now },
+      {
+        id: 'w1',
+        host: 'h',
+        pid: 1,
+        queues: ['q'],
+        threads: 1,
+        concurrency: 1,
+        running: [],
+        processed: 0,
+        failed: 0,
+        startedAt: now,
+        lastHeartbeat: now,
+      },
       10_000,
     );
     expect((await adapter.listWorkers()).map((w) => w.id)).toEqual(['w1']);

@@ -19,7 +19,18 @@ beforeAll(async () => {
   tlsPort = await findFreePort();
   server = await RedisServerProcess.start({
     port: 0,
-    extraArgs: ['--tls-port', String(tlsPort), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no'],
+    extraArgs: [
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      certs.cert,
+      '--tls-key-file',
+      certs.key,
+      '--tls-ca-cert-file',
+      certs.ca,
+      '--tls-auth-clients',
+      'no',
+    ],
   });
   const admin = new Redis(server.url);
   await admin.acl('SETUSER', 'conveyor', 'on', '>tenant-pw', `~${PREFIX}:*`, '+@all', '-@dangerous');
@@ -38,7 +49,10 @@ function options(queue: Partial<QueueConfig>, env: NodeJS.ProcessEnv = {}) {
 describe('Redis ACL user limited to the key prefix', () => {
   it('runs the whole job lifecycle', async () => {
     const adapter = await RedisQueueAdapter.connect(
-      options({ redis_host: '127.0.0.1', redis_port: server.port, redis_username: 'conveyor', redis_password_env: 'PW' }, { PW: 'tenant-pw' }),
+      options(
+        { redis_host: '127.0.0.1', redis_port: server.port, redis_username: 'conveyor', redis_password_env: 'PW' },
+        { PW: 'tenant-pw' },
+      ),
     );
     try {
       await adapter.createQueue('jobs');
@@ -84,7 +98,9 @@ describe('TLS', () => {
 
   it('a server certificate not signed by a trusted CA is refused with a clear message', async () => {
     const started = Date.now();
-    const err = await RedisQueueAdapter.connect(options({ redis_host: 'localhost', redis_port: tlsPort, tls: true })).catch((e: unknown) => e);
+    const err = await RedisQueueAdapter.connect(options({ redis_host: 'localhost', redis_port: tlsPort, tls: true })).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: ErrorCode.RedisUnavailable });
     expect(String((err as Error).message)).toMatch(/certificate/i);
     expect(Date.now() - started).toBeLessThan(2500);

@@ -71,11 +71,23 @@ suite(skipReason ? `Sentinel failover (skipped: ${skipReason})` : 'Sentinel fail
     const g = group as SentinelGroup;
     const oldPort = await g.masterPort();
     const producer = await open();
-    await producer.createQueue('q', { leaseMs: 2000, retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } } });
+    await producer.createQueue('q', {
+      leaseMs: 2000,
+      retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } },
+    });
     const consumer = await open();
     const pool = new WorkerPool({
-      adapter: consumer, queues: ['q'], threads: 1, concurrency: 8, jobTimeoutMs: 30_000, killGraceMs: 500, maxMemoryMb: 128,
-      shutdownTimeoutMs: 1000, agentsDir: FIXTURE_AGENTS, threadEntry: THREAD_ENTRY, heartbeatMs: 500,
+      adapter: consumer,
+      queues: ['q'],
+      threads: 1,
+      concurrency: 8,
+      jobTimeoutMs: 30_000,
+      killGraceMs: 500,
+      maxMemoryMb: 128,
+      shutdownTimeoutMs: 1000,
+      agentsDir: FIXTURE_AGENTS,
+      threadEntry: THREAD_ENTRY,
+      heartbeatMs: 500,
     });
     const completions: number[] = [];
     pool.on('event', (e) => {
@@ -111,11 +123,22 @@ suite(skipReason ? `Sentinel failover (skipped: ${skipReason})` : 'Sentinel fail
     expect(newPort).toBe(g.replica.port);
 
     // The producer reads from the new primary without being restarted.
-    await eventually(async () => producer.connected && (await producer.counts('q').then(() => true, () => false)), FOLLOW_MS, 'producer on the new primary');
+    await eventually(
+      async () =>
+        producer.connected &&
+        (await producer.counts('q').then(
+          () => true,
+          () => false,
+        )),
+      FOLLOW_MS,
+      'producer on the new primary',
+    );
     const producerMs = Date.now() - killedAt;
 
     // Without a replica, an enqueue cannot be confirmed: it fails, saying to retry with the same jobId.
-    const unconfirmed = await producer.enqueue('q', item('ledger', { ledger: ledgerFile }), { jobId: 'no-replica' }).catch((e: unknown) => e);
+    const unconfirmed = await producer
+      .enqueue('q', item('ledger', { ledger: ledgerFile }), { jobId: 'no-replica' })
+      .catch((e: unknown) => e);
     expect(unconfirmed).toBeInstanceOf(RedisUnavailableError);
     expect((unconfirmed as Error).message).toMatch(/only 0 of 1 replicas confirmed the enqueue .* enqueue it again with the same jobId/);
 

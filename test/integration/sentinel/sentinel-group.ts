@@ -36,7 +36,15 @@ async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: s
 
 /** One short-lived command against host:port (a fresh connection, so a dead server fails fast). */
 async function ask<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
-  const r = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000, commandTimeout: 1000 });
+  const r = new Redis({
+    host: HOST,
+    port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+    commandTimeout: 1000,
+  });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -73,7 +81,11 @@ export class SentinelGroup {
       started.push(primary);
       const replica = await RedisServerProcess.start({ port: 0, extraArgs: ['--replicaof', HOST, String(primary.port)] });
       started.push(replica);
-      await until(async () => (/master_link_status:up/.test(await ask(replica.port, (r) => r.info('replication'))) ? true : undefined), 10_000, 'replica in sync');
+      await until(
+        async () => (/master_link_status:up/.test(await ask(replica.port, (r) => r.info('replication'))) ? true : undefined),
+        10_000,
+        'replica in sync',
+      );
       const ports: number[] = [];
       const sentinels: ChildProcess[] = [];
       for (let i = 0; i < 3; i++) {
@@ -104,11 +116,15 @@ export class SentinelGroup {
       for (const port of ports) {
         await until(async () => ((await pingRedis(HOST, port)) ? true : undefined), 10_000, `sentinel on ${port} up`);
         // Each knows the replica and the other two (they find each other through the primary every 2 s).
-        await until(async () => {
-          const replicas = (await ask(port, (r) => r.call('SENTINEL', 'REPLICAS', MASTER_NAME))) as unknown[];
-          const others = (await ask(port, (r) => r.call('SENTINEL', 'SENTINELS', MASTER_NAME))) as unknown[];
-          return replicas.length === 1 && others.length === 2 ? true : undefined;
-        }, 15_000, `sentinel on ${port} knows the replica and the other sentinels`);
+        await until(
+          async () => {
+            const replicas = (await ask(port, (r) => r.call('SENTINEL', 'REPLICAS', MASTER_NAME))) as unknown[];
+            const others = (await ask(port, (r) => r.call('SENTINEL', 'SENTINELS', MASTER_NAME))) as unknown[];
+            return replicas.length === 1 && others.length === 2 ? true : undefined;
+          },
+          15_000,
+          `sentinel on ${port} knows the replica and the other sentinels`,
+        );
       }
       return group;
     } catch (err) {
@@ -137,15 +153,21 @@ export class SentinelGroup {
 
   /** Resolves with the new primary's port once a majority of sentinels name another port than `old`. */
   async waitForFailover(old: number, ms = 20_000): Promise<number> {
-    return until(async () => {
-      const named = await Promise.all(
-        this.sentinelPorts.map((port) =>
-          ask(port, (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME)).then((a) => Number((a as string[])[1])).catch(() => old),
-        ),
-      );
-      const moved = named.filter((p) => p !== old);
-      return moved.length >= 2 ? moved[0] : undefined;
-    }, ms, 'sentinels promote the replica');
+    return until(
+      async () => {
+        const named = await Promise.all(
+          this.sentinelPorts.map((port) =>
+            ask(port, (r) => r.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', MASTER_NAME))
+              .then((a) => Number((a as string[])[1]))
+              .catch(() => old),
+          ),
+        );
+        const moved = named.filter((p) => p !== old);
+        return moved.length >= 2 ? moved[0] : undefined;
+      },
+      ms,
+      'sentinels promote the replica',
+    );
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,13 @@
  */
 import { createIpcApi } from '../../../src-renderer/src/api/client';
 import { createBridge, type IpcRendererLike } from '../../../src-main/preload/bridge';
-import { forwardEvents, registerIpcHandlers, type IpcInvokeEventLike, type IpcMainLike, type WebContentsLike } from '../../../src-main/transport/ipc';
+import {
+  forwardEvents,
+  registerIpcHandlers,
+  type IpcInvokeEventLike,
+  type IpcMainLike,
+  type WebContentsLike,
+} from '../../../src-main/transport/ipc';
 import { defineContractSuite } from '../../support/contract-suite';
 
 const RENDERER_URL = 'file:///app/out/renderer/index.html';

@@ -24,18 +24,24 @@ interface Reply {
 
 function get(server: WebServer, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path, method, headers: { Host: `127.0.0.1:${server.port}`, ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** A WebSocket handshake: 'open' with the selected protocol, or the HTTP status it was refused with. */
-function handshake(url: string, options: { protocols?: string[]; origin?: string; host?: string } = {}): Promise<{ opened: true; protocol: string } | { opened: false; status: number }> {
+function handshake(
+  url: string,
+  options: { protocols?: string[]; origin?: string; host?: string } = {},
+): Promise<{ opened: true; protocol: string } | { opened: false; status: number }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options.protocols ?? [], {
       ...(options.origin ? { origin: options.origin } : {}),
@@ -111,7 +117,10 @@ async function start(surface = new FakeSurface(), extra: Partial<Parameters<type
   return server;
 }
 function client(server: WebServer): WebSocketApi {
-  const api = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, WebSocket, { reconnectDelayMs: 20, maxReconnectDelayMs: 100 });
+  const api = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, WebSocket, {
+    reconnectDelayMs: 20,
+    maxReconnectDelayMs: 100,
+  });
   clients.push(api);
   return api;
 }
@@ -279,15 +288,23 @@ describe('WebSocket handshake', () => {
     const base = `ws://127.0.0.1:${server.port}/ws`;
     expect(await handshake(base)).toEqual({ opened: false, status: 401 });
     expect(await handshake(`${base}?token=${'0'.repeat(64)}`)).toEqual({ opened: false, status: 403 });
-    expect(await handshake(base, { protocols: ['conveyor', 'conveyor-token.wrong-token-0123456789'] })).toEqual({ opened: false, status: 403 });
+    expect(await handshake(base, { protocols: ['conveyor', 'conveyor-token.wrong-token-0123456789'] })).toEqual({
+      opened: false,
+      status: 403,
+    });
     expect(await handshake(`${base}?token=${server.token}`)).toEqual({ opened: true, protocol: '' });
-    expect(await handshake(base, { protocols: ['conveyor', `conveyor-token.${server.token}`] })).toEqual({ opened: true, protocol: 'conveyor' });
+    expect(await handshake(base, { protocols: ['conveyor', `conveyor-token.${server.token}`] })).toEqual({
+      opened: true,
+      protocol: 'conveyor',
+    });
   });
 
   it('the page cookie alone does not open a WebSocket', async () => {
     const server = await start();
     const result = await new Promise<number>((resolve) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers: { Cookie: `conveyor_token_${server.port}=${server.token}` } });
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, {
+        headers: { Cookie: `conveyor_token_${server.port}=${server.token}` },
+      });
       ws.on('unexpected-response', (_req, res) => {
         resolve(res.statusCode ?? 0);
         ws.terminate();
@@ -309,7 +326,10 @@ describe('WebSocket handshake', () => {
 
   it('refuses a foreign Host and other paths', async () => {
     const server = await start();
-    expect(await handshake(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { host: `evil.example:${server.port}` })).toEqual({ opened: false, status: 403 });
+    expect(await handshake(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { host: `evil.example:${server.port}` })).toEqual({
+      opened: false,
+      status: 403,
+    });
     expect(await handshake(`ws://127.0.0.1:${server.port}/other?token=${server.token}`)).toEqual({ opened: false, status: 404 });
   });
 });
@@ -327,7 +347,11 @@ describe('contract over the WebSocket', () => {
     await expect(api.call('connection.status')).resolves.toEqual({ command: 'connection.status', args: undefined });
     const err = await api.call('jobs.get', { queue: 'mail', id: '42' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ code: 'JOB_NOT_FOUND', message: 'job "42" not found in queue "mail"', details: { queue: 'mail', id: '42' } });
+    expect(err).toMatchObject({
+      code: 'JOB_NOT_FOUND',
+      message: 'job "42" not found in queue "mail"',
+      details: { queue: 'mail', id: '42' },
+    });
     const unknown = await (api.call as (c: string) => Promise<unknown>)('nope.nothing').catch((e: unknown) => e);
     expect(unknown).toMatchObject({ code: 'UNKNOWN_COMMAND' });
     expect(surface.calls.map((c) => c.command)).toEqual(['queues.pause', 'connection.status', 'jobs.get', 'nope.nothing']);

@@ -6,7 +6,10 @@ import { workerProcessTest as test } from './worker-process-fixture';
 const LEASE_MS = 1000;
 
 describe('a worker process killed mid-job', () => {
-  test('another worker process finishes the job once its lease expires: attempt 1 stalled, attempt 2 completed by the other', async ({ adapter, spawnWorker }) => {
+  test('another worker process finishes the job once its lease expires: attempt 1 stalled, attempt 2 completed by the other', async ({
+    adapter,
+    spawnWorker,
+  }) => {
     await adapter.createQueue('lease', { leaseMs: LEASE_MS, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
     const workers = await Promise.all([spawnWorker(['lease']), spawnWorker(['lease'])]);
     const ids = await Promise.all(workers.map((w) => w.ready));

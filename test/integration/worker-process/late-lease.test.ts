@@ -18,7 +18,7 @@ const LEASE_MS = 1500;
 
 /** Ledger lines `<id> <attempt> <pid>`, in the order the runs started. */
 function ledgerRuns(file: string): Array<{ id: string; attempt: number; pid: number }> {
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
@@ -53,7 +53,10 @@ describe('late leases', () => {
     await adapter.createQueue('late', { leaseMs: LEASE_MS, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 }, maxRetries: 10 });
     const stalled = await spawnWorker(['late'], { workers: '  threads: 1\n  concurrency: 1\n  prefetch: 32\n  shutdown_timeout_ms: 300' });
     await stalled.ready;
-    const ids = await adapter.enqueueMany('late', Array.from({ length: 300 }, () => item('ledger', { ledger, ms: 20 })));
+    const ids = await adapter.enqueueMany(
+      'late',
+      Array.from({ length: 300 }, () => item('ledger', { ledger, ms: 20 })),
+    );
     // Running, with jobs held beside the running one.
     await eventually(() => ledgerRuns(ledger).length >= 3, 10_000, 'the first worker running');
     process.kill(stalled.pid, 'SIGSTOP');
@@ -64,7 +67,10 @@ describe('late leases', () => {
     for (const id of ids) await waitForState(adapter, 'late', id, ['completed'], 30_000);
     expect(runsOutOfOrder(ledgerRuns(ledger)), 'no attempt ran after a later attempt of its job had started').toEqual([]);
     // What it held or had in flight at the stop was dropped (or handed back by the hold limit first): never run.
-    const dropped = stalled.output().split('\n').filter((l) => / late lease dropped late\//.test(l)).length;
+    const dropped = stalled
+      .output()
+      .split('\n')
+      .filter((l) => / late lease dropped late\//.test(l)).length;
     console.log(`[late-lease] SIGSTOP of a prefetching worker: ${dropped} late leases dropped on SIGCONT`);
   }, 60_000);
 

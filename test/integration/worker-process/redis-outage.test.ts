@@ -43,7 +43,11 @@ function thaw(): void {
   process.kill(server.pid as number, 'SIGCONT');
 }
 
-const count = (w: WorkerProcess, re: RegExp): number => w.output().split('\n').filter((l) => re.test(l)).length;
+const count = (w: WorkerProcess, re: RegExp): number =>
+  w
+    .output()
+    .split('\n')
+    .filter((l) => re.test(l)).length;
 
 describe('a worker process through Redis outages', () => {
   test('idle, Redis SIGKILLed for 6 s and restarted on the same port: one line when the outage starts, one when it ends, then work resumes', async ({
@@ -99,10 +103,16 @@ describe('a worker process through Redis outages', () => {
     console.log(`[redis-outage] SIGSTOP: noticed after ${noticedMs} ms, new job active ${tookMs} ms after the heal`);
   }, 40_000);
 
-  test('SIGTERM while Redis is silent: the worker exits within shutdown_timeout_ms + 3 s, leaving its job to lease expiry', async ({ prefix, spawnWorker }) => {
+  test('SIGTERM while Redis is silent: the worker exits within shutdown_timeout_ms + 3 s, leaving its job to lease expiry', async ({
+    prefix,
+    spawnWorker,
+  }) => {
     const adapter = await open(prefix);
     await adapter.createQueue('stop', { leaseMs: 5000 });
-    const worker = await spawnWorker(['stop'], { redisUrl: server.url, workers: '  threads: 1\n  concurrency: 2\n  shutdown_timeout_ms: 2000\n  kill_grace_ms: 300' });
+    const worker = await spawnWorker(['stop'], {
+      redisUrl: server.url,
+      workers: '  threads: 1\n  concurrency: 2\n  shutdown_timeout_ms: 2000\n  kill_grace_ms: 300',
+    });
     await worker.ready;
     const id = await adapter.enqueue('stop', item('sleep', { ms: 60_000 }));
     await waitForState(adapter, 'stop', id, ['active'], 5000);

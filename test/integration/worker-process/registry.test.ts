@@ -9,7 +9,15 @@ describe('the worker registry', () => {
     const id = await worker.ready;
     await eventually(async () => (await adapter.listWorkers()).some((w) => w.id === id), 5000, 'registered');
     const entry = (await adapter.listWorkers()).find((w) => w.id === id);
-    expect(entry).toMatchObject({ id, pid: worker.pid, host: hostname(), queues: ['alpha', 'beta'], threads: 2, concurrency: 3, running: [] });
+    expect(entry).toMatchObject({
+      id,
+      pid: worker.pid,
+      host: hostname(),
+      queues: ['alpha', 'beta'],
+      threads: 2,
+      concurrency: 3,
+      running: [],
+    });
     expect(id).toBe(`${hostname()}:${worker.pid}:${id.split(':').at(-1)}`);
   });
 });

@@ -4,7 +4,11 @@ import { eventually, waitForState } from '../../support/pool';
 import { workerProcessTest as test } from './worker-process-fixture';
 
 describe('a worker process on SIGTERM', () => {
-  test('exits 0 promptly, hands its running job back (released, waiting), and leaves the registry', async ({ adapter, queue, spawnWorker }) => {
+  test('exits 0 promptly, hands its running job back (released, waiting), and leaves the registry', async ({
+    adapter,
+    queue,
+    spawnWorker,
+  }) => {
     const worker = await spawnWorker([queue]);
     const workerId = await worker.ready;
     const id = await adapter.enqueue(queue, item('sleep', { ms: 30_000 }));

@@ -109,4 +109,3 @@ export const workerProcessTest = queueTest.extend<WorkerProcessFixtures>({
     await rm(dir, { recursive: true, force: true });
   },
 });
-

@@ -70,7 +70,9 @@ describe('sleep', () => {
     const err = await rejectionOf(sleep.run(input, recordingContext().ctx));
     expect(err).toBeInstanceOf(AgentInputError);
     expect((err as AgentInputError).retryable).toBe(false);
-    expect((err as AgentInputError).message).toMatch(/^sleep: expected input \{"ms": <milliseconds >= 0>\} or a number of milliseconds, got /);
+    expect((err as AgentInputError).message).toMatch(
+      /^sleep: expected input \{"ms": <milliseconds >= 0>\} or a number of milliseconds, got /,
+    );
   });
 });
 

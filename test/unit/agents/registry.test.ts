@@ -7,13 +7,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../../src-shared/agent';
 import type { AgentsConfig } from '../../../src-shared/config-schema';
-import {
-  BUILTIN_AGENTS,
-  importErrorMessage,
-  loadAgents,
-  resolveAgentsDir,
-  unknownAgentMessage,
-} from '../../../src-main/agents/registry';
+import { BUILTIN_AGENTS, importErrorMessage, loadAgents, resolveAgentsDir, unknownAgentMessage } from '../../../src-main/agents/registry';
 
 const execFileAsync = promisify(execFile);
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
@@ -116,14 +110,18 @@ describe('loadAgents: agents_dir', () => {
   it('reports a plug-in that takes a built-in name, keeping the built-in', async () => {
     const dir = await folder({ 'echo.mjs': "export default { name: 'echo', description: 'mine', run: () => 'mine' };\n" });
     const { agents, errors } = await loadAgents({ agentsDir: dir });
-    expect(errors).toEqual([{ path: path.join(dir, 'echo.mjs'), error: 'duplicate agent name "echo", already defined by the built-in agent' }]);
+    expect(errors).toEqual([
+      { path: path.join(dir, 'echo.mjs'), error: 'duplicate agent name "echo", already defined by the built-in agent' },
+    ]);
     expect(await agents.get('echo')?.run('x', ctx())).toBe('x');
   });
 
   it('reports the second of two plug-ins with one name, keeping the first', async () => {
     const dir = await folder({ 'a.mjs': esm('twin'), 'b.mjs': esm('twin') });
     const { infos, errors } = await loadAgents({ agentsDir: dir });
-    expect(errors).toEqual([{ path: path.join(dir, 'b.mjs'), error: `duplicate agent name "twin", already defined by ${path.join(dir, 'a.mjs')}` }]);
+    expect(errors).toEqual([
+      { path: path.join(dir, 'b.mjs'), error: `duplicate agent name "twin", already defined by ${path.join(dir, 'a.mjs')}` },
+    ]);
     expect(infos.filter((i) => i.name === 'twin')).toHaveLength(1);
   });
 
@@ -135,7 +133,8 @@ describe('loadAgents: agents_dir', () => {
   });
 
   it('loads CommonJS compiled from ESM: exports.default = agent', async () => {
-    const source = "Object.defineProperty(exports, '__esModule', { value: true });\nexports.default = { name: 'compiled', description: 'd', run: (i) => i };\n";
+    const source =
+      "Object.defineProperty(exports, '__esModule', { value: true });\nexports.default = { name: 'compiled', description: 'd', run: (i) => i };\n";
     const { agents, errors } = await loadAgents({ agentsDir: await folder({ 'compiled.js': source }) });
     expect(errors).toEqual([]);
     expect(agents.has('compiled')).toBe(true);

@@ -36,7 +36,10 @@ describe('splitSentences', () => {
   });
 
   it('does not split after titles: Mr., Mrs., Dr., Prof.', () => {
-    expect(splitSentences('Mr. Smith met Dr. Jones and Prof. Lee. They talked.')).toEqual(['Mr. Smith met Dr. Jones and Prof. Lee.', 'They talked.']);
+    expect(splitSentences('Mr. Smith met Dr. Jones and Prof. Lee. They talked.')).toEqual([
+      'Mr. Smith met Dr. Jones and Prof. Lee.',
+      'They talked.',
+    ]);
   });
 
   it('does not split after e.g. or i.e.', () => {
@@ -47,7 +50,10 @@ describe('splitSentences', () => {
   });
 
   it('does not split decimals, versions or domain names', () => {
-    expect(splitSentences('It grew 3.5 percent. Version 1.2.3 of example.com shipped.')).toEqual(['It grew 3.5 percent.', 'Version 1.2.3 of example.com shipped.']);
+    expect(splitSentences('It grew 3.5 percent. Version 1.2.3 of example.com shipped.')).toEqual([
+      'It grew 3.5 percent.',
+      'Version 1.2.3 of example.com shipped.',
+    ]);
   });
 
   it('does not split inside U.S. before a name, but does at the end of a sentence', () => {
@@ -71,7 +77,11 @@ describe('splitSentences', () => {
   });
 
   it('keeps closing quotes and brackets with their sentence', () => {
-    expect(splitSentences('She said "Stop." Then he left (quietly.) It ended.')).toEqual(['She said "Stop."', 'Then he left (quietly.)', 'It ended.']);
+    expect(splitSentences('She said "Stop." Then he left (quietly.) It ended.')).toEqual([
+      'She said "Stop."',
+      'Then he left (quietly.)',
+      'It ended.',
+    ]);
   });
 
   it('splits at a sentence starting with a number', () => {
@@ -79,7 +89,12 @@ describe('splitSentences', () => {
   });
 
   it('always splits at a blank line, even without punctuation, and joins wrapped lines', () => {
-    expect(splitSentences('A title\n\nThe first line\nwraps here. Next one.\r\n\r\nLast')).toEqual(['A title', 'The first line wraps here.', 'Next one.', 'Last']);
+    expect(splitSentences('A title\n\nThe first line\nwraps here. Next one.\r\n\r\nLast')).toEqual([
+      'A title',
+      'The first line wraps here.',
+      'Next one.',
+      'Last',
+    ]);
   });
 });
 
@@ -132,7 +147,11 @@ describe('summarizer', () => {
   });
 
   it('returns a one-sentence text as it is', async () => {
-    expect(await run('  Just one sentence here.  ')).toEqual({ summary: 'Just one sentence here.', sentences: ['Just one sentence here.'], ratio: 1 });
+    expect(await run('  Just one sentence here.  ')).toEqual({
+      summary: 'Just one sentence here.',
+      sentences: ['Just one sentence here.'],
+      ratio: 1,
+    });
   });
 
   it('keeps every sentence when asked for more than there are', async () => {
@@ -150,6 +169,8 @@ describe('summarizer', () => {
   ])('rejects %s as invalid input', async (_name, input) => {
     const err = await rejectionOf(run(input));
     expect(err).toBeInstanceOf(AgentInputError);
-    expect((err as Error).message).toMatch(/^summarizer: expected input \{"text": <non-empty string>, "sentences"\?: <integer >= 1>\} or a non-empty string, got /);
+    expect((err as Error).message).toMatch(
+      /^summarizer: expected input \{"text": <non-empty string>, "sentences"\?: <integer >= 1>\} or a non-empty string, got /,
+    );
   });
 });

@@ -21,7 +21,15 @@ describe('Redis Cluster seed nodes', () => {
       { PW: 's3cret' },
     );
     const cluster = withCluster(settings, ['a:7000', { host: 'b', port: 7001 }]);
-    expect(cluster).toMatchObject({ username: 'app', password: 's3cret', tls: {}, cluster: [{ host: 'a', port: 7000 }, { host: 'b', port: 7001 }] });
+    expect(cluster).toMatchObject({
+      username: 'app',
+      password: 's3cret',
+      tls: {},
+      cluster: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+    });
     expect(cluster.display).toBe('rediss-cluster://app@a:7000,b:7001');
     expect(() => withCluster(settings, [])).toThrow(ConfigError);
   });
@@ -29,9 +37,14 @@ describe('Redis Cluster seed nodes', () => {
 
 describe('queue.redis_cluster in config.yml', () => {
   it('switches the connection to the cluster with the same credentials', () => {
-    const { config } = parseConfig({ queue: { redis_cluster: ['127.0.0.1:7000', { host: '127.0.0.1', port: 7001 }], redis_username: 'u', redis_password_env: 'PW' } });
+    const { config } = parseConfig({
+      queue: { redis_cluster: ['127.0.0.1:7000', { host: '127.0.0.1', port: 7001 }], redis_username: 'u', redis_password_env: 'PW' },
+    });
     const { settings } = resolveConnectionSettings(config.queue, { PW: 'pw' });
-    expect(settings.cluster).toEqual([{ host: '127.0.0.1', port: 7000 }, { host: '127.0.0.1', port: 7001 }]);
+    expect(settings.cluster).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7001 },
+    ]);
     expect(settings).toMatchObject({ username: 'u', password: 'pw' });
     expect(settings.display).not.toContain('pw');
   });

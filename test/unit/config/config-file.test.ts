@@ -4,13 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src-shared/config-schema';
 import { ConfigError, ConveyorError } from '../../../src-shared/errors';
-import {
-  checkConfigText,
-  loadConfigFile,
-  saveConfigPatch,
-  saveConfigText,
-  writeFileAtomic,
-} from '../../../src-main/config/config-file';
+import { checkConfigText, loadConfigFile, saveConfigPatch, saveConfigText, writeFileAtomic } from '../../../src-main/config/config-file';
 
 let dir: string;
 let file: string;
@@ -277,7 +271,9 @@ describe('saveConfigPatch', () => {
   it('rejects an agent missing its required settings and leaves the file alone', async () => {
     await fs.writeFile(file, COMMENTED);
     const err = await rejection(saveConfigPatch(file, { agents: { writer: { kind: 'llm', model: 'x' } } }));
-    expect((err as ConfigError).issues).toEqual([{ path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' }]);
+    expect((err as ConfigError).issues).toEqual([
+      { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' },
+    ]);
     expect(await read()).toBe(COMMENTED);
   });
 
@@ -383,8 +379,31 @@ describe('config.example.yml', () => {
       }
     };
     walk(DEFAULT_CONFIG);
-    for (const k of ['redis_url', 'redis_username', 'redis_password_env', 'redis_password', 'ca', 'cert', 'key', 'servername', 'reject_unauthorized']) keys.add(k);
-    for (const k of ['agents_dir', 'kind', 'base_url', 'model', 'api_key_env', 'system', 'temperature', 'max_tokens', 'timeout_ms', 'description']) keys.add(k);
+    for (const k of [
+      'redis_url',
+      'redis_username',
+      'redis_password_env',
+      'redis_password',
+      'ca',
+      'cert',
+      'key',
+      'servername',
+      'reject_unauthorized',
+    ])
+      keys.add(k);
+    for (const k of [
+      'agents_dir',
+      'kind',
+      'base_url',
+      'model',
+      'api_key_env',
+      'system',
+      'temperature',
+      'max_tokens',
+      'timeout_ms',
+      'description',
+    ])
+      keys.add(k);
     for (const k of keys) expect(text, k).toMatch(new RegExp(`^\\s*#?\\s*${k}:`, 'm'));
   });
 });

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  configPathFromArgv,
-  findConfigFile,
-  userConfigDir,
-  userDataDir,
-  type LookupOptions,
-} from '../../../src-main/config/config-lookup';
+import { configPathFromArgv, findConfigFile, userConfigDir, userDataDir, type LookupOptions } from '../../../src-main/config/config-lookup';
 
 /** A Linux user in /work with no config anywhere, unless overridden. */
 const base = (over: Partial<LookupOptions> = {}): LookupOptions => ({
@@ -88,7 +82,9 @@ describe('userDataDir', () => {
   });
 
   it('uses the machine-local %LOCALAPPDATA% on Windows', () => {
-    expect(userDataDir(base({ platform: 'win32', homedir: 'C:\\Users\\ada', env: { LOCALAPPDATA: 'C:\\Local' } }))).toBe('C:\\Local\\Conveyor');
+    expect(userDataDir(base({ platform: 'win32', homedir: 'C:\\Users\\ada', env: { LOCALAPPDATA: 'C:\\Local' } }))).toBe(
+      'C:\\Local\\Conveyor',
+    );
   });
 });
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CONFIG,
-  LITERAL_PASSWORD_WARNING,
-  parseConfig,
-  type ConveyorConfig,
-} from '../../../src-shared/config-schema';
+import { DEFAULT_CONFIG, LITERAL_PASSWORD_WARNING, parseConfig, type ConveyorConfig } from '../../../src-shared/config-schema';
 import { ConfigError, type ConfigIssue } from '../../../src-shared/errors';
 
 /** The issues `parseConfig` reports for `raw`; fails the test if it parses. */
@@ -99,43 +94,174 @@ describe('parseConfig: constraint messages name the path, what was expected, and
     ['redis_port too big', { redis_port: 70000 }, { path: 'queue.redis_port', message: 'expected an integer 1-65535, got 70000' }],
     ['redis_port zero', { redis_port: 0 }, { path: 'queue.redis_port', message: 'expected an integer 1-65535, got 0' }],
     ['redis_db negative', { redis_db: -1 }, { path: 'queue.redis_db', message: 'expected an integer >= 0, got -1' }],
-    ['connection_timeout zero', { connection_timeout: 0 }, { path: 'queue.connection_timeout', message: 'expected a number of seconds > 0, got 0' }],
-    ['key_prefix empty', { key_prefix: '' }, { path: 'queue.key_prefix', message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got ""' }],
-    ['key_prefix with braces', { key_prefix: 'a{b}' }, { path: 'queue.key_prefix', message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got "a{b}"' }],
+    [
+      'connection_timeout zero',
+      { connection_timeout: 0 },
+      { path: 'queue.connection_timeout', message: 'expected a number of seconds > 0, got 0' },
+    ],
+    [
+      'key_prefix empty',
+      { key_prefix: '' },
+      { path: 'queue.key_prefix', message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got ""' },
+    ],
+    [
+      'key_prefix with braces',
+      { key_prefix: 'a{b}' },
+      {
+        path: 'queue.key_prefix',
+        message: 'expected a non-empty string without "{" or "}" (the queue adds its own hash tags), got "a{b}"',
+      },
+    ],
     ['max_retries fractional', { max_retries: 1.5 }, { path: 'queue.max_retries', message: 'expected an integer >= 0, got 1.5' }],
-    ['redis_url other scheme', { redis_url: 'http://x' }, { path: 'queue.redis_url', message: 'expected a redis:// or rediss:// URL, got "http://x"' }],
-    ['redis_url with a non-numeric db', { redis_url: 'redis://x/abc' }, { path: 'queue.redis_url', message: 'expected a URL whose path is empty or a db number (redis://host:6379/0), got "redis://x/abc"' }],
-    ['redis_url with port 0', { redis_url: 'redis://h:0' }, { path: 'queue.redis_url', message: 'expected a URL with a port 1-65535, got "redis://h:0"' }],
+    [
+      'redis_url other scheme',
+      { redis_url: 'http://x' },
+      { path: 'queue.redis_url', message: 'expected a redis:// or rediss:// URL, got "http://x"' },
+    ],
+    [
+      'redis_url with a non-numeric db',
+      { redis_url: 'redis://x/abc' },
+      { path: 'queue.redis_url', message: 'expected a URL whose path is empty or a db number (redis://host:6379/0), got "redis://x/abc"' },
+    ],
+    [
+      'redis_url with port 0',
+      { redis_url: 'redis://h:0' },
+      { path: 'queue.redis_url', message: 'expected a URL with a port 1-65535, got "redis://h:0"' },
+    ],
     ['redis_username empty', { redis_username: '' }, { path: 'queue.redis_username', message: 'expected a non-empty string, got ""' }],
-    ['redis_password_env not a variable name', { redis_password_env: '1PASS' }, { path: 'queue.redis_password_env', message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got "1PASS"' }],
-    ['redis_password_env empty (one message, not one per failed check)', { redis_password_env: '' }, { path: 'queue.redis_password_env', message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got ""' }],
-    ['tls a string', { tls: 'yes' }, { path: 'queue.tls', message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got "yes"' }],
-    ['tls empty', { tls: null }, { path: 'queue.tls', message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got null (empty value)' }],
+    [
+      'redis_password_env not a variable name',
+      { redis_password_env: '1PASS' },
+      {
+        path: 'queue.redis_password_env',
+        message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got "1PASS"',
+      },
+    ],
+    [
+      'redis_password_env empty (one message, not one per failed check)',
+      { redis_password_env: '' },
+      {
+        path: 'queue.redis_password_env',
+        message: 'expected an environment variable name (letters, digits and _, not starting with a digit), got ""',
+      },
+    ],
+    [
+      'tls a string',
+      { tls: 'yes' },
+      { path: 'queue.tls', message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got "yes"' },
+    ],
+    [
+      'tls empty',
+      { tls: null },
+      {
+        path: 'queue.tls',
+        message: 'expected true, false or a mapping of ca, cert, key, servername, reject_unauthorized, got null (empty value)',
+      },
+    ],
     ['tls.ca not a string', { tls: { ca: 3 } }, { path: 'queue.tls.ca', message: 'expected a path to a CA certificate file, got 3' }],
-    ['tls.reject_unauthorized not a boolean', { tls: { reject_unauthorized: 'no' } }, { path: 'queue.tls.reject_unauthorized', message: 'expected true or false, got "no"' }],
+    [
+      'tls.reject_unauthorized not a boolean',
+      { tls: { reject_unauthorized: 'no' } },
+      { path: 'queue.tls.reject_unauthorized', message: 'expected true or false, got "no"' },
+    ],
     ['tls.cert without key', { tls: { cert: 'c.pem' } }, { path: 'queue.tls', message: 'cert and key must be given together' }],
     ['max_length zero', { max_length: 0 }, { path: 'queue.max_length', message: 'expected an integer >= 1, got 0' }],
     ['lease_ms below a second', { lease_ms: 999 }, { path: 'queue.lease_ms', message: 'expected an integer >= 1000, got 999' }],
-    ['backoff.type unknown', { backoff: { type: 'linear' } }, { path: 'queue.backoff.type', message: 'expected "fixed" or "exponential", got "linear"' }],
-    ['backoff.delay_ms negative', { backoff: { delay_ms: -1 } }, { path: 'queue.backoff.delay_ms', message: 'expected an integer >= 0, got -1' }],
-    ['backoff.max_delay_ms negative', { backoff: { max_delay_ms: -1 } }, { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= 0, got -1' }],
-    ['exponential cap below the base delay', { backoff: { delay_ms: 5000, max_delay_ms: 100 } }, { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= delay_ms (5000), got 100' }],
-    ['retention.completed.count negative', { retention: { completed: { count: -1 } } }, { path: 'queue.retention.completed.count', message: 'expected an integer >= 0, got -1' }],
-    ['retention.completed.age_s fractional', { retention: { completed: { age_s: 0.5 } } }, { path: 'queue.retention.completed.age_s', message: 'expected an integer >= 0, got 0.5' }],
-    ['retention.dead.count negative', { retention: { dead: { count: -1 } } }, { path: 'queue.retention.dead.count', message: 'expected an integer >= 0, got -1' }],
-    ['retention.dead.age_s a string', { retention: { dead: { age_s: '7d' } } }, { path: 'queue.retention.dead.age_s', message: 'expected an integer >= 0, got "7d"' }],
-    ['retention.dead not a mapping', { retention: { dead: 5 } }, { path: 'queue.retention.dead', message: 'expected a mapping of count, age_s, got 5' }],
-    ['backoff a list', { backoff: [1] }, { path: 'queue.backoff', message: 'expected a mapping of type, delay_ms, max_delay_ms, got a list' }],
+    [
+      'backoff.type unknown',
+      { backoff: { type: 'linear' } },
+      { path: 'queue.backoff.type', message: 'expected "fixed" or "exponential", got "linear"' },
+    ],
+    [
+      'backoff.delay_ms negative',
+      { backoff: { delay_ms: -1 } },
+      { path: 'queue.backoff.delay_ms', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'backoff.max_delay_ms negative',
+      { backoff: { max_delay_ms: -1 } },
+      { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'exponential cap below the base delay',
+      { backoff: { delay_ms: 5000, max_delay_ms: 100 } },
+      { path: 'queue.backoff.max_delay_ms', message: 'expected an integer >= delay_ms (5000), got 100' },
+    ],
+    [
+      'retention.completed.count negative',
+      { retention: { completed: { count: -1 } } },
+      { path: 'queue.retention.completed.count', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'retention.completed.age_s fractional',
+      { retention: { completed: { age_s: 0.5 } } },
+      { path: 'queue.retention.completed.age_s', message: 'expected an integer >= 0, got 0.5' },
+    ],
+    [
+      'retention.dead.count negative',
+      { retention: { dead: { count: -1 } } },
+      { path: 'queue.retention.dead.count', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'retention.dead.age_s a string',
+      { retention: { dead: { age_s: '7d' } } },
+      { path: 'queue.retention.dead.age_s', message: 'expected an integer >= 0, got "7d"' },
+    ],
+    [
+      'retention.dead not a mapping',
+      { retention: { dead: 5 } },
+      { path: 'queue.retention.dead', message: 'expected a mapping of count, age_s, got 5' },
+    ],
+    [
+      'backoff a list',
+      { backoff: [1] },
+      { path: 'queue.backoff', message: 'expected a mapping of type, delay_ms, max_delay_ms, got a list' },
+    ],
     ['events_max_len below 100', { events_max_len: 99 }, { path: 'queue.events_max_len', message: 'expected an integer >= 100, got 99' }],
     ['max_payload_bytes zero', { max_payload_bytes: 0 }, { path: 'queue.max_payload_bytes', message: 'expected an integer >= 1, got 0' }],
-    ['command_timeout_ms below 100', { command_timeout_ms: 50 }, { path: 'queue.command_timeout_ms', message: 'expected an integer >= 100, got 50' }],
-    ['redis_sentinels a bad node', { redis_sentinels: ['h'], sentinel_master: 'm' }, { path: 'queue.redis_sentinels[0]', message: 'expected "host:port", got "h"' }],
-    ['redis_sentinels empty', { redis_sentinels: [], sentinel_master: 'm' }, { path: 'queue.redis_sentinels', message: 'expected a list of at least one sentinel, got an empty list' }],
-    ['redis_sentinels without sentinel_master', { redis_sentinels: ['h:26379'] }, { path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing' }],
-    ['redis_sentinels beside redis_cluster', { redis_sentinels: ['h:26379'], sentinel_master: 'm', redis_cluster: ['h:7000'] }, { path: 'queue.redis_sentinels', message: 'expected either redis_sentinels or redis_cluster, got both' }],
-    ['sentinel_master empty', { sentinel_master: '' }, { path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor, got ""' }],
-    ['wait_for_replicas negative', { wait_for_replicas: -1 }, { path: 'queue.wait_for_replicas', message: 'expected an integer >= 0, got -1' }],
-    ['wait_for_replicas_timeout_ms zero', { wait_for_replicas_timeout_ms: 0 }, { path: 'queue.wait_for_replicas_timeout_ms', message: 'expected an integer >= 1, got 0' }],
+    [
+      'command_timeout_ms below 100',
+      { command_timeout_ms: 50 },
+      { path: 'queue.command_timeout_ms', message: 'expected an integer >= 100, got 50' },
+    ],
+    [
+      'redis_sentinels a bad node',
+      { redis_sentinels: ['h'], sentinel_master: 'm' },
+      { path: 'queue.redis_sentinels[0]', message: 'expected "host:port", got "h"' },
+    ],
+    [
+      'redis_sentinels empty',
+      { redis_sentinels: [], sentinel_master: 'm' },
+      { path: 'queue.redis_sentinels', message: 'expected a list of at least one sentinel, got an empty list' },
+    ],
+    [
+      'redis_sentinels without sentinel_master',
+      { redis_sentinels: ['h:26379'] },
+      {
+        path: 'queue.sentinel_master',
+        message: 'expected the master name the sentinels monitor (required with redis_sentinels), got nothing',
+      },
+    ],
+    [
+      'redis_sentinels beside redis_cluster',
+      { redis_sentinels: ['h:26379'], sentinel_master: 'm', redis_cluster: ['h:7000'] },
+      { path: 'queue.redis_sentinels', message: 'expected either redis_sentinels or redis_cluster, got both' },
+    ],
+    [
+      'sentinel_master empty',
+      { sentinel_master: '' },
+      { path: 'queue.sentinel_master', message: 'expected the master name the sentinels monitor, got ""' },
+    ],
+    [
+      'wait_for_replicas negative',
+      { wait_for_replicas: -1 },
+      { path: 'queue.wait_for_replicas', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'wait_for_replicas_timeout_ms zero',
+      { wait_for_replicas_timeout_ms: 0 },
+      { path: 'queue.wait_for_replicas_timeout_ms', message: 'expected an integer >= 1, got 0' },
+    ],
   ];
   it.each(cases)('%s', (_name, q, issue) => {
     expect(issuesOf(queue(q))).toEqual([issue]);
@@ -146,11 +272,15 @@ describe('parseConfig: constraint messages name the path, what was expected, and
   });
 
   it('reports a queue: that is not a mapping', () => {
-    expect(issuesOf({ queue: 5 })).toEqual([{ path: 'queue', message: expect.stringMatching(/^expected a mapping of redis_host, .*, got 5$/) }]);
+    expect(issuesOf({ queue: 5 })).toEqual([
+      { path: 'queue', message: expect.stringMatching(/^expected a mapping of redis_host, .*, got 5$/) },
+    ]);
   });
 
   it('reports a top level that is not a mapping', () => {
-    expect(issuesOf(['a'])).toEqual([{ path: '', message: 'expected a mapping of queue, workers, agents, metrics, schedules, limits, got a list' }]);
+    expect(issuesOf(['a'])).toEqual([
+      { path: '', message: 'expected a mapping of queue, workers, agents, metrics, schedules, limits, got a list' },
+    ]);
   });
 
   it('shortens long string values in messages', () => {
@@ -162,7 +292,10 @@ describe('parseConfig: constraint messages name the path, what was expected, and
 describe('parseConfig: secrets stay out of messages', () => {
   it('never echoes a redis_password value', () => {
     const [issue] = issuesOf(queue({ redis_password: 123456 }));
-    expect(issue).toEqual({ path: 'queue.redis_password', message: 'expected a non-empty string (quote it if it looks like a number), got a number' });
+    expect(issue).toEqual({
+      path: 'queue.redis_password',
+      message: 'expected a non-empty string (quote it if it looks like a number), got a number',
+    });
   });
 
   it('masks the password of an invalid redis_url', () => {
@@ -295,10 +428,26 @@ describe('parseConfig: workers', () => {
   const cases: Array<[string, Record<string, unknown>, ConfigIssue]> = [
     ['queues a string', { queues: 'default' }, { path: 'workers.queues', message: 'expected a list of queue names, got "default"' }],
     ['queues empty', { queues: [] }, { path: 'workers.queues', message: 'expected a list of at least one queue name, got an empty list' }],
-    ['a queue name with a space', { queues: ['ok', 'not ok'] }, { path: 'workers.queues[1]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got "not ok"' }],
-    ['a queue name empty', { queues: [''] }, { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got ""' }],
-    ['a queue name too long', { queues: ['q'.repeat(101)] }, { path: 'workers.queues[0]', message: expect.stringMatching(/^expected a queue name \(1-100 letters, .*\), got "q+…"$/) as string }],
-    ['a queue name a number', { queues: [7] }, { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got 7' }],
+    [
+      'a queue name with a space',
+      { queues: ['ok', 'not ok'] },
+      { path: 'workers.queues[1]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got "not ok"' },
+    ],
+    [
+      'a queue name empty',
+      { queues: [''] },
+      { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got ""' },
+    ],
+    [
+      'a queue name too long',
+      { queues: ['q'.repeat(101)] },
+      { path: 'workers.queues[0]', message: expect.stringMatching(/^expected a queue name \(1-100 letters, .*\), got "q+…"$/) as string },
+    ],
+    [
+      'a queue name a number',
+      { queues: [7] },
+      { path: 'workers.queues[0]', message: 'expected a queue name (1-100 letters, digits, ".", "_" or "-"), got 7' },
+    ],
     ['a queue listed twice', { queues: ['a', 'b', 'a'] }, { path: 'workers.queues[2]', message: 'duplicate queue name "a"' }],
     ['threads negative', { threads: -1 }, { path: 'workers.threads', message: 'expected an integer >= 0, got -1' }],
     ['threads fractional', { threads: 1.5 }, { path: 'workers.threads', message: 'expected an integer >= 0, got 1.5' }],
@@ -307,9 +456,21 @@ describe('parseConfig: workers', () => {
     ['job_timeout_ms zero', { job_timeout_ms: 0 }, { path: 'workers.job_timeout_ms', message: 'expected an integer >= 1, got 0' }],
     ['kill_grace_ms negative', { kill_grace_ms: -5 }, { path: 'workers.kill_grace_ms', message: 'expected an integer >= 0, got -5' }],
     ['max_memory_mb below 16', { max_memory_mb: 8 }, { path: 'workers.max_memory_mb', message: 'expected an integer >= 16, got 8' }],
-    ['max_memory_mb a string', { max_memory_mb: '512MB' }, { path: 'workers.max_memory_mb', message: 'expected an integer >= 16, got "512MB"' }],
-    ['shutdown_timeout_ms negative', { shutdown_timeout_ms: -1 }, { path: 'workers.shutdown_timeout_ms', message: 'expected an integer >= 0, got -1' }],
-    ['agents_dir empty', { agents_dir: '' }, { path: 'workers.agents_dir', message: 'expected a path to a folder of agent modules, got ""' }],
+    [
+      'max_memory_mb a string',
+      { max_memory_mb: '512MB' },
+      { path: 'workers.max_memory_mb', message: 'expected an integer >= 16, got "512MB"' },
+    ],
+    [
+      'shutdown_timeout_ms negative',
+      { shutdown_timeout_ms: -1 },
+      { path: 'workers.shutdown_timeout_ms', message: 'expected an integer >= 0, got -1' },
+    ],
+    [
+      'agents_dir empty',
+      { agents_dir: '' },
+      { path: 'workers.agents_dir', message: 'expected a path to a folder of agent modules, got ""' },
+    ],
   ];
   it.each(cases)('%s', (_name, w, issue) => {
     expect(issuesOf(workers(w))).toEqual([issue]);
@@ -321,7 +482,9 @@ describe('parseConfig: workers', () => {
   });
 
   it('reports a workers: that is not a mapping', () => {
-    expect(issuesOf({ workers: 4 })).toEqual([{ path: 'workers', message: expect.stringMatching(/^expected a mapping of queues, threads, .*agents_dir, prefetch, got 4$/) }]);
+    expect(issuesOf({ workers: 4 })).toEqual([
+      { path: 'workers', message: expect.stringMatching(/^expected a mapping of queues, threads, .*agents_dir, prefetch, got 4$/) },
+    ]);
   });
 });
 
@@ -354,9 +517,21 @@ describe('parseConfig: agents', () => {
   });
 
   const cases: Array<[string, Record<string, unknown>, ConfigIssue]> = [
-    ['base_url missing', { base_url: undefined }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' }],
-    ['base_url another scheme', { base_url: 'ftp://models.local' }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "ftp://models.local"' }],
-    ['base_url not a URL', { base_url: 'localhost:11434' }, { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "localhost:11434"' }],
+    [
+      'base_url missing',
+      { base_url: undefined },
+      { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got nothing' },
+    ],
+    [
+      'base_url another scheme',
+      { base_url: 'ftp://models.local' },
+      { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "ftp://models.local"' },
+    ],
+    [
+      'base_url not a URL',
+      { base_url: 'localhost:11434' },
+      { path: 'agents.writer.base_url', message: 'expected an http:// or https:// URL, got "localhost:11434"' },
+    ],
     ['model missing', { model: undefined }, { path: 'agents.writer.model', message: 'expected a model name, got nothing' }],
     ['model empty', { model: '' }, { path: 'agents.writer.model', message: 'expected a model name, got ""' }],
     ['temperature above 2', { temperature: 2.5 }, { path: 'agents.writer.temperature', message: 'expected a number 0-2, got 2.5' }],
@@ -401,7 +576,8 @@ describe('parseConfig: agents', () => {
     expect(issuesOf(agent({ api_key_env: 'sk-proj-abc123' }))).toEqual([
       {
         path: 'agents.writer.api_key_env',
-        message: 'expected an environment variable name (letters, digits and _, not starting with a digit); the name of the variable holding the key, not the key, got a string',
+        message:
+          'expected an environment variable name (letters, digits and _, not starting with a digit); the name of the variable holding the key, not the key, got a string',
       },
     ]);
   });

@@ -22,7 +22,14 @@ function thrown(fn: () => unknown): ConveyorError {
 describe('resolveConnectionSettings: target', () => {
   it('uses host, port and db from the config by default', () => {
     const { settings, warnings } = resolveConnectionSettings(queue(), {});
-    expect(settings).toEqual({ host: 'localhost', port: 6379, db: 0, connectTimeoutMs: 30000, commandTimeoutMs: 5000, display: 'redis://localhost:6379/0' });
+    expect(settings).toEqual({
+      host: 'localhost',
+      port: 6379,
+      db: 0,
+      connectTimeoutMs: 30000,
+      commandTimeoutMs: 5000,
+      display: 'redis://localhost:6379/0',
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -31,12 +38,19 @@ describe('resolveConnectionSettings: target', () => {
   });
 
   it('lets redis_url override host, port and db', () => {
-    const { settings } = resolveConnectionSettings(queue({ redis_host: 'x', redis_port: 1, redis_db: 9, redis_url: 'redis://cache:6380/2' }), {});
+    const { settings } = resolveConnectionSettings(
+      queue({ redis_host: 'x', redis_port: 1, redis_db: 9, redis_url: 'redis://cache:6380/2' }),
+      {},
+    );
     expect(settings).toMatchObject({ host: 'cache', port: 6380, db: 2, display: 'redis://cache:6380/2' });
   });
 
   it('defaults the port and db of a redis_url', () => {
-    expect(resolveConnectionSettings(queue({ redis_url: 'redis://cache' }), {}).settings).toMatchObject({ host: 'cache', port: 6379, db: 0 });
+    expect(resolveConnectionSettings(queue({ redis_url: 'redis://cache' }), {}).settings).toMatchObject({
+      host: 'cache',
+      port: 6379,
+      db: 0,
+    });
   });
 
   it('takes user and password from redis_url, decoding them', () => {
@@ -52,7 +66,14 @@ describe('resolveConnectionSettings: target', () => {
   it('lets env REDIS_URL override the whole connection from the config', () => {
     const q = queue({ redis_url: 'redis://cfg:1/1', redis_username: 'cfguser', redis_password_env: 'NOT_SET' });
     const { settings } = resolveConnectionSettings(q, { REDIS_URL: 'redis://envhost:6390/3' });
-    expect(settings).toEqual({ host: 'envhost', port: 6390, db: 3, connectTimeoutMs: 30000, commandTimeoutMs: 5000, display: 'redis://envhost:6390/3' });
+    expect(settings).toEqual({
+      host: 'envhost',
+      port: 6390,
+      db: 3,
+      connectTimeoutMs: 30000,
+      commandTimeoutMs: 5000,
+      display: 'redis://envhost:6390/3',
+    });
   });
 
   it('takes credentials from REDIS_URL', () => {
@@ -71,10 +92,21 @@ describe('resolveConnectionSettings: target', () => {
   });
 
   it('with redis_sentinels, asks those sentinels for the named primary, keeping db and credentials', () => {
-    const q = queue({ redis_sentinels: ['s1:26379', { host: '::1', port: 26380 }], sentinel_master: 'main', redis_db: 2, redis_username: 'u' });
+    const q = queue({
+      redis_sentinels: ['s1:26379', { host: '::1', port: 26380 }],
+      sentinel_master: 'main',
+      redis_db: 2,
+      redis_username: 'u',
+    });
     const { settings } = resolveConnectionSettings(q, {});
     expect(settings).toMatchObject({
-      sentinels: { nodes: [{ host: 's1', port: 26379 }, { host: '::1', port: 26380 }], name: 'main' },
+      sentinels: {
+        nodes: [
+          { host: 's1', port: 26379 },
+          { host: '::1', port: 26380 },
+        ],
+        name: 'main',
+      },
       db: 2,
       username: 'u',
       display: 'redis-sentinel://u@s1:26379,[::1]:26380/main/2',
@@ -161,9 +193,17 @@ describe('resolveConnectionSettings: TLS', () => {
   });
 
   it('reads the contents of the ca, cert and key files, relative to baseDir', () => {
-    const q = queue({ tls: { ca: 'ca.pem', cert: 'client.pem', key: 'client-key.pem', servername: 'redis.internal', reject_unauthorized: false } });
+    const q = queue({
+      tls: { ca: 'ca.pem', cert: 'client.pem', key: 'client-key.pem', servername: 'redis.internal', reject_unauthorized: false },
+    });
     const { settings } = resolveConnectionSettings(q, {}, { baseDir: dir });
-    expect(settings.tls).toEqual({ ca: 'CA PEM', cert: 'CERT PEM', key: 'KEY PEM', servername: 'redis.internal', rejectUnauthorized: false });
+    expect(settings.tls).toEqual({
+      ca: 'CA PEM',
+      cert: 'CERT PEM',
+      key: 'KEY PEM',
+      servername: 'redis.internal',
+      rejectUnauthorized: false,
+    });
   });
 
   it('accepts absolute file paths', () => {
@@ -198,7 +238,14 @@ describe('resolveConnectionSettings: TLS', () => {
 
 describe('parseRedisUrl', () => {
   it('splits a URL into its parts', () => {
-    expect(parseRedisUrl('rediss://u:p@h:6380/4', { path: '--redis-url' })).toEqual({ tls: true, host: 'h', port: 6380, db: 4, username: 'u', password: 'p' });
+    expect(parseRedisUrl('rediss://u:p@h:6380/4', { path: '--redis-url' })).toEqual({
+      tls: true,
+      host: 'h',
+      port: 6380,
+      db: 4,
+      username: 'u',
+      password: 'p',
+    });
   });
 
   it('names the option or key the URL came from in its error', () => {

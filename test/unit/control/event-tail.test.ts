@@ -126,7 +126,11 @@ describe('event tail', () => {
     await until(() => all().length >= expected.length);
     await new Promise((r) => setTimeout(r, 50));
     expect(source.iterators).toBe(2);
-    expect(all().map((e) => e.id).sort(cmp)).toEqual(expected.map((e) => e.id).sort(cmp));
+    expect(
+      all()
+        .map((e) => e.id)
+        .sort(cmp),
+    ).toEqual(expected.map((e) => e.id).sort(cmp));
   });
 
   it('coalesces a burst into few deliveries, in order', async () => {
@@ -156,6 +160,10 @@ describe('event tail', () => {
     tail?.start(source, { fresh: false });
     await tail?.refresh();
     await until(() => all().length === 4);
-    expect(all().slice(2).map((e) => e.id)).toEqual(missed.map((e) => e.id));
+    expect(
+      all()
+        .slice(2)
+        .map((e) => e.id),
+    ).toEqual(missed.map((e) => e.id));
   });
 });

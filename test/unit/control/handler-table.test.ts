@@ -22,7 +22,11 @@ function dispatcher(adapter: Partial<RedisQueueAdapter> = {}) {
   return new CommandDispatcher(createHandlerTable(ctx));
 }
 
-const rejection = (p: Promise<unknown>): Promise<unknown> => p.then(() => expect.unreachable('expected a rejection'), (e: unknown) => e);
+const rejection = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => expect.unreachable('expected a rejection'),
+    (e: unknown) => e,
+  );
 
 describe('command dispatch', () => {
   it('refuses an unknown command with UNKNOWN_COMMAND', async () => {

@@ -93,7 +93,11 @@ describe('metrics', () => {
   it('measures wait from enqueue (plus its delay) to start, and run from start to finish', () => {
     const c = clock();
     const m = new Metrics({ now: c.now });
-    m.ingest([ev('enqueued', 'a', c.start, { agent: 'echo', delayMs: 1000 }), ev('started', 'a', c.start + 1050), ev('completed', 'a', c.start + 1350)]);
+    m.ingest([
+      ev('enqueued', 'a', c.start, { agent: 'echo', delayMs: 1000 }),
+      ev('started', 'a', c.start + 1050),
+      ev('completed', 'a', c.start + 1350),
+    ]);
     const q = m.snapshot().queues[0];
     expect(q?.waitMs).toMatchObject({ count: 1, max: 50 });
     expect(q?.runMs).toMatchObject({ count: 1, max: 300 });
@@ -119,7 +123,12 @@ describe('metrics', () => {
   it('does not count the attempt of a cancelled job as a failure', () => {
     const c = clock();
     const m = new Metrics({ now: c.now });
-    m.ingest([ev('enqueued', 'a', c.start), ev('started', 'a', c.start + 1), ev('failed', 'a', c.start + 2, { reason: 'cancelled' }), ev('cancelled', 'a', c.start + 2)]);
+    m.ingest([
+      ev('enqueued', 'a', c.start),
+      ev('started', 'a', c.start + 1),
+      ev('failed', 'a', c.start + 2, { reason: 'cancelled' }),
+      ev('cancelled', 'a', c.start + 2),
+    ]);
     expect(m.snapshot().queues[0]?.failedPerSec).toBe(0);
   });
 

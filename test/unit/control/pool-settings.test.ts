@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig } from '../../../src-shared/config-schema';
 import { changedSettings, poolChange, poolSettingsFromConfig } from '../../../src-main/control/local-pool';
 
-const settingsOf = (workers: Record<string, unknown>) => poolSettingsFromConfig(parseConfig({ workers: { ...workers } }).config, '/etc/conveyor/config.yml');
+const settingsOf = (workers: Record<string, unknown>) =>
+  poolSettingsFromConfig(parseConfig({ workers: { ...workers } }).config, '/etc/conveyor/config.yml');
 
 describe('workers.prefetch', () => {
   it('is automatic when unset: the pool gets no fixed number', () => {

@@ -126,11 +126,15 @@ describe('unmasking a patch', () => {
   const stored = { queue: { redis_password: 'hunter2', redis_url: 'redis://a:s3cret@h:1/0' } };
 
   it('keeps the stored value of a field that comes back masked', () => {
-    expect(unmaskPatch({ queue: { redis_password: M, key_prefix: 'x' } }, stored)).toEqual({ queue: { redis_password: 'hunter2', key_prefix: 'x' } });
+    expect(unmaskPatch({ queue: { redis_password: M, key_prefix: 'x' } }, stored)).toEqual({
+      queue: { redis_password: 'hunter2', key_prefix: 'x' },
+    });
   });
 
   it('puts the stored password back into a URL that comes back masked', () => {
-    expect(unmaskPatch({ queue: { redis_url: `redis://a:${M}@other:2/0` } }, stored)).toEqual({ queue: { redis_url: 'redis://a:s3cret@other:2/0' } });
+    expect(unmaskPatch({ queue: { redis_url: `redis://a:${M}@other:2/0` } }, stored)).toEqual({
+      queue: { redis_url: 'redis://a:s3cret@other:2/0' },
+    });
   });
 
   it('fails with the path when nothing is stored under a masked field', () => {

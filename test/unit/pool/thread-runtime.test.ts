@@ -6,7 +6,11 @@ import { NonRetryableError, ThreadRuntime } from '../../../src-main/pool/thread-
 function runtime(agents: Record<string, Agent['run']>) {
   const posted: ThreadMessage[] = [];
   const map = new Map(Object.entries(agents).map(([name, run]) => [name, { name, description: name, run }]));
-  const rt = new ThreadRuntime(map, (m) => posted.push(m), (n) => `unknown agent "${n}"`);
+  const rt = new ThreadRuntime(
+    map,
+    (m) => posted.push(m),
+    (n) => `unknown agent "${n}"`,
+  );
   const results = async (count: number): Promise<RunResult[]> => {
     for (let i = 0; i < 200; i++) {
       const all = posted.flatMap((m) => (m.type === 'results' ? m.results : []));
@@ -33,7 +37,11 @@ describe('thread runtime', () => {
   });
 
   it('reports a thrown error with its message and stack, retryable', async () => {
-    const { rt, results } = runtime({ bad: () => { throw new Error('nope'); } });
+    const { rt, results } = runtime({
+      bad: () => {
+        throw new Error('nope');
+      },
+    });
     rt.handle({ type: 'run', jobs: [job(1, 'bad')] });
     const [r] = await results(1);
     expect(r).toMatchObject({ ok: false, error: { message: 'nope', retryable: true } });
@@ -41,7 +49,11 @@ describe('thread runtime', () => {
   });
 
   it('marks NonRetryableError and unknown agents as not retryable', async () => {
-    const { rt, results } = runtime({ strict: () => { throw new NonRetryableError('bad input'); } });
+    const { rt, results } = runtime({
+      strict: () => {
+        throw new NonRetryableError('bad input');
+      },
+    });
     rt.handle({ type: 'run', jobs: [job(1, 'strict'), job(2, 'missing')] });
     const all = await results(2);
     expect(all.find((r) => r.runId === 1)).toMatchObject({ ok: false, error: { retryable: false } });
@@ -69,11 +81,23 @@ describe('thread runtime', () => {
     rt.handle({ type: 'run', jobs: [job(1, 'steps')] });
     await results(1);
     expect(posted.map((m) => m.type)).toEqual(['progress', 'results']);
-    expect(posted[0]).toEqual({ type: 'progress', notes: [{ runId: 1, fraction: 0.5, message: 'half' }, { runId: 1, log: 'line' }] });
+    expect(posted[0]).toEqual({
+      type: 'progress',
+      notes: [
+        { runId: 1, fraction: 0.5, message: 'half' },
+        { runId: 1, log: 'line' },
+      ],
+    });
   });
 
   it('refuses a result that is not JSON-serializable, without retries', async () => {
-    const { rt, results } = runtime({ cyclic: () => { const o: Record<string, unknown> = {}; o['self'] = o; return o; } });
+    const { rt, results } = runtime({
+      cyclic: () => {
+        const o: Record<string, unknown> = {};
+        o['self'] = o;
+        return o;
+      },
+    });
     rt.handle({ type: 'run', jobs: [job(1, 'cyclic')] });
     expect((await results(1))[0]).toMatchObject({ ok: false, error: { retryable: false, message: /not JSON-serializable/ } });
   });

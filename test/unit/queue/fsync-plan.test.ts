@@ -2,7 +2,11 @@ import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../../src-shared/errors';
 import { planFsync, type ServerPersistence } from '../../../src-main/queue/durability';
 
-const server = (version: string, appendfsync: string | undefined, aofEnabled = true): ServerPersistence => ({ version, aofEnabled, appendfsync });
+const server = (version: string, appendfsync: string | undefined, aofEnabled = true): ServerPersistence => ({
+  version,
+  aofEnabled,
+  appendfsync,
+});
 
 describe('queue.wait_for_fsync: how an enqueue waits for its fsync', () => {
   test('Redis 7.2 and later confirm each enqueue with WAITAOF, whatever appendfsync says', () => {

@@ -25,10 +25,39 @@ cyclic['self'] = cyclic;
 const holey: unknown[] = [1, , 3]; // eslint-disable-line no-sparse-arrays
 
 const ODD_VALUES: unknown[] = [
-  undefined, null, true, 0, -0, 1.5, NaN, Infinity, -Infinity, '', 'x', 10n, Symbol('s'), () => 1, new Date(0), new Custom(), new Map(),
-  [], [1, 'a', null], holey, [undefined], {}, { a: undefined }, { [Symbol('k')]: 1 }, JSON.parse('{"__proto__": {"a": 1}}'),
-  Object.create(null), Object.assign(Object.create(null), { a: 1 }), { constructor: 'c' }, deep(10), deep(40), cyclic,
-  { toJSON: () => 'x' }, { nested: [{ a: [1, { b: NaN }] }] },
+  undefined,
+  null,
+  true,
+  0,
+  -0,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  '',
+  'x',
+  10n,
+  Symbol('s'),
+  () => 1,
+  new Date(0),
+  new Custom(),
+  new Map(),
+  [],
+  [1, 'a', null],
+  holey,
+  [undefined],
+  {},
+  { a: undefined },
+  { [Symbol('k')]: 1 },
+  JSON.parse('{"__proto__": {"a": 1}}'),
+  Object.create(null),
+  Object.assign(Object.create(null), { a: 1 }),
+  { constructor: 'c' },
+  deep(10),
+  deep(40),
+  cyclic,
+  { toJSON: () => 'x' },
+  { nested: [{ a: [1, { b: NaN }] }] },
 ];
 
 /** For failure messages; some samples are cyclic. */
@@ -65,7 +94,23 @@ function randomItem(r: () => number): unknown {
 
 function randomOptions(r: () => number): unknown {
   const keys = ['priority', 'delayMs', 'jobId', 'maxRetries', 'timeoutMs', 'waitMs', 'other'];
-  const values: unknown[] = [0, 1, -1, 1_000_000, 1_000_001, -1_000_001, 2.5, 2 ** 53, NaN, '1', 'job', '', 'x'.repeat(257), undefined, null];
+  const values: unknown[] = [
+    0,
+    1,
+    -1,
+    1_000_000,
+    1_000_001,
+    -1_000_001,
+    2.5,
+    2 ** 53,
+    NaN,
+    '1',
+    'job',
+    '',
+    'x'.repeat(257),
+    undefined,
+    null,
+  ];
   if (r() < 0.05) return pick(r, ODD_VALUES);
   const o: Record<string, unknown> = {};
   const n = Math.floor(r() * 3);
@@ -110,7 +155,10 @@ describe('the enqueue fast path', () => {
 
   it('leaves invalid and exotic items to the schema', () => {
     const items: unknown[] = [
-      null, 'item', [], {},
+      null,
+      'item',
+      [],
+      {},
       { message: { source: { id: '' }, destination: { id: 'd' }, payload: 1 } },
       { message: { source: { id: 's' }, destination: { id: 'd' } } },
       { message: { source: { id: 's' }, destination: { id: 'd', kind: 3 }, payload: 1 } },
@@ -133,10 +181,26 @@ describe('the enqueue fast path', () => {
   });
 
   it('takes plainly valid options and leaves the rest to the schema', () => {
-    for (const opts of [{}, { priority: -1_000_000, delayMs: 0, jobId: 'a', maxRetries: 3, timeoutMs: 1, waitMs: 5 }, { jobId: undefined }]) {
+    for (const opts of [
+      {},
+      { priority: -1_000_000, delayMs: 0, jobId: 'a', maxRetries: 3, timeoutMs: 1, waitMs: 5 },
+      { jobId: undefined },
+    ]) {
       expect(expectOptionsAgreement(opts)).toBe(true);
     }
-    for (const opts of [null, [], { other: 1 }, { priority: 1.5 }, { priority: 1_000_001 }, { timeoutMs: 0 }, { jobId: '' }, { jobId: 'x'.repeat(257) }, { delayMs: 2 ** 53 }, { waitMs: '1' }, Object.create({ priority: 1 })]) {
+    for (const opts of [
+      null,
+      [],
+      { other: 1 },
+      { priority: 1.5 },
+      { priority: 1_000_001 },
+      { timeoutMs: 0 },
+      { jobId: '' },
+      { jobId: 'x'.repeat(257) },
+      { delayMs: 2 ** 53 },
+      { waitMs: '1' },
+      Object.create({ priority: 1 }),
+    ]) {
       expect(fastParseEnqueueOptions(opts), show(opts)).toBeUndefined();
     }
   });

@@ -16,7 +16,27 @@ function rng(seed: number): () => number {
 }
 
 function garbage(r: () => number): string {
-  const pieces = ['{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e309', '-', 'payload', 'source', 'id', '\\u0000', '💥', ' ', 'a:1:', '\n'];
+  const pieces = [
+    '{',
+    '}',
+    '[',
+    ']',
+    '"',
+    ':',
+    ',',
+    'null',
+    'true',
+    '1e309',
+    '-',
+    'payload',
+    'source',
+    'id',
+    '\\u0000',
+    '💥',
+    ' ',
+    'a:1:',
+    '\n',
+  ];
   let out = '';
   const n = Math.floor(r() * 40);
   for (let i = 0; i < n; i++) out += r() < 0.7 ? pieces[Math.floor(r() * pieces.length)] : String.fromCharCode(Math.floor(r() * 0xffff));
@@ -39,7 +59,30 @@ describe('parsers under random input', () => {
 
   it('decodeJob never throws and always yields a known state', () => {
     const r = rng(2);
-    const fields = ['msg', 'src', 'dst', 'pl', 'agent', 'prio', 'att', 'mr', 'ts', 'to', 'state', 'run', 'fin', 'res', 'err', 'stk', 'why', 'cxl', 'prog', 'a:1:ended', 'a:2:outcome', 'a:99999:worker'];
+    const fields = [
+      'msg',
+      'src',
+      'dst',
+      'pl',
+      'agent',
+      'prio',
+      'att',
+      'mr',
+      'ts',
+      'to',
+      'state',
+      'run',
+      'fin',
+      'res',
+      'err',
+      'stk',
+      'why',
+      'cxl',
+      'prog',
+      'a:1:ended',
+      'a:2:outcome',
+      'a:99999:worker',
+    ];
     for (let i = 0; i < 3000; i++) {
       const hash: Record<string, string> = {};
       for (const f of fields) if (r() < 0.6) hash[f] = garbage(r);
@@ -61,7 +104,8 @@ describe('parsers under random input', () => {
     for (let i = 0; i < 3000; i++) {
       const f: string[] = [];
       const n = Math.floor(r() * 12);
-      for (let j = 0; j < n; j++) f.push(r() < 0.5 ? ['e', 'j', 'a', 'w', 'err', 'why', 'd', 'f', 'm', 'n', 'g'][Math.floor(r() * 11)]! : garbage(r));
+      for (let j = 0; j < n; j++)
+        f.push(r() < 0.5 ? ['e', 'j', 'a', 'w', 'err', 'why', 'd', 'f', 'm', 'n', 'g'][Math.floor(r() * 11)]! : garbage(r));
       const id = `${Math.floor(r() * 1e13)}-0`;
       const events = parseEntry('q', id, f);
       expect(events.length).toBeGreaterThan(0);

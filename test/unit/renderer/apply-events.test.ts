@@ -35,7 +35,11 @@ describe('applyJobEvents', () => {
     expect(store.getState().jobs.get('q')?.get('d')).toMatchObject({ state: 'delayed', error: 'boom' });
     apply(store, [ev('q', 'leased', 'd', { attempt: 2 }), ev('q', 'stalled', 'd', { attempt: 2 })]);
     expect(store.getState().jobs.get('q')?.get('d')).toMatchObject({ state: 'waiting', reason: 'stalled' });
-    apply(store, [ev('q', 'leased', 'd', { attempt: 3 }), ev('q', 'stalled', 'd', { attempt: 3 }), ev('q', 'dead', 'd', { reason: 'stalled' })]);
+    apply(store, [
+      ev('q', 'leased', 'd', { attempt: 3 }),
+      ev('q', 'stalled', 'd', { attempt: 3 }),
+      ev('q', 'dead', 'd', { reason: 'stalled' }),
+    ]);
     expect(store.getState().jobs.get('q')?.get('d')).toMatchObject({ state: 'dead', reason: 'stalled' });
   });
 
@@ -43,7 +47,10 @@ describe('applyJobEvents', () => {
     const store = createAppStore();
     let changes = 0;
     store.subscribe(() => changes++);
-    apply(store, Array.from({ length: 100 }, (_, i) => ev('q', 'enqueued', `j${i}`)));
+    apply(
+      store,
+      Array.from({ length: 100 }, (_, i) => ev('q', 'enqueued', `j${i}`)),
+    );
     expect(changes).toBe(1);
     expect(store.getState().jobsSeq).toBe(1);
     expect(store.getState().jobs.get('q')?.size).toBe(100);
@@ -67,7 +74,11 @@ describe('applyJobEvents', () => {
 
   it('keeps at most maxPerQueue jobs per queue, evicting the least recently touched', () => {
     const store = createAppStore();
-    apply(store, Array.from({ length: 10 }, (_, i) => ev('q', 'enqueued', `j${i}`)), 5);
+    apply(
+      store,
+      Array.from({ length: 10 }, (_, i) => ev('q', 'enqueued', `j${i}`)),
+      5,
+    );
     expect([...(store.getState().jobs.get('q')?.keys() ?? [])]).toEqual(['j5', 'j6', 'j7', 'j8', 'j9']);
     // Touching j5 makes it the newest; the next arrival evicts j6.
     apply(store, [ev('q', 'leased', 'j5', { attempt: 1 }), ev('q', 'enqueued', 'j10')], 5);
@@ -76,14 +87,24 @@ describe('applyJobEvents', () => {
 
   it('bounds a flood: 50,000 events leave 5,000 rows per queue', () => {
     const store = createAppStore();
-    for (let b = 0; b < 50; b++) apply(store, Array.from({ length: 1000 }, (_, i) => ev('q', 'enqueued', `j${b}-${i}`)));
+    for (let b = 0; b < 50; b++)
+      apply(
+        store,
+        Array.from({ length: 1000 }, (_, i) => ev('q', 'enqueued', `j${b}-${i}`)),
+      );
     expect(store.getState().jobs.get('q')?.size).toBe(5000);
     expect(store.getState().jobs.get('q')?.has('j49-999')).toBe(true);
   });
 
   it('removes jobs on `removed`, and waiting/delayed jobs of the queue on `drained`', () => {
     const store = createAppStore();
-    apply(store, [ev('q', 'enqueued', 'w'), ev('q', 'enqueued', 'd', { delayMs: 100 }), ev('q', 'enqueued', 'a'), ev('q', 'leased', 'a', { attempt: 1 }), ev('q', 'enqueued', 'r')]);
+    apply(store, [
+      ev('q', 'enqueued', 'w'),
+      ev('q', 'enqueued', 'd', { delayMs: 100 }),
+      ev('q', 'enqueued', 'a'),
+      ev('q', 'leased', 'a', { attempt: 1 }),
+      ev('q', 'enqueued', 'r'),
+    ]);
     apply(store, [ev('q', 'removed', 'r'), ev('q', 'drained', undefined, { count: 2 })]);
     expect([...(store.getState().jobs.get('q')?.keys() ?? [])]).toEqual(['a']);
   });
@@ -102,7 +123,10 @@ describe('applyJobEvents', () => {
     const store = createAppStore();
     const filter = { queue: 'q', state: 'waiting' as const, agent: null, search: '' };
     const key = listKey(filter) as string;
-    store.setState({ jobsFilter: filter, jobList: applyFirstPage(emptyList(key), key, 'waiting', { jobs: [record('q', 'x', 'waiting')] }, 0) });
+    store.setState({
+      jobsFilter: filter,
+      jobList: applyFirstPage(emptyList(key), key, 'waiting', { jobs: [record('q', 'x', 'waiting')] }, 0),
+    });
     apply(store, [ev('q', 'leased', 'x', { attempt: 1 })]);
     const row = store.getState().jobList.rows.get('x');
     expect(row).toMatchObject({ state: 'active', agent: 'echo', preview: 'input of x' });
@@ -113,7 +137,11 @@ describe('applyJobEvents', () => {
   it('patches the open job: progress, logs, state; remove makes it gone', () => {
     const store = createAppStore();
     store.setState({ detail: { ...openDetail('q', 'x'), record: record('q', 'x', 'active') } });
-    apply(store, [ev('q', 'progress', 'x', { fraction: 0.25 }), ev('q', 'log', 'x', { message: 'line 1' }), ev('q', 'log', 'x', { message: 'line 2' })]);
+    apply(store, [
+      ev('q', 'progress', 'x', { fraction: 0.25 }),
+      ev('q', 'log', 'x', { message: 'line 1' }),
+      ev('q', 'log', 'x', { message: 'line 2' }),
+    ]);
     expect(store.getState().detail?.record).toMatchObject({ progress: { fraction: 0.25 }, logs: ['line 1', 'line 2'] });
     expect(store.getState().detail?.eventSeq).toBe(1);
     apply(store, [ev('q', 'completed', 'x')]);

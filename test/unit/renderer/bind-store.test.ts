@@ -6,7 +6,13 @@ import { selectReadError } from '../../../src-renderer/src/store/selectors';
 import { ev, FakeApi, flush, record } from './fake-api';
 
 const summary = (name: string): QueueSummary =>
-  ({ name, paused: false, depth: 0, full: false, counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 } }) as QueueSummary;
+  ({
+    name,
+    paused: false,
+    depth: 0,
+    full: false,
+    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 },
+  }) as QueueSummary;
 const pool: PoolStatus = { running: false, queues: [], threads: 0, concurrency: 0, processed: 0, failed: 0, active: 0 };
 const connected: ConnectionStatus = { state: 'connected', target: 'redis://x', since: 1 };
 

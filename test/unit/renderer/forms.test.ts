@@ -15,9 +15,10 @@ import {
 import { constraintHint, leafPaths } from '../../../src-renderer/src/features/config/schema-hints';
 import { parseInput, parseLines, parseOptions } from '../../../src-renderer/src/features/enqueue/enqueue-input';
 import { describeBulk, runBulk, selectIds, selectionRefusal, stateActions } from '../../../src-renderer/src/features/jobs/bulk-actions';
-import { FakeApi, record } from './fake-api';
+import { FakeApi } from './fake-api';
 
-const config = (): ConveyorConfig => structuredClone({ ...DEFAULT_CONFIG, queue: { ...DEFAULT_CONFIG.queue, redis_password: SECRET_MASK } }) as ConveyorConfig;
+const config = (): ConveyorConfig =>
+  structuredClone({ ...DEFAULT_CONFIG, queue: { ...DEFAULT_CONFIG.queue, redis_password: SECRET_MASK } }) as ConveyorConfig;
 
 describe('config form', () => {
   it('has a field for every setting of the schema', () => {
@@ -25,7 +26,11 @@ describe('config form', () => {
     const missing = [...leafPaths('queue'), ...leafPaths('workers')].filter((p) => !fields.has(p) && p !== 'queue.tls');
     expect(missing).toEqual([]);
     const agentFields = new Set(AGENT_FIELDS.map((f) => f.path));
-    expect(leafPaths('agents.*').map((p) => p.slice('agents.*.'.length)).filter((p) => p !== 'kind' && !agentFields.has(p))).toEqual([]);
+    expect(
+      leafPaths('agents.*')
+        .map((p) => p.slice('agents.*.'.length))
+        .filter((p) => p !== 'kind' && !agentFields.has(p)),
+    ).toEqual([]);
   });
 
   it('hints come from the schema', () => {
@@ -43,8 +48,13 @@ describe('config form', () => {
     const agents = agentDraftsFromConfig(c);
     expect(buildPatch(c, initial, initial, agents, agents)).toEqual({});
     const edited = { ...initial, 'queue.redis_port': '6380', 'workers.queues': 'a, b', 'queue.redis_db': '' };
-    expect(buildPatch(c, initial, edited, agents, agents)).toEqual({ queue: { redis_port: 6380, redis_db: null }, workers: { queues: ['a', 'b'] } });
-    expect(buildPatch(c, initial, { ...initial, 'queue.redis_password': 's3cret' }, agents, agents)).toEqual({ queue: { redis_password: 's3cret' } });
+    expect(buildPatch(c, initial, edited, agents, agents)).toEqual({
+      queue: { redis_port: 6380, redis_db: null },
+      workers: { queues: ['a', 'b'] },
+    });
+    expect(buildPatch(c, initial, { ...initial, 'queue.redis_password': 's3cret' }, agents, agents)).toEqual({
+      queue: { redis_password: 's3cret' },
+    });
     expect(buildPatch(c, initial, initial, agents, agents, new Set(['queue.redis_password']))).toEqual({ queue: { redis_password: null } });
   });
 
@@ -62,12 +72,16 @@ describe('config form', () => {
     const initialAgents = agentDraftsFromConfig(c);
     const initial = valuesFromConfig(c);
     const added = [...initialAgents, { key: 'n', name: 'fresh', values: { base_url: 'https://x/v1', model: 'gpt', temperature: '0.5' } }];
-    expect(buildPatch(c, initial, initial, initialAgents, added)).toEqual({ agents: { fresh: { kind: 'llm', base_url: 'https://x/v1', model: 'gpt', temperature: 0.5 } } });
+    expect(buildPatch(c, initial, initial, initialAgents, added)).toEqual({
+      agents: { fresh: { kind: 'llm', base_url: 'https://x/v1', model: 'gpt', temperature: 0.5 } },
+    });
     const changed = [{ ...initialAgents[0]!, values: { ...initialAgents[0]!.values, model: 'm2' } }];
     expect(buildPatch(c, initial, initial, initialAgents, changed)).toEqual({ agents: { old: { model: 'm2' } } });
     expect(buildPatch(c, initial, initial, initialAgents, [])).toEqual({ agents: { old: null } });
     const renamed = [{ ...initialAgents[0]!, name: 'new' }];
-    expect(buildPatch(c, initial, initial, initialAgents, renamed)).toEqual({ agents: { old: null, new: { kind: 'llm', base_url: 'http://localhost:1/v1', model: 'm' } } });
+    expect(buildPatch(c, initial, initial, initialAgents, renamed)).toEqual({
+      agents: { old: null, new: { kind: 'llm', base_url: 'http://localhost:1/v1', model: 'm' } },
+    });
   });
 
   it('validates with the shared parser: path and reason, as the server would', () => {
@@ -83,7 +97,11 @@ describe('config form', () => {
   });
 
   it('applyPatch merges objects, removes on null, replaces the rest', () => {
-    expect(applyPatch({ a: { b: 1, c: 2 }, l: [1], t: false }, { a: { b: null, d: 3 }, l: [2], t: { ca: 'x' } })).toEqual({ a: { c: 2, d: 3 }, l: [2], t: { ca: 'x' } });
+    expect(applyPatch({ a: { b: 1, c: 2 }, l: [1], t: false }, { a: { b: null, d: 3 }, l: [2], t: { ca: 'x' } })).toEqual({
+      a: { c: 2, d: 3 },
+      l: [2],
+      t: { ca: 'x' },
+    });
   });
 });
 
@@ -91,7 +109,10 @@ describe('create queue form', () => {
   it('sends only the options given, checks them like the server', () => {
     const base = { name: 'jobs', maxLength: '', maxRetries: '', backoffType: '' as const, delayMs: '', maxDelayMs: '', leaseMs: '' };
     expect(draftToOptions(base)).toEqual({ options: {}, errors: {} });
-    expect(draftToOptions({ ...base, maxLength: '10', delayMs: '500' }).options).toEqual({ maxLength: 10, backoff: { type: 'exponential', delayMs: 500, maxDelayMs: 60_000 } });
+    expect(draftToOptions({ ...base, maxLength: '10', delayMs: '500' }).options).toEqual({
+      maxLength: 10,
+      backoff: { type: 'exponential', delayMs: 500, maxDelayMs: 60_000 },
+    });
     expect(draftToOptions({ ...base, name: 'bad name' }).errors.name).toBeDefined();
     expect(draftToOptions({ ...base, leaseMs: '10' }).errors.leaseMs).toBe('Expected a whole number ≥ 1,000.');
     expect(draftToOptions({ ...base, backoffType: 'exponential', delayMs: '5000', maxDelayMs: '100' }).errors.maxDelayMs).toBeDefined();
@@ -116,13 +137,20 @@ describe('enqueue input', () => {
 
   it('options as the contract wants them', () => {
     expect(parseOptions({ priority: '5', delayMs: '0', jobId: ' k ' })).toEqual({ options: { priority: 5, jobId: 'k' }, errors: {} });
-    expect(Object.keys(parseOptions({ priority: '1.5', delayMs: '-1', jobId: 'x'.repeat(300) }).errors).sort()).toEqual(['delayMs', 'jobId', 'priority']);
+    expect(Object.keys(parseOptions({ priority: '1.5', delayMs: '-1', jobId: 'x'.repeat(300) }).errors).sort()).toEqual([
+      'delayMs',
+      'jobId',
+      'priority',
+    ]);
   });
 });
 
 describe('bulk actions', () => {
   it('chunks ids to 10,000 per call and merges outcomes', async () => {
-    const api = new FakeApi().on('jobs.retry', ({ ids }) => ({ ok: ids.slice(1), failed: [{ id: ids[0]!, error: { code: 'INVALID_STATE', message: 'is active' } }] }));
+    const api = new FakeApi().on('jobs.retry', ({ ids }) => ({
+      ok: ids.slice(1),
+      failed: [{ id: ids[0]!, error: { code: 'INVALID_STATE', message: 'is active' } }],
+    }));
     const ids = Array.from({ length: 25_000 }, (_, i) => String(i));
     const r = await runBulk(api, 'retry', 'q', ids);
     expect(api.callsOf('jobs.retry').length).toBe(3);
@@ -131,7 +159,9 @@ describe('bulk actions', () => {
   });
 
   it('collects every id the filter selects, slice by slice, passing the agent to the server', async () => {
-    const api = new FakeApi().on('jobs.ids', ({ cursor }) => (cursor === undefined ? { ids: ['1'], cursor: 'c', scanned: 5000 } : { ids: ['2'], scanned: 10 }));
+    const api = new FakeApi().on('jobs.ids', ({ cursor }) =>
+      cursor === undefined ? { ids: ['1'], cursor: 'c', scanned: 5000 } : { ids: ['2'], scanned: 10 },
+    );
     expect(await selectIds(api, 'q', 'waiting', 'echo')).toEqual({ ids: ['1', '2'], truncated: false });
     expect(api.callsOf('jobs.ids')).toEqual([
       { queue: 'q', state: 'waiting', agent: 'echo' },
@@ -146,7 +176,9 @@ describe('bulk actions', () => {
   });
 
   it('says why an action cannot run on the selection', () => {
-    expect(selectionRefusal('remove', ['dead', 'active'])).toBe('1 selected job is active: a running job cannot be removed: cancel it first');
+    expect(selectionRefusal('remove', ['dead', 'active'])).toBe(
+      '1 selected job is active: a running job cannot be removed: cancel it first',
+    );
     expect(selectionRefusal('retry', ['dead', 'cancelled'])).toBeUndefined();
   });
 });

@@ -25,7 +25,13 @@ function summary(name: string, patch: Partial<QueueSummary> = {}): QueueSummary 
     name,
     paused: false,
     counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0, 'waiting-children': 0 },
-    options: { maxLength: 100, maxRetries: 3, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 }, leaseMs: 1000, retention: { completed: { count: 1, ageS: 0 }, dead: { count: 1, ageS: 0 } } },
+    options: {
+      maxLength: 100,
+      maxRetries: 3,
+      backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 },
+      leaseMs: 1000,
+      retention: { completed: { count: 1, ageS: 0 }, dead: { count: 1, ageS: 0 } },
+    },
     depth: 0,
     full: false,
     ...patch,
@@ -39,7 +45,9 @@ describe('words', () => {
 
   it('each release reason has its own words; a release from older data says just "released"', () => {
     expect(outcomeText({ number: 1, outcome: 'released' })).toBe('released');
-    expect(outcomeText({ number: 1, outcome: 'released', releaseReason: 'prefetch_hold' })).toBe('released (held too long before it could start)');
+    expect(outcomeText({ number: 1, outcome: 'released', releaseReason: 'prefetch_hold' })).toBe(
+      'released (held too long before it could start)',
+    );
     expect(outcomeText({ number: 1, outcome: 'released', releaseReason: 'shutdown' })).toBe('released (handed back at shutdown)');
     const reasons = ['shutdown', 'prefetch_hold', 'neighbour_killed', 'outage', 'rate_limited'] as const;
     expect(new Set(reasons.map((r) => outcomeText({ number: 1, outcome: 'released', releaseReason: r }))).size).toBe(reasons.length);
@@ -74,7 +82,10 @@ describe('times', () => {
   });
 
   it('wait and run durations of the last attempt', () => {
-    const job = record('q', 'a', 'completed', { createdAt: 1000, attempts: [{ number: 1, leasedAt: 1500, startedAt: 1600, endedAt: 4600, outcome: 'completed' }] });
+    const job = record('q', 'a', 'completed', {
+      createdAt: 1000,
+      attempts: [{ number: 1, leasedAt: 1500, startedAt: 1600, endedAt: 4600, outcome: 'completed' }],
+    });
     expect(jobTimes(job, 10_000)).toEqual({ waitMs: 600, runMs: 3000 });
     const running = record('q', 'b', 'active', { createdAt: 1000, attempts: [{ number: 1, startedAt: 2000 }] });
     expect(jobTimes(running, 2500)).toEqual({ waitMs: 1000, runMs: 500 });
@@ -130,7 +141,17 @@ describe('charts', () => {
   });
 
   it('percentiles in one bucket share one line and one label', () => {
-    const h = { count: 10, p50: 5, p95: 90, p99: 95, max: 95, buckets: [{ le: 10, count: 5 }, { le: 100, count: 5 }] };
+    const h = {
+      count: 10,
+      p50: 5,
+      p95: 90,
+      p99: 95,
+      max: 95,
+      buckets: [
+        { le: 10, count: 5 },
+        { le: 100, count: 5 },
+      ],
+    };
     expect(percentileMarks(h).map((m) => m.label)).toEqual(['p50', 'p95 p99']);
   });
 });
@@ -144,7 +165,10 @@ describe('the command palette', () => {
   });
 
   it('opens a job by queue/id, or by id in the current queue', () => {
-    expect(paletteItems('held/abc-1', queues, null)[0]).toMatchObject({ label: 'Open job abc-1 in held', action: { route: { view: 'jobs', job: { queue: 'held', id: 'abc-1' } } } });
+    expect(paletteItems('held/abc-1', queues, null)[0]).toMatchObject({
+      label: 'Open job abc-1 in held',
+      action: { route: { view: 'jobs', job: { queue: 'held', id: 'abc-1' } } },
+    });
     expect(paletteItems('abc-1', queues, 'default')[0]?.label).toBe('Open job abc-1 in default');
     expect(paletteItems('nope/abc', queues, null).some((i) => i.group === 'job')).toBe(false);
   });
@@ -156,7 +180,11 @@ describe('job logs', () => {
       { ts: 10, attempt: 1, message: 'b' },
       { ts: 20, attempt: 2, message: 'c' },
     ];
-    expect(datedLines(['a', 'b', 'c'], times)).toEqual([{ text: 'a' }, { text: 'b', ts: 10, attempt: 1 }, { text: 'c', ts: 20, attempt: 2 }]);
+    expect(datedLines(['a', 'b', 'c'], times)).toEqual([
+      { text: 'a' },
+      { text: 'b', ts: 10, attempt: 1 },
+      { text: 'c', ts: 20, attempt: 2 },
+    ]);
     // A line that does not match stops the dating there.
     expect(datedLines(['a', 'x', 'c'], times)).toEqual([{ text: 'a' }, { text: 'x' }, { text: 'c', ts: 20, attempt: 2 }]);
   });

@@ -19,8 +19,12 @@ describe('listKey', () => {
     expect(listKey({ queue: 'q', state: 'all', agent: null, search: '' })).toBeNull();
     expect(listKey({ queue: 'q', state: 'all', agent: null, search: ' boom ' })).not.toBeNull();
     // The server filters by agent (issue #17): another agent is another list.
-    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' })).not.toBe(listKey({ queue: 'q', state: 'dead', agent: null, search: '' }));
-    expect(listKey({ queue: 'q', state: 'all', agent: 'echo', search: 'x' })).not.toBe(listKey({ queue: 'q', state: 'all', agent: null, search: 'x' }));
+    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' })).not.toBe(
+      listKey({ queue: 'q', state: 'dead', agent: null, search: '' }),
+    );
+    expect(listKey({ queue: 'q', state: 'all', agent: 'echo', search: 'x' })).not.toBe(
+      listKey({ queue: 'q', state: 'all', agent: null, search: 'x' }),
+    );
     expect(queueOfKey(KEY)).toBe('q');
   });
 });
@@ -33,7 +37,13 @@ describe('the list window', () => {
   });
 
   it('re-reads the first page on top of the rows further down that are still in the state', () => {
-    let list = applyFirstPage(emptyList(KEY), KEY, 'completed', { jobs: [record('q', 'c', 'completed'), record('q', 'b', 'completed')], cursor: '2' }, 0);
+    let list = applyFirstPage(
+      emptyList(KEY),
+      KEY,
+      'completed',
+      { jobs: [record('q', 'c', 'completed'), record('q', 'b', 'completed')], cursor: '2' },
+      0,
+    );
     list = applyNextPage(list, KEY, { jobs: [record('q', 'a', 'completed')] }, 0);
     expect(list.ids).toEqual(['c', 'b', 'a']);
     expect(list.cursor).toBeUndefined();
@@ -63,7 +73,8 @@ describe('the list window', () => {
   it('stops paging at MAX_LIST_ROWS and says so', () => {
     let list = applyFirstPage(emptyList(KEY), KEY, 'completed', { jobs: [], cursor: '0' }, 0);
     const page = (from: number, n: number) => Array.from({ length: n }, (_, i) => record('q', `j${from + i}`, 'completed'));
-    for (let from = 0; from < MAX_LIST_ROWS; from += 1000) list = applyNextPage(list, KEY, { jobs: page(from, 1000), cursor: String(from + 1000) }, 0);
+    for (let from = 0; from < MAX_LIST_ROWS; from += 1000)
+      list = applyNextPage(list, KEY, { jobs: page(from, 1000), cursor: String(from + 1000) }, 0);
     expect(list.ids.length).toBe(MAX_LIST_ROWS);
     expect(list.truncated).toBe(true);
     expect(list.cursor).toBeUndefined();

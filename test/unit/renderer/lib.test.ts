@@ -12,7 +12,10 @@ describe('parseJsonInput', () => {
   it('names line, column and position of the first error', () => {
     const r = parseJsonInput('{"a": 1,\n "b": }');
     expect(r).toMatchObject({ ok: false, line: 2, column: 7, position: 15 });
-    if (!r.ok) expect(r.message).toBe("Unexpected '}': expected a value (object, array, string, number, true, false or null) at line 2, column 7 (position 15)");
+    if (!r.ok)
+      expect(r.message).toBe(
+        "Unexpected '}': expected a value (object, array, string, number, true, false or null) at line 2, column 7 (position 15)",
+      );
   });
 
   it.each([
@@ -44,9 +47,15 @@ describe('parseJsonInput', () => {
 
 describe('errors', () => {
   it('reads ApiError-like values by shape', () => {
-    expect(toUiError({ code: 'QUEUE_FULL', message: 'm', details: { depth: 1 } })).toEqual({ code: 'QUEUE_FULL', message: 'm', details: { depth: 1 } });
+    expect(toUiError({ code: 'QUEUE_FULL', message: 'm', details: { depth: 1 } })).toEqual({
+      code: 'QUEUE_FULL',
+      message: 'm',
+      details: { depth: 1 },
+    });
     expect(toUiError(new Error('x'))).toEqual({ code: 'INTERNAL', message: 'x' });
-    expect(configIssuesOf({ code: 'CONFIG_INVALID', message: '', details: { issues: [{ path: 'a', message: 'b' }, 3] } })).toEqual([{ path: 'a', message: 'b' }]);
+    expect(configIssuesOf({ code: 'CONFIG_INVALID', message: '', details: { issues: [{ path: 'a', message: 'b' }, 3] } })).toEqual([
+      { path: 'a', message: 'b' },
+    ]);
   });
 
   it('explains a full queue with its cap and depth', () => {
@@ -56,14 +65,21 @@ describe('errors', () => {
       'Queue "jobs" is full: 1,000 jobs are waiting or delayed, and its cap is 1,000. The job was not enqueued. ' +
         "Wait for workers to work it down, or raise the queue's cap (max length).",
     );
-    expect(describeQueueFull({ queue: 'jobs', depth: 990, limit: 1000 }, 50)).toContain('None of the 50 jobs were enqueued. Only 10 more would fit.');
+    expect(describeQueueFull({ queue: 'jobs', depth: 990, limit: 1000 }, 50)).toContain(
+      'None of the 50 jobs were enqueued. Only 10 more would fit.',
+    );
     expect(queueFullFacts({ code: 'INTERNAL', message: '' })).toBeUndefined();
   });
 });
 
 describe('routes', () => {
   it('round-trips views and job details, with odd ids', () => {
-    for (const route of [{ view: 'overview' }, { view: 'config' }, { view: 'jobs' }, { view: 'jobs', job: { queue: 'q.1', id: 'a/b c#?' } }] as const) {
+    for (const route of [
+      { view: 'overview' },
+      { view: 'config' },
+      { view: 'jobs' },
+      { view: 'jobs', job: { queue: 'q.1', id: 'a/b c#?' } },
+    ] as const) {
       expect(parseRoute(formatRoute(route))).toEqual(route);
     }
     expect(parseRoute('#/nope')).toEqual({ view: 'overview' });

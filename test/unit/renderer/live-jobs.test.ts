@@ -10,8 +10,16 @@ describe('the live cache', () => {
     expect(mergeRecords(a, 'q', [record('q', '1', 'waiting')], 1)).toBe(a);
     const evented: JobRow = { ...a.get('q')!.get('1')!, state: 'completed', seq: 9 };
     const withEvent = new Map(a).set('q', new Map(a.get('q')!).set('1', evented));
-    expect(mergeRecords(withEvent, 'q', [record('q', '1', 'active')], 8).get('q')?.get('1')).toBe(evented);
-    expect(mergeRecords(withEvent, 'q', [record('q', '1', 'active')], 9).get('q')?.get('1')?.state).toBe('active');
+    expect(
+      mergeRecords(withEvent, 'q', [record('q', '1', 'active')], 8)
+        .get('q')
+        ?.get('1'),
+    ).toBe(evented);
+    expect(
+      mergeRecords(withEvent, 'q', [record('q', '1', 'active')], 9)
+        .get('q')
+        ?.get('1')?.state,
+    ).toBe('active');
   });
 
   it('is bounded per queue', () => {

@@ -25,9 +25,23 @@ describe('visibleJobRows', () => {
   it('a state shows the server list, hides rows events moved out, and puts new finished jobs on top', () => {
     const f = filter({ state: 'completed' });
     const key = listKey(f) as string;
-    const list = applyFirstPage(emptyList(key), key, 'completed', { jobs: [record('q', 'b', 'completed'), record('q', 'a', 'completed')] }, 0);
+    const list = applyFirstPage(
+      emptyList(key),
+      key,
+      'completed',
+      { jobs: [record('q', 'b', 'completed'), record('q', 'a', 'completed')] },
+      0,
+    );
     let state: Parameters<typeof applyJobEvents>[0] = { jobs: new Map(), jobsSeq: 0, jobList: list, detail: null, queues: new Map() };
-    state = { ...state, ...applyJobEvents(state, [ev('q', 'enqueued', 'n'), ev('q', 'leased', 'n', { attempt: 1 }), ev('q', 'completed', 'n'), ev('q', 'removed', 'a')]) };
+    state = {
+      ...state,
+      ...applyJobEvents(state, [
+        ev('q', 'enqueued', 'n'),
+        ev('q', 'leased', 'n', { attempt: 1 }),
+        ev('q', 'completed', 'n'),
+        ev('q', 'removed', 'a'),
+      ]),
+    };
     expect(visibleJobRows(f, state.jobList, liveRowsOf(state.jobs, 'q')).map((r) => r.id)).toEqual(['n', 'b']);
   });
 
@@ -46,7 +60,15 @@ describe('visibleJobRows', () => {
   it('a search shows the server result, narrowed by state and agent here', () => {
     const f = filter({ search: 'x', state: 'dead' });
     const key = listKey(f) as string;
-    const list = { ...emptyList(key), ids: ['1', '2'], rows: new Map([['1', rowFromRecord(record('q', '1', 'dead'), 0)], ['2', rowFromRecord(record('q', '2', 'completed'), 0)]]), loaded: true };
+    const list = {
+      ...emptyList(key),
+      ids: ['1', '2'],
+      rows: new Map([
+        ['1', rowFromRecord(record('q', '1', 'dead'), 0)],
+        ['2', rowFromRecord(record('q', '2', 'completed'), 0)],
+      ]),
+      loaded: true,
+    };
     expect(visibleJobRows(f, list, new Map()).map((r) => r.id)).toEqual(['1']);
   });
 });

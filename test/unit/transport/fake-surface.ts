@@ -3,7 +3,14 @@
  * with per-command handlers (default: echoes `{ command, args }`), and lets the
  * test emit events to whoever subscribed.
  */
-import { isCommandName, type CommandArgs, type CommandName, type CommandResult, type EventName, type Events } from '../../../src-shared/contract';
+import {
+  isCommandName,
+  type CommandArgs,
+  type CommandName,
+  type CommandResult,
+  type EventName,
+  type Events,
+} from '../../../src-shared/contract';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import type { ControlSurface } from '../../../src-main/control/surface';
 

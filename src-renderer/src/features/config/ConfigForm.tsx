@@ -50,7 +50,10 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
   const [saving, setSaving] = useState(false);
   const [serverIssues, setServerIssues] = useState<{ message: string; issues: ConfigIssue[] } | null>(null);
 
-  const patch = useMemo(() => buildPatch(config, initial, values, initialAgents, agents, cleared), [config, initial, values, initialAgents, agents, cleared]);
+  const patch = useMemo(
+    () => buildPatch(config, initial, values, initialAgents, agents, cleared),
+    [config, initial, values, initialAgents, agents, cleared],
+  );
   const issues = useMemo(() => (isEmptyPatch(patch) ? [] : validatePatch(config, patch)), [config, patch]);
   const allIssues = serverIssues ? [...issues, ...serverIssues.issues] : issues;
   const changes = isEmptyPatch(patch) ? 0 : countLeaves(patch);
@@ -85,7 +88,12 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
     return (
       <Field key={f.path} label={f.label} hint={hint} error={error} testId={testId}>
         {(p) => {
-          const common = { ...p, 'data-testid': `config-field-${f.path}`, name: f.path, ...(overridden ? { readOnly: true, 'aria-readonly': true } : {}) };
+          const common = {
+            ...p,
+            'data-testid': `config-field-${f.path}`,
+            name: f.path,
+            ...(overridden ? { readOnly: true, 'aria-readonly': true } : {}),
+          };
           switch (f.kind) {
             case 'bool':
               return <input {...common} type="checkbox" checked={value === true} onChange={(e) => set(f.path, e.target.checked)} />;
@@ -136,9 +144,26 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
             case 'int':
             case 'number':
               // Text, not type=number: a browser number box hides what was typed when it is not a number, and the error should name it.
-              return <input {...common} type="text" inputMode={f.kind === 'int' ? 'numeric' : 'decimal'} value={String(value ?? '')} onChange={(e) => set(f.path, e.target.value)} />;
+              return (
+                <input
+                  {...common}
+                  type="text"
+                  inputMode={f.kind === 'int' ? 'numeric' : 'decimal'}
+                  value={String(value ?? '')}
+                  onChange={(e) => set(f.path, e.target.value)}
+                />
+              );
             default:
-              return <input {...common} type="text" autoComplete="off" spellCheck={false} value={String(value ?? '')} onChange={(e) => set(f.path, e.target.value)} />;
+              return (
+                <input
+                  {...common}
+                  type="text"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={String(value ?? '')}
+                  onChange={(e) => set(f.path, e.target.value)}
+                />
+              );
           }
         }}
       </Field>
@@ -155,7 +180,11 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
             {section.fields.map((f, i) => (
               <Fragment key={f.path}>
                 {f.tlsFile && i === section.fields.findIndex((x) => x.tlsFile) ? (
-                  <TlsModeField value={tlsMode} onChange={(m) => set(TLS_MODE, m)} error={allIssues.find((x) => x.path === 'queue.tls')?.message} />
+                  <TlsModeField
+                    value={tlsMode}
+                    onChange={(m) => set(TLS_MODE, m)}
+                    error={allIssues.find((x) => x.path === 'queue.tls')?.message}
+                  />
                 ) : null}
                 {f.tlsFile && tlsMode !== 'files' ? null : renderField(f)}
               </Fragment>
@@ -172,7 +201,9 @@ export function ConfigForm({ view, onSaved }: { view: ConfigView; onSaved: (s: C
         }}
       />
       <IssueList issues={placed} testId="config-form-issues" />
-      {serverIssues && serverIssues.issues.length === 0 ? <ErrorMessage testId="config-save-error">Not saved: {serverIssues.message}</ErrorMessage> : null}
+      {serverIssues && serverIssues.issues.length === 0 ? (
+        <ErrorMessage testId="config-save-error">Not saved: {serverIssues.message}</ErrorMessage>
+      ) : null}
       <div className="form-actions sticky-actions">
         <button type="submit" className="primary" disabled={saving || changes === 0 || issues.length > 0} data-testid="config-save">
           {saving ? 'Saving…' : changes === 0 ? 'No changes' : `Save ${changes} ${changes === 1 ? 'change' : 'changes'}`}

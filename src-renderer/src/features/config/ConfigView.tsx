@@ -25,7 +25,11 @@ export function ConfigView() {
       }
     >
       {config === null ? (
-        readError ? <ErrorMessage testId="config-read-error">{readError}</ErrorMessage> : <p className="muted">Loading config.yml…</p>
+        readError ? (
+          <ErrorMessage testId="config-read-error">{readError}</ErrorMessage>
+        ) : (
+          <p className="muted">Loading config.yml…</p>
+        )
       ) : (
         <>
           {config.warnings.length > 0 ? (
@@ -48,7 +52,11 @@ export function ConfigView() {
           />
           <div {...tabPanelProps('config', tab)}>
             {/* Keyed by the loaded text: after a save (or an outside edit) the editors start from the new file. */}
-            {tab === 'form' ? <ConfigForm key={config.text} view={config} onSaved={setSaved} /> : <YamlEditor key={config.text} view={config} onSaved={setSaved} />}
+            {tab === 'form' ? (
+              <ConfigForm key={config.text} view={config} onSaved={setSaved} />
+            ) : (
+              <YamlEditor key={config.text} view={config} onSaved={setSaved} />
+            )}
           </div>
         </>
       )}
@@ -74,7 +82,9 @@ function SavedNote({ saved, onDismiss }: { saved: ConfigSaved; onDismiss: () => 
           ))}
         </ul>
       ) : (
-        <p className="muted small" data-testid="config-applied-none">Nothing needed applying.</p>
+        <p className="muted small" data-testid="config-applied-none">
+          Nothing needed applying.
+        </p>
       )}
       {saved.warnings.length > 0 ? (
         <ul className="warnings" data-testid="config-saved-warnings">

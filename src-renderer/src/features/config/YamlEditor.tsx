@@ -6,7 +6,11 @@ import { useDebounced } from '../../hooks/use-debounced';
 import { configIssuesOf, toUiError } from '../../lib/errors';
 import { IssueList } from './IssueList';
 
-type Check = { state: 'idle' } | { state: 'checking' } | { state: 'done'; text: string; result: ConfigValidation } | { state: 'failed'; message: string };
+type Check =
+  | { state: 'idle' }
+  | { state: 'checking' }
+  | { state: 'done'; text: string; result: ConfigValidation }
+  | { state: 'failed'; message: string };
 
 /**
  * config.yml as text: validated by the server as you type (debounced), saved
@@ -72,7 +76,11 @@ export function YamlEditor({ view, onSaved }: { view: ConfigView; onSaved: (s: C
         aria-invalid={check.state === 'done' && !check.result.ok}
         data-testid="config-yaml"
       />
-      <div id="config-yaml-status" data-testid="config-validation" data-state={!dirty ? 'unchanged' : check.state === 'done' ? (check.result.ok ? 'valid' : 'invalid') : check.state}>
+      <div
+        id="config-yaml-status"
+        data-testid="config-validation"
+        data-state={!dirty ? 'unchanged' : check.state === 'done' ? (check.result.ok ? 'valid' : 'invalid') : check.state}
+      >
         {!dirty ? (
           <span className="muted">As on disk.</span>
         ) : check.state === 'checking' || (check.state === 'done' && check.text !== text) || check.state === 'idle' ? (

@@ -38,8 +38,10 @@ const ADDRESS_PARTS = new Set(['queue.redis_host', 'queue.redis_port', 'queue.re
  */
 export function overriddenBy(path: string, values: Readonly<Record<string, unknown>>): string | undefined {
   const set = (p: string): boolean => String(values[p] ?? '').trim() !== '';
-  if ((ADDRESS_PARTS.has(path) || path === 'queue.redis_url') && set('queue.redis_cluster')) return 'not used: the cluster seed nodes below say where Redis is';
-  if (ADDRESS_PARTS.has(path) && set('queue.redis_url')) return 'not used: the URL says where Redis is; clear it to use host, port and database';
+  if ((ADDRESS_PARTS.has(path) || path === 'queue.redis_url') && set('queue.redis_cluster'))
+    return 'not used: the cluster seed nodes below say where Redis is';
+  if (ADDRESS_PARTS.has(path) && set('queue.redis_url'))
+    return 'not used: the URL says where Redis is; clear it to use host, port and database';
   return undefined;
 }
 
@@ -56,9 +58,19 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.redis_port', label: 'Port', kind: 'int' },
       { path: 'queue.redis_db', label: 'Database', kind: 'int' },
       { path: 'queue.redis_url', label: 'URL', kind: 'text', help: 'redis:// or rediss://; overrides host, port and database when set' },
-      { path: 'queue.redis_cluster', label: 'Cluster seed nodes', kind: 'list', help: 'comma-separated host:port of a Redis Cluster; when set, used instead of host, port and URL' },
+      {
+        path: 'queue.redis_cluster',
+        label: 'Cluster seed nodes',
+        kind: 'list',
+        help: 'comma-separated host:port of a Redis Cluster; when set, used instead of host, port and URL',
+      },
       { path: 'queue.redis_username', label: 'Username', kind: 'text' },
-      { path: 'queue.redis_password_env', label: 'Password environment variable', kind: 'text', help: 'name of the variable holding the password (preferred to a literal password)' },
+      {
+        path: 'queue.redis_password_env',
+        label: 'Password environment variable',
+        kind: 'text',
+        help: 'name of the variable holding the password (preferred to a literal password)',
+      },
       { path: 'queue.redis_password', label: 'Password', kind: 'secret', help: 'write-only; leave as is to keep the stored one' },
       { path: 'queue.tls.ca', label: 'TLS CA file', kind: 'text', tlsFile: true },
       { path: 'queue.tls.cert', label: 'TLS client certificate file', kind: 'text', tlsFile: true, help: 'needs the key file too' },
@@ -66,9 +78,24 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'queue.tls.servername', label: 'TLS server name', kind: 'text', tlsFile: true },
       { path: 'queue.tls.reject_unauthorized', label: 'Check the server certificate', kind: 'bool', tlsFile: true },
       { path: 'queue.connection_timeout', label: 'Connection timeout (s)', kind: 'number' },
-      { path: 'queue.command_timeout_ms', label: 'Command deadline (ms)', kind: 'int', help: 'a command unanswered this long (plus its block time) fails, and the connection is replaced' },
-      { path: 'queue.redis_sentinels', label: 'Sentinels', kind: 'list', help: 'comma-separated host:port of Redis Sentinels; when set, they say where the primary is' },
-      { path: 'queue.sentinel_master', label: 'Sentinel master name', kind: 'text', help: 'the name the sentinels monitor; required with sentinels' },
+      {
+        path: 'queue.command_timeout_ms',
+        label: 'Command deadline (ms)',
+        kind: 'int',
+        help: 'a command unanswered this long (plus its block time) fails, and the connection is replaced',
+      },
+      {
+        path: 'queue.redis_sentinels',
+        label: 'Sentinels',
+        kind: 'list',
+        help: 'comma-separated host:port of Redis Sentinels; when set, they say where the primary is',
+      },
+      {
+        path: 'queue.sentinel_master',
+        label: 'Sentinel master name',
+        kind: 'text',
+        help: 'the name the sentinels monitor; required with sentinels',
+      },
     ],
   },
   {
@@ -76,20 +103,40 @@ export const SECTIONS: readonly SectionSpec[] = [
     title: 'Queue defaults',
     fields: [
       { path: 'queue.key_prefix', label: 'Key prefix', kind: 'text', help: 'no "{" or "}": the queue adds its own hash tags' },
-      { path: 'queue.max_length', label: 'Cap (max length)', kind: 'int', help: 'waiting + delayed jobs per queue before enqueue is refused' },
+      {
+        path: 'queue.max_length',
+        label: 'Cap (max length)',
+        kind: 'int',
+        help: 'waiting + delayed jobs per queue before enqueue is refused',
+      },
       { path: 'queue.max_retries', label: 'Max retries', kind: 'int', help: 'retries after the first attempt' },
       { path: 'queue.lease_ms', label: 'Lease (ms)', kind: 'int', help: 'how long a worker holds a job before it counts as lost' },
       { path: 'queue.backoff.type', label: 'Backoff type', kind: 'enum', options: ['fixed', 'exponential'] },
       { path: 'queue.backoff.delay_ms', label: 'Backoff delay (ms)', kind: 'int' },
-      { path: 'queue.backoff.max_delay_ms', label: 'Backoff max delay (ms)', kind: 'int', help: 'cap of exponential backoff; at least the delay' },
+      {
+        path: 'queue.backoff.max_delay_ms',
+        label: 'Backoff max delay (ms)',
+        kind: 'int',
+        help: 'cap of exponential backoff; at least the delay',
+      },
       { path: 'queue.retention.completed.count', label: 'Keep completed jobs (count)', kind: 'int', help: '0 keeps none' },
       { path: 'queue.retention.completed.age_s', label: 'Keep completed jobs (seconds)', kind: 'int', help: '0: no age limit' },
       { path: 'queue.retention.dead.count', label: 'Keep dead jobs (count)', kind: 'int' },
       { path: 'queue.retention.dead.age_s', label: 'Keep dead jobs (seconds)', kind: 'int', help: '0: no age limit' },
       { path: 'queue.events_max_len', label: 'Event stream length', kind: 'int' },
       { path: 'queue.max_payload_bytes', label: 'Max payload (bytes)', kind: 'int' },
-      { path: 'queue.wait_for_fsync', label: 'Wait for fsync', kind: 'bool', help: 'an enqueue resolves only once Redis has fsynced it (WAITAOF on Redis 7.2+, else appendfsync always)' },
-      { path: 'queue.wait_for_replicas', label: 'Wait for replicas', kind: 'int', help: 'an enqueue resolves only once this many replicas have it (WAIT); 0: do not wait' },
+      {
+        path: 'queue.wait_for_fsync',
+        label: 'Wait for fsync',
+        kind: 'bool',
+        help: 'an enqueue resolves only once Redis has fsynced it (WAITAOF on Redis 7.2+, else appendfsync always)',
+      },
+      {
+        path: 'queue.wait_for_replicas',
+        label: 'Wait for replicas',
+        kind: 'int',
+        help: 'an enqueue resolves only once this many replicas have it (WAIT); 0: do not wait',
+      },
       { path: 'queue.wait_for_replicas_timeout_ms', label: 'Replica wait timeout (ms)', kind: 'int' },
     ],
   },
@@ -101,11 +148,21 @@ export const SECTIONS: readonly SectionSpec[] = [
       { path: 'workers.threads', label: 'Threads', kind: 'int', help: '0: one per CPU core' },
       { path: 'workers.concurrency', label: 'Jobs per thread', kind: 'int' },
       { path: 'workers.job_timeout_ms', label: 'Job timeout (ms)', kind: 'int' },
-      { path: 'workers.kill_grace_ms', label: 'Kill grace (ms)', kind: 'int', help: 'how long an aborted job may take to stop before its thread is terminated' },
+      {
+        path: 'workers.kill_grace_ms',
+        label: 'Kill grace (ms)',
+        kind: 'int',
+        help: 'how long an aborted job may take to stop before its thread is terminated',
+      },
       { path: 'workers.max_memory_mb', label: 'Max memory per thread (MiB)', kind: 'int' },
       { path: 'workers.shutdown_timeout_ms', label: 'Shutdown timeout (ms)', kind: 'int' },
       { path: 'workers.agents_dir', label: 'Agents folder', kind: 'text', help: 'relative to the config file’s folder' },
-      { path: 'workers.prefetch', label: 'Prefetch (jobs)', kind: 'int', help: 'jobs leased ahead of a free slot; empty: automatic, for short jobs; 0: off' },
+      {
+        path: 'workers.prefetch',
+        label: 'Prefetch (jobs)',
+        kind: 'int',
+        help: 'jobs leased ahead of a free slot; empty: automatic, for short jobs; 0: off',
+      },
     ],
   },
 ];
@@ -261,7 +318,9 @@ export function buildPatch(
   }
 
   const agentsPatch: Record<string, unknown> = {};
-  const kept = new Set(agents.map((a) => a.original).filter((n): n is string => n !== undefined && agents.some((a) => a.original === n && a.name === n)));
+  const kept = new Set(
+    agents.map((a) => a.original).filter((n): n is string => n !== undefined && agents.some((a) => a.original === n && a.name === n)),
+  );
   for (const old of initialAgents) {
     if (old.original !== undefined && !kept.has(old.original)) agentsPatch[old.original] = null;
   }
@@ -291,7 +350,8 @@ export function isEmptyPatch(patch: ConfigPatch): boolean {
 /** The config a patch would produce: objects merge, `null` removes, anything else replaces. */
 export function applyPatch(base: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
+  const out: Record<string, unknown> =
+    typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === null) delete out[key];
     else out[key] = applyPatch(out[key], value);
@@ -318,9 +378,6 @@ export function issueFor(issues: readonly ConfigIssue[], path: string): string |
 
 /** Issues no field shows (e.g. a path the form has no input for). */
 export function unplacedIssues(issues: readonly ConfigIssue[], agents: readonly AgentDraft[]): ConfigIssue[] {
-  const paths = [
-    ...ALL_FIELDS.map((f) => f.path),
-    ...agents.flatMap((a) => AGENT_FIELDS.map((f) => `agents.${a.name}.${f.path}`)),
-  ];
+  const paths = [...ALL_FIELDS.map((f) => f.path), ...agents.flatMap((a) => AGENT_FIELDS.map((f) => `agents.${a.name}.${f.path}`))];
   return issues.filter((i) => !paths.some((p) => i.path === p || i.path.startsWith(`${p}[`) || i.path.startsWith(`${p}.`)));
 }

@@ -24,7 +24,12 @@ export function BulkEnqueueForm({ target }: { target: EnqueueTarget }) {
   const { options, errors } = parseOptions(target.options);
   // An idempotency key names one job: it cannot apply to many.
   delete options.jobId;
-  const invalid = parsed.inputs.length === 0 || parsed.errors.length > 0 || Boolean(errors.priority ?? errors.delayMs) || target.queue === '' || target.agent === '';
+  const invalid =
+    parsed.inputs.length === 0 ||
+    parsed.errors.length > 0 ||
+    Boolean(errors.priority ?? errors.delayMs) ||
+    target.queue === '' ||
+    target.agent === '';
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -71,13 +76,32 @@ export function BulkEnqueueForm({ target }: { target: EnqueueTarget }) {
         hint="Blank lines are skipped. Priority and delay above apply to every job."
         testId="bulk-enqueue-lines"
       >
-        {(p) => <textarea {...p} rows={10} spellCheck={false} className="mono" value={text} onChange={(e) => setText(e.target.value)} data-testid="bulk-enqueue-lines" />}
+        {(p) => (
+          <textarea
+            {...p}
+            rows={10}
+            spellCheck={false}
+            className="mono"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            data-testid="bulk-enqueue-lines"
+          />
+        )}
       </Field>
       <label className="inline">
         Or load a file (one input per line){' '}
-        <input type="file" accept=".txt,.jsonl,.ndjson,.csv,text/plain" onChange={(e) => void onFile(e.target.files?.[0])} data-testid="bulk-enqueue-file" />
+        <input
+          type="file"
+          accept=".txt,.jsonl,.ndjson,.csv,text/plain"
+          onChange={(e) => void onFile(e.target.files?.[0])}
+          data-testid="bulk-enqueue-file"
+        />
       </label>
-      {fileNote ? <p className="muted small" data-testid="bulk-enqueue-file-note">{fileNote}</p> : null}
+      {fileNote ? (
+        <p className="muted small" data-testid="bulk-enqueue-file-note">
+          {fileNote}
+        </p>
+      ) : null}
       <p className="muted small" data-testid="bulk-enqueue-count">
         {formatCount(parsed.inputs.length)} {parsed.inputs.length === 1 ? 'job' : 'jobs'} ready
         {parsed.errors.length > 0 ? `, ${formatCount(parsed.errors.length)} invalid ${parsed.errors.length === 1 ? 'line' : 'lines'}` : ''}.

@@ -62,11 +62,23 @@ export function EnqueueView() {
           </Field>
           <Field
             label="Agent"
-            hint={description ? `${description.description} (${description.kind})` : agents === null ? 'Loading agents…' : 'No agents are registered.'}
+            hint={
+              description
+                ? `${description.description} (${description.kind})`
+                : agents === null
+                  ? 'Loading agents…'
+                  : 'No agents are registered.'
+            }
             testId="enqueue-agent"
           >
             {(p) => (
-              <select {...p} value={agent} onChange={(e) => setAgent(e.target.value)} data-testid="enqueue-agent" disabled={agentList.length === 0}>
+              <select
+                {...p}
+                value={agent}
+                onChange={(e) => setAgent(e.target.value)}
+                data-testid="enqueue-agent"
+                disabled={agentList.length === 0}
+              >
                 {agentList.map((a) => (
                   <option key={a.name} value={a.name}>
                     {a.name}
@@ -78,17 +90,57 @@ export function EnqueueView() {
           <fieldset className="field">
             <legend>Input is</legend>
             <label className="inline">
-              <input type="radio" name="enqueue-mode" checked={mode === 'text'} onChange={() => setMode('text')} data-testid="enqueue-mode-text" /> text
+              <input
+                type="radio"
+                name="enqueue-mode"
+                checked={mode === 'text'}
+                onChange={() => setMode('text')}
+                data-testid="enqueue-mode-text"
+              />{' '}
+              text
             </label>{' '}
             <label className="inline">
-              <input type="radio" name="enqueue-mode" checked={mode === 'json'} onChange={() => setMode('json')} data-testid="enqueue-mode-json" /> JSON
+              <input
+                type="radio"
+                name="enqueue-mode"
+                checked={mode === 'json'}
+                onChange={() => setMode('json')}
+                data-testid="enqueue-mode-json"
+              />{' '}
+              JSON
             </label>
           </fieldset>
-          <Field label="Priority" hint="higher runs first; -1,000,000 to 1,000,000 · default 0" error={errors.priority} testId="enqueue-priority">
-            {(p) => <input {...p} type="number" step={1} value={options.priority} placeholder="0" onChange={(e) => setOptions({ ...options, priority: e.target.value })} data-testid="enqueue-priority" />}
+          <Field
+            label="Priority"
+            hint="higher runs first; -1,000,000 to 1,000,000 · default 0"
+            error={errors.priority}
+            testId="enqueue-priority"
+          >
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                step={1}
+                value={options.priority}
+                placeholder="0"
+                onChange={(e) => setOptions({ ...options, priority: e.target.value })}
+                data-testid="enqueue-priority"
+              />
+            )}
           </Field>
           <Field label="Delay (ms)" hint="run no sooner than this; ≥ 0 · default 0" error={errors.delayMs} testId="enqueue-delay">
-            {(p) => <input {...p} type="number" min={0} step={1} value={options.delayMs} placeholder="0" onChange={(e) => setOptions({ ...options, delayMs: e.target.value })} data-testid="enqueue-delay" />}
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                min={0}
+                step={1}
+                value={options.delayMs}
+                placeholder="0"
+                onChange={(e) => setOptions({ ...options, delayMs: e.target.value })}
+                data-testid="enqueue-delay"
+              />
+            )}
           </Field>
         </div>
         {summary ? <DepthBar queue={queue} depth={summary.depth} cap={summary.options.maxLength} full={summary.full} /> : null}
@@ -122,7 +174,12 @@ export function EnqueueView() {
       />
       <div {...tabPanelProps('enqueue', tab)}>
         {tab === 'one' ? (
-          <SingleEnqueueForm target={target} jobId={options.jobId} onJobId={(jobId) => setOptions({ ...options, jobId })} jobIdError={errors.jobId} />
+          <SingleEnqueueForm
+            target={target}
+            jobId={options.jobId}
+            onJobId={(jobId) => setOptions({ ...options, jobId })}
+            jobIdError={errors.jobId}
+          />
         ) : (
           <BulkEnqueueForm target={target} />
         )}

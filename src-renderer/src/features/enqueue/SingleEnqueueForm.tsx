@@ -74,7 +74,12 @@ export function SingleEnqueueForm({
           />
         )}
       </Field>
-      <Field label="Idempotency key (job id)" hint="optional; enqueueing the same key again adds nothing and returns that job" error={jobIdError} testId="enqueue-job-id">
+      <Field
+        label="Idempotency key (job id)"
+        hint="optional; enqueueing the same key again adds nothing and returns that job"
+        error={jobIdError}
+        testId="enqueue-job-id"
+      >
         {(p) => <input {...p} value={jobId} onChange={(e) => onJobId(e.target.value)} autoComplete="off" data-testid="enqueue-job-id" />}
       </Field>
       <div className="form-actions">

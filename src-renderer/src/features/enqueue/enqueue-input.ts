@@ -47,7 +47,8 @@ export function parseOptions(d: EnqueueOptionsDraft): {
   const p = d.priority.trim();
   if (p !== '') {
     const n = Number(p);
-    if (!Number.isInteger(n) || Math.abs(n) > 1_000_000) errors.priority = 'A whole number from -1,000,000 to 1,000,000; higher runs first.';
+    if (!Number.isInteger(n) || Math.abs(n) > 1_000_000)
+      errors.priority = 'A whole number from -1,000,000 to 1,000,000; higher runs first.';
     else options.priority = n;
   }
   const delay = d.delayMs.trim();

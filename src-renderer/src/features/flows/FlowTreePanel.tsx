@@ -10,13 +10,11 @@ function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: 
   const here = node.queue === current.queue && node.id === current.id;
   return (
     <li data-testid="flow-node" data-job={`${node.queue}/${node.id}`}>
-      {here ? (
-        <strong>{`${node.queue}/${node.id}`}</strong>
-      ) : (
-        <a href={jobHref(node.queue, node.id)}>{`${node.queue}/${node.id}`}</a>
-      )}{' '}
+      {here ? <strong>{`${node.queue}/${node.id}`}</strong> : <a href={jobHref(node.queue, node.id)}>{`${node.queue}/${node.id}`}</a>}{' '}
       {node.state ? <StateBadge state={node.state} testId="flow-node-state" /> : <span className="muted">gone</span>}
-      {node.outcome && node.outcome !== 'pending' && node.outcome !== node.state ? <span className="muted"> · recorded {node.outcome}</span> : null}
+      {node.outcome && node.outcome !== 'pending' && node.outcome !== node.state ? (
+        <span className="muted"> · recorded {node.outcome}</span>
+      ) : null}
       {node.policy && node.policy !== 'fail' ? <span className="muted"> · on failure: {node.policy}</span> : null}
       {node.children.length > 0 ? (
         <ul className="flow-children">
@@ -48,7 +46,12 @@ export function FlowTreePanel({ queue, id, state }: { queue: string; id: string;
       live = false;
     };
   }, [api, queue, id, state]);
-  if (error) return <p className="muted small" data-testid="flow-tree-error">Could not read the flow: {error}</p>;
+  if (error)
+    return (
+      <p className="muted small" data-testid="flow-tree-error">
+        Could not read the flow: {error}
+      </p>
+    );
   if (!tree || (!tree.parent && tree.children.length === 0)) return null;
   return (
     <section className="panel" aria-labelledby="job-flow-title" data-testid="flow-tree">

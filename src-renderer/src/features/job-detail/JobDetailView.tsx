@@ -91,7 +91,12 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
                 <dd data-testid="job-detail-state" data-state={record.state}>
                   <StateBadge state={record.state} testId="job-detail-state-badge" />
                   {record.cancelRequested && !isFinal(record.state) ? <span className="muted"> cancel requested</span> : null}
-                  {record.reason ? <span className="muted" data-testid="job-detail-reason"> · {humanize(record.reason)}</span> : null}
+                  {record.reason ? (
+                    <span className="muted" data-testid="job-detail-reason">
+                      {' '}
+                      · {humanize(record.reason)}
+                    </span>
+                  ) : null}
                 </dd>
               </div>
               <div>
@@ -136,7 +141,12 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
             </dl>
             <div className="actions">
               {record.state === 'delayed' ? (
-                <ActionButton disabledReason={offline} onClick={() => void promote()} data-testid="job-promote" title="Move it to waiting now instead of at its due time">
+                <ActionButton
+                  disabledReason={offline}
+                  onClick={() => void promote()}
+                  data-testid="job-promote"
+                  title="Move it to waiting now instead of at its due time"
+                >
                   Run now
                 </ActionButton>
               ) : null}
@@ -147,7 +157,9 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
               ) : null}
               {!isFinal(record.state) ? (
                 <ActionButton
-                  disabledReason={offline ?? (record.cancelRequested ? 'cancel already requested: the job stops at its next check' : undefined)}
+                  disabledReason={
+                    offline ?? (record.cancelRequested ? 'cancel already requested: the job stops at its next check' : undefined)
+                  }
                   onClick={() => setConfirm('cancel')}
                   data-testid="job-cancel"
                 >
@@ -176,7 +188,11 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
           {record.state === 'active' || (record.progress !== undefined && !isFinal(record.state)) || record.state === 'completed' ? (
             <section className="panel" aria-labelledby="job-progress-title">
               <h2 id="job-progress-title">Progress</h2>
-              <ProgressBar fraction={record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)} label="Job progress" testId="job-detail-progress" />
+              <ProgressBar
+                fraction={record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)}
+                label="Job progress"
+                testId="job-detail-progress"
+              />
               <p className="muted small" data-testid="job-detail-progress-text">
                 {Math.round((record.state === 'completed' ? 1 : (record.progress?.fraction ?? 0)) * 100)}%
                 {record.progress?.message ? ` · ${record.progress.message}` : ''}
@@ -187,8 +203,14 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
           <div className="detail-grid">
             <section className="panel" aria-labelledby="job-payload-title">
               <h2 id="job-payload-title">Payload</h2>
-              <CodeBlock text={record.item ? formatJson(record.item.message.payload) : (record.raw ?? '')} label="payload" testId="job-detail-payload" />
-              {record.raw !== undefined && !record.item ? <p className="muted small">Stored text that could not be parsed (malformed).</p> : null}
+              <CodeBlock
+                text={record.item ? formatJson(record.item.message.payload) : (record.raw ?? '')}
+                label="payload"
+                testId="job-detail-payload"
+              />
+              {record.raw !== undefined && !record.item ? (
+                <p className="muted small">Stored text that could not be parsed (malformed).</p>
+              ) : null}
             </section>
             <section className="panel" aria-labelledby="job-result-title">
               <h2 id="job-result-title">Result</h2>
@@ -233,7 +255,9 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
             onConfirm={() => confirm && void act(confirm)}
             onCancel={() => setConfirm(null)}
           >
-            {confirm === 'remove' ? 'The job and its history are deleted for good.' : 'A running job is asked to stop; a waiting one will not run.'}
+            {confirm === 'remove'
+              ? 'The job and its history are deleted for good.'
+              : 'A running job is asked to stop; a waiting one will not run.'}
           </ConfirmDialog>
         </>
       )}

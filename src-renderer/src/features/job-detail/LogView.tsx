@@ -15,7 +15,12 @@ export function LogView({ lines, times }: { lines: readonly string[]; times: rea
     const el = ref.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [lines]);
-  if (lines.length === 0) return <p className="muted" data-testid="job-detail-logs-empty">No log lines.</p>;
+  if (lines.length === 0)
+    return (
+      <p className="muted" data-testid="job-detail-logs-empty">
+        No log lines.
+      </p>
+    );
   const dated = datedLines(lines, times);
   const firstDated = dated.findIndex((l) => l.ts !== undefined);
   return (

@@ -27,4 +27,3 @@ export function outcomeText(a: Attempt): string | undefined {
   if (a.outcome === 'released' && a.releaseReason !== undefined) return RELEASE_TEXT[a.releaseReason] ?? OUTCOME_TEXT.released;
   return OUTCOME_TEXT[a.outcome];
 }
-

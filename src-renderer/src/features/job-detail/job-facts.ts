@@ -9,7 +9,8 @@ export function jobTimes(job: JobRecord, now: number): { waitMs?: number; runMs?
   const last = job.attempts[job.attempts.length - 1];
   const started = last?.startedAt ?? last?.leasedAt;
   if (started === undefined) return {};
-  const queuedSince = job.attempts.length === 1 ? Math.max(job.createdAt, job.runAt ?? 0) : (job.attempts[job.attempts.length - 2]?.endedAt ?? job.createdAt);
+  const queuedSince =
+    job.attempts.length === 1 ? Math.max(job.createdAt, job.runAt ?? 0) : (job.attempts[job.attempts.length - 2]?.endedAt ?? job.createdAt);
   const end = last?.endedAt ?? (job.state === 'active' ? now : undefined);
   const out: { waitMs?: number; runMs?: number } = { waitMs: Math.max(started - Math.min(queuedSince, started), 0) };
   if (end !== undefined) out.runMs = Math.max(end - started, 0);

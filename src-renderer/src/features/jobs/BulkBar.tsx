@@ -63,7 +63,13 @@ export function BulkBar({ rows }: { rows: readonly JobRow[] }) {
 
   const askSelection = (op: BulkOp): void => {
     const ids = rows.filter((r) => selection.has(r.id)).map((r) => r.id);
-    const p: Pending = { op, ids, what: `${formatCount(ids.length)} selected ${ids.length === 1 ? 'job' : 'jobs'}`, truncated: false, clearsSelection: true };
+    const p: Pending = {
+      op,
+      ids,
+      what: `${formatCount(ids.length)} selected ${ids.length === 1 ? 'job' : 'jobs'}`,
+      truncated: false,
+      clearsSelection: true,
+    };
     if (op === 'retry') void run(p);
     else setPending(p);
   };
@@ -76,7 +82,14 @@ export function BulkBar({ rows }: { rows: readonly JobRow[] }) {
       const { ids, truncated } = await selectIds(api, queue, state, filter.agent);
       const agent = filter.agent === null ? '' : ` of agent “${filter.agent}”`;
       if (ids.length === 0) setResult({ ok: true, text: `No ${state} jobs${agent} to ${VERB[op].toLowerCase()}.` });
-      else setPending({ op, ids, what: `${formatCount(ids.length)} ${state} ${ids.length === 1 ? 'job' : 'jobs'}${agent}`, truncated, clearsSelection: false });
+      else
+        setPending({
+          op,
+          ids,
+          what: `${formatCount(ids.length)} ${state} ${ids.length === 1 ? 'job' : 'jobs'}${agent}`,
+          truncated,
+          clearsSelection: false,
+        });
     } catch (err) {
       setResult({ ok: false, text: describeError(toUiError(err)) });
     } finally {

@@ -49,7 +49,14 @@ export function JobTable({
   const someSelected = !selectedInView && rows.some((r) => selection.has(r.id));
 
   return (
-    <div className="job-table" role="table" aria-label="Jobs" aria-rowcount={rows.length + 1} data-testid="job-list" data-count={rows.length}>
+    <div
+      className="job-table"
+      role="table"
+      aria-label="Jobs"
+      aria-rowcount={rows.length + 1}
+      data-testid="job-list"
+      data-count={rows.length}
+    >
       <div role="rowgroup">
         <div role="row" className="job-row job-head" aria-rowindex={1}>
           <span role="columnheader" className="c-select">
@@ -64,14 +71,30 @@ export function JobTable({
               data-testid="select-all-jobs"
             />
           </span>
-          <span role="columnheader" className="c-id">Job</span>
-          <span role="columnheader" className="c-state">State</span>
-          <span role="columnheader" className="c-agent">Agent</span>
-          <span role="columnheader" className="c-input">Input / error</span>
-          <span role="columnheader" className="c-attempt">Try</span>
-          <span role="columnheader" className="c-worker">Worker</span>
-          <span role="columnheader" className="c-time">Time</span>
-          <span role="columnheader" className="c-progress">Progress</span>
+          <span role="columnheader" className="c-id">
+            Job
+          </span>
+          <span role="columnheader" className="c-state">
+            State
+          </span>
+          <span role="columnheader" className="c-agent">
+            Agent
+          </span>
+          <span role="columnheader" className="c-input">
+            Input / error
+          </span>
+          <span role="columnheader" className="c-attempt">
+            Try
+          </span>
+          <span role="columnheader" className="c-worker">
+            Worker
+          </span>
+          <span role="columnheader" className="c-time">
+            Time
+          </span>
+          <span role="columnheader" className="c-progress">
+            Progress
+          </span>
         </div>
       </div>
       <div ref={scrollRef} className="job-scroll" role="rowgroup" data-testid="job-list-scroll">
@@ -80,14 +103,7 @@ export function JobTable({
             const row = rows[item.index];
             if (!row) return null;
             return (
-              <JobRowView
-                key={row.id}
-                row={row}
-                index={item.index}
-                top={item.start}
-                selected={selection.has(row.id)}
-                onToggle={onToggle}
-              />
+              <JobRowView key={row.id} row={row} index={item.index} top={item.start} selected={selection.has(row.id)} onToggle={onToggle} />
             );
           })}
         </div>
@@ -111,7 +127,13 @@ const JobRowView = memo(function JobRowView({
 }) {
   const href = jobHref(row.queue, row.id);
   const final = row.state === 'completed' || row.state === 'dead' || row.state === 'cancelled';
-  const time = final ? row.finishedAt : row.state === 'delayed' ? row.runAt : row.state === 'active' ? (row.startedAt ?? row.createdAt) : row.createdAt;
+  const time = final
+    ? row.finishedAt
+    : row.state === 'delayed'
+      ? row.runAt
+      : row.state === 'active'
+        ? (row.startedAt ?? row.createdAt)
+        : row.createdAt;
   const showError = (row.state === 'dead' || row.state === 'waiting' || row.state === 'delayed') && row.error !== undefined;
   return (
     <div
@@ -127,7 +149,14 @@ const JobRowView = memo(function JobRowView({
     >
       <span role="cell" className="c-select">
         {/* One Tab stop per row (the link): Space on the link toggles this box. */}
-        <input type="checkbox" tabIndex={-1} checked={selected} onChange={() => onToggle(row.id)} aria-label={`Select job ${row.id}`} data-testid="job-select" />
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          checked={selected}
+          onChange={() => onToggle(row.id)}
+          aria-label={`Select job ${row.id}`}
+          data-testid="job-select"
+        />
       </span>
       <span role="cell" className="c-id">
         <a
@@ -151,10 +180,17 @@ const JobRowView = memo(function JobRowView({
       <span role="cell" className="c-agent" data-testid="job-agent">
         {row.agent ?? '—'}
       </span>
-      <span role="cell" className={`c-input${showError ? ' is-error' : ''}`} title={showError ? row.error : row.preview} data-testid="job-input">
+      <span
+        role="cell"
+        className={`c-input${showError ? ' is-error' : ''}`}
+        title={showError ? row.error : row.preview}
+        data-testid="job-input"
+      >
         {showError ? row.error : (row.preview ?? '')}
       </span>
-      <span role="cell" className="c-attempt">{row.attempt || '—'}</span>
+      <span role="cell" className="c-attempt">
+        {row.attempt || '—'}
+      </span>
       <span role="cell" className="c-worker" title={row.worker}>
         {row.worker ?? ''}
       </span>

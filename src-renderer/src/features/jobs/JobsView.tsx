@@ -27,7 +27,14 @@ export function JobsView() {
   const setSelected = useApp((s) => s.setSelected);
   const read = useReader();
   const rows = useMemo(() => visibleJobRows(filter, list, live), [filter, list, live]);
-  const onToggleAll = useCallback((select: boolean) => setSelected(rows.map((r) => r.id), select), [rows, setSelected]);
+  const onToggleAll = useCallback(
+    (select: boolean) =>
+      setSelected(
+        rows.map((r) => r.id),
+        select,
+      ),
+    [rows, setSelected],
+  );
   const onLoadMore = useCallback(() => void read.loadMoreJobs(), [read]);
   const offline = useOfflineReason();
   const searchingNow = filter.search.trim() !== '';
@@ -76,15 +83,21 @@ export function JobsView() {
           {list.loaded && filter.agent !== null ? `Looking for jobs of agent “${filter.agent}”…` : 'Loading jobs…'}
         </p>
       ) : rows.length === 0 && offline !== undefined ? (
-        <EmptyState title={filter.queue === null ? 'Jobs cannot be listed right now' : `Jobs of “${filter.queue}” cannot be listed right now`} testId="jobs-empty">
+        <EmptyState
+          title={filter.queue === null ? 'Jobs cannot be listed right now' : `Jobs of “${filter.queue}” cannot be listed right now`}
+          testId="jobs-empty"
+        >
           {offline}
         </EmptyState>
       ) : rows.length === 0 ? (
-        <EmptyState title={
+        <EmptyState
+          title={
             searching
               ? `No job matches “${filter.search.trim()}”`
               : `No ${filter.state === 'all' ? '' : `${filter.state} `}jobs${filter.agent === null ? '' : ` of agent “${filter.agent}”`} in “${filter.queue ?? ''}”`
-          } testId="jobs-empty">
+          }
+          testId="jobs-empty"
+        >
           {searching ? (
             'Search looks at ids, payloads and errors of the newest 10,000 jobs of each state.'
           ) : (
@@ -94,7 +107,14 @@ export function JobsView() {
           )}
         </EmptyState>
       ) : (
-        <JobTable rows={rows} selection={selection} onToggle={toggleSelected} onToggleAll={onToggleAll} canLoadMore={!liveMode && !searching && list.cursor !== undefined && !list.loading} onLoadMore={onLoadMore} />
+        <JobTable
+          rows={rows}
+          selection={selection}
+          onToggle={toggleSelected}
+          onToggleAll={onToggleAll}
+          canLoadMore={!liveMode && !searching && list.cursor !== undefined && !list.loading}
+          onLoadMore={onLoadMore}
+        />
       )}
       <p className="list-footer muted small" data-testid="jobs-footer">
         {liveMode

@@ -15,7 +15,12 @@ export function ConnectionCard() {
       <span className="conn-dot" aria-hidden="true" />
       <span>
         Redis <strong>{TEXT[c.state]}</strong>
-        {c.target ? <> · <code>{c.target}</code></> : null}
+        {c.target ? (
+          <>
+            {' '}
+            · <code>{c.target}</code>
+          </>
+        ) : null}
         {c.since ? <span className="muted"> · since {formatTime(c.since)}</span> : null}
         {c.error ? <span className="conn-error"> · {c.error}</span> : null}
       </span>

@@ -38,7 +38,13 @@ export function LatencyHistogram({ title, histogram, testId }: { title: string; 
               <Tooltip contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
               <Bar dataKey="count" name="jobs" fill="var(--accent)" isAnimationActive={false} />
               {percentileMarks(histogram).map((m) => (
-                <ReferenceLine key={m.x} x={m.x} stroke={m.color} strokeDasharray="4 2" label={{ value: m.label, position: 'top', fill: m.color, fontSize: 10 }} />
+                <ReferenceLine
+                  key={m.x}
+                  x={m.x}
+                  stroke={m.color}
+                  strokeDasharray="4 2"
+                  label={{ value: m.label, position: 'top', fill: m.color, fontSize: 10 }}
+                />
               ))}
             </BarChart>
           </ResponsiveContainer>

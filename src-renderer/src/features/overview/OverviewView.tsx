@@ -74,8 +74,18 @@ export function OverviewView() {
 function QueueMetrics({ queue }: { queue: string }) {
   const m = useApp((s) => s.metrics?.queues.find((q) => q.queue === queue));
   const hasMetrics = useApp((s) => s.metrics !== null);
-  if (!hasMetrics) return <p className="muted" data-testid="metrics-waiting">Waiting for the first metrics tick…</p>;
-  if (!m) return <p className="muted" data-testid="metrics-none">No metrics for “{queue}” yet: they start with its first finished job.</p>;
+  if (!hasMetrics)
+    return (
+      <p className="muted" data-testid="metrics-waiting">
+        Waiting for the first metrics tick…
+      </p>
+    );
+  if (!m)
+    return (
+      <p className="muted" data-testid="metrics-none">
+        No metrics for “{queue}” yet: they start with its first finished job.
+      </p>
+    );
   return (
     <Suspense fallback={<p className="muted">Loading charts…</p>}>
       <div className="metrics-grid">

@@ -15,15 +15,29 @@ export const QueueCard = memo(function QueueCard({ name }: { name: string }) {
   const failed = useApp((s) => s.metrics?.queues.find((m) => m.queue === name)?.failedPerSec);
   if (!q) return null;
   return (
-    <article className={`card queue-card${q.full ? ' is-full' : ''}`} data-testid="overview-queue-card" data-queue={name} data-paused={q.paused} aria-label={`Queue ${name}`}>
+    <article
+      className={`card queue-card${q.full ? ' is-full' : ''}`}
+      data-testid="overview-queue-card"
+      data-queue={name}
+      data-paused={q.paused}
+      aria-label={`Queue ${name}`}
+    >
       <header className="card-header">
         <h2 className="card-title">
           <a href="#/jobs" onClick={() => setJobsFilter({ queue: name })} data-testid="overview-queue-name" title={`Jobs of ${name}`}>
             {name}
           </a>
         </h2>
-        {q.paused ? <Badge tone="warn" testId="queue-paused-badge">paused</Badge> : null}
-        {q.full ? <Badge tone="danger" testId="queue-full-badge">full</Badge> : null}
+        {q.paused ? (
+          <Badge tone="warn" testId="queue-paused-badge">
+            paused
+          </Badge>
+        ) : null}
+        {q.full ? (
+          <Badge tone="danger" testId="queue-full-badge">
+            full
+          </Badge>
+        ) : null}
       </header>
       <DepthBar queue={name} depth={q.depth} cap={q.options.maxLength} full={q.full} />
       <dl className="counts">

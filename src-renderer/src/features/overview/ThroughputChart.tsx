@@ -12,8 +12,8 @@ export function ThroughputChart({ metrics }: { metrics: QueueMetrics }) {
   return (
     <figure className="chart" data-testid="throughput-chart" aria-labelledby="throughput-caption">
       <figcaption id="throughput-caption">
-        Jobs per second ({SMOOTH_S} s average) · now <span data-testid="throughput-completed">{formatRate(metrics.completedPerSec)}</span> completed,{' '}
-        <span data-testid="throughput-failed">{formatRate(metrics.failedPerSec)}</span> failed
+        Jobs per second ({SMOOTH_S} s average) · now <span data-testid="throughput-completed">{formatRate(metrics.completedPerSec)}</span>{' '}
+        completed, <span data-testid="throughput-failed">{formatRate(metrics.failedPerSec)}</span> failed
       </figcaption>
       <div className="chart-box" aria-hidden="true">
         <ResponsiveContainer width="100%" height={220}>
@@ -21,10 +21,29 @@ export function ThroughputChart({ metrics }: { metrics: QueueMetrics }) {
             <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
             <XAxis dataKey="t" tickFormatter={clock} stroke="var(--muted)" minTickGap={40} fontSize={11} />
             <YAxis stroke="var(--muted)" width={40} fontSize={11} />
-            <Tooltip labelFormatter={(t) => clock(Number(t))} contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
+            <Tooltip
+              labelFormatter={(t) => clock(Number(t))}
+              contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }}
+            />
             <Legend />
-            <Area type="monotone" dataKey="completed" name="completed/s" stroke="var(--ok)" fill="var(--ok)" fillOpacity={0.2} isAnimationActive={false} />
-            <Area type="monotone" dataKey="failed" name="failed/s" stroke="var(--danger)" fill="var(--danger)" fillOpacity={0.2} isAnimationActive={false} />
+            <Area
+              type="monotone"
+              dataKey="completed"
+              name="completed/s"
+              stroke="var(--ok)"
+              fill="var(--ok)"
+              fillOpacity={0.2}
+              isAnimationActive={false}
+            />
+            <Area
+              type="monotone"
+              dataKey="failed"
+              name="failed/s"
+              stroke="var(--danger)"
+              fill="var(--danger)"
+              fillOpacity={0.2}
+              isAnimationActive={false}
+            />
           </AreaChart>
         </ResponsiveContainer>
       </div>

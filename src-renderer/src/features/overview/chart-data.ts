@@ -54,4 +54,3 @@ export const PERCENTILES = [
   { key: 'p95', color: 'var(--warn)' },
   { key: 'p99', color: 'var(--danger)' },
 ] as const;
-

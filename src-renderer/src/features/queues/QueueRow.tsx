@@ -53,14 +53,22 @@ export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
         <a href="#/jobs" onClick={() => setJobsFilter({ queue: name })} data-testid="queue-name">
           {name}
         </a>{' '}
-        {q.paused ? <Badge tone="warn" testId="queue-paused-badge">paused</Badge> : null}
+        {q.paused ? (
+          <Badge tone="warn" testId="queue-paused-badge">
+            paused
+          </Badge>
+        ) : null}
         {q.full ? (
           <Badge tone="danger" testId="queue-full-badge" title="Enqueue is refused until workers make room">
             full
           </Badge>
         ) : null}
         {message ? (
-          <div className={message.ok ? 'row-note' : 'row-note row-error'} role={message.ok ? 'status' : 'alert'} data-testid="queue-action-result">
+          <div
+            className={message.ok ? 'row-note' : 'row-note row-error'}
+            role={message.ok ? 'status' : 'alert'}
+            data-testid="queue-action-result"
+          >
             {message.text}
           </div>
         ) : null}

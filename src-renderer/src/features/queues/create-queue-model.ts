@@ -17,10 +17,21 @@ export interface QueueDraft {
   leaseMs: string;
 }
 
-export const EMPTY_DRAFT: QueueDraft = { name: '', maxLength: '', maxRetries: '', backoffType: '', delayMs: '', maxDelayMs: '', leaseMs: '' };
+export const EMPTY_DRAFT: QueueDraft = {
+  name: '',
+  maxLength: '',
+  maxRetries: '',
+  backoffType: '',
+  delayMs: '',
+  maxDelayMs: '',
+  leaseMs: '',
+};
 
 /** Empty fields are not sent: the queue takes config.yml's default, shown as the placeholder. */
-export function draftToOptions(d: QueueDraft): { options: Partial<QueueOptions>; errors: Partial<Record<NumericKey | 'name' | 'backoff', string>> } {
+export function draftToOptions(d: QueueDraft): {
+  options: Partial<QueueOptions>;
+  errors: Partial<Record<NumericKey | 'name' | 'backoff', string>>;
+} {
   const errors: Partial<Record<NumericKey | 'name' | 'backoff', string>> = {};
   if (!NAME_PATTERN.test(d.name)) errors.name = 'Use 1-100 letters, digits, ".", "_" or "-".';
   const num = (key: NumericKey, min: number): number | undefined => {

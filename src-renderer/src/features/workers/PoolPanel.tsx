@@ -29,8 +29,8 @@ export function PoolPanel() {
       <section className="panel" aria-labelledby="pool-title" data-testid="pool-status" data-running="false">
         <h2 id="pool-title">Local pool</h2>
         <p className="muted">
-          This control center runs no worker pool of its own, so there is nothing to resize here. Workers on any host show below; start one with{' '}
-          <Cmd>conveyor worker</Cmd>.
+          This control center runs no worker pool of its own, so there is nothing to resize here. Workers on any host show below; start one
+          with <Cmd>conveyor worker</Cmd>.
         </p>
       </section>
     );
@@ -68,39 +68,67 @@ export function PoolPanel() {
       <h2 id="pool-title">Local pool</h2>
       <div className="pool-layout">
         <dl className="facts">
-        <div>
-          <dt>Size</dt>
-          <dd data-testid="pool-size">
-            {pool.threads} {pool.threads === 1 ? 'thread' : 'threads'} × {pool.concurrency} {pool.concurrency === 1 ? 'job' : 'jobs'}
-          </dd>
-        </div>
-        <div>
-          <dt>Running now</dt>
-          <dd data-testid="pool-active">{formatCount(pool.active)}</dd>
-        </div>
-        <div>
-          <dt>Processed</dt>
-          <dd data-testid="pool-processed">{formatCount(pool.processed)}</dd>
-        </div>
-        <div>
-          <dt>Failed</dt>
-          <dd data-testid="pool-failed">{formatCount(pool.failed)}</dd>
-        </div>
-        <div>
-          <dt>Queues</dt>
-          <dd data-testid="pool-queues">{pool.queues.join(', ')}</dd>
-        </div>
-      </dl>
-        <form className="form pool-form" onSubmit={(e) => void submit(e)} noValidate aria-label="Resize the local pool" data-testid="pool-resize-form">
-        <Field label="Threads" hint="1–256" error={threads === '' ? undefined : threadsError} testId="pool-threads">
-          {(p) => <input {...p} type="number" min={1} max={256} step={1} value={threads} onChange={(e) => edit(setThreads, e.target.value)} data-testid="pool-threads" />}
-        </Field>
-        <Field label="Jobs per thread" hint="1–1,000" error={concurrency === '' ? undefined : concurrencyError} testId="pool-concurrency">
-          {(p) => <input {...p} type="number" min={1} max={1000} step={1} value={concurrency} onChange={(e) => edit(setConcurrency, e.target.value)} data-testid="pool-concurrency" />}
-        </Field>
-        <button type="submit" className="primary" disabled={busy || Boolean(threadsError ?? concurrencyError)} data-testid="pool-resize">
-          {busy ? 'Resizing…' : 'Resize'}
-        </button>
+          <div>
+            <dt>Size</dt>
+            <dd data-testid="pool-size">
+              {pool.threads} {pool.threads === 1 ? 'thread' : 'threads'} × {pool.concurrency} {pool.concurrency === 1 ? 'job' : 'jobs'}
+            </dd>
+          </div>
+          <div>
+            <dt>Running now</dt>
+            <dd data-testid="pool-active">{formatCount(pool.active)}</dd>
+          </div>
+          <div>
+            <dt>Processed</dt>
+            <dd data-testid="pool-processed">{formatCount(pool.processed)}</dd>
+          </div>
+          <div>
+            <dt>Failed</dt>
+            <dd data-testid="pool-failed">{formatCount(pool.failed)}</dd>
+          </div>
+          <div>
+            <dt>Queues</dt>
+            <dd data-testid="pool-queues">{pool.queues.join(', ')}</dd>
+          </div>
+        </dl>
+        <form
+          className="form pool-form"
+          onSubmit={(e) => void submit(e)}
+          noValidate
+          aria-label="Resize the local pool"
+          data-testid="pool-resize-form"
+        >
+          <Field label="Threads" hint="1–256" error={threads === '' ? undefined : threadsError} testId="pool-threads">
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                min={1}
+                max={256}
+                step={1}
+                value={threads}
+                onChange={(e) => edit(setThreads, e.target.value)}
+                data-testid="pool-threads"
+              />
+            )}
+          </Field>
+          <Field label="Jobs per thread" hint="1–1,000" error={concurrency === '' ? undefined : concurrencyError} testId="pool-concurrency">
+            {(p) => (
+              <input
+                {...p}
+                type="number"
+                min={1}
+                max={1000}
+                step={1}
+                value={concurrency}
+                onChange={(e) => edit(setConcurrency, e.target.value)}
+                data-testid="pool-concurrency"
+              />
+            )}
+          </Field>
+          <button type="submit" className="primary" disabled={busy || Boolean(threadsError ?? concurrencyError)} data-testid="pool-resize">
+            {busy ? 'Resizing…' : 'Resize'}
+          </button>
         </form>
       </div>
       {result ? (

@@ -50,7 +50,9 @@ export function WorkersView() {
                 const age = now - w.lastHeartbeat;
                 return (
                   <tr key={w.id} data-testid="worker-row" data-worker-id={w.id}>
-                    <th scope="row" className="mono small">{w.id}</th>
+                    <th scope="row" className="mono small">
+                      {w.id}
+                    </th>
                     <td data-testid="worker-host">{w.host}</td>
                     <td data-testid="worker-pid">{w.pid}</td>
                     <td data-testid="worker-queues">{w.queues.join(', ')}</td>

@@ -12,7 +12,11 @@ export interface ConnectionSlice {
 
 export const initialConnection: ConnectionSlice = { connection: null, readErrors: {} };
 
-export function setReadError(errors: Readonly<Record<string, string>>, name: string, message: string | null): Readonly<Record<string, string>> {
+export function setReadError(
+  errors: Readonly<Record<string, string>>,
+  name: string,
+  message: string | null,
+): Readonly<Record<string, string>> {
   if (message === null) {
     if (!(name in errors)) return errors;
     const next = { ...errors };

@@ -58,7 +58,6 @@ export function datedLines(lines: readonly string[], times: readonly LogTime[]):
   return out;
 }
 
-
 /**
  * Patches the shown record with what an event says, so progress, logs and
  * state move at event speed; attempts (with heartbeats) come from the next read.

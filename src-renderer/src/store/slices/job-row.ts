@@ -130,7 +130,8 @@ export function applyEventToRow(prev: JobRow | undefined, ev: JobEvent, seq: num
       return row;
     case 'progress':
       if (ev.fraction === undefined) return undefined;
-      row.progress = ev.message === undefined || ev.message === '' ? { fraction: ev.fraction } : { fraction: ev.fraction, message: ev.message };
+      row.progress =
+        ev.message === undefined || ev.message === '' ? { fraction: ev.fraction } : { fraction: ev.fraction, message: ev.message };
       return row;
     case 'log':
       // Log lines live on the detail record, not the row.

@@ -51,7 +51,11 @@ export function mergeRecords(
       // The event is newer, but a job's agent and input never change: take them from the read if the event-built row lacks them.
       const read = rowFromRecord(record, sentSeq);
       if ((old.preview === undefined && read.preview !== undefined) || (old.agent === undefined && read.agent !== undefined)) {
-        map.set(record.id, { ...old, ...(read.preview === undefined ? {} : { preview: read.preview }), ...(read.agent === undefined ? {} : { agent: read.agent }) });
+        map.set(record.id, {
+          ...old,
+          ...(read.preview === undefined ? {} : { preview: read.preview }),
+          ...(read.agent === undefined ? {} : { agent: read.agent }),
+        });
         changed = true;
       }
       continue;
