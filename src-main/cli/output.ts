@@ -3,7 +3,6 @@
  * error format every command shares.
  */
 import { ConveyorError } from '../../src-shared/errors';
-import type { QueueCounts } from '../../src-shared/job';
 import type { CliWritable } from './io';
 
 export type Align = 'left' | 'right';
@@ -67,11 +66,6 @@ export function formatTime(ms: number | undefined): string {
 export function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value) ?? 'undefined';
-}
-
-/** Jobs in the waiting list: a paused queue holds them under `paused`, but they still wait. */
-export function waitingOf(counts: QueueCounts): number {
-  return counts.waiting + counts.paused;
 }
 
 /**

@@ -20,6 +20,7 @@ import type {
 } from '../../src-shared/contract';
 import type { ConfigPatch, ConveyorConfig } from '../../src-shared/config-schema';
 import { ConveyorError, ErrorCode, RedisUnavailableError } from '../../src-shared/errors';
+import { queuedCount } from '../../src-shared/job';
 import { loadAgents, resolveAgentsDir } from '../agents/registry';
 import type { LoadedConfig } from '../config/config-file';
 import { adapterOptionsFromConfig } from '../queue/adapter-options';
@@ -453,7 +454,7 @@ export class ControlCore implements ControlSurface {
         const depths = infos.flatMap((r) => {
           if (r.status !== 'fulfilled') return [];
           const c = r.value.counts;
-          return [{ queue: r.value.name, depth: c.waiting + c.paused + c.delayed, cap: r.value.options.maxLength }];
+          return [{ queue: r.value.name, depth: queuedCount(c) + c.delayed, cap: r.value.options.maxLength }];
         });
         // A failed poll says nothing about which queues exist: keep what is known.
         if (depths.length === queues.length && adapter === this.adapterNow) this.metricsAgg.setQueues(depths);

@@ -23,7 +23,7 @@ import {
 } from '../../src-shared/contract';
 import type { ConfigPatch } from '../../src-shared/config-schema';
 import { ConveyorError, ErrorCode, toErrorShape } from '../../src-shared/errors';
-import type { JobRecord, QueueInfo } from '../../src-shared/job';
+import { queuedCount, type JobRecord, type QueueInfo } from '../../src-shared/job';
 import { isConnectionError } from '../queue/redis-client';
 import { historyHandlers } from './history';
 import { limitsHandlers } from './limits';
@@ -54,7 +54,7 @@ export interface HandlerContext {
 }
 
 export function queueSummary(info: QueueInfo): QueueSummary {
-  const depth = info.counts.waiting + info.counts.paused + info.counts.delayed;
+  const depth = queuedCount(info.counts) + info.counts.delayed;
   return { name: info.name, paused: info.paused, counts: info.counts, options: info.options, depth, full: depth >= info.options.maxLength };
 }
 

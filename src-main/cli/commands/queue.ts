@@ -3,14 +3,15 @@ import type { Command } from 'commander';
 import { QueueNotFoundError } from '../../../src-shared/errors';
 import type { QueueInfo, QueueOptions } from '../../../src-shared/job';
 import type { QueuePort } from '../../queue/port';
-import { formatTable, printJson, waitingOf, type Column } from '../output';
+import { queuedCount } from '../../../src-shared/job';
+import { formatTable, printJson, type Column } from '../output';
 import { integer } from '../parsers';
 import type { CommandDeps } from './command-context';
 
 export const QUEUE_COLUMNS: Column<QueueInfo>[] = [
   { header: 'NAME', value: (q) => q.name },
   { header: 'PAUSED', value: (q) => q.paused },
-  { header: 'WAITING', value: (q) => waitingOf(q.counts) },
+  { header: 'WAITING', value: (q) => queuedCount(q.counts) },
   { header: 'ACTIVE', value: (q) => q.counts.active },
   { header: 'DELAYED', value: (q) => q.counts.delayed },
   { header: 'COMPLETED', value: (q) => q.counts.completed },

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { JobState } from '../../../../src-shared/job';
+import { queuedCount, type JobState } from '../../../../src-shared/job';
 import { useApi, useApp, useReader } from '../../app/shell-context';
 import { useOfflineReason } from '../../app/use-offline';
 import { ActionButton } from '../../components/ActionButton';
@@ -34,7 +34,7 @@ export function BulkBar({ rows }: { rows: readonly JobRow[] }) {
   const stateCount = useApp((s) => {
     const q = filter.queue === null ? undefined : s.queues.get(filter.queue);
     if (!q || filter.state === 'all') return undefined;
-    return filter.state === 'waiting' ? q.counts.waiting + q.counts.paused : q.counts[filter.state];
+    return filter.state === 'waiting' ? queuedCount(q.counts) : q.counts[filter.state];
   });
   const [pending, setPending] = useState<Pending | null>(null);
   const [busy, setBusy] = useState<string | null>(null);

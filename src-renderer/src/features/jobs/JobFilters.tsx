@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
-import { JOB_STATES } from '../../../../src-shared/job';
+import { JOB_STATES, queuedCount } from '../../../../src-shared/job';
 import { useApp, useReader } from '../../app/shell-context';
 import { useDebounced } from '../../hooks/use-debounced';
 import { formatCount } from '../../lib/format';
@@ -56,7 +56,7 @@ export function JobFilters() {
       </label>
       <div role="radiogroup" aria-label="State" className="segmented" data-testid="state-filter" onKeyDown={onStateKey}>
         {STATE_FILTERS.map((st) => {
-          const n = st === 'all' || !counts ? undefined : st === 'waiting' ? counts.waiting + counts.paused : counts[st];
+          const n = st === 'all' || !counts ? undefined : st === 'waiting' ? queuedCount(counts) : counts[st];
           const checked = filter.state === st;
           return (
             <button

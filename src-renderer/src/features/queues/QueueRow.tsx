@@ -8,6 +8,7 @@ import { DepthBar } from '../../components/DepthBar';
 import { describeError, toUiError } from '../../lib/errors';
 import { formatCount, formatDuration } from '../../lib/format';
 import { upsertQueue } from '../../store/slices/queues';
+import { queuedCount } from '../../../../src-shared/job';
 
 export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
   const q = useApp((s) => s.queues.get(name));
@@ -77,7 +78,7 @@ export const QueueRow = memo(function QueueRow({ name }: { name: string }) {
         <DepthBar queue={name} depth={q.depth} cap={o.maxLength} full={q.full} />
       </td>
       <td data-testid="queue-count-waiting">
-        {formatCount(q.counts.waiting + q.counts.paused)}
+        {formatCount(queuedCount(q.counts))}
         {q.counts.paused > 0 ? <span className="muted"> (held)</span> : null}
       </td>
       <td data-testid="queue-count-delayed">{formatCount(q.counts.delayed)}</td>
