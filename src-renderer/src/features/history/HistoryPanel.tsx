@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { HistoryRange, MetricsHistory, Percentiles } from '../../../../src-shared/metrics-history';
 import { useApi, useApp } from '../../app/shell-context';
@@ -22,6 +22,8 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
   const [agent, setAgent] = useState<string>('');
   const [history, setHistory] = useState<MetricsHistory | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Several panels can be on a page (one per expanded queue), so the heading id is per instance.
+  const titleId = useId();
   const queue = fixedQueue ?? (picked === 'all' || queues.includes(picked) ? picked : 'all');
 
   useEffect(() => {
@@ -44,9 +46,9 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
   const rows = useMemo(() => (history ? historyRows(history) : []), [history]);
 
   return (
-    <section className="panel" aria-labelledby="history-title" data-testid="history-panel">
+    <section className="panel" aria-labelledby={titleId} data-testid="history-panel" data-queue={queue}>
       <header className="panel-header">
-        <h2 id="history-title">History</h2>
+        <h2 id={titleId}>{fixedQueue === undefined ? 'History' : `History of ${fixedQueue}`}</h2>
         {fixedQueue === undefined ? (
           <label className="inline">
             Queue{' '}

@@ -6,6 +6,9 @@ import { CreateQueueForm } from './CreateQueueForm';
 import { QueueRow } from './QueueRow';
 import { ViewFrame } from '../../components/ViewFrame';
 
+/** Columns of the queues table; an expanded queue's history row spans them all. */
+const COLUMNS = 10;
+
 export function QueuesView() {
   const names = useApp(selectQueueNames);
   const loaded = useApp((s) => s.queuesLoaded);
@@ -37,7 +40,7 @@ export function QueuesView() {
             </thead>
             <tbody>
               {names.map((name) => (
-                <QueueRow key={name} name={name} />
+                <QueueRow key={name} name={name} columns={COLUMNS} />
               ))}
             </tbody>
           </table>
