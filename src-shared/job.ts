@@ -202,8 +202,16 @@ export interface JobRecord<P = unknown> {
   stack?: string;
   reason?: string;
   progress?: { fraction: number; message?: string };
-  logs: string[];
+  logs: LogLine[];
   cancelRequested: boolean;
+}
+
+/** A stored log line; lines stored before times were kept have neither `at` nor `attempt`. */
+export interface LogLine {
+  line: string;
+  /** Epoch ms by the Redis clock when the line was stored. */
+  at?: number;
+  attempt?: number;
 }
 
 export interface JobEvent {

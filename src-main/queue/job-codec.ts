@@ -1,4 +1,4 @@
-import type { Attempt, AttemptOutcome, JobRecord, JobState, Message, ReleaseReason } from '../../src-shared/job';
+import type { Attempt, AttemptOutcome, JobRecord, JobState, LogLine, Message, ReleaseReason } from '../../src-shared/job';
 import { JOB_STATES, RELEASE_REASONS } from '../../src-shared/job';
 import { messageSchema } from '../../src-shared/item-schema';
 
@@ -100,6 +100,16 @@ export function storedMessage(hash: Record<string, string>): string | undefined 
   return undefined;
 }
 
+/** progress-1 stores '<ms> <attempt> <line>': 13-digit epoch ms (years 2001-2286) so an older bare line is rarely mistaken for one. */
+const STORED_LOG = /^(\d{13}) ([1-9]\d*) /;
+
+/** A stored log line; one stored without the prefix (by older versions) keeps no time nor attempt. */
+export function decodeLogLine(stored: string): LogLine {
+  const m = STORED_LOG.exec(stored);
+  if (!m) return { line: stored };
+  return { line: stored.slice(m[0].length), at: Number(m[1]), attempt: Number(m[2]) };
+}
+
 /** Decodes a job hash; `null` when the hash is empty (no such job). */
 export function decodeJob(queue: string, id: string, hash: Record<string, string>, logs: string[] = []): JobRecord | null {
   if (Object.keys(hash).length === 0) return null;
@@ -116,7 +126,7 @@ export function decodeJob(queue: string, id: string, hash: Record<string, string
     attempts: decodeAttempts(hash, num(hash['att']) ?? 0, state),
     countedAttempts: Math.max(0, (num(hash['att']) ?? 0) - (num(hash['rb']) ?? 0)),
     maxRetries: num(hash['mr']) ?? 0,
-    logs,
+    logs: logs.map(decodeLogLine),
     cancelRequested: hash['cxl'] === '1',
   };
   if (parsed && !parsed.ok && rawMsg !== undefined) record.raw = rawMsg;

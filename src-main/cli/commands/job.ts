@@ -1,7 +1,7 @@
 /** `conveyor job <queue> <id>` and `conveyor jobs <queue>`: look at jobs. */
 import { Option, type Command } from 'commander';
 import { JobNotFoundError } from '../../../src-shared/errors';
-import { JOB_STATES, type AgentPayload, type Attempt, type JobRecord, type JobState } from '../../../src-shared/job';
+import { JOB_STATES, type AgentPayload, type Attempt, type JobRecord, type JobState, type LogLine } from '../../../src-shared/job';
 import type { QueuePort } from '../../queue/port';
 import { formatFields, formatTable, formatTime, formatValue, oneLine, printJson, truncate, type Column } from '../output';
 import { integer } from '../parsers';
@@ -23,6 +23,11 @@ function describeAttempt(a: Attempt): string {
   if (a.endedAt !== undefined && (a.startedAt ?? a.leasedAt) !== undefined) parts.push(`${a.endedAt - (a.startedAt ?? a.leasedAt ?? 0)}ms`);
   if (a.error !== undefined) parts.push(`error: ${oneLine(a.error)}`);
   return parts.join('  ');
+}
+
+/** A stored log line with its time and attempt; lines stored by older versions have neither and show '-'. */
+function formatLogLine(l: LogLine): string {
+  return l.at === undefined ? `-  ${l.line}` : `${formatTime(l.at)}  #${l.attempt ?? '?'}  ${l.line}`;
 }
 
 export function formatJob(job: JobRecord): string {
@@ -54,7 +59,7 @@ export function formatJob(job: JobRecord): string {
     ['error', job.error],
   ]);
   if (job.stack) text += `stack\n${job.stack.replace(/^/gm, '  ')}\n`;
-  if (job.logs.length > 0) text += `logs\n${job.logs.map((l) => `  ${l}`).join('\n')}\n`;
+  if (job.logs.length > 0) text += `logs\n${job.logs.map((l) => `  ${formatLogLine(l)}`).join('\n')}\n`;
   return text;
 }
 

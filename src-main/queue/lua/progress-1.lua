@@ -20,6 +20,7 @@ for i = 4, #ARGV, 5 do
   read[#read + 1] = r
 end
 local applied = 0
+local now = nowMs()
 for i = 4, #ARGV, 5 do
   local id, token, fraction, message, line = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
   local key = JOB .. id
@@ -30,7 +31,8 @@ for i = 4, #ARGV, 5 do
       emit(kEvents, 'e', 'progress', 'j', id, 'a', r[3], 'f', fraction, 'm', message)
     end
     if line ~= '' then
-      redis.call('RPUSH', key .. ':logs', line)
+      -- Stored as '<ms> <attempt> <line>' (decoded by job-codec's decodeLogLine); the event keeps the bare line.
+      redis.call('RPUSH', key .. ':logs', now .. ' ' .. r[3] .. ' ' .. line)
       redis.call('LTRIM', key .. ':logs', -keep, -1)
       emit(kEvents, 'e', 'log', 'j', id, 'a', r[3], 'm', line)
     end

@@ -1,6 +1,6 @@
 import type { JobEvent, JobState } from '../../../src-shared/job';
 import type { AppState } from './app-state';
-import { addLogTime, applyEventToRecord } from './slices/detail';
+import { applyEventToRecord } from './slices/detail';
 import { queueOfKey } from './slices/job-list';
 import { applyEventToRow, type JobRow } from './slices/job-row';
 import { MAX_JOBS_PER_QUEUE, touch, trim } from './slices/live-jobs';
@@ -70,7 +70,6 @@ export function applyJobEvents(state: EventTargets, events: readonly JobEvent[],
     }
 
     if (detail && detail.queue === ev.queue && detail.id === id) {
-      if (ev.type === 'log') detail = { ...detail, logTimes: addLogTime(detail.logTimes, ev) };
       const record = detail.record ? applyEventToRecord(detail.record, ev) : undefined;
       if (record !== undefined) detail = { ...detail, record, eventSeq: seq };
     }

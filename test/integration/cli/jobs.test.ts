@@ -50,6 +50,14 @@ describe('conveyor jobs / job', () => {
     expect(res.stdout).toMatch(/^stack\n {2}Error: disk on fire/m);
   });
 
+  test('job prints each log line with its time and attempt', async ({ cli, adapter, queue }) => {
+    const id = await adapter.enqueue(queue, agentItem('echo', 'a'));
+    const token = (await adapter.dequeue(queue))?.lease.token ?? '';
+    await adapter.reportProgress(queue, [{ id, token, log: 'step one' }]);
+    const res = await cli.run(['job', queue, id]);
+    expect(res.stdout).toMatch(/^ {2}\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}#1 {2}step one$/m);
+  });
+
   test('job with an unknown id fails, exit 1', async ({ cli, queue }) => {
     const res = await cli.run(['job', queue, 'missing']);
     expect(res).toMatchObject({ code: 1, stderr: `conveyor: job "missing" not found in queue "${queue}"\n` });

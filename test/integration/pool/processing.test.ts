@@ -42,7 +42,7 @@ describe('the pool runs jobs', () => {
     const job = await waitForState(adapter, queue, id, ['completed']);
     expect(job.result).toBe('done');
     expect(job.progress?.fraction).toBe(1);
-    expect(job.logs).toEqual(['step 1', 'step 2']);
+    expect(job.logs.map((l) => l.line)).toEqual(['step 1', 'step 2']);
     const types: string[] = [];
     for await (const batch of adapter.events([queue], { fromId: '0' })) {
       types.push(...batch.filter((e) => e.jobId === id).map((e) => e.type));

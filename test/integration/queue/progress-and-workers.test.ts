@@ -1,7 +1,13 @@
+import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import type { JobEvent } from '../../../src-shared/job';
 import type { WorkerInfo } from '../../../src-shared/worker';
 import { item, queueTest as test } from '../../support/queue';
+
+async function redisTimeMs(redis: Redis): Promise<number> {
+  const [s, us] = await redis.time();
+  return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+}
 
 const worker = (id: string, lastHeartbeat = Date.now()): WorkerInfo => ({
   id,
@@ -30,13 +36,31 @@ describe('progress and logs', () => {
     ).toBe(3);
     const job = await adapter.getJob(queue, id);
     expect(job?.progress).toEqual({ fraction: 0.5, message: 'half' });
-    expect(job?.logs).toEqual(['line 1', 'line 2']);
+    expect(job?.logs.map((l) => l.line)).toEqual(['line 1', 'line 2']);
     const events: JobEvent[] = [];
     for await (const batch of adapter.events([queue], { fromId: '0' })) {
       events.push(...batch);
       if (events.some((e) => e.type === 'log' && e.message === 'line 2')) break;
     }
     expect(events.find((e) => e.type === 'progress')).toMatchObject({ jobId: id, fraction: 0.5, message: 'half' });
+  });
+
+  test('a stored log line keeps the time it was stored, by the Redis clock, and its attempt', async ({ adapter, queue, redis }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1), { maxRetries: 1 });
+    const first = (await adapter.dequeue(queue))?.lease.token ?? '';
+    await adapter.reportProgress(queue, [{ id, token: first, log: 'try 1' }]);
+    await adapter.failProcessing(queue, id, new Error('boom'), { token: first });
+    const second = (await adapter.dequeue(queue))?.lease.token ?? '';
+    const before = await redisTimeMs(redis);
+    await adapter.reportProgress(queue, [{ id, token: second, log: 'try 2' }]);
+    const after = await redisTimeMs(redis);
+    const logs = (await adapter.getJob(queue, id))?.logs ?? [];
+    expect(logs.map(({ line, attempt }) => ({ line, attempt }))).toEqual([
+      { line: 'try 1', attempt: 1 },
+      { line: 'try 2', attempt: 2 },
+    ]);
+    expect(logs[1]?.at).toBeGreaterThanOrEqual(before);
+    expect(logs[1]?.at).toBeLessThanOrEqual(after);
   });
 
   test('updates for a job whose lease is gone are dropped', async ({ adapter, queue }) => {

@@ -148,7 +148,7 @@ describe('a queue key of the wrong type never costs a job', () => {
         { id, token, log: 'line' },
       ]),
     ).toBe(2);
-    expect(await adapter.getJob(Q, id)).toMatchObject({ logs: ['line'], progress: { fraction: 0.5 } });
+    expect(await adapter.getJob(Q, id)).toMatchObject({ logs: [{ line: 'line', attempt: 1 }], progress: { fraction: 0.5 } });
   });
 
   test('events a string while tailed: the stream is set aside and later events arrive', async ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJob } from '../../../src-main/queue/job-codec';
+import { decodeJob, decodeLogLine } from '../../../src-main/queue/job-codec';
 
 /** A message as enqueue stores it: three JSON texts. */
 const msg = { src: '{"id":"p"}', dst: '{"id":"w"}', pl: '{"agent":"echo","input":1}' };
@@ -45,5 +45,23 @@ describe('decodeJob: attempts', () => {
       'a:1:outcome': 'completed',
     });
     expect(job?.attempts).toEqual([{ number: 1, leasedAt: 900, startedAt: 1000, endedAt: 2900, outcome: 'completed' }]);
+  });
+});
+
+describe('decodeLogLine', () => {
+  it('a line stored with its time and attempt gives them back, the text kept whole', () => {
+    expect(decodeLogLine('1765000000123 2 step  1 ')).toEqual({ line: 'step  1 ', at: 1765000000123, attempt: 2 });
+  });
+
+  it('a line stored by an older version, without the prefix, decodes with no time nor attempt', () => {
+    expect(decodeLogLine('step 1')).toEqual({ line: 'step 1' });
+    expect(decodeLogLine('42 3 items done')).toEqual({ line: '42 3 items done' });
+  });
+
+  it("decodeJob decodes the job's stored lines", () => {
+    expect(decodeJob('q', '1', { ...msg, state: 'active', att: '1' }, ['old', '1765000000000 1 new'])?.logs).toEqual([
+      { line: 'old' },
+      { line: 'new', at: 1765000000000, attempt: 1 },
+    ]);
   });
 });

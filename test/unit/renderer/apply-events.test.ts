@@ -139,10 +139,16 @@ describe('applyJobEvents', () => {
     store.setState({ detail: { ...openDetail('q', 'x'), record: record('q', 'x', 'active') } });
     apply(store, [
       ev('q', 'progress', 'x', { fraction: 0.25 }),
-      ev('q', 'log', 'x', { message: 'line 1' }),
-      ev('q', 'log', 'x', { message: 'line 2' }),
+      ev('q', 'log', 'x', { message: 'line 1', attempt: 1 }),
+      ev('q', 'log', 'x', { message: 'line 2', attempt: 1 }),
     ]);
-    expect(store.getState().detail?.record).toMatchObject({ progress: { fraction: 0.25 }, logs: ['line 1', 'line 2'] });
+    expect(store.getState().detail?.record).toMatchObject({
+      progress: { fraction: 0.25 },
+      logs: [
+        { line: 'line 1', at: expect.any(Number), attempt: 1 },
+        { line: 'line 2', at: expect.any(Number), attempt: 1 },
+      ],
+    });
     expect(store.getState().detail?.eventSeq).toBe(1);
     apply(store, [ev('q', 'completed', 'x')]);
     expect(store.getState().detail?.record?.state).toBe('completed');

@@ -14,7 +14,7 @@ import { formatRelative, formatTime, humanize } from '../../../src-renderer/src/
 import { createAppStore } from '../../../src-renderer/src/store/app-store';
 import { mostRelevantQueue, selectReadError } from '../../../src-renderer/src/store/selectors';
 import { paletteItems } from '../../../src-renderer/src/app/palette-items';
-import { addLogTime, datedLines } from '../../../src-renderer/src/store/slices/detail';
+import { logRows } from '../../../src-renderer/src/store/slices/detail';
 import { mergeRecords } from '../../../src-renderer/src/store/slices/live-jobs';
 import { applyEventToRow } from '../../../src-renderer/src/store/slices/job-row';
 import { StoreReader } from '../../../src-renderer/src/store/store-reader';
@@ -175,24 +175,27 @@ describe('the command palette', () => {
 });
 
 describe('job logs', () => {
-  it('dates the tail of the stored lines by the log events seen, and leaves earlier lines undated', () => {
-    const times = [
-      { ts: 10, attempt: 1, message: 'b' },
-      { ts: 20, attempt: 2, message: 'c' },
-    ];
-    expect(datedLines(['a', 'b', 'c'], times)).toEqual([
-      { text: 'a' },
-      { text: 'b', ts: 10, attempt: 1 },
-      { text: 'c', ts: 20, attempt: 2 },
+  it('puts a separator before each attempt and one before lines stored without a time', () => {
+    const old = { line: 'old' };
+    const a1 = { line: 'a', at: 10, attempt: 1 };
+    const b1 = { line: 'b', at: 11, attempt: 1 };
+    const c2 = { line: 'c', at: 20, attempt: 2 };
+    expect(logRows([old, a1, b1, c2])).toEqual([
+      { kind: 'undated' },
+      { kind: 'line', line: old },
+      { kind: 'attempt', attempt: 1 },
+      { kind: 'line', line: a1 },
+      { kind: 'line', line: b1 },
+      { kind: 'attempt', attempt: 2 },
+      { kind: 'line', line: c2 },
     ]);
-    // A line that does not match stops the dating there.
-    expect(datedLines(['a', 'x', 'c'], times)).toEqual([{ text: 'a' }, { text: 'x' }, { text: 'c', ts: 20, attempt: 2 }]);
   });
 
-  it('an open job keeps the time and attempt of each log event', () => {
-    const times = addLogTime([], ev('q', 'log', 'j', { message: 'hello', attempt: 3 }));
-    expect(times).toEqual([{ ts: expect.any(Number), attempt: 3, message: 'hello' }]);
-    expect(addLogTime(times, ev('q', 'progress', 'j', { fraction: 0.5 }))).toBe(times);
+  it('a log stored entirely without times has no separators', () => {
+    expect(logRows([{ line: 'x' }, { line: 'y' }])).toEqual([
+      { kind: 'line', line: { line: 'x' } },
+      { kind: 'line', line: { line: 'y' } },
+    ]);
   });
 });
 

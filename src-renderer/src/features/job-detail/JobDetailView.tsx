@@ -244,7 +244,7 @@ export function JobDetailView({ queue, id }: { queue: string; id: string }) {
 
           <section className="panel" aria-labelledby="job-logs-title">
             <h2 id="job-logs-title">Logs ({record.logs.length})</h2>
-            <LogView lines={record.logs} times={detail?.logTimes ?? []} />
+            <LogView lines={record.logs} />
           </section>
 
           <ConfirmDialog

@@ -1,14 +1,15 @@
-import { Fragment, useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { formatTime } from '../../lib/format';
-import { datedLines, type LogTime } from '../../store/slices/detail';
+import type { LogLine } from '../../../../src-shared/job';
+import { logRows } from '../../store/slices/detail';
 
 /**
  * The job's log; follows new lines while scrolled to the bottom, stays put
- * when the reader scrolled up. Lines seen arrive while the job is open carry
- * their time, and a separator starts each attempt; earlier lines were stored
- * without a time and say so.
+ * when the reader scrolled up. Each line shows the time it was stored, and a
+ * separator starts each attempt; lines stored by older versions have no time
+ * and say so.
  */
-export function LogView({ lines, times }: { lines: readonly string[]; times: readonly LogTime[] }) {
+export function LogView({ lines }: { lines: readonly LogLine[] }) {
   const ref = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   useEffect(() => {
@@ -21,8 +22,6 @@ export function LogView({ lines, times }: { lines: readonly string[]; times: rea
         No log lines.
       </p>
     );
-  const dated = datedLines(lines, times);
-  const firstDated = dated.findIndex((l) => l.ts !== undefined);
   return (
     <div
       ref={ref}
@@ -36,24 +35,22 @@ export function LogView({ lines, times }: { lines: readonly string[]; times: rea
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 8;
       }}
     >
-      {dated.map((l, i) => {
-        const prev = dated[i - 1];
-        const newAttempt = l.attempt !== undefined && (prev?.attempt !== l.attempt || i === firstDated);
-        return (
-          <Fragment key={i}>
-            {i === 0 && firstDated !== 0 && firstDated !== -1 ? <div className="log-sep">earlier lines (stored without a time)</div> : null}
-            {newAttempt ? (
-              <div className="log-sep" data-testid="log-attempt-separator">
-                attempt {l.attempt}
-              </div>
-            ) : null}
-            <div className="log-line">
-              {l.ts !== undefined ? <span className="log-time">{formatTime(l.ts).slice(11)} </span> : null}
-              {l.text}
-            </div>
-          </Fragment>
-        );
-      })}
+      {logRows(lines).map((row, i) =>
+        row.kind === 'attempt' ? (
+          <div key={i} className="log-sep" data-testid="log-attempt-separator">
+            attempt {row.attempt}
+          </div>
+        ) : row.kind === 'undated' ? (
+          <div key={i} className="log-sep">
+            stored without a time
+          </div>
+        ) : (
+          <div key={i} className="log-line">
+            {row.line.at !== undefined ? <span className="log-time">{formatTime(row.line.at).slice(11)} </span> : null}
+            {row.line.line}
+          </div>
+        ),
+      )}
     </div>
   );
 }

@@ -1,4 +1,4 @@
-import type { JobEvent, JobRecord } from '../../../../src-shared/job';
+import type { JobEvent, JobRecord, LogLine } from '../../../../src-shared/job';
 
 const MAX_LOG_LINES = 5000;
 
@@ -13,49 +13,32 @@ export interface DetailState {
   readSeq: number;
   /** Event sequence of the last event applied to `record`. */
   eventSeq: number;
-  /**
-   * Log lines heard of as events while the job is open, with their time and
-   * attempt: the stored lines carry neither, so these date the tail of the log.
-   */
-  logTimes: readonly LogTime[];
-}
-
-export interface LogTime {
-  ts: number;
-  attempt?: number;
-  message: string;
 }
 
 export function openDetail(queue: string, id: string): DetailState {
-  return { queue, id, record: undefined, readSeq: 0, eventSeq: 0, logTimes: [] };
+  return { queue, id, record: undefined, readSeq: 0, eventSeq: 0 };
 }
 
-/** A `log` event's line, kept with its time and attempt (bounded like the log). */
-export function addLogTime(times: readonly LogTime[], ev: JobEvent): readonly LogTime[] {
-  if (ev.type !== 'log' || ev.message === undefined) return times;
-  const next = [...times, { ts: ev.ts, message: ev.message, ...(ev.attempt === undefined ? {} : { attempt: ev.attempt }) }];
-  return next.length > MAX_LOG_LINES ? next.slice(-MAX_LOG_LINES) : next;
-}
-
-export interface LogLine {
-  text: string;
-  ts?: number;
-  attempt?: number;
-}
+/** A row of the log view: a stored line, or a separator before each attempt's lines and before lines stored without a time. */
+export type LogRow = { kind: 'line'; line: LogLine } | { kind: 'attempt'; attempt: number } | { kind: 'undated' };
 
 /**
- * The stored lines, the tail of them dated by the log events seen (matched
- * from the end, line by line): lines before those stay undated.
+ * The log view's rows: each attempt's lines follow a separator naming it;
+ * lines stored without a time (by older versions) get one saying so, unless
+ * no line has a time.
  */
-export function datedLines(lines: readonly string[], times: readonly LogTime[]): LogLine[] {
-  const out: LogLine[] = lines.map((text) => ({ text }));
-  let j = lines.length - 1;
-  for (let k = times.length - 1; k >= 0 && j >= 0; k--, j--) {
-    const t = times[k] as LogTime;
-    if (lines[j] !== t.message) break;
-    out[j] = { text: t.message, ts: t.ts, ...(t.attempt === undefined ? {} : { attempt: t.attempt }) };
+export function logRows(lines: readonly LogLine[]): LogRow[] {
+  const anyDated = lines.some((l) => l.attempt !== undefined);
+  const rows: LogRow[] = [];
+  let prev: LogLine | undefined;
+  for (const line of lines) {
+    if (line.attempt !== undefined && (prev === undefined || prev.attempt !== line.attempt))
+      rows.push({ kind: 'attempt', attempt: line.attempt });
+    else if (line.attempt === undefined && anyDated && (prev === undefined || prev.attempt !== undefined)) rows.push({ kind: 'undated' });
+    rows.push({ kind: 'line', line });
+    prev = line;
   }
-  return out;
+  return rows;
 }
 
 /**
@@ -69,7 +52,9 @@ export function applyEventToRecord(record: JobRecord, ev: JobEvent): JobRecord |
       return { ...record, progress: ev.message ? { fraction: ev.fraction, message: ev.message } : { fraction: ev.fraction } };
     case 'log': {
       if (ev.message === undefined) return undefined;
-      const logs = [...record.logs, ev.message];
+      // The event's time is the stream entry's, the same Redis clock the stored line's time comes from.
+      const line: LogLine = { line: ev.message, at: ev.ts, ...(ev.attempt === undefined ? {} : { attempt: ev.attempt }) };
+      const logs = [...record.logs, line];
       return { ...record, logs: logs.length > MAX_LOG_LINES ? logs.slice(-MAX_LOG_LINES) : logs };
     }
     case 'leased':
