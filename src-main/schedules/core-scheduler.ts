@@ -1,4 +1,5 @@
 import { loadConfigFile } from '../config/config-file';
+import { applyLimitsConfig } from '../limits/apply-config';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 import { startConfiguredScheduler } from './config-apply';
 import type { Scheduler } from './scheduler';
@@ -9,7 +10,8 @@ const FOLLOW_MS = 1000;
 /**
  * Runs a scheduler on whatever adapter a control core holds (`serve`, `dev`,
  * the desktop app): the core reconnects when its config changes, so the
- * scheduler follows; config.yml's schedules are applied on each new adapter.
+ * scheduler follows; config.yml's schedules and limits (an upsert, as
+ * `conveyor worker` does) are applied on each new adapter.
  */
 export function followCoreScheduler(
   core: { readonly adapter: RedisQueueAdapter | undefined },
@@ -27,7 +29,13 @@ export function followCoreScheduler(
     current = {
       adapter,
       scheduler: loadConfigFile(configPath)
-        .then((loaded) => startConfiguredScheduler(adapter, loaded.config, log, loaded.path))
+        .then(async (loaded) => {
+          // Limits that fail to apply are logged; the schedules still start.
+          await applyLimitsConfig(adapter.limits, loaded.config.limits, await adapter.listQueues())
+            .then((notes) => notes.forEach(log))
+            .catch((err: unknown) => log(`conveyor: limits: ${err instanceof Error ? err.message : String(err)}`));
+          return startConfiguredScheduler(adapter, loaded.config, log, loaded.path);
+        })
         .catch((err: unknown) => {
           log(`conveyor: schedules: ${err instanceof Error ? err.message : String(err)}`);
           return { wake: () => undefined, stop: async () => undefined };

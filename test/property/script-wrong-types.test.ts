@@ -60,8 +60,8 @@ interface Scenario {
   /** Puts the queue where the script has work, and returns the job it acts on. */
   setup: (a: RedisQueueAdapter, q: string, redis: Redis, k: QueueKeys) => Promise<Held>;
   run: (a: RedisQueueAdapter, q: string, held: Held) => Promise<unknown>;
-  /** Keys beyond the script's own queue keys. */
-  extra: Array<'job' | 'logs' | 'metrics'>;
+  /** Keys beyond the script's own queue keys (a queue key here: one the script reaches through limits.lua). */
+  extra: Corruptible[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -135,9 +135,13 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     extra: ['job'],
   },
   drain: {
-    setup: async (a, q) => ({ id: await a.enqueue(q, item('echo', 1), { jobId: 'd' }), token: '' }),
+    // A grouped job too: drain reaches the group sets and the counter in meta.
+    setup: async (a, q) => {
+      await a.enqueue(q, item('echo', 2), { jobId: 'dg', group: 'g' });
+      return { id: await a.enqueue(q, item('echo', 1), { jobId: 'd' }), token: '' };
+    },
     run: (a, q) => a.drain(q),
-    extra: ['job'],
+    extra: ['job', 'meta', 'limits', 'lstate', 'groups', 'gblocked'],
   },
   enqueueFlowNode: {
     setup: async () => ({ id: 'fp', token: '' }),
@@ -263,6 +267,10 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
   const key = keys[0]!;
   // Jobs whose set membership the corruption itself wipes out are not the script's doing.
   const ignore = new Set(EXPECTED[c.key] === 'zset' && c.key !== 'marker' ? await redis.zrange(key, 0, -1) : []);
+  // A turn-order set lists groups: wiping it orphans their waiting jobs.
+  if (c.key === 'groups' || c.key === 'gblocked') {
+    for (const g of [...ignore]) for (const id of await redis.zrange(k.groupWait(g), 0, -1)) ignore.add(id);
+  }
   for (const each of keys) await setWrongType(redis, each, c.type);
   const problems: string[] = [];
   try {

@@ -14,7 +14,7 @@
 ]]
 local kMeta, kWait, kDelayed, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local n = tonumber(ARGV[3])
-local meta = redis.call('HMGET', kMeta, 'max_len', 'max_retries')
+local meta = redis.call('HMGET', kMeta, 'max_len', 'max_retries', 'gwn')
 if not meta[1] then return {QUEUE_NOT_FOUND} end
 local maxLen = tonumber(meta[1]) or 0
 
@@ -60,7 +60,8 @@ if fresh == 0 then
   return ids
 end
 local waitingBefore = redis.call('ZCARD', kWait)
-local depth = waitingBefore + redis.call('ZCARD', kDelayed)
+-- Jobs waiting in group sets count too (meta gwn, kept by limits.lua).
+local depth = waitingBefore + redis.call('ZCARD', kDelayed) + (tonumber(meta[3]) or 0)
 if depth + fresh > maxLen then return {QUEUE_FULL, depth, maxLen} end
 
 local now = nowMs()

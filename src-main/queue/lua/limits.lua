@@ -16,6 +16,8 @@
     gblocked  zset: groups with waiting jobs held back, score = when to look again
               (BLOCKED_UNTIL_FREED: until one of its jobs leaves active)
     gw:<g>    zset: a group's waiting ids, scored like wait (priority, then FIFO)
+  meta `gwn` counts the ids in all gw:<g> sets, so the queue-full check
+  (enqueue-5) costs one HMGET field, not a ZCARD per group.
 
   Rate is GCRA: one timestamp per limiter, `rB` jobs may start at once, then
   one every `rT` ms; a limiter that refuses knows the exact time it will allow
@@ -32,6 +34,12 @@ local function limBase(kMeta)
   return string.sub(kMeta, 1, -5)
 end
 
+-- Adds n (may be negative) to the count of grouped waiting ids, never below 0.
+local function limCount(base, n)
+  if n == 0 then return end
+  if tonumber(redis.call('HINCRBY', base .. 'meta', 'gwn', n)) < 0 then redis.call('HSET', base .. 'meta', 'gwn', 0) end
+end
+
 -- The wrong-type reply for the first limit key holding another type, or nil (before any write).
 local function limitsCheck(kMeta)
   local base = limBase(kMeta)
@@ -46,6 +54,51 @@ local function limitsCheck(kMeta)
   return nil
 end
 
+-- Deletes up to `limit` grouped waiting jobs (drain-3); groups left without any leave the turn order.
+-- The caller checked the limit keys and every gw:<g> set (limitsGroupSets) before its first write.
+local function limitsDrain(base, sets, limit)
+  local removed = 0
+  for _, g in ipairs(sets) do
+    local set = base .. 'gw:' .. g
+    repeat
+      local ids = redis.call('ZRANGE', set, 0, limit - removed - 1)
+      -- An id cancelled or removed while waiting stays in its set (limPopGroup): it leaves, its record stays.
+      local doomed = {}
+      for _, id in ipairs(ids) do
+        local st = redis.pcall('HGET', JOB .. id, 'state')
+        if st == 'waiting' or (type(st) == 'table' and st.err) then doomed[#doomed + 1] = id end
+      end
+      deleteJobs(doomed)
+      if #ids > 0 then redis.call('ZREM', set, unpack(ids)) end
+      limCount(base, -#ids)
+      removed = removed + #doomed
+    until #ids == 0 or removed >= limit
+    if redis.call('ZCARD', set) == 0 then
+      redis.call('ZREM', base .. 'groups', g)
+      redis.call('ZREM', base .. 'gblocked', g)
+    end
+    if removed >= limit then break end
+  end
+  return removed
+end
+
+-- The groups with waiting jobs (in turn or held back), or nil and the wrong-type reply for the
+-- first of their gw:<g> sets that is not a zset (no writes).
+local function limitsGroupSets(base)
+  local seen, out = {}, {}
+  for _, k in ipairs(LIMIT_ZSETS) do
+    for _, g in ipairs(redis.call('ZRANGE', base .. k, 0, -1)) do
+      if not seen[g] then
+        seen[g] = true
+        local t = redis.call('TYPE', base .. 'gw:' .. g)['ok']
+        if t ~= 'none' and t ~= 'zset' then return nil, wrongType(base .. 'gw:' .. g) end
+        out[#out + 1] = g
+      end
+    end
+  end
+  return out
+end
+
 -- Puts a group at the back of the turn order, unless it is held back.
 local function limRing(base, g)
   if redis.call('ZSCORE', base .. 'gblocked', g) then return end
@@ -57,7 +110,7 @@ end
 pushGrouped = function(kMeta, id, prio, g)
   local base = limBase(kMeta)
   local seq = redis.call('HINCRBY', kMeta, 'seq', 1)
-  redis.call('ZADD', base .. 'gw:' .. g, waitScore(prio, seq), id)
+  limCount(base, redis.call('ZADD', base .. 'gw:' .. g, waitScore(prio, seq), id))
   redis.call('HSET', JOB .. id, 'state', 'waiting')
   limRing(base, g)
 end
@@ -69,7 +122,7 @@ local function limitsEnqueue(kMeta, key, id, score, g, delayed)
   redis.call('HSET', key, 'grp', g)
   if delayed then return end
   local base = limBase(kMeta)
-  redis.call('ZADD', base .. 'gw:' .. g, score, id)
+  limCount(base, redis.call('ZADD', base .. 'gw:' .. g, score, id))
   limRing(base, g)
 end
 
@@ -210,6 +263,7 @@ local function limPopGroup(L)
       local set = base .. 'gw:' .. head
       local popped = redis.call('ZPOPMIN', set, 1)
       local id = popped[1]
+      if id then limCount(base, -1) end
       if redis.call('ZCARD', set) == 0 then
         redis.call('ZREM', base .. 'groups', head)
       else

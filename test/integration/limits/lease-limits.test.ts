@@ -149,6 +149,30 @@ describe('limits at lease time', () => {
     expect(ids((await adapter.lease(queue, 5)).items)).toEqual(['kept']);
   });
 
+  test('drain deletes jobs waiting in group sets too, keeps a cancelled one, and reports the total', async ({ adapter, queue }) => {
+    await adapter.enqueue(queue, item('echo', 1), { group: 'g' });
+    await adapter.enqueue(queue, item('echo', 2), { group: 'h' });
+    await adapter.enqueue(queue, item('echo', 3), { group: 'h', jobId: 'gone' });
+    await adapter.enqueue(queue, item('echo', 4));
+    await adapter.cancel(queue, 'gone');
+    expect(await adapter.drain(queue)).toBe(3);
+    expect(await adapter.counts(queue)).toMatchObject({ waiting: 0, cancelled: 1 });
+    expect((await adapter.lease(queue, 5)).items).toHaveLength(0);
+  });
+
+  test('the queue-full check counts jobs waiting in group sets, and frees their room when they are leased', async ({ adapter }) => {
+    await adapter.createQueue('capped-groups', { maxLength: 2 });
+    await adapter.enqueue('capped-groups', item('echo', 1), { group: 'g' });
+    await adapter.enqueue('capped-groups', item('echo', 2), { group: 'h' });
+    await expect(adapter.enqueue('capped-groups', item('echo', 3))).rejects.toMatchObject({
+      code: ErrorCode.QueueFull,
+      depth: 2,
+      limit: 2,
+    });
+    expect((await adapter.lease('capped-groups', 1)).items).toHaveLength(1);
+    await adapter.enqueue('capped-groups', item('echo', 3), { group: 'g' });
+  });
+
   test('bad input stores nothing and names the field', async ({ adapter, queue }) => {
     for (const [spec, field] of [
       [{ rate: '10 per sec' }, 'rate'],
