@@ -33,11 +33,14 @@ local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1
 local JOB, EVENTS_MAX
 -- Set by flows.lua: tells a flow job's parent that the job ended (nil-safe for scripts without flows).
 local flowFinal
+-- Set by flows.lua: a deleted job that has children leaves a `trim` entry for them, and sets flowTrimWrote.
+local flowTrimmed, flowTrimWrote
 
 -- Points the shared pieces at this call's queue.
 local function bind(argv)
   JOB = argv[1]
   EVENTS_MAX = tonumber(argv[2])
+  flowTrimWrote = false
 end
 
 local function wrongType(key)
@@ -169,6 +172,9 @@ end
 local function deleteJobs(ids)
   local keys = {}
   for i = 1, #ids do
+    -- flows: only a job that has children (`fk`) pays for more than this read; pcall, as a malformed key is deleted too.
+    local fk = redis.pcall('HGET', JOB .. ids[i], 'fk')
+    if type(fk) == 'string' then flowTrimmed(ids[i], fk) end
     keys[#keys + 1] = JOB .. ids[i]
     keys[#keys + 1] = JOB .. ids[i] .. ':logs'
     if #keys >= 1000 then
