@@ -172,6 +172,8 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
       const child = await a.dequeue(q);
       if (child?.action.id !== 'tp.0') throw new Error('setup: no lease of the child');
       await a.completeProcessing(q, 'tp.0', 1, child.lease.token);
+      // The completion's own drain over first, or it could apply the entry below before the corruption.
+      await a.flows.sweep(q);
       await redis.zadd(k.key('outbox'), Date.now(), `trim\n${q}\ntp\n\n\n${q}/tp.0`);
       return { id: 'tp.0', token: '' };
     },

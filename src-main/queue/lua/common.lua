@@ -168,13 +168,15 @@ local function wake(kMarker)
   redis.call('ZADD', kMarker, 0, '0')
 end
 
+local FINAL_STATES = { completed = true, dead = true, cancelled = true }
+
 -- Deletes jobs with their logs, many keys per DEL: each redis.call costs more than the keys it names.
 local function deleteJobs(ids)
   local keys = {}
   for i = 1, #ids do
-    -- flows: only a job that has children (`fk`) pays for more than this read; pcall, as a malformed key is deleted too.
-    local fk = redis.pcall('HGET', JOB .. ids[i], 'fk')
-    if type(fk) == 'string' then flowTrimmed(ids[i], fk) end
+    -- flows: a final job with children (`fk`) has them deleted too; pcall, as a malformed key is deleted as well.
+    local f = redis.pcall('HMGET', JOB .. ids[i], 'fk', 'state')
+    if not f.err and f[1] and FINAL_STATES[f[2]] then flowTrimmed(ids[i], f[1]) end
     keys[#keys + 1] = JOB .. ids[i]
     keys[#keys + 1] = JOB .. ids[i] .. ':logs'
     if #keys >= 1000 then

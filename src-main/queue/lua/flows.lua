@@ -9,8 +9,8 @@
   A process that dies between the steps leaves the entry; the sweeper (run with
   recoverStalled on every worker's timers) finishes it. The parent's slot also
   holds `cancel` entries (cancel a pending child) and `enqueue` entries (the
-  intent of a flow a producer is still writing). A job with children that is
-  deleted (retention, remove, drain) leaves a `trim` entry in its own slot:
+  intent of a flow a producer is still writing). A final job with children that
+  is deleted (retention, remove) leaves a `trim` entry in its own slot:
     trim\n<queue>\n<id>\n\n\n<child refs, one a line>
   applied with flowTrim-3 in each child's slot, which deletes the child if it is
   final (and, through the child's own outbox, its children in turn).
