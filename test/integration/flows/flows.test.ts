@@ -8,9 +8,21 @@ import { describe, expect } from 'vitest';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { FLOW_LIMITS, type FlowNode } from '../../../src-main/flows/flow-types';
 import { item, queueTest as test } from '../../support/queue';
-import { QueueKeys } from '../../../src-main/queue/keys';
-import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
-import { QUEUES, createQueues, eventCount, failOne, fanIn, killBetweenSteps, runOne, stateOf, until, waitState } from './flow-scenarios';
+import {
+  QUEUES,
+  countFinished,
+  createQueues,
+  eventCount,
+  failOne,
+  fanIn,
+  killBeforeTrim,
+  killBetweenSteps,
+  outboxSize,
+  runOne,
+  stateOf,
+  until,
+  waitState,
+} from './flow-scenarios';
 
 describe('enqueueFlow', () => {
   test('a parent waits in waiting-children, never leased, until its children on other queues complete', async ({ adapter: a }) => {
@@ -295,48 +307,7 @@ describe('retention', () => {
     expect(await stateOf(a, 'fc', 'u.1')).toBe('waiting');
   });
 
-  test('the process dies between the trim and its apply: a sweep deletes the children once', async ({ adapter: dying, connect }) => {
-    const survivor = await connect();
-    survivor.flows.close();
-    await createQueues(dying);
-    await dying.createQueue('fa', { retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } } });
-    dying.flows.outbox.fault = (step, entry) => {
-      if (step === 'before-apply' && entry.startsWith('trim')) throw new Error('injected death before-apply');
-    };
-    await dying.flows.enqueueFlow(fanIn('d', 2));
-    await runOne(dying, 'fb', 'd.0', 'a');
-    await runOne(dying, 'fc', 'd.1', 'b');
-    await runOne(dying, 'fa', 'd', 'root');
-    await new Promise((r) => setTimeout(r, 100));
-    // The root is gone, its children stay, the entry waits in fa's outbox.
-    expect(await survivor.getJob('fa', 'd')).toBeNull();
-    expect(await stateOf(survivor, 'fb', 'd.0')).toBe('completed');
-    expect(await outboxSize(survivor)).toBe(1);
-    dying.flows.close();
-    await survivor.flows.sweep('fa');
-    expect(await countFinished(survivor)).toBe(0);
-    expect(await outboxSize(survivor)).toBe(0);
-    // The same entry applied again changes nothing.
-    await survivor.redis.zadd(new QueueKeys(survivor.keyPrefix, 'fa').key('outbox'), Date.now(), 'trim\nfa\nd\n\n\nfb/d.0\nfc/d.1');
-    await survivor.flows.sweep('fa');
-    expect(await countFinished(survivor)).toBe(0);
-    expect(await outboxSize(survivor)).toBe(0);
+  test('the process dies between the trim and its apply: a sweep deletes the children once', async ({ adapter, connect }) => {
+    await killBeforeTrim(adapter, await connect());
   });
 });
-
-/** Finished jobs left on the flow queues. */
-async function countFinished(a: RedisQueueAdapter): Promise<number> {
-  let n = 0;
-  for (const q of QUEUES) {
-    const c = await a.counts(q);
-    n += c.completed + c.dead + c.cancelled;
-  }
-  return n;
-}
-
-/** Entries left in the flow queues' outboxes. */
-async function outboxSize(a: RedisQueueAdapter): Promise<number> {
-  let n = 0;
-  for (const q of QUEUES) n += await a.redis.zcard(new QueueKeys(a.keyPrefix, q).key('outbox'));
-  return n;
-}
