@@ -121,7 +121,7 @@ export class FlowOutbox {
     if (code === 2) follow.add(queue);
   }
 
-  /** Applies a `cancel` or an `enqueue` entry; false for an intent (its replay drops it). */
+  /** Applies a `cancel`, `trim` or `enqueue` entry; false for an intent (its replay drops it). */
   private async apply(member: string, follow: Set<string>): Promise<boolean> {
     const e = parseEntry(member);
     if (e.kind === 'enqueue') {
@@ -134,6 +134,22 @@ export class FlowOutbox {
       await this.ctx.script(this.ctx.keys(e.queue), 'cancel', [e.id]);
       follow.add(e.queue);
     }
+    if (e.kind === 'trim') await this.trimChildren(`${e.queue}/${e.id}`, e.payload, follow);
     return true;
+  }
+
+  /** Deletes the final children of a deleted parent, each in its own slot; a child with children of its own leaves a `trim` entry in its outbox. */
+  private async trimChildren(parent: string, refs: string, follow: Set<string>): Promise<void> {
+    await Promise.all(
+      refs
+        .split('\n')
+        .filter((ref) => ref.includes('/'))
+        .map(async (ref) => {
+          const slash = ref.indexOf('/');
+          const queue = ref.slice(0, slash);
+          const code = Number(await this.ctx.script(this.ctx.keys(queue), 'flowTrim', [ref.slice(slash + 1), parent]));
+          if (code === 2) follow.add(queue);
+        }),
+    );
   }
 }

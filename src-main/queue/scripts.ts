@@ -15,6 +15,7 @@ import flows from './lua/flows.lua?raw';
 import enqueueFlowNode from './lua/enqueueFlowNode-6.lua?raw';
 import flowApply from './lua/flowApply-7.lua?raw';
 import flowSuspend from './lua/flowSuspend-5.lua?raw';
+import flowTrim from './lua/flowTrim-3.lua?raw';
 import promote from './lua/promote-5.lua?raw';
 import progress from './lua/progress-1.lua?raw';
 import quarantine from './lua/quarantine-7.lua?raw';
@@ -48,6 +49,7 @@ const SOURCES = {
   fail,
   flowApply,
   flowSuspend,
+  flowTrim,
   progress,
   promote,
   quarantine,

@@ -164,6 +164,26 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
     run: (a, q) => a.flows.sweep(q),
     extra: ['job'],
   },
+  flowTrim: {
+    // A finished child, and the `trim` entry its deleted parent left (its applier died).
+    setup: async (a, q, redis, k) => {
+      await a.flows.enqueueFlow({
+        queue: q,
+        item: item('echo', 'p'),
+        opts: { jobId: 'tp' },
+        children: [{ queue: q, item: item('echo', 'c') }],
+      });
+      const child = await a.dequeue(q);
+      if (child?.action.id !== 'tp.0') throw new Error('setup: no lease of the child');
+      await a.completeProcessing(q, 'tp.0', 1, child.lease.token);
+      // The completion's own drain over first, or it could apply the entry below before the corruption.
+      await a.flows.sweep(q);
+      await redis.zadd(k.key('outbox'), Date.now(), `trim\n${q}\ntp\n\n\n${q}/tp.0`);
+      return { id: 'tp.0', token: '' };
+    },
+    run: (a, q) => a.flows.sweep(q),
+    extra: ['job'],
+  },
   flowSuspend: {
     // A running job spawns a child and gives its slot back (ctx.children in an agent).
     setup: leased,

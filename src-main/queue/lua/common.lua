@@ -33,11 +33,14 @@ local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1
 local JOB, EVENTS_MAX
 -- Set by flows.lua: tells a flow job's parent that the job ended (nil-safe for scripts without flows).
 local flowFinal
+-- Set by flows.lua: a deleted job that has children leaves a `trim` entry for them, and sets flowTrimWrote.
+local flowTrimmed, flowTrimWrote
 
 -- Points the shared pieces at this call's queue.
 local function bind(argv)
   JOB = argv[1]
   EVENTS_MAX = tonumber(argv[2])
+  flowTrimWrote = false
 end
 
 local function wrongType(key)
@@ -165,10 +168,15 @@ local function wake(kMarker)
   redis.call('ZADD', kMarker, 0, '0')
 end
 
+local FINAL_STATES = { completed = true, dead = true, cancelled = true }
+
 -- Deletes jobs with their logs, many keys per DEL: each redis.call costs more than the keys it names.
 local function deleteJobs(ids)
   local keys = {}
   for i = 1, #ids do
+    -- flows: a final job with children (`fk`) has them deleted too; pcall, as a malformed key is deleted as well.
+    local f = redis.pcall('HMGET', JOB .. ids[i], 'fk', 'state')
+    if not f.err and f[1] and FINAL_STATES[f[2]] then flowTrimmed(ids[i], f[1]) end
     keys[#keys + 1] = JOB .. ids[i]
     keys[#keys + 1] = JOB .. ids[i] .. ':logs'
     if #keys >= 1000 then

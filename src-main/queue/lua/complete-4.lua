@@ -44,6 +44,6 @@ for i = 1, #done, 1000 do
 end
 metricsFlush(mx, kMeta, now)
 retention(kMeta, kCompleted, 'completed', now)
--- flows: one element past the jobs' codes says the outbox has an entry to apply now
-if flowed then out[#out + 1] = 'flow' end
+-- flows: one element past the jobs' codes says the outbox has an entry to apply now (a child ended, a parent was trimmed)
+if flowed or flowTrimWrote then out[#out + 1] = 'flow' end
 return out

@@ -9,7 +9,11 @@
   A process that dies between the steps leaves the entry; the sweeper (run with
   recoverStalled on every worker's timers) finishes it. The parent's slot also
   holds `cancel` entries (cancel a pending child) and `enqueue` entries (the
-  intent of a flow a producer is still writing).
+  intent of a flow a producer is still writing). A final job with children that
+  is deleted (retention, remove) leaves a `trim` entry in its own slot:
+    trim\n<queue>\n<id>\n\n\n<child refs, one a line>
+  applied with flowTrim-3 in each child's slot, which deletes the child if it is
+  final (and, through the child's own outbox, its children in turn).
   A job of a flow carries `par` (<queue>/<id> of its parent); a parent carries
   `fp` (children pending), `fk` (their refs, in order), `d:<ref>` (p:<policy> while pending, then the
   outcome) and `r:<ref>` (the child's result, or its error).
@@ -67,4 +71,10 @@ local function flowCancelChildren(id, now)
       redis.call('ZADD', ob, now, 'cancel\n' .. string.sub(ref, 1, slash - 1) .. '\n' .. string.sub(ref, slash + 1))
     end
   end
+end
+
+-- Declared in common.lua (deleteJobs calls it): the `trim` entry of a deleted job with children.
+flowTrimmed = function(id, fk)
+  redis.call('ZADD', flowOutbox(), nowMs(), 'trim\n' .. flowQueue() .. '\n' .. id .. '\n\n\n' .. fk)
+  flowTrimWrote = true
 end

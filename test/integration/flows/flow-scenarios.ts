@@ -96,3 +96,52 @@ export async function killBetweenSteps(
     ['k.1', 'completed', 'r1'],
   ]);
 }
+
+/**
+ * The kill-between-trim-and-apply check: `dying` finishes a flow whose root's
+ * queue keeps no completed jobs, and "dies" before applying the root's `trim`
+ * entry; the children stay until `survivor` sweeps, which deletes them once.
+ */
+export async function killBeforeTrim(dying: RedisQueueAdapter, survivor: RedisQueueAdapter): Promise<void> {
+  survivor.flows.close();
+  await createQueues(dying);
+  await dying.createQueue('fa', { retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } } });
+  dying.flows.outbox.fault = (step, entry) => {
+    if (step === 'before-apply' && entry.startsWith('trim')) throw new Error('injected death before-apply');
+  };
+  await dying.flows.enqueueFlow(fanIn('d', 2));
+  await runOne(dying, 'fb', 'd.0', 'a');
+  await runOne(dying, 'fc', 'd.1', 'b');
+  await runOne(dying, 'fa', 'd', 'root');
+  await new Promise((r) => setTimeout(r, 100));
+  // The root is gone, its children stay, the entry waits in fa's outbox.
+  expect(await survivor.getJob('fa', 'd')).toBeNull();
+  expect(await stateOf(survivor, 'fb', 'd.0')).toBe('completed');
+  expect(await outboxSize(survivor)).toBe(1);
+  dying.flows.close();
+  await survivor.flows.sweep('fa');
+  expect(await countFinished(survivor)).toBe(0);
+  expect(await outboxSize(survivor)).toBe(0);
+  // The same entry applied again changes nothing.
+  await survivor.redis.zadd(new QueueKeys(survivor.keyPrefix, 'fa').key('outbox'), Date.now(), 'trim\nfa\nd\n\n\nfb/d.0\nfc/d.1');
+  await survivor.flows.sweep('fa');
+  expect(await countFinished(survivor)).toBe(0);
+  expect(await outboxSize(survivor)).toBe(0);
+}
+
+/** Finished jobs left on the flow queues. */
+export async function countFinished(a: RedisQueueAdapter): Promise<number> {
+  let n = 0;
+  for (const q of QUEUES) {
+    const c = await a.counts(q);
+    n += c.completed + c.dead + c.cancelled;
+  }
+  return n;
+}
+
+/** Entries left in the flow queues' outboxes. */
+export async function outboxSize(a: RedisQueueAdapter): Promise<number> {
+  let n = 0;
+  for (const q of QUEUES) n += await a.redis.zcard(new QueueKeys(a.keyPrefix, q).key('outbox'));
+  return n;
+}

@@ -11,7 +11,7 @@ import { adapterOptionsFromConfig } from '../../../src-main/queue/adapter-option
 import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
 import { LocalRedisCluster } from '../../support/redis-cluster';
 import { freshPrefix } from '../../support/redis';
-import { QUEUES, createQueues, eventCount, fanIn, killBetweenSteps, runOne, waitState } from './flow-scenarios';
+import { QUEUES, createQueues, eventCount, fanIn, killBeforeTrim, killBetweenSteps, runOne, waitState } from './flow-scenarios';
 
 let cluster: LocalRedisCluster;
 
@@ -74,6 +74,12 @@ describe('flows on a 3-master cluster', () => {
 
   test('kill between the parent apply and the entry delete: applying again changes nothing', async ({ connect }) => {
     await killBetweenSteps(await connect(), await connect(), 'before-delete');
+  });
+
+  test("kill between a root's trim and its apply: a sweep by another process deletes the children, on their masters, once", async ({
+    connect,
+  }) => {
+    await killBeforeTrim(await connect(), await connect());
   });
 
   test('a producer that dies after writing the parent: another process writes the children, on their masters, from its intent', async ({

@@ -8,7 +8,21 @@ import { describe, expect } from 'vitest';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { FLOW_LIMITS, type FlowNode } from '../../../src-main/flows/flow-types';
 import { item, queueTest as test } from '../../support/queue';
-import { QUEUES, createQueues, eventCount, failOne, fanIn, killBetweenSteps, runOne, stateOf, waitState } from './flow-scenarios';
+import {
+  QUEUES,
+  countFinished,
+  createQueues,
+  eventCount,
+  failOne,
+  fanIn,
+  killBeforeTrim,
+  killBetweenSteps,
+  outboxSize,
+  runOne,
+  stateOf,
+  until,
+  waitState,
+} from './flow-scenarios';
 
 describe('enqueueFlow', () => {
   test('a parent waits in waiting-children, never leased, until its children on other queues complete', async ({ adapter: a }) => {
@@ -258,5 +272,42 @@ describe('retention', () => {
     await waitState(a, 'fa', 'p', 'waiting');
     expect(await a.getJob('fb', 'p.0')).toBeNull();
     expect((await a.flows.childResults('fa', 'p')).map((c) => c.result)).toEqual(['a', 'b']);
+  });
+
+  test("a finished flow whose root is trimmed loses its children's records too, down the tree", async ({ adapter: a }) => {
+    await createQueues(a);
+    await a.createQueue('fa', { retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } } });
+    // A root on fa, a middle parent on fb with a child on fc, and a leaf on fc.
+    await a.flows.enqueueFlow({
+      ...fanIn('t', 0),
+      children: [
+        { queue: 'fb', item: item('map', 'm'), opts: { jobId: 'tm' }, children: [{ queue: 'fc', item: item('map', 'g') }] },
+        { queue: 'fc', item: item('map', 'l') },
+      ],
+    });
+    await runOne(a, 'fc', 't.1', 'l');
+    await runOne(a, 'fc', 'tm.0', 'g');
+    await runOne(a, 'fb', 'tm', 'm');
+    await runOne(a, 'fa', 't', 'root');
+    await until('every record of the flow deleted', async () => (await countFinished(a)) === 0 || undefined);
+    expect(await a.getJob('fa', 't')).toBeNull();
+    expect(await outboxSize(a)).toBe(0);
+  });
+
+  test('a child still pending when its parent is trimmed is left alone', async ({ adapter: a }) => {
+    await createQueues(a);
+    await a.createQueue('fa', { retention: { completed: { count: 0, ageS: 0 }, dead: { count: 0, ageS: 0 } } });
+    const flow = fanIn('u', 2);
+    flow.children = flow.children.map((c) => ({ ...c, onFailure: 'continue' as const }));
+    await a.flows.enqueueFlow(flow);
+    await failOne(a, 'fb', 'u.0');
+    await runOne(a, 'fa', 'u', 'early');
+    await until('the trim applied', async () => (await outboxSize(a)) === 0 || undefined);
+    expect(await a.getJob('fb', 'u.0')).toBeNull();
+    expect(await stateOf(a, 'fc', 'u.1')).toBe('waiting');
+  });
+
+  test('the process dies between the trim and its apply: a sweep deletes the children once', async ({ adapter, connect }) => {
+    await killBeforeTrim(adapter, await connect());
   });
 });
