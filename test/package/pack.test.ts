@@ -186,6 +186,12 @@ function typeProblems(resolution: string, module: string, files: string[]): stri
   });
 }
 
+/** The package a bare import names: `@scope/name` for scoped packages, else the first segment. */
+function packageOf(spec: string): string {
+  const parts = spec.split('/');
+  return (spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]) ?? '';
+}
+
 describe('npm pack', () => {
   test('ships the library, the CLI with its worker thread and control center, README and LICENSE; no tests, benchmarks, sources or maps', () => {
     const paths = packed.files.map((f) => f.path);
@@ -298,7 +304,7 @@ describe('npm pack', () => {
         const ok = spec.startsWith('.')
           ? existsSync(path.join(root, path.dirname(file), `${spec}.d.ts`)) ||
             existsSync(path.join(root, path.dirname(file), spec, 'index.d.ts'))
-          : spec.startsWith('node:') || (spec.split('/')[0] ?? '') in manifest.dependencies;
+          : spec.startsWith('node:') || packageOf(spec) in manifest.dependencies;
         if (!ok) bad.push(`${file}: ${spec}`);
       }
     }
