@@ -25,7 +25,7 @@ describe('conveyor status', () => {
           name: queue,
           paused: false,
           createdAt: expect.any(Number),
-          counts: { waiting: 1, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 },
+          counts: { waiting: 1, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0, 'waiting-children': 0 },
           options: expect.objectContaining({ maxLength: 100_000, maxRetries: 3 }),
         },
         expect.objectContaining({ name: 'other', paused: true, options: expect.objectContaining({ maxLength: 9 }) }),
