@@ -264,7 +264,17 @@ export async function startStack(build: BuildSnapshot, redisUrl: string, logDir:
       const child = spawnCli(
         build,
         'conveyor worker',
-        ['--config', configPath, 'worker', ...options.workerQueues, '--threads', '1', '--concurrency', String(options.concurrency)],
+        [
+          '--config',
+          configPath,
+          'worker',
+          ...options.workerQueues,
+          '--create',
+          '--threads',
+          '1',
+          '--concurrency',
+          String(options.concurrency),
+        ],
         join(logDir, 'worker.log'),
       );
       children.push(child);

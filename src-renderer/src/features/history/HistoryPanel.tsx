@@ -99,7 +99,7 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
             </figcaption>
             <div className="chart-box" aria-hidden="true">
               <ResponsiveContainer width="100%" height={220}>
-                <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+                <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
                   <CartesianGrid stroke="var(--grid)" strokeDasharray="3 3" />
                   <XAxis
                     dataKey="t"
