@@ -88,12 +88,13 @@ export class ConsumerSpans {
       },
     });
     // Nothing to keep for a no-op span: the common case without an SDK costs one allocation.
-    if (span.isRecording()) this.open.set(`${ref.queue}\u0000${ref.id}`, span);
+    // Keyed by attempt too: the next attempt may start before this one's acknowledgement ends its span.
+    if (span.isRecording()) this.open.set(`${ref.queue}\u0000${ref.id}\u0000${ref.attempt}`, span);
   }
 
-  end(queue: string, id: string, outcome: SpanOutcome, error?: string): void {
+  end(queue: string, id: string, attempt: number, outcome: SpanOutcome, error?: string): void {
     if (this.open.size === 0) return;
-    const key = `${queue}\u0000${id}`;
+    const key = `${queue}\u0000${id}\u0000${attempt}`;
     const span = this.open.get(key);
     if (!span) return;
     this.open.delete(key);

@@ -299,9 +299,9 @@ export class JobOutcomes {
       this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
       this.acks.add(job.queue, ack);
     } else if (suspended) {
-      this.spans.end(job.queue, job.id, 'suspended');
+      this.spans.end(job.queue, job.id, job.attempt, 'suspended');
     } else {
-      this.spans.end(job.queue, job.id, 'lost');
+      this.spans.end(job.queue, job.id, job.attempt, 'lost');
       this.ctx.emit({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });
     }
     this.ctx.wake();
@@ -338,7 +338,7 @@ export class JobOutcomes {
 
   /** Emits an attempt's end, and ends its consumer span (observability/tracing.ts) with that outcome. */
   private finish(e: Extract<PoolEvent, { type: 'job' }> & { state: SpanOutcome }): void {
-    this.spans.end(e.queue, e.id, e.state, e.error);
+    this.spans.end(e.queue, e.id, e.attempt, e.state, e.error);
     this.ctx.emit(e);
   }
 }
