@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
-import { QueueKeys } from '../../src-main/queue/keys';
+import { QUEUE_KEY_REDIS_TYPE, QueueKeys } from '../../src-main/queue/keys';
 import type { QueueKeyType } from '../../src-main/queue/keys';
 import { RedisQueueAdapter } from '../../src-main/queue/redis-queue-adapter';
 import { metricsKey } from '../../src-main/observability/history-keys';
@@ -21,26 +21,8 @@ import { testRedisUrl } from '../support/redis';
 type Corruptible = QueueKeyType | 'job' | 'logs' | 'metrics';
 type RedisType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
 const ALL_TYPES: RedisType[] = ['string', 'list', 'set', 'zset', 'hash', 'stream'];
-const EXPECTED: Record<Corruptible, RedisType> = {
-  meta: 'hash',
-  wait: 'zset',
-  delayed: 'zset',
-  active: 'zset',
-  completed: 'zset',
-  dead: 'zset',
-  cancelled: 'zset',
-  marker: 'zset',
-  events: 'stream',
-  job: 'hash',
-  logs: 'list',
-  waitchildren: 'zset',
-  outbox: 'zset',
-  metrics: 'hash',
-  limits: 'hash',
-  lstate: 'hash',
-  groups: 'zset',
-  gblocked: 'zset',
-};
+// Queue keys as keys.ts declares them; a job's hash and log list, and the metrics history, beside them.
+const EXPECTED: Record<Corruptible, RedisType> = { ...QUEUE_KEY_REDIS_TYPE, job: 'hash', logs: 'list', metrics: 'hash' };
 const STATE_SETS: Array<[QueueKeyType, string]> = [
   ['wait', 'waiting'],
   ['delayed', 'delayed'],
