@@ -45,6 +45,9 @@ function sleep(ms: number): Promise<void> {
 
 const asArray = (reply: ScriptReply): ScriptReply[] => (Array.isArray(reply) ? reply : []);
 
+/** Whether encoded options ('priority|delay|max retries|timeout|group|id') name a group. */
+const hasGroup = (options: string): boolean => options !== '' && options.split('|', 5)[4] !== '';
+
 /**
  * Enqueue: validation and encoding, and the coalescing of the enqueues of one
  * event-loop turn into shared script calls. An id resolves only once the
@@ -93,11 +96,13 @@ export class EnqueueCoalescer {
   private async addJobs(queue: string, encoded: string[], waitMs: number): Promise<string[]> {
     const q = this.ctx.keys(queue);
     const count = encoded.length / ENQUEUE_FIELDS;
+    // One job without a group takes the lean script (enqueueOne-5.lua); it answers the bare id.
+    const lean = count === 1 && !hasGroup(encoded[2] as string);
     const deadline = Date.now() + waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
-      const reply = asArray(
-        await this.ctx.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))),
-      );
+      const call = lean ? this.ctx.script(q, 'enqueueOne', encoded) : this.ctx.script(q, 'enqueue', [count, ...encoded]);
+      const raw = await call.catch((err: unknown) => Promise.reject(enqueueError(err)));
+      const reply = typeof raw === 'string' ? [raw] : asArray(raw);
       if (reply[0] === ScriptCode.QueueNotFound) throw scriptError(ScriptCode.QueueNotFound, { queue });
       if (reply[0] !== ScriptCode.QueueFull) {
         if (this.durability) {

@@ -53,6 +53,42 @@ describe('enqueue', () => {
     expect(await adapter.enqueue(queue, item('echo', 5), { jobId: odd })).toBe(odd);
   });
 
+  test('a single enqueue (the one-job script) keeps every option a batch keeps', async ({ adapter, queue }) => {
+    const odd = 'x|y|z\n|ü|';
+    expect(await adapter.enqueue(queue, item('echo', 1), { jobId: odd, priority: -5, maxRetries: 7, timeoutMs: 1500 })).toBe(odd);
+    const delayedId = await adapter.enqueue(queue, item('summarizer', 2), { delayMs: 60_000, priority: 2 });
+    expect(await adapter.getJob(queue, odd)).toMatchObject({
+      state: 'waiting',
+      priority: -5,
+      maxRetries: 7,
+      timeoutMs: 1500,
+      agent: 'echo',
+    });
+    const delayed = await adapter.getJob(queue, delayedId);
+    expect(delayed).toMatchObject({ state: 'delayed', priority: 2, maxRetries: 3, agent: 'summarizer' });
+    expect((delayed?.runAt ?? 0) - (delayed?.createdAt ?? 0)).toBe(60_000);
+    expect(await adapter.enqueue(queue, item('echo', 3), { jobId: odd })).toBe(odd);
+    expect(await adapter.counts(queue)).toMatchObject({ waiting: 1, delayed: 1 });
+  });
+
+  test("a job's hash names its agent in `ag`, for the finishing scripts, however it was enqueued", async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const one = await adapter.enqueue(queue, item('echo', 1));
+    const [many] = await adapter.enqueueMany(queue, [item('summarizer', 2), item('echo', 3)]);
+    await adapter.flows.enqueueFlow({
+      queue,
+      item: item('planner', 4),
+      opts: { jobId: 'fl' },
+      children: [{ queue, item: item('echo', 5) }],
+    });
+    const ag = (id: string): Promise<string | null> => redis.hget(`${prefix}:{${queue}}:job:${id}`, 'ag');
+    expect([await ag(one), await ag(many!), await ag('fl')]).toEqual(['echo', 'summarizer', 'planner']);
+  });
+
   test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {
     await expect(adapter.enqueue(queue, item('echo', 1), { jobId: '42' })).rejects.toMatchObject({ code: ErrorCode.ItemInvalid });
   });
