@@ -1,9 +1,9 @@
 --[[
   Shared pieces. scripts.ts puts them at the top of the function library
   (Redis 7+), where they are set up once, or of every script (EVALSHA);
-  either way a call starts with bind(ARGV), then checkKey() of each of its
-  keys that its own commands do not meet before its first write (scripts.ts,
-  prologue()).
+  either way a call starts with bind(ARGV), then a typed O(1) read (ZCARD,
+  HLEN, XLEN) of each of its keys that its own commands do not meet before
+  its first write (scripts.ts, prologue()).
 
   A queue's keys, all under one hash tag so a script touches a single Redis
   Cluster slot (each script declares, in its header, only those it uses; the
@@ -29,11 +29,11 @@
   Redis keeps a script's earlier writes when a later command fails, so
   nothing is written until every key is known good: a script meets each of
   its keys with a typed read before its first write (its header says which:
-  `Typed before the first write: ...`), and the prologue TYPEs the others.
+  `Typed before the first write: ...`), and the prologue reads the others.
   A key of the wrong type then fails the call before any write, either with
-  Redis' own WRONGTYPE error from a read or with the error reply
-  `CONVEYOR_WRONGTYPE <key>` (checkKey, readJob, firstWrite). The adapter
-  sets the key aside and calls again.
+  Redis' own WRONGTYPE error (the adapter then checks every queue key) or
+  with the error reply `CONVEYOR_WRONGTYPE <key>` (readJob, firstWrite). The
+  adapter sets the key aside and calls again.
 ]]
 local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1, -2, -3, -4, -5
 local JOB, EVENTS_MAX
@@ -53,10 +53,17 @@ local function wrongType(key)
   return redis.error_reply('CONVEYOR_WRONGTYPE ' .. key)
 end
 
--- The wrong-type reply when `key` holds another type than `want`, else nil.
-local function checkKey(key, want)
-  local t = redis.call('TYPE', key)['ok']
-  if t ~= 'none' and t ~= want then return wrongType(key) end
+-- The type a queue key must hold, by its last name segment.
+local KEY_TYPES = { meta = 'hash', events = 'stream', limits = 'hash', lstate = 'hash' }
+
+-- The error reply for the first of a script's keys that holds another type, or nil.
+local function checkKeys(keys)
+  for i = 1, #keys do
+    local key = keys[i]
+    local want = KEY_TYPES[string.match(key, '[^:]+$')] or 'zset'
+    local t = redis.call('TYPE', key)['ok']
+    if t ~= 'none' and t ~= want then return wrongType(key) end
+  end
   return nil
 end
 

@@ -10,7 +10,7 @@ local limit = tonumber(ARGV[3])
 -- The group keys share the queue's base (`…wait` less its name); all are checked before the first write.
 local base = string.sub(kWait, 1, -5)
 local kMeta = base .. 'meta'
-local bad = checkKey(kMeta, 'hash') or limitsCheck(kMeta)
+local bad = checkKeys({ kMeta }) or limitsCheck(kMeta)
 if bad then return bad end
 local groups, badSet = limitsGroupSets(base)
 if not groups then return badSet end

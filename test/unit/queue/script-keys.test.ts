@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { QUEUE_KEY_REDIS_TYPE, type QueueKeyType } from '../../../src-main/queue/keys';
 import { declaredKeys, prologue, selfCheckedKeys } from '../../../src-main/queue/scripts';
 
 const LUA = path.join(__dirname, '../../../src-main/queue/lua');
@@ -34,14 +35,18 @@ describe('Lua scripts declare exactly the keys they use', () => {
 });
 
 describe('the prologue TYPEs only the keys a script does not meet itself before its first write', () => {
-  it.each(scripts)('%s: a checkKey for each declared key its header does not name as typed before the first write', (file) => {
+  it.each(scripts)('%s: a typed read of each declared key its header does not name as typed before the first write', (file) => {
     const source = readFileSync(path.join(LUA, file), 'utf8');
     const self = selfCheckedKeys(source);
-    const checked = [...prologue(source).matchAll(/checkKey\(KEYS\[(\d+)\]/g)].map((m) => declaredKeys(source)[Number(m[1]) - 1]);
-    expect(checked).toEqual(declaredKeys(source).filter((k) => !self.includes(k)));
+    const probed = [...prologue(source).matchAll(/redis\.call\('(\w+)', KEYS\[(\d+)\]\)/g)].map((m) => {
+      const type = declaredKeys(source)[Number(m[2]) - 1] as QueueKeyType;
+      expect(m[1]).toBe({ hash: 'HLEN', zset: 'ZCARD', stream: 'XLEN' }[QUEUE_KEY_REDIS_TYPE[type]]);
+      return type;
+    });
+    expect(probed).toEqual(declaredKeys(source).filter((k) => !self.includes(k)));
   });
 
-  it('enqueueOne-5 runs no TYPE: its reads and pcall-made first writes meet every key', () => {
+  it('enqueueOne-5 reads nothing in its prologue: its reads and pcall-made first writes meet every key', () => {
     expect(prologue(readFileSync(path.join(LUA, 'enqueueOne-5.lua'), 'utf8'))).toBe('bind(ARGV)');
   });
 
