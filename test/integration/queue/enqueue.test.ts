@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { ErrorCode, QueueFullError } from '../../../src-shared/errors';
 import { item, queueTest as test } from '../../support/queue';
 import { MAX_COALESCED } from '../../../src-main/queue/redis-queue-adapter';
+import { eventually } from '../../support/pool';
 
 describe('enqueue', () => {
   test('returns a generated id and the job waits with its item', async ({ adapter, queue }) => {
@@ -87,6 +88,32 @@ describe('enqueue', () => {
     });
     const ag = (id: string): Promise<string | null> => redis.hget(`${prefix}:{${queue}}:job:${id}`, 'ag');
     expect([await ag(one), await ag(many!), await ag('fl')]).toEqual(['echo', 'summarizer', 'planner']);
+  });
+
+  test('an awaited single enqueue is one script call of 7 Redis commands, none a TYPE (issue #15)', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    // A job waiting already: the call has no consumer to wake.
+    await adapter.enqueue(queue, item('echo', 0));
+    const ours = `${prefix}:{${queue}}`;
+    const seen: string[] = [];
+    const monitor = await redis.monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const name = String(args[0]).toLowerCase();
+      if (name !== 'echo' && args.some((a) => a.includes(ours))) seen.push(name);
+    });
+    await adapter.enqueue(queue, item('echo', 1));
+    // MONITOR reports in order: once it shows this, it has shown the enqueue's commands.
+    let seenEnd = false;
+    monitor.on('monitor', (_time: string, args: string[]) => (seenEnd ||= args[1] === `end of ${ours}`));
+    await redis.echo(`end of ${ours}`);
+    await eventually(() => seenEnd, 5000, 'monitor caught up');
+    monitor.disconnect();
+    expect(seen[0]).toBe('fcall');
+    expect(seen.slice(1).sort()).toEqual(['hincrby', 'hmget', 'hset', 'xadd', 'zadd', 'zcard', 'zcard']);
   });
 
   test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {
