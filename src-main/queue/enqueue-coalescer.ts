@@ -142,7 +142,8 @@ export class EnqueueCoalescer {
       if (!batch) {
         const fresh: PendingEnqueue[] = [];
         this.batches.set(queue, (batch = fresh));
-        queueMicrotask(() => void this.flush(queue, fresh));
+        // A promise reaction, not queueMicrotask: the same turn's end, without an AsyncResource per call.
+        void Promise.resolve().then(() => this.flush(queue, fresh));
       }
       batch.push({ encoded, waitMs: opts.waitMs ?? 0, resolve, reject });
       if (batch.length >= MAX_COALESCED) this.batches.delete(queue);

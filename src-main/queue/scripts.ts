@@ -89,8 +89,13 @@ export const SCRIPT_KEYS = Object.fromEntries(Object.entries(SOURCES).map(([name
 
 /** A script's keys for one queue, in its KEYS order. */
 export function scriptKeys(name: ScriptName, q: QueueKeys): string[] {
-  return SCRIPT_KEYS[name].map((type) => q.key(type));
+  let byScript = KEYS_MADE.get(q);
+  if (!byScript) KEYS_MADE.set(q, (byScript = {}));
+  return (byScript[name] ??= SCRIPT_KEYS[name].map((type) => q.key(type)));
 }
+
+/** Each queue's script keys, made once (a queue's QueueKeys lives as long as the adapter uses it): every call needs them. */
+const KEYS_MADE = new WeakMap<QueueKeys, Partial<Record<ScriptName, string[]>>>();
 
 /**
  * The keys a script's own commands meet before its first write, from its
@@ -149,7 +154,12 @@ type ScriptClient = Record<`cv_${ScriptName}`, ScriptFn>;
  */
 export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(SHARED).update(JSON.stringify(BODIES)).digest('hex').slice(0, 12)}`;
 
-const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
+/** Each script's function name, made once: every call sends it. */
+const FUNCTION_NAMES = Object.fromEntries(Object.keys(SOURCES).map((name) => [name, `${LIBRARY_NAME}_${name}`])) as Record<
+  ScriptName,
+  string
+>;
+const functionName = (name: ScriptName): string => FUNCTION_NAMES[name];
 
 /** Every script as a function of one library: the shared pieces run once, when Redis loads it. */
 const LIBRARY_SOURCE = [
