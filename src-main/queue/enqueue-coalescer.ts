@@ -76,8 +76,9 @@ export class EnqueueCoalescer {
     // Its three parts joined by newlines (JSON.stringify never writes a raw one): enqueue-5 stores each in its own
     // hash field, so a small job's values stay under Redis' listpack limit (64 bytes by default).
     const msg = `${JSON.stringify(m.source)}\n${JSON.stringify(m.destination)}\n${JSON.stringify(m.payload)}`;
-    const bytes = Buffer.byteLength(msg);
     const limit = this.ctx.options.maxPayloadBytes;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: a short message needs no count.
+    const bytes = msg.length * 3 <= limit ? 0 : Buffer.byteLength(msg);
     if (bytes > limit) {
       throw new ConveyorError(ErrorCode.PayloadTooLarge, `message is ${bytes} bytes; the limit is ${limit} (queue.max_payload_bytes)`, {
         bytes,
