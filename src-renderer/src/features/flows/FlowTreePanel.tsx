@@ -6,7 +6,7 @@ import { describeError, toUiError } from '../../lib/errors';
 import { jobHref } from '../../lib/routes';
 
 /** One job of the tree: a link to its detail, its state, and how its parent recorded it. */
-function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: string; id: string } }) {
+export function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: string; id: string } }) {
   const here = node.queue === current.queue && node.id === current.id;
   return (
     <li data-testid="flow-node" data-job={`${node.queue}/${node.id}`}>

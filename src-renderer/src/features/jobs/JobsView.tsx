@@ -12,6 +12,7 @@ import { BulkBar } from './BulkBar';
 import { JobFilters } from './JobFilters';
 import { JobTable } from './JobTable';
 import { ViewFrame } from '../../components/ViewFrame';
+import { FlowList } from '../flows/FlowList';
 import { NoQueues } from '../../components/NoQueues';
 
 export function JobsView() {
@@ -38,7 +39,7 @@ export function JobsView() {
   const onLoadMore = useCallback(() => void read.loadMoreJobs(), [read]);
   const offline = useOfflineReason();
   const searchingNow = filter.search.trim() !== '';
-  const isLive = filter.state === 'all' && !searchingNow;
+  const isLive = filter.state === 'all' && !searchingNow && !filter.flows;
   // A filtered page can come back short (the server looks at a bounded number of jobs per call): go on until a page is full.
   const shortPage = !isLive && !searchingNow && list.loaded && !list.loading && list.cursor !== undefined && rows.length < PAGE_SIZE;
   useEffect(() => {
@@ -64,6 +65,18 @@ export function JobsView() {
       <ViewFrame name="jobs" title="Jobs">
         <NoQueues />
       </ViewFrame>
+    );
+  }
+
+  if (filter.flows) {
+    return (
+      <section className="view view-fill" aria-labelledby="jobs-title" data-testid="view-jobs">
+        <header className="view-header">
+          <h1 id="jobs-title">Jobs</h1>
+        </header>
+        <JobFilters />
+        <FlowList />
+      </section>
     );
   }
 
