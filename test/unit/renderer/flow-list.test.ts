@@ -4,21 +4,11 @@
  * for another queue; jobs lists are not read meanwhile.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionStatus, FlowSummary, PoolStatus, QueueSummary } from '../../../src-shared/contract';
+import type { FlowSummary } from '../../../src-shared/contract';
 import { createAppStore } from '../../../src-renderer/src/store/app-store';
 import { bindStore } from '../../../src-renderer/src/store/bind-store';
-import { FakeApi, flush } from './fake-api';
+import { type FakeApi, flush, shellApi } from './fake-api';
 
-const summary = (name: string): QueueSummary =>
-  ({
-    name,
-    paused: false,
-    depth: 0,
-    full: false,
-    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0, 'waiting-children': 0 },
-  }) as QueueSummary;
-const pool: PoolStatus = { running: false, queues: [], threads: 0, concurrency: 0, processed: 0, failed: 0, active: 0 };
-const connected: ConnectionStatus = { state: 'connected', target: 'redis://x', since: 1 };
 const flow = (queue: string, id: string): FlowSummary => ({
   queue,
   id,
@@ -29,12 +19,7 @@ const flow = (queue: string, id: string): FlowSummary => ({
 });
 
 function api(): FakeApi {
-  return new FakeApi()
-    .on('connection.status', () => connected)
-    .on('queues.list', () => [summary('q'), summary('r')])
-    .on('workers.list', () => [])
-    .on('pool.status', () => pool)
-    .on('agents.list', () => ({ agents: [], errors: [] }))
+  return shellApi()
     .on('jobs.list', () => ({ jobs: [] }))
     .on('flows.list', ({ queue, cursor }) =>
       cursor === undefined ? { flows: [flow(queue, 'p1')], cursor: 'next', scanned: 200 } : { flows: [flow(queue, 'p2')], scanned: 10 },

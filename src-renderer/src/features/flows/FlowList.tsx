@@ -1,17 +1,16 @@
 import { memo, useEffect, useState } from 'react';
-import type { FlowChildOutcome, FlowSummary, FlowTreeView } from '../../../../src-shared/contract';
-import { useApi, useApp, useReader } from '../../app/shell-context';
+import type { FlowChildOutcome, FlowSummary } from '../../../../src-shared/contract';
+import { useApp, useReader } from '../../app/shell-context';
 import { useOfflineReason } from '../../app/use-offline';
 import { Badge, type Tone } from '../../components/Badge';
 import { Cmd } from '../../components/Cmd';
 import { EmptyState } from '../../components/EmptyState';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StateBadge } from '../../components/StateBadge';
-import { describeError, toUiError } from '../../lib/errors';
 import { formatCount, formatTime } from '../../lib/format';
 import { jobHref } from '../../lib/routes';
 import { FLOW_PAGE_SIZE } from '../../store/slices/flow-list';
-import { FlowNodeRow } from './FlowTreePanel';
+import { FlowNodeRow, useFlowTree } from './FlowTreePanel';
 
 const OUTCOMES: ReadonlyArray<{ outcome: FlowChildOutcome; tone: Tone }> = [
   { outcome: 'pending', tone: 'neutral' },
@@ -24,21 +23,8 @@ const COLUMNS = 5;
 
 /** A parent's children, read when the row is opened and again when its counts or state change. */
 function FlowChildren({ flow }: { flow: FlowSummary }) {
-  const api = useApi();
-  const [tree, setTree] = useState<FlowTreeView | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const { queue, id } = flow;
-  const version = `${flow.state} ${OUTCOMES.map((o) => flow.outcomes[o.outcome]).join(' ')}`;
-  useEffect(() => {
-    let live = true;
-    api.call('flows.tree', { queue, id }).then(
-      (t) => live && (setTree(t), setError(null)),
-      (err: unknown) => live && setError(describeError(toUiError(err))),
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, queue, id, version]);
+  const { tree, error } = useFlowTree(queue, id, `${flow.state} ${OUTCOMES.map((o) => flow.outcomes[o.outcome]).join(' ')}`);
   if (error) return <p className="muted small">Could not read the children: {error}</p>;
   if (!tree) return <p className="muted small">Reading the children…</p>;
   return (

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { JOB_STATES, queuedCount } from '../../../../src-shared/job';
 import { useApp, useReader } from '../../app/shell-context';
+import { QueueSelect } from '../../components/QueueSelect';
 import { useDebounced } from '../../hooks/use-debounced';
 import { formatCount } from '../../lib/format';
 import { agentNames, selectQueueNames } from '../../store/selectors';
@@ -43,17 +44,13 @@ export function JobFilters() {
 
   return (
     <div className="toolbar" data-testid="job-filters">
-      <label className="inline">
-        Queue{' '}
-        <select value={filter.queue ?? ''} onChange={(e) => setFilter({ queue: e.target.value || null })} data-testid="jobs-queue-select">
-          {filter.queue === null ? <option value="">—</option> : null}
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      <QueueSelect
+        names={names}
+        value={filter.queue ?? ''}
+        onChange={(queue) => setFilter({ queue: queue || null })}
+        testId="jobs-queue-select"
+        leading={filter.queue === null ? <option value="">—</option> : null}
+      />
       <button
         type="button"
         aria-pressed={filter.flows}
