@@ -9,6 +9,8 @@ import { expect, test } from './fixtures';
 import { openView, screenshot } from './support/ui';
 
 test('a fan-out flow is listed under Flows, expands to its children, and opens its tree', async ({ app: page, stack }, testInfo) => {
+  // Two CLI calls and three views after the stack starts: on a loaded machine the default minute (fixtures included) ran out.
+  test.slow();
   // The parent and one child are on queues no worker works: the flow stays open while the test looks.
   await stack.cli('queue', 'create', 'reduce');
   await stack.cli('queue', 'create', 'held');
