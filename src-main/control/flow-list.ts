@@ -11,9 +11,10 @@
  * slot: a parent records its children's outcomes in its own hash.
  */
 import type { FlowChildOutcome, FlowPage, FlowSummary } from '../../src-shared/contract';
-import { JOB_STATES, type JobState } from '../../src-shared/job';
+import type { JobState } from '../../src-shared/job';
 import { FlowReads } from '../flows/flow-reads';
 import { parseRef } from '../flows/flow-types';
+import { decodeState } from '../queue/job-codec';
 import { QueueKeys } from '../queue/keys';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 
@@ -116,8 +117,14 @@ async function readParents(redis: FlowLister['redis'], q: QueueKeys, queue: stri
     });
     const outcomes = { ...NO_OUTCOMES };
     for (const child of FlowReads.results(hash)) outcomes[child.outcome]++;
-    const state = (JOB_STATES as readonly string[]).includes(stateField ?? '') ? (stateField as JobState) : 'dead';
-    const summary: FlowSummary = { queue, id: p.id, state, createdAt: Number(ts) || 0, children: refs.length, outcomes };
+    const summary: FlowSummary = {
+      queue,
+      id: p.id,
+      state: decodeState(stateField ?? undefined),
+      createdAt: Number(ts) || 0,
+      children: refs.length,
+      outcomes,
+    };
     if (par) summary.parent = parseRef(par);
     out.set(p.id, summary);
   });
