@@ -68,15 +68,13 @@ export function JobsView() {
     );
   }
 
+  // The flows listing is a plain table: the view scrolls as a whole, not a virtualized list inside it.
   if (filter.flows) {
     return (
-      <section className="view view-fill" aria-labelledby="jobs-title" data-testid="view-jobs">
-        <header className="view-header">
-          <h1 id="jobs-title">Jobs</h1>
-        </header>
+      <ViewFrame name="jobs" title="Jobs">
         <JobFilters />
         <FlowList />
-      </section>
+      </ViewFrame>
     );
   }
 
