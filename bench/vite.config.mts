@@ -35,7 +35,6 @@ export default defineConfig({
         'thread-entry': at('src-main/pool/thread-entry.ts'),
         'bullmq-processor': at('bench/bullmq-processor.ts'),
         'proc-worker': at('bench/proc-worker.ts'),
-        'limits-overhead': at('bench/limits-overhead.ts'),
       },
       output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },
