@@ -33,10 +33,12 @@ export interface Section {
 }
 
 export interface MarkdownInput {
-  /** The report's header and notes (the systems' settings, warnings). */
+  /** The report's header (the run, the systems' settings). */
   report: string;
   /** The report's tables, in order. */
   sections: Section[];
+  /** The report's closing notes (warnings about the run). */
+  notes: string[];
   targets: TargetRow[];
   startedAt: Date;
   durationS: number;
@@ -81,6 +83,8 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     '',
     '## Targets',
     '',
+    "Issue 6's, and those of the issues marked (#15: latency, #18: limits, #19: flows, #21: metrics history).",
+    '',
     '| target | measured | |',
     '|---|---|---|',
     ...i.targets.map((t) => `| ${cell(t.target)} | ${cell(t.measured)} | ${verdict(t)} |`),
@@ -101,10 +105,10 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     '',
     "All three run the same echo agent code; Conveyor in its pool's thread, the others in-process.",
     '',
-    ...own.flatMap((x) => [`## ${x.heading}`, '', ...text(x.title, '', x.body), '']),
+    ...own.flatMap((x) => [`## ${x.heading}`, '', `${x.title}.`, '', ...text(x.body), '']),
     '## All figures',
     '',
-    ...text(i.report.trim(), ...rest.flatMap((x) => ['', x.title, x.body])),
+    ...text(i.report.trim(), ...rest.flatMap((x) => ['', x.title, x.body]), ...i.notes.flatMap((n) => ['', n])),
     '',
     '## How it measures',
     '',

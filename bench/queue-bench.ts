@@ -132,6 +132,8 @@ function progress(line: string): void {
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function progressLine(m: Measurement, c: Contender, v: Variant, run: number, runs: number, r: RunRecord): string {
+  // A flows run's "jobs" are flows, each a parent and its children.
+  const perFlow = m.key === 'flows' ? (v.children ?? 0) + 1 : 1;
   const fig =
     r.scripts !== undefined
       ? `${r.scripts.jobs.toLocaleString('en-US')} jobs per step: ` +
@@ -141,10 +143,13 @@ function progressLine(m: Measurement, c: Contender, v: Variant, run: number, run
         ? `p50 ${r.latency.p50.toFixed(2)} / p95 ${r.latency.p95.toFixed(2)} / p99 ${r.latency.p99.toFixed(2)} / max ${r.latency.max.toFixed(1)} ms`
         : r.memory !== undefined
           ? `used_memory +${(r.memory.deltaBytes / 1_048_576).toFixed(1)} MB, ${int(r.memory.completedKept)} completed kept, drain ${int(r.jobsPerSec)} jobs/s`
-          : `${int(r.jobsPerSec)} jobs/s`;
+          : `${int(r.jobsPerSec)} ${m.key === 'flows' ? 'flows' : 'jobs'}/s`;
   return (
-    `${m.title} · ${c.label}${v.label ? ` ${v.label}` : ''} · run ${run}/${runs}: ${fig}, ` +
-    `${r.redisCpuUsPerJob.toFixed(1)} µs Redis CPU/job, ${r.commandsPerJob.toFixed(1)} cmds/job` +
+    `${m.title} · ${c.label}${v.label ? ` ${v.label}` : ''} · run ${run}/${runs}: ${fig}` +
+    // The scripts measurement's own figures are per step; the run's total mixes them.
+    (r.scripts !== undefined
+      ? ''
+      : `, ${(r.redisCpuUsPerJob / perFlow).toFixed(1)} µs Redis CPU/job, ${(r.commandsPerJob / perFlow).toFixed(1)} cmds/job`) +
     ((r.foreignCpuShare ?? 0) > FOREIGN_CPU_WARN
       ? ` (other processes took ${(100 * (r.foreignCpuShare ?? 0)).toFixed(0)}% of the CPU)`
       : '')
@@ -387,8 +392,9 @@ async function main(): Promise<void> {
       writeFileSync(
         resolve(repo, 'BENCHMARKS.md'),
         benchmarksMarkdown({
-          report: [...header, ...notes.flatMap((n) => ['', n])].join('\n'),
+          report: header.join('\n'),
           sections,
+          notes,
           targets: targetRows,
           startedAt,
           durationS,
