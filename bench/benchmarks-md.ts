@@ -5,10 +5,22 @@
  */
 import type { BenchArgs } from './bench-args';
 import { CURVE_CONCURRENCY } from './measurements';
-import { curveLabel, curvePoint, type ReportInput, type TargetRow } from './report';
+import { curveSeries, type ReportInput, type TargetRow } from './report';
 import { lineChartSvg } from './svg-chart';
 
 const COLORS: Record<string, string> = { conveyor: '#2563eb', bullmq: '#dc2626', beequeue: '#d97706' };
+
+/** `hex` mixed `step` fifths of the way to white: the n-th series of one system. */
+export function shade(hex: string, step: number): string {
+  const f = Math.min(step, 4) / 5;
+  const mix = (i: number): string => {
+    const v = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16);
+    return Math.round(v + (255 - v) * f)
+      .toString(16)
+      .padStart(2, '0');
+  };
+  return `#${mix(0)}${mix(1)}${mix(2)}`;
+}
 
 export function curveChart(input: ReportInput): string {
   return lineChartSvg({
@@ -17,10 +29,11 @@ export function curveChart(input: ReportInput): string {
     xLabel: 'jobs at once (concurrency)',
     yLabel: 'jobs/s',
     categories: CURVE_CONCURRENCY.map((n) => `C=${n}`),
-    series: input.contenders.map((c) => ({
-      name: curveLabel(input, c),
-      color: COLORS[c] ?? '#555',
-      values: CURVE_CONCURRENCY.map((n) => curvePoint(input, c, n)?.jobsPerSec.median),
+    series: curveSeries(input).map((x, i, all) => ({
+      name: x.label,
+      // A contender's further series in a lighter shade of its colour.
+      color: shade(COLORS[x.contender] ?? '#555555', all.slice(0, i).filter((y) => y.contender === x.contender).length),
+      values: CURVE_CONCURRENCY.map((n) => x.at(n)?.jobsPerSec.median),
     })),
   });
 }

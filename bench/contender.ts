@@ -114,13 +114,10 @@ export interface Contender {
   readonly retentions: readonly ProcessorSetup[];
   /** Features its sessions implement (none when absent). */
   readonly features?: readonly Feature[];
-  /**
-   * Setups besides `curveSetup(concurrency)` that run `concurrency` jobs at
-   * once (Conveyor's in-process ones): the latency measurement runs them too.
-   */
-  setupsAt?(concurrency: number): readonly ProcessorSetup[];
   /** The setup the concurrency curve, the latency and the multi-process measurements use at `concurrency` jobs at once. */
   curveSetup(concurrency: number): ProcessorSetup;
+  /** More setups the curve and the latency measure at `concurrency` (Conveyor's in-process mode), after curveSetup's. */
+  curveExtras?(concurrency: number): readonly ProcessorSetup[];
   /** `retention`: one of `retentions` (the memory measurement); otherwise what the other measurements use. */
   open(queue: string, retention?: string): Promise<Session>;
 }

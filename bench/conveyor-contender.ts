@@ -69,12 +69,6 @@ export class ConveyorContender implements Contender {
     return s;
   }
 
-  /** Every other registered setup with `concurrency` jobs at once (threads × concurrency each, at least one thread). */
-  setupsAt(concurrency: number): readonly ProcessorSetup[] {
-    const curve = poolSetup(1, concurrency).key;
-    return [...this.setups.values()].filter((s) => s.key !== curve && Math.max(1, s.threads) * s.concurrency === concurrency);
-  }
-
   async open(queue: string): Promise<Session> {
     const config = { ...DEFAULT_CONFIG.queue, key_prefix: this.keyPrefix };
     const { options } = adapterOptionsFromConfig(config, { REDIS_URL: this.redisUrl });

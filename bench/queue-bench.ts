@@ -234,6 +234,7 @@ async function main(): Promise<void> {
       titles: new Map(plans.map(({ m }) => [m.key, m.title])),
       setupLabel: (c, key) => variantsOf.get(`${c}/${key}`)?.label ?? key,
       curveKey: (c, n) => contenderNamed(all, c).curveSetup(n).key,
+      curveExtras: (c, n) => (contenderNamed(all, c).curveExtras?.(n) ?? []).map((x) => x.key),
       procsKey: (c, p) => `${p}p-${contenderNamed(all, c).curveSetup(CONSUMER_BATCH).key}`,
       baselines: {
         inProcess: bullmq.processors[0]?.key ?? '',
@@ -243,7 +244,9 @@ async function main(): Promise<void> {
       retentionCount: DEFAULT_CONFIG.queue.retention.completed.count,
     };
     // Every curve point's label resolves, measured or not.
-    for (const c of all) for (const n of [1, 16, CONSUMER_BATCH]) variantsOf.set(`${c.name}/${c.curveSetup(n).key}`, c.curveSetup(n));
+    for (const c of all)
+      for (const n of [1, 16, CONSUMER_BATCH])
+        for (const x of [c.curveSetup(n), ...(c.curveExtras?.(n) ?? [])]) variantsOf.set(`${c.name}/${x.key}`, x);
     const targetRows = targets(input, featureTargets(input));
 
     const boxAtEnd = sampleBox();
