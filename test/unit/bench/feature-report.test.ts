@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { featureTargets, limitsTable, percentChange, scriptsTable, stepName } from '../../../bench/feature-report';
 import type { ScriptCost } from '../../../bench/redis-cpu-per-job';
-import { scriptSteps, spread, targets, type ReportInput, type Summary } from '../../../bench/report';
+import { shade } from '../../../bench/benchmarks-md';
+import { curveTable, scriptSteps, spread, targets, type ReportInput, type Summary } from '../../../bench/report';
 
 const step = (us: number) => ({ us, cpuUs: us, commands: 1, byCommand: {} });
 
@@ -107,5 +108,21 @@ describe('bench feature report', () => {
       ["p99 latency at 500/s ≤ Bee-Queue's (#15; setup pool-1x16)", false],
       ["p99 latency at 500/s ≤ Bee-Queue's (#15; best: setup inline-16)", true],
     ]);
+  });
+
+  it("shows a contender's further curve setups (curveExtras) as series of their own", () => {
+    const text = curveTable({
+      ...input([summary('curve', 'conveyor', 'pool-1x1', rate(100)), summary('curve', 'conveyor', 'inline-1', rate(300))]),
+      contenders: ['conveyor'],
+      setupLabel: (_c, key) => (key.startsWith('inline') ? `inline × ${key.slice(7)}` : `1 thread × ${key.slice(7)}`),
+      curveExtras: (_c, n) => [`inline-${n}`],
+    });
+    expect(text).toMatch(/^Conveyor 1 thread × C +100/m);
+    expect(text).toMatch(/^Conveyor inline × C +300/m);
+  });
+
+  it("draws a system's further series in lighter shades of its colour", () => {
+    expect(shade('#2563eb', 0)).toBe('#2563eb');
+    expect(shade('#000000', 2)).toBe('#666666');
   });
 });
