@@ -5,7 +5,8 @@
  */
 import type { BenchArgs } from './bench-args';
 import { CURVE_CONCURRENCY } from './measurements';
-import { curveSeries, type ReportInput, type TargetRow } from './report';
+import { curveSeries, type ReportInput } from './report';
+import type { TargetRow } from './targets';
 import { lineChartSvg } from './svg-chart';
 
 const COLORS: Record<string, string> = { conveyor: '#2563eb', bullmq: '#dc2626', beequeue: '#d97706' };

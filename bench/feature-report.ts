@@ -5,23 +5,8 @@
 import type { ContenderName } from './contender';
 import type { ScriptCost } from './redis-cpu-per-job';
 import { FLOW_CHILDREN, FLOW_FAN_OUT, LIMIT_VARIANTS, SCRIPT_BATCHES } from './feature-measurements';
-import {
-  dec,
-  find,
-  int,
-  scriptSteps,
-  ms,
-  rate,
-  table,
-  times,
-  withRange,
-  type Comparison,
-  type ExtraTargets,
-  type ReportInput,
-  type StepSpread,
-  type Summary,
-  type TargetRow,
-} from './report';
+import { dec, find, int, scriptSteps, ms, rate, table, times, withRange, type ReportInput, type StepSpread, type Summary } from './report';
+import type { Comparison, ExtraTargets, TargetRow } from './targets';
 
 /** Issue 18: end-to-end throughput with a limit far above the achieved rate drops by at most this share. */
 export const LIMIT_MAX_DROP = 0.1;

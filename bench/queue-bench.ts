@@ -35,11 +35,10 @@ import {
   procsTable,
   queueTable,
   summarize,
-  targets,
-  targetsTable,
   type ReportInput,
   type RunRecord,
 } from './report';
+import { targets, targetsTable } from './targets';
 import { TimedProfiler } from './timed-profiler';
 import { spawnWorkerProcesses } from './worker-processes';
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { featureTargets, limitsTable, percentChange, scriptsTable, stepName } from '../../../bench/feature-report';
 import type { ScriptCost } from '../../../bench/redis-cpu-per-job';
 import { shade } from '../../../bench/benchmarks-md';
-import { curveTable, scriptSteps, spread, targets, type ReportInput, type Summary } from '../../../bench/report';
+import { curveTable, scriptSteps, spread, type ReportInput, type Summary } from '../../../bench/report';
+import { targets } from '../../../bench/targets';
 
 const step = (us: number) => ({ us, cpuUs: us, commands: 1, byCommand: {} });
 
