@@ -79,6 +79,8 @@ export interface Contender {
   readonly retentions: readonly ProcessorSetup[];
   /** The setup the concurrency curve, the latency and the multi-process measurements use at `concurrency` jobs at once. */
   curveSetup(concurrency: number): ProcessorSetup;
+  /** More setups the curve and the latency measure at `concurrency` (Conveyor's in-process mode), after curveSetup's. */
+  curveExtras?(concurrency: number): readonly ProcessorSetup[];
   /** `retention`: one of `retentions` (the memory measurement); otherwise what the other measurements use. */
   open(queue: string, retention?: string): Promise<Session>;
 }

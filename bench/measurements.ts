@@ -311,7 +311,11 @@ export const MEASUREMENTS: readonly Measurement[] = [
     warmupJobs: 500,
     defaultRuns: 3,
     // The C=64 point is e2e's own when e2e runs too.
-    variants: (c, others) => CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).map((n) => c.curveSetup(n)),
+    variants: (c, others) =>
+      CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).flatMap((n) => [
+        c.curveSetup(n),
+        ...(c.curveExtras?.(n) ?? []),
+      ]),
     prepare: ({ session, variant, jobs }) => endToEnd(session, variant.key, jobs, ECHO),
   },
   {
@@ -322,7 +326,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     quickJobs: LATENCY_RATE * 2,
     warmupJobs: LATENCY_RATE,
     defaultRuns: 3,
-    variants: (c) => [c.curveSetup(LATENCY_CONCURRENCY)],
+    variants: (c) => [c.curveSetup(LATENCY_CONCURRENCY), ...(c.curveExtras?.(LATENCY_CONCURRENCY) ?? [])],
     prepare: async ({ session, variant, jobs }) => {
       let onDone: (id: string) => void = () => undefined;
       let fail: (err: Error) => void = () => undefined;
