@@ -49,8 +49,9 @@ export interface ThreadHandleEvents {
 }
 
 /**
- * One worker thread as the pool sees it: its run ids in flight, whether it is
- * ready, draining (no new work) or gone, and a way to end it.
+ * One worker thread (or, with `workers: 'inline'`, the in-process runtime) as
+ * the pool sees it: its run ids in flight, whether it is ready, draining (no
+ * new work) or gone, and a way to end it.
  */
 export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
   private static nextId = 1;
