@@ -105,6 +105,16 @@ describe("workers: 'inline'", () => {
     expect(job.attempts.map((a) => a.outcome)).toEqual(['suspended', 'completed']);
   }, 30_000);
 
+  test('a RateLimitedError (a 429) hands the job back, attempt unspent, and it runs again', async ({ adapter, queue, startPool }) => {
+    await adapter.createQueue(queue, { maxRetries: 0 });
+    await startPool({ workers: 'inline' });
+    const ledger = join(mkdtempSync(join(tmpdir(), 'conveyor-inline-')), 'ledger');
+    const id = await adapter.enqueue(queue, item('limits-ledger', { ledger, rateLimitedMs: 200 }));
+    const job = await waitForState(adapter, queue, id, ['completed'], 10_000);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['released', 'completed']);
+    expect(job.attempts[0]?.releaseReason).toBe('rate_limited');
+  });
+
   test('never runs more than `concurrency` jobs at once, whatever `threads` says', async ({ adapter, queue, startPool }) => {
     const pool = await startPool({ workers: 'inline', threads: 4, concurrency: 3 });
     await adapter.enqueueMany(
