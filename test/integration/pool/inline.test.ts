@@ -115,6 +115,16 @@ describe("workers: 'inline'", () => {
     expect(job.attempts[0]?.releaseReason).toBe('rate_limited');
   });
 
+  test('a graceful stop hands a job still running back to its queue, attempt unspent', async ({ adapter, queue, startPool }) => {
+    const pool = await startPool({ workers: 'inline', shutdownTimeoutMs: 200 });
+    const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }));
+    await waitForState(adapter, queue, id, ['active']);
+    await pool.stop();
+    const job = await adapter.getJob(queue, id);
+    expect(job?.state).toBe('waiting');
+    expect(job?.attempts[0]?.outcome).toBe('released');
+  });
+
   test('never runs more than `concurrency` jobs at once, whatever `threads` says', async ({ adapter, queue, startPool }) => {
     const pool = await startPool({ workers: 'inline', threads: 4, concurrency: 3 });
     await adapter.enqueueMany(
