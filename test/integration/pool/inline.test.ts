@@ -115,6 +115,16 @@ describe("workers: 'inline'", () => {
     expect(job.attempts[0]?.releaseReason).toBe('rate_limited');
   });
 
+  test('what an agent reports with ctx.cost is charged to its group’s points', async ({ adapter, queue, startPool }) => {
+    // A window long enough that it cannot roll over between the charge and the read.
+    await adapter.limits.set(queue, { points: '1000/1m' }, 'p');
+    await startPool({ workers: 'inline' });
+    const ledger = join(mkdtempSync(join(tmpdir(), 'conveyor-inline-')), 'ledger');
+    const id = await adapter.enqueue(queue, item('limits-ledger', { ledger, cost: 70 }), { group: 'p' });
+    await waitForState(adapter, queue, id, ['completed']);
+    expect((await adapter.limits.list(queue)).limits[0]).toMatchObject({ group: 'p', pointsUsed: 70 });
+  });
+
   test('a graceful stop hands a job still running back to its queue, attempt unspent', async ({ adapter, queue, startPool }) => {
     const pool = await startPool({ workers: 'inline', shutdownTimeoutMs: 200 });
     const id = await adapter.enqueue(queue, item('sleep', { ms: 60_000 }));
