@@ -28,6 +28,8 @@ const MAX_LENGTH = 10_000_000;
 interface PoolSetup extends ProcessorSetup {
   threads: number;
   concurrency: number;
+  /** `inline`: agents on the pool's own thread (PoolOptions.workers), not in worker threads. */
+  workers?: 'inline';
 }
 
 function poolSetup(threads: number, concurrency: number): PoolSetup {
@@ -39,8 +41,13 @@ function poolSetup(threads: number, concurrency: number): PoolSetup {
   };
 }
 
+/** `workers: 'inline'` at `concurrency`: the agents run on the bench's own thread (issue #15's in-process mode). */
+function inlineSetup(concurrency: number): PoolSetup {
+  return { threads: 1, concurrency, workers: 'inline', key: `inline-${concurrency}`, label: `WorkerPool inline × ${concurrency}` };
+}
+
 /** threads × concurrency = CONSUMER_BATCH, as BullMQ's worker concurrency; two threads use both cores of the reference box. */
-const POOL_SETUPS: readonly PoolSetup[] = [poolSetup(2, CONSUMER_BATCH / 2), poolSetup(1, CONSUMER_BATCH)];
+const POOL_SETUPS: readonly PoolSetup[] = [poolSetup(2, CONSUMER_BATCH / 2), poolSetup(1, CONSUMER_BATCH), inlineSetup(CONSUMER_BATCH)];
 
 /** Conveyor with DEFAULT_CONFIG's queue (and, for processing, workers) options, on the bench's Redis. */
 export class ConveyorContender implements Contender {
@@ -67,6 +74,13 @@ export class ConveyorContender implements Contender {
     const s = poolSetup(1, concurrency);
     if (!this.setups.has(s.key)) this.setups.set(s.key, s);
     return s;
+  }
+
+  /** The in-process mode beside the thread at each point of the curve and the latency (`inline-C`). */
+  curveExtras(concurrency: number): readonly ProcessorSetup[] {
+    const s = inlineSetup(concurrency);
+    if (!this.setups.has(s.key)) this.setups.set(s.key, s);
+    return [s];
   }
 
   async open(queue: string): Promise<Session> {
@@ -133,6 +147,7 @@ class ConveyorSession implements Session {
     const pool = new WorkerPool({
       adapter: this.adapter,
       queues: [this.queue],
+      ...(size.workers === undefined ? {} : { workers: size.workers }),
       threads: size.threads,
       concurrency: size.concurrency,
       jobTimeoutMs: w.job_timeout_ms,

@@ -107,6 +107,12 @@ export interface QueueConfig {
 export interface WorkersConfig {
   /** Queues this worker takes jobs from. */
   queues: string[];
+  /**
+   * Where agents run: `threads` (worker threads, isolated) or `inline` (on
+   * the worker's main thread, for I/O-bound agents; `threads` and
+   * `max_memory_mb` are then ignored).
+   */
+  workers: 'threads' | 'inline';
   /** Worker threads; 0 means one per CPU core (resolved when the pool starts). */
   threads: number;
   /** Async jobs per thread. */
@@ -227,6 +233,7 @@ export const DEFAULT_CONFIG: ConveyorConfig = deepFreeze({
   },
   workers: {
     queues: ['default'],
+    workers: 'threads',
     threads: 0,
     concurrency: 8,
     job_timeout_ms: 300_000,
@@ -479,6 +486,7 @@ const queueNames = z
 const workers = section({
   queues: queueNames.default(() => [...W.queues]),
   threads: integer(0).default(W.threads),
+  workers: z.enum(['threads', 'inline'], { error: expected('threads or inline') }).default(W.workers),
   concurrency: integer(1, 1000).default(W.concurrency),
   job_timeout_ms: integer(1).default(W.job_timeout_ms),
   kill_grace_ms: integer(0).default(W.kill_grace_ms),

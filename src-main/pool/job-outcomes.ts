@@ -236,6 +236,14 @@ export class JobOutcomes {
   private killThreadOf(job: RunningJob, reason: 'timeout' | 'cancelled'): void {
     const thread = job.thread;
     if (thread.ended) return;
+    if (!thread.isolated) {
+      // Inline (workers: 'inline'): nothing can be terminated, and the neighbours are unharmed. The job fails and
+      // its run is abandoned; whatever it reports later is dropped (its run id is gone).
+      const message =
+        reason === 'cancelled' ? 'cancelled' : `did not stop within ${this.ctx.options.killGraceMs} ms of its timeout: abandoned (inline)`;
+      this.fail(job, reason, message, '');
+      return;
+    }
     const stuck = this.runs.get(thread.busyWith);
     const culprit = stuck && stuck.thread === thread ? stuck : job;
     for (const runId of thread.running) {

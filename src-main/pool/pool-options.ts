@@ -2,10 +2,26 @@ import { availableParallelism } from 'node:os';
 import { DEFAULT_CONFIG, type AgentsConfig } from '../../src-shared/config-schema';
 import type { RedisQueueAdapter } from '../queue/redis-queue-adapter';
 
+/**
+ * Where agents run. `threads` (the default): in worker threads, isolated (a
+ * crash, an OOM or an endless loop costs one thread, which is replaced).
+ * `inline`: on the pool's own thread, for I/O-bound agents (LLM calls) that
+ * mostly wait and gain nothing from a thread; no isolation (see README,
+ * "Execution modes: threads or in-process").
+ */
+export type PoolWorkers = 'threads' | 'inline';
+export const POOL_WORKERS: readonly PoolWorkers[] = ['threads', 'inline'];
+
 /** Options of a WorkerPool. All but `adapter` and `queues` default to config.yml's `workers:` defaults. */
 export interface PoolOptions {
   adapter: RedisQueueAdapter;
   queues: string[];
+  /**
+   * `threads` (default `workers.workers`: threads) or `inline`: agents run on
+   * this thread, up to `concurrency` at once; `threads`, `maxMemoryMb` and
+   * `spareThread` do not apply.
+   */
+  workers?: PoolWorkers;
   /** Worker threads (default `workers.threads`: 0, one per CPU core). */
   threads?: number;
   /** Async jobs per thread (default 8). */
@@ -44,7 +60,10 @@ export interface PoolOptions {
 /** The options with every default applied. */
 export type ResolvedPoolOptions = PoolOptions &
   Required<
-    Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'heartbeatMs'>
+    Pick<
+      PoolOptions,
+      'workers' | 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'heartbeatMs'
+    >
   >;
 
 export const DEFAULT_HEARTBEAT_MS = 2000;
@@ -58,6 +77,7 @@ export function resolvePoolOptions(o: PoolOptions): ResolvedPoolOptions {
   const w = DEFAULT_CONFIG.workers;
   const resolved: ResolvedPoolOptions = {
     ...o,
+    workers: o.workers ?? w.workers,
     threads: o.threads ?? threadCount(w.threads),
     concurrency: o.concurrency ?? w.concurrency,
     jobTimeoutMs: o.jobTimeoutMs ?? w.job_timeout_ms,
@@ -74,6 +94,8 @@ export function validatePoolOptions(o: ResolvedPoolOptions): void {
   const positive = (name: string, v: number, min = 1): void => {
     if (!Number.isInteger(v) || v < min) throw new TypeError(`pool option ${name} must be an integer >= ${min}, got ${v}`);
   };
+  if (!POOL_WORKERS.includes(o.workers))
+    throw new TypeError(`pool option workers must be ${POOL_WORKERS.map((w) => `'${w}'`).join(' or ')}, got ${JSON.stringify(o.workers)}`);
   positive('threads', o.threads);
   positive('concurrency', o.concurrency);
   positive('jobTimeoutMs', o.jobTimeoutMs);

@@ -11,11 +11,11 @@ import { LeaseKeeper, LeaseTimes } from './lease-keeper';
 import { OutageWatch } from './outage-watch';
 import { type PoolContext, type PoolState, until } from './pool-context';
 import type { PoolEvent } from './pool-events';
-import { type PoolOptions, type ResolvedPoolOptions, resolvePoolOptions, validatePoolOptions } from './pool-options';
+import { type PoolOptions, type PoolWorkers, type ResolvedPoolOptions, resolvePoolOptions, validatePoolOptions } from './pool-options';
 import { RedisClock } from './redis-clock';
 import { ThreadSupervisor } from './thread-supervisor';
 
-export type { PoolOptions } from './pool-options';
+export type { PoolOptions, PoolWorkers } from './pool-options';
 export type { PoolEvent, JobEventState } from './pool-events';
 export { resolveThreadEntry } from './thread-supervisor';
 
@@ -111,6 +111,11 @@ export class WorkerPool extends EventEmitter<PoolEvents> {
   /** Agents the threads loaded, and plug-ins that failed to load. */
   get agents(): { agents: AgentInfo[]; errors: AgentLoadError[] } {
     return this.supervisor.agents;
+  }
+
+  /** Where agents run: `threads`, or `inline` on this thread (PoolOptions.workers). */
+  get workers(): PoolWorkers {
+    return this.options.workers;
   }
 
   get size(): { threads: number; concurrency: number } {

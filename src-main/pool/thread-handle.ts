@@ -3,6 +3,40 @@ import { Worker } from 'node:worker_threads';
 import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
 import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, ThreadData, ThreadMessage } from './messages';
 
+/**
+ * What a ThreadHandle drives: a worker thread (workerPort) or the in-process
+ * runtime of `workers: 'inline'` (InlineThread). Both speak the same messages.
+ */
+export interface ThreadPort {
+  readonly threadId: number;
+  readonly isolated: boolean;
+  postMessage(message: HostMessage): void;
+  terminate(): Promise<unknown>;
+  listen(on: { message(m: ThreadMessage): void; error(err: Error): void; exit(code: number): void }): void;
+}
+
+/** A worker thread running `entry` (thread-entry.ts), as a ThreadPort. */
+export function workerPort(entry: string, data: ThreadData, maxMemoryMb: number, busy: SharedArrayBuffer): ThreadPort {
+  const worker = new Worker(entry, {
+    workerData: { ...data, busy },
+    resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
+    // A thread's console output goes to the host's, unbuffered.
+    stdout: false,
+    stderr: false,
+  });
+  return {
+    threadId: worker.threadId,
+    isolated: true,
+    postMessage: (m) => worker.postMessage(m),
+    terminate: () => worker.terminate(),
+    listen: (on) => {
+      worker.on('message', (m: ThreadMessage) => on.message(m));
+      worker.on('error', (err) => on.error(err));
+      worker.on('exit', (code) => on.exit(code));
+    },
+  };
+}
+
 /** Why a thread ended without being asked to. */
 export type ThreadDeath = 'crashed' | 'out_of_memory';
 
@@ -15,32 +49,33 @@ export interface ThreadHandleEvents {
 }
 
 /**
- * One worker thread as the pool sees it: its run ids in flight, whether it is
- * ready, draining (no new work) or gone, and a way to end it.
+ * One worker thread (or, with `workers: 'inline'`, the in-process runtime) as
+ * the pool sees it: its run ids in flight, whether it is ready, draining (no
+ * new work) or gone, and a way to end it.
  */
 export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
   private static nextId = 1;
   readonly id = ThreadHandle.nextId++;
   readonly running = new Set<number>();
-  private worker: Worker;
+  /** False for an in-process runtime (`workers: 'inline'`): terminating it cannot stop what runs there. */
+  readonly isolated: boolean;
+  private readonly port: ThreadPort;
   private state: 'starting' | 'ready' | 'draining' | 'ended' = 'starting';
   private lastError: Error | undefined;
   private readonly busy = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(entry: string, data: ThreadData, maxMemoryMb: number) {
+  /** `spawn` starts the thread (or the in-process runtime) with the shared `busy` word. */
+  constructor(spawn: (busy: SharedArrayBuffer) => ThreadPort) {
     super();
-    this.worker = new Worker(entry, {
-      workerData: { ...data, busy: this.busy.buffer },
-      resourceLimits: { maxOldGenerationSizeMb: maxMemoryMb },
-      // A thread's console output goes to the host's, unbuffered.
-      stdout: false,
-      stderr: false,
+    this.port = spawn(this.busy.buffer as SharedArrayBuffer);
+    this.isolated = this.port.isolated;
+    this.port.listen({
+      message: (m) => this.onMessage(m),
+      error: (err) => {
+        this.lastError = err;
+      },
+      exit: (code) => this.onExit(code),
     });
-    this.worker.on('message', (m: ThreadMessage) => this.onMessage(m));
-    this.worker.on('error', (err) => {
-      this.lastError = err;
-    });
-    this.worker.on('exit', (code) => this.onExit(code));
   }
 
   get ready(): boolean {
@@ -57,7 +92,7 @@ export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
   }
 
   get threadId(): number {
-    return this.worker.threadId;
+    return this.port.threadId;
   }
 
   /**
@@ -95,11 +130,11 @@ export class ThreadHandle extends EventEmitter<ThreadHandleEvents> {
   async terminate(): Promise<void> {
     if (this.state === 'ended') return;
     this.state = 'ended';
-    await this.worker.terminate();
+    await this.port.terminate();
   }
 
   private send(message: HostMessage): void {
-    if (this.state !== 'ended') this.worker.postMessage(message);
+    if (this.state !== 'ended') this.port.postMessage(message);
   }
 
   private onMessage(m: ThreadMessage): void {

@@ -32,12 +32,36 @@ function serializeError(err: unknown, retryable = true): SerializedError {
 }
 
 /**
- * What runs inside a worker thread: many agent runs at once, each with its own
- * AbortController. Results and progress are collected and posted in batches,
+ * A run's abort signal, made when the agent first reads `ctx.signal`: an
+ * AbortController per job was a quarter of a thread's CPU time on echo jobs
+ * (createAbortSignal, bench e2e profile), and most short agents never look.
+ */
+class RunSignal {
+  private controller: AbortController | undefined;
+  private reason: RunAbortedError | undefined;
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: RunAbortedError): void {
+    this.reason ??= reason;
+    this.controller?.abort(reason);
+  }
+}
+
+/**
+ * What runs inside a worker thread (or, with `workers: 'inline'`, on the
+ * pool's own thread: inline-thread.ts): many agent runs at once, each with
+ * its own abort signal. Results and progress are collected and posted in batches,
  * once per turn of the event loop.
  */
 export class ThreadRuntime {
-  private readonly running = new Map<number, AbortController>();
+  private readonly running = new Map<number, RunSignal>();
   /** What each run reported with ctx.cost, sent with its result. */
   private readonly costs = new Map<number, number>();
   private results: RunResult[] = [];
@@ -68,6 +92,11 @@ export class ThreadRuntime {
     }
   }
 
+  /** Aborts every run (an in-process runtime being ended: nothing can be killed, so each is asked to stop). */
+  abortAll(reason: AbortReason): void {
+    for (const run of this.running.values()) run.abort(new RunAbortedError(reason));
+  }
+
   get size(): number {
     return this.running.size;
   }
@@ -78,10 +107,12 @@ export class ThreadRuntime {
       this.finish({ runId: job.runId, ok: false, error: serializeError(new NonRetryableError(this.unknownAgent(job.agent))) });
       return;
     }
-    const controller = new AbortController();
-    this.running.set(job.runId, controller);
+    const run = new RunSignal();
+    this.running.set(job.runId, run);
     const ctx: AgentContext = {
-      signal: controller.signal,
+      get signal() {
+        return run.signal;
+      },
       jobId: job.jobId,
       attempt: job.attempt,
       progress: (fraction, message) => {

@@ -4,7 +4,8 @@ import type { AgentInfo, AgentLoadError } from '../../src-shared/agent';
 import { PoolError, PoolErrorCode } from './errors';
 import type { ProgressNote, RunResult } from './messages';
 import type { PoolContext } from './pool-context';
-import { ThreadHandle, type ThreadDeath } from './thread-handle';
+import { InlineThread } from './inline-thread';
+import { ThreadHandle, type ThreadDeath, workerPort } from './thread-handle';
 
 /** Consecutive threads dying before they are ready that make the pool give up. */
 const MAX_STARTUP_FAILURES = 3;
@@ -48,15 +49,20 @@ export class ThreadSupervisor {
   private startupFailures = 0;
   private firstReady: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private agentInfo: { agents: AgentInfo[]; errors: AgentLoadError[] } = { agents: [], errors: [] };
-  private readonly entry: string;
+  /** The thread entry; undefined with `workers: 'inline'`, whose one runtime runs on this thread. */
+  private readonly entry: string | undefined;
   target: number;
 
   constructor(
     private readonly ctx: PoolContext,
     private readonly hooks: SupervisorHooks,
   ) {
-    this.entry = ctx.options.threadEntry ?? resolveThreadEntry();
-    this.target = ctx.options.threads;
+    this.entry = this.inline ? undefined : (ctx.options.threadEntry ?? resolveThreadEntry());
+    this.target = this.inline ? 1 : ctx.options.threads;
+  }
+
+  private get inline(): boolean {
+    return this.ctx.options.workers === 'inline';
   }
 
   /** Every working thread, draining ones included. */
@@ -93,6 +99,8 @@ export class ThreadSupervisor {
 
   /** Changes the number of threads: spawns more, or drains the least busy (they retire once idle). */
   resize(threads: number): void {
+    // Inline: one runtime on this thread, whatever `threads` says.
+    if (this.inline) return;
     this.target = threads;
     const live = this.live();
     if (live.length < threads && this.ctx.state === 'running') {
@@ -132,7 +140,8 @@ export class ThreadSupervisor {
 
   /** Boots the spare once the queues run dry (or a second in). */
   spawnSpare(): void {
-    if (this.ctx.options.spareThread === false || this.spare || this.ctx.state !== 'running') return;
+    // Inline: nothing to replace (the runtime cannot die without the process).
+    if (this.inline || this.ctx.options.spareThread === false || this.spare || this.ctx.state !== 'running') return;
     this.spare = this.newThread();
   }
 
@@ -159,7 +168,10 @@ export class ThreadSupervisor {
   private newThread(): ThreadHandle {
     const o = this.ctx.options;
     const data = { ...(o.agentsDir ? { agentsDir: o.agentsDir } : {}), ...(o.llm ? { llm: o.llm } : {}) };
-    const thread = new ThreadHandle(this.entry, data, o.maxMemoryMb);
+    const entry = this.entry;
+    const thread = new ThreadHandle((busy) =>
+      entry === undefined ? new InlineThread(data, busy) : workerPort(entry, data, o.maxMemoryMb, busy),
+    );
     thread.on('ready', (agents, errors) => {
       this.startupFailures = 0;
       this.agentInfo = { agents, errors };

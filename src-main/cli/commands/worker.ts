@@ -7,6 +7,7 @@ import { Option, type Command } from 'commander';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { until } from '../../pool/pool-context';
 import { WorkerPool } from '../../pool/pool';
+import { POOL_WORKERS, type PoolWorkers } from '../../pool/pool-options';
 import { applyLimitsConfig } from '../../limits/apply-config';
 import type { RedisQueueAdapter, RedisQueueAdapterOptions } from '../../queue/redis-queue-adapter';
 import { untilAborted } from '../abort';
@@ -20,6 +21,7 @@ import type { CommandDeps } from './command-context';
 import { startConfiguredScheduler } from '../../schedules/config-apply';
 
 interface Options {
+  workers?: PoolWorkers;
   threads?: number;
   concurrency?: number;
   quiet?: boolean;
@@ -89,6 +91,12 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
     .command('worker')
     .description('run agent jobs from the queues (threads × jobs per thread) until SIGINT/SIGTERM, then stop gracefully')
     .argument('[queue...]', 'queues to take jobs from (default: workers.queues)')
+    .addOption(
+      new Option(
+        '--workers <mode>',
+        'where agents run: threads (isolated worker threads) or inline (on the main thread, for I/O-bound agents; --threads is ignored) (default: workers.workers)',
+      ).choices(POOL_WORKERS),
+    )
     .option('--threads <n>', 'worker threads, 0 for one per CPU core (default: workers.threads)', integer(0, 1024))
     .option('--concurrency <n>', 'jobs at once per thread, 1-1000 (default: workers.concurrency)', integer(1, 1000))
     .option('--quiet', 'no line per job: a summary every 10 s, and errors')
@@ -110,6 +118,7 @@ export function registerWorkerCommand(program: Command, { io, context }: Command
           config,
           {
             queues,
+            ...(opts.workers === undefined ? {} : { workers: opts.workers }),
             ...(opts.threads === undefined ? {} : { threads: opts.threads }),
             ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
             ...(opts.threadEntry === undefined ? {} : { threadEntry: opts.threadEntry }),

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { ConveyorError, ErrorCode } from '../../../src-shared/errors';
 import { resolveAgentsDir } from '../../agents/registry';
 import { resolveThreadEntry, type PoolOptions } from '../../pool/pool';
-import { threadCount } from '../../pool/pool-options';
+import { type PoolWorkers, threadCount } from '../../pool/pool-options';
 import { assertQueueName } from '../../queue/keys';
 import type { ResolvedConfig } from '../context';
 import type { CliIo } from '../io';
@@ -21,6 +21,8 @@ export const THREAD_ENTRY_ENV = 'CONVEYOR_THREAD_ENTRY';
 export interface WorkerOverrides {
   /** Empty or absent: `workers.queues`. */
   queues?: string[];
+  /** `--workers`: threads or inline (default `workers.workers`). */
+  workers?: PoolWorkers;
   /** 0: one per CPU core. */
   threads?: number;
   concurrency?: number;
@@ -29,7 +31,10 @@ export interface WorkerOverrides {
 
 export type PoolSettings = Omit<PoolOptions, 'adapter'> &
   Required<
-    Pick<PoolOptions, 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'threadEntry'>
+    Pick<
+      PoolOptions,
+      'workers' | 'threads' | 'concurrency' | 'jobTimeoutMs' | 'killGraceMs' | 'maxMemoryMb' | 'shutdownTimeoutMs' | 'threadEntry'
+    >
   >;
 
 function threadEntry(given: string | undefined, io: Pick<CliIo, 'env' | 'cwd'>): string {
@@ -51,6 +56,7 @@ export function poolSettings(config: ResolvedConfig, overrides: WorkerOverrides,
   const agents = config.loaded.config.agents;
   return {
     queues,
+    workers: overrides.workers ?? w.workers,
     threads: threadCount(overrides.threads ?? w.threads),
     concurrency: overrides.concurrency ?? w.concurrency,
     jobTimeoutMs: w.job_timeout_ms,

@@ -35,7 +35,9 @@ export function startLine(pool: WorkerPool, opts: RunPoolOptions): string {
     `worker ${pool.workerId} started: redis ${opts.target}`,
     `key prefix ${opts.keyPrefix}`,
     `queues ${opts.queues.join(', ')}`,
-    `${plural(threads, 'thread')} × ${plural(concurrency, 'job')}`,
+    pool.workers === 'inline'
+      ? `inline (main thread) × ${plural(concurrency, 'job')}`
+      : `${plural(threads, 'thread')} × ${plural(concurrency, 'job')}`,
     `agents ${agents.length > 0 ? agents.join(', ') : 'none'}`,
   ].join(', ');
 }

@@ -60,6 +60,26 @@ describe('conveyor worker', () => {
     expect((await adapter.listWorkers())[0]).toMatchObject({ id, queues: ['other', 'more'], threads: 2, concurrency: 3 });
   });
 
+  test('--workers inline runs the agents on the main thread: the start line says so, jobs complete', async ({
+    startWorker,
+    adapter,
+    queue,
+  }) => {
+    const worker = startWorker(['--workers', 'inline', '--threads', '4']);
+    await worker.ready;
+    expect(worker.output().stdout).toContain(', inline (main thread) × 2 jobs, ');
+    const id = await adapter.enqueue(queue, item('echo', 'inline'));
+    expect((await waitForState(adapter, queue, id, ['completed'])).result).toBe('inline');
+  });
+
+  test('--workers takes threads or inline only: a usage error, exit 2', async ({ cli }) => {
+    const res = await cli.run(['worker', '--workers', 'process']);
+    expect(res).toMatchObject({ code: 2, stdout: '' });
+    expect(res.stderr).toMatch(
+      /^conveyor: option '--workers <mode>' argument 'process' is invalid\. Allowed choices are threads, inline\./,
+    );
+  });
+
   test('--quiet prints no line per job', async ({ startWorker, adapter, queue }) => {
     const worker = startWorker(['--quiet']);
     await worker.ready;

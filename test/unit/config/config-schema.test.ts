@@ -53,6 +53,7 @@ describe('parseConfig: defaults', () => {
       },
       workers: {
         queues: ['default'],
+        workers: 'threads',
         threads: 0,
         concurrency: 8,
         job_timeout_ms: 300000,
@@ -451,6 +452,11 @@ describe('parseConfig: workers', () => {
     ['a queue listed twice', { queues: ['a', 'b', 'a'] }, { path: 'workers.queues[2]', message: 'duplicate queue name "a"' }],
     ['threads negative', { threads: -1 }, { path: 'workers.threads', message: 'expected an integer >= 0, got -1' }],
     ['threads fractional', { threads: 1.5 }, { path: 'workers.threads', message: 'expected an integer >= 0, got 1.5' }],
+    [
+      'workers not an execution mode',
+      { workers: 'process' },
+      { path: 'workers.workers', message: 'expected threads or inline, got "process"' },
+    ],
     ['concurrency zero', { concurrency: 0 }, { path: 'workers.concurrency', message: 'expected an integer 1-1000, got 0' }],
     ['concurrency too big', { concurrency: 1001 }, { path: 'workers.concurrency', message: 'expected an integer 1-1000, got 1001' }],
     ['job_timeout_ms zero', { job_timeout_ms: 0 }, { path: 'workers.job_timeout_ms', message: 'expected an integer >= 1, got 0' }],
@@ -479,6 +485,10 @@ describe('parseConfig: workers', () => {
   it('accepts zero threads (one per core), zero grace and zero shutdown timeout', () => {
     const { config } = parseConfig(workers({ threads: 0, kill_grace_ms: 0, shutdown_timeout_ms: 0 }));
     expect(config.workers).toMatchObject({ threads: 0, kill_grace_ms: 0, shutdown_timeout_ms: 0 });
+  });
+
+  it('accepts workers: inline (agents on the main thread)', () => {
+    expect(parseConfig(workers({ workers: 'inline' })).config.workers.workers).toBe('inline');
   });
 
   it('reports a workers: that is not a mapping', () => {

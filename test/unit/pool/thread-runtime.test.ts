@@ -70,6 +70,30 @@ describe('thread runtime', () => {
     expect((await results(1))[0]).toMatchObject({ ok: false, error: { name: 'AbortError', message: 'aborted: timeout' } });
   });
 
+  it('a run aborted before it first reads its signal finds it aborted, with the reason', async () => {
+    const { rt, results } = runtime({
+      late: async (_i, ctx) => {
+        await new Promise((r) => setTimeout(r, 30));
+        return { aborted: ctx.signal.aborted, reason: (ctx.signal.reason as Error).message };
+      },
+    });
+    rt.handle({ type: 'run', jobs: [job(1, 'late')] });
+    await new Promise((r) => setTimeout(r, 5));
+    rt.handle({ type: 'abort', runId: 1, reason: 'cancelled' });
+    expect((await results(1))[0]).toEqual({ runId: 1, ok: true, json: '{"aborted":true,"reason":"aborted: cancelled"}' });
+  });
+
+  it('aborts every run at once when asked to (an inline runtime being ended)', async () => {
+    const { rt, results } = runtime({
+      wait: (_i, ctx) => new Promise((_r, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    });
+    rt.handle({ type: 'run', jobs: [job(1, 'wait'), job(2, 'wait')] });
+    await new Promise((r) => setTimeout(r, 10));
+    rt.abortAll('shutdown');
+    const all = await results(2);
+    expect(all.map((r) => r.ok === false && r.error.message)).toEqual(['aborted: shutdown', 'aborted: shutdown']);
+  });
+
   it('posts progress and logs before the result they led to', async () => {
     const { rt, posted, results } = runtime({
       steps: (_i, ctx) => {
