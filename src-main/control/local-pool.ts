@@ -24,6 +24,7 @@ export function poolSettingsFromConfig(
   const w = config.workers;
   const settings: LocalPoolSettings = {
     queues: [...w.queues],
+    workers: w.workers,
     threads: w.threads === 0 ? availableParallelism() : w.threads,
     concurrency: w.concurrency,
     jobTimeoutMs: w.job_timeout_ms,
@@ -48,6 +49,7 @@ export function poolChange(a: LocalPoolSettings, b: LocalPoolSettings): 'none' |
 export function changedSettings(a: LocalPoolSettings, b: LocalPoolSettings): string[] {
   const names: Record<string, string> = {
     queues: 'workers.queues',
+    workers: 'workers.workers',
     jobTimeoutMs: 'workers.job_timeout_ms',
     killGraceMs: 'workers.kill_grace_ms',
     maxMemoryMb: 'workers.max_memory_mb',

@@ -27,3 +27,17 @@ describe('workers.prefetch', () => {
     expect(() => parseConfig({ workers: { prefetch: -1 } })).toThrow('workers.prefetch: expected an integer >= 0, got -1');
   });
 });
+
+describe('workers.workers', () => {
+  it('reaches the control center’s pool as set', () => {
+    expect(settingsOf({}).workers).toBe('threads');
+    expect(settingsOf({ workers: 'inline' }).workers).toBe('inline');
+  });
+
+  it('a change restarts the pool and is named by its config.yml key', () => {
+    const a = settingsOf({});
+    const b = settingsOf({ workers: 'inline' });
+    expect(poolChange(a, b)).toBe('restart');
+    expect(changedSettings(a, b)).toEqual(['workers.workers']);
+  });
+});

@@ -145,7 +145,14 @@ export const SECTIONS: readonly SectionSpec[] = [
     title: 'Workers',
     fields: [
       { path: 'workers.queues', label: 'Queues', kind: 'list', help: 'comma-separated queue names' },
-      { path: 'workers.threads', label: 'Threads', kind: 'int', help: '0: one per CPU core' },
+      {
+        path: 'workers.workers',
+        label: 'Run agents on',
+        kind: 'enum',
+        options: ['threads', 'inline'],
+        help: 'threads: isolated worker threads; inline: the pool’s own thread (I/O-bound agents; a crash takes the process)',
+      },
+      { path: 'workers.threads', label: 'Threads', kind: 'int', help: '0: one per CPU core (ignored inline)' },
       { path: 'workers.concurrency', label: 'Jobs per thread', kind: 'int' },
       { path: 'workers.job_timeout_ms', label: 'Job timeout (ms)', kind: 'int' },
       {
