@@ -1,9 +1,18 @@
 /**
- * Redis CPU per job of enqueue, lease and complete, from INFO commandstats:
- * 1,000-job batches (enqueueMany, dequeueMany, completeMany) against a Redis
- * given by REDIS_URL. Prints µs of Redis time per job for each step.
- *   REDIS_URL=redis://127.0.0.1:6399 npx tsx --tsconfig tsconfig.node.json \
+ * Redis cost per job of the lease and acknowledgement scripts: lease
+ * (dequeueMany), complete (completeMany) and fail (failMany, to dead), at a
+ * given number of jobs per call, against a Redis given by URL. Each figure is
+ * per job: µs of script time (INFO commandstats, fcall/evalsha), µs of Redis
+ * main-thread CPU (INFO cpu: user + sys; a contended box inflates it less than
+ * commandstats' wall-clock µs), and the commands the scripts ran.
+ *
+ * The metrics history's share: complete against the same library with
+ * metrics.lua's functions stubbed out (built here from the loaded library's
+ * code, under another name), interleaved round by round with the real one.
+ *
+ *   REDIS_URL=redis://127.0.0.1:6399 BATCH=1000 ROUNDS=5 npx tsx --tsconfig tsconfig.node.json \
  *     --require ./scripts/register-lua-raw.cjs bench/redis-cpu-per-job.ts
+ * Without BATCH it measures 1 and 1,000 jobs per call.
  */
 import { Redis } from 'ioredis';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
@@ -11,61 +20,225 @@ import { agentItem } from '../src-shared/item-schema';
 import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
 
-const BATCH = Number(process.env['BATCH'] ?? 1000);
-const ROUNDS = Number(process.env['ROUNDS'] ?? 10);
-
-async function usecSum(redis: Redis): Promise<number> {
-  const text = await redis.info('commandstats');
-  let total = 0;
-  // Script calls only: Redis also counts the commands a script runs, which would count them twice.
-  for (const m of text.matchAll(/cmdstat_(?:fcall|evalsha|eval):calls=\d+,usec=(\d+)/g)) total += Number(m[1]);
-  return total;
+/** One step's cost per job. */
+export interface StepCost {
+  /** µs of script time per job (INFO commandstats). */
+  us: number;
+  /** µs of Redis main-thread CPU per job (INFO cpu), round trips included. */
+  cpuUs: number;
+  /** Commands the scripts ran, per job. */
+  commands: number;
+  /** The same by command name (those above 0.05 per job). */
+  byCommand: Record<string, number>;
 }
 
-/** CPU seconds (user + system) of Redis's main thread: unlike commandstats' wall-clock µs, not inflated when a contended box preempts Redis. */
-async function cpuSum(redis: Redis): Promise<number> {
-  const text = await redis.info('cpu');
+export interface ScriptCost {
+  batch: number;
+  jobs: number;
+  lease: StepCost;
+  complete: StepCost;
+  fail: StepCost;
+  /** complete with metrics.lua's functions stubbed out; null when the library has no history. */
+  completeWithoutHistory: StepCost | null;
+  /** complete minus completeWithoutHistory: what the history costs Redis per completed job. */
+  history: { us: number; cpuUs: number; commands: number } | null;
+}
+
+interface Snapshot {
+  usec: number;
+  cpu: number;
+  calls: Map<string, number>;
+}
+
+const SCRIPT_COMMANDS = new Set(['fcall', 'fcall_ro', 'evalsha', 'eval', 'info', 'function', 'script', 'ping', 'hello', 'client']);
+
+async function snapshot(redis: Redis): Promise<Snapshot> {
+  const text = await redis.info('all');
+  let usec = 0;
+  const calls = new Map<string, number>();
+  for (const m of text.matchAll(/cmdstat_([a-z_|]+):calls=(\d+),usec=(\d+)/g)) {
+    const name = m[1] ?? '';
+    // Script time from the script calls only: Redis also counts each command a script runs.
+    if (name === 'fcall' || name === 'evalsha' || name === 'eval') usec += Number(m[3]);
+    if (!SCRIPT_COMMANDS.has(name)) calls.set(name, Number(m[2]));
+  }
   const f = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(text)?.[1] ?? 0);
-  return (f('used_cpu_user_main_thread') || f('used_cpu_user')) + (f('used_cpu_sys_main_thread') || f('used_cpu_sys'));
+  const cpu = (f('used_cpu_user_main_thread') || f('used_cpu_user')) + (f('used_cpu_sys_main_thread') || f('used_cpu_sys'));
+  return { usec, cpu, calls };
+}
+
+class Meter {
+  private usec = 0;
+  private cpu = 0;
+  private calls = new Map<string, number>();
+  private jobs = 0;
+
+  async time(redis: Redis, jobs: number, step: () => Promise<unknown>): Promise<void> {
+    const a = await snapshot(redis);
+    await step();
+    const b = await snapshot(redis);
+    this.usec += b.usec - a.usec;
+    this.cpu += b.cpu - a.cpu;
+    for (const [name, n] of b.calls) this.calls.set(name, (this.calls.get(name) ?? 0) + n - (a.calls.get(name) ?? 0));
+    this.jobs += jobs;
+  }
+
+  result(): StepCost {
+    const per = (n: number): number => Math.round((n / Math.max(this.jobs, 1)) * 100) / 100;
+    const byCommand: Record<string, number> = {};
+    let commands = 0;
+    for (const [name, n] of [...this.calls].sort((x, y) => y[1] - x[1])) {
+      commands += n;
+      if (n / this.jobs >= 0.05) byCommand[name.toUpperCase()] = per(n);
+    }
+    return { us: per(this.usec), cpuUs: per(this.cpu * 1e6), commands: per(commands), byCommand };
+  }
+}
+
+/** The loaded library's code with metrics.lua's functions as no-ops, under another name; null without a history. */
+async function stubbedLibrary(redis: Redis): Promise<{ from: string; to: string } | null> {
+  const libs = (await redis.call('FUNCTION', 'LIST', 'WITHCODE')) as unknown[][];
+  for (const lib of libs) {
+    const name = String(lib[lib.indexOf('library_name') + 1]);
+    const code = String(lib[lib.indexOf('library_code') + 1]);
+    if (!name.startsWith('conveyor_') || !code.includes('local function metricsFlush(')) continue;
+    const to = `${name}_nomx`;
+    const stubbed = code
+      .replaceAll(name, to)
+      // The originals stay, renamed and unused; the no-ops take their names. MX_READ empty: no history reads either.
+      .replace('local function metricsJob(', 'local function metricsJob() end\nlocal function unusedMetricsJob(')
+      .replace('local function metricsFlush(', 'local function metricsFlush() end\nlocal function unusedMetricsFlush(')
+      .replace(/local MX_READ = \{[^}]*\}/, 'local MX_READ = {}');
+    await redis.call('FUNCTION', 'LOAD', 'REPLACE', stubbed);
+    return { from: name, to };
+  }
+  return null;
+}
+
+/** While set, every FCALL of `from`'s functions goes to `to`'s (the adapter's own client included). */
+let redirect: { from: string; to: string } | null = null;
+const fcall = Redis.prototype.fcall as (...args: unknown[]) => unknown;
+(Redis.prototype as unknown as { fcall: (...args: unknown[]) => unknown }).fcall = function (this: Redis, ...args: unknown[]) {
+  if (redirect && typeof args[0] === 'string') args[0] = args[0].replace(redirect.from, redirect.to);
+  return fcall.apply(this, args);
+};
+
+/**
+ * Measures lease, complete and fail at `batch` jobs per call (default 1,000)
+ * over `rounds` rounds of max(batch, 1000) jobs (default 5), and complete
+ * without the metrics history. Uses a queue of its own, deleted after.
+ */
+export async function measureScriptCost(redisUrl: string, opts: { batch?: number; rounds?: number } = {}): Promise<ScriptCost> {
+  const batch = opts.batch ?? 1000;
+  const rounds = opts.rounds ?? 5;
+  const perRound = Math.ceil(Math.max(batch, 1000) / batch) * batch;
+  const prefix = `cpu${Date.now()}`;
+  const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix }, { REDIS_URL: redisUrl });
+  const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
+  const redis = new Redis(redisUrl);
+  const queue = 'cpu';
+  await adapter.createQueue(queue, { maxLength: 10_000_000 });
+  const meters = { lease: new Meter(), complete: new Meter(), fail: new Meter(), bare: new Meter() };
+
+  const fill = async (): Promise<void> => {
+    for (let i = 0; i < perRound; i += 1000) {
+      await adapter.enqueueMany(
+        queue,
+        Array.from({ length: Math.min(1000, perRound - i) }, (_, k) => agentItem('echo', { i: i + k, text: 'hello world' })),
+      );
+    }
+  };
+  const lease = async (): Promise<Array<{ id: string; token: string }>> => {
+    const held: Array<{ id: string; token: string }> = [];
+    await meters.lease.time(redis, perRound, async () => {
+      while (held.length < perRound) {
+        for (const j of await adapter.dequeueMany(queue, batch)) held.push({ id: j.action.id, token: j.lease.token });
+      }
+    });
+    return held;
+  };
+  const inCalls = async <T>(all: T[], call: (some: T[]) => Promise<unknown>): Promise<void> => {
+    for (let i = 0; i < all.length; i += batch) await call(all.slice(i, i + batch));
+  };
+  const complete = (meter: Meter, held: Array<{ id: string; token: string }>): Promise<void> =>
+    meter.time(redis, held.length, () =>
+      inCalls(held, (some) =>
+        adapter.completeMany(
+          queue,
+          some.map((j) => ({ ...j, result: { ok: true } })),
+        ),
+      ),
+    );
+
+  try {
+    // One warm-up round, not counted: the library loads, the key's encodings settle.
+    await fill();
+    for (const j of await adapter.dequeueMany(queue, perRound))
+      await adapter.completeMany(queue, [{ id: j.action.id, token: j.lease.token, result: 1 }]);
+    const stub = await stubbedLibrary(redis);
+    for (let r = 0; r < rounds; r++) {
+      await fill();
+      await complete(meters.complete, await lease());
+      await fill();
+      const held = await lease();
+      await meters.fail.time(redis, held.length, () =>
+        inCalls(held, (some) =>
+          adapter.failMany(
+            queue,
+            some.map((j) => ({ ...j, error: new Error('no'), retryable: false })),
+          ),
+        ),
+      );
+      if (stub) {
+        await fill();
+        const more = await lease();
+        redirect = stub;
+        try {
+          await complete(meters.bare, more);
+        } finally {
+          redirect = null;
+        }
+      }
+    }
+    const c = meters.complete.result();
+    const bare = stub ? meters.bare.result() : null;
+    const diff = (a: number, b: number): number => Math.round((a - b) * 100) / 100;
+    return {
+      batch,
+      jobs: perRound * rounds,
+      lease: meters.lease.result(),
+      complete: c,
+      fail: meters.fail.result(),
+      completeWithoutHistory: bare,
+      history: bare ? { us: diff(c.us, bare.us), cpuUs: diff(c.cpuUs, bare.cpuUs), commands: diff(c.commands, bare.commands) } : null,
+    };
+  } finally {
+    await adapter.deleteQueue(queue).catch(() => undefined);
+    await adapter.close();
+    redis.disconnect();
+  }
+}
+
+function line(name: string, s: StepCost): string {
+  const cmds = Object.entries(s.byCommand)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  return `  ${name.padEnd(26)} ${s.us.toFixed(2).padStart(7)} µs  ${s.cpuUs.toFixed(2).padStart(7)} µs cpu  ${s.commands.toFixed(2).padStart(6)} cmds  (${cmds})`;
 }
 
 async function main(): Promise<void> {
   const url = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const prefix = `cpu${Date.now()}`;
-  const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix }, { REDIS_URL: url });
-  const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
-  const redis = new Redis(url);
-  await adapter.createQueue('cpu', { maxLength: 1_000_000 });
-  const spent = { enqueue: 0, lease: 0, complete: 0 };
-  let completeCpu = 0;
-  for (let r = 0; r < ROUNDS; r++) {
-    const items = Array.from({ length: BATCH }, (_, i) => agentItem('echo', { i, text: 'hello world' }));
-    let t = await usecSum(redis);
-    await adapter.enqueueMany('cpu', items);
-    let u = await usecSum(redis);
-    spent.enqueue += u - t;
-    t = u;
-    const leased = await adapter.dequeueMany('cpu', BATCH);
-    u = await usecSum(redis);
-    spent.lease += u - t;
-    t = u;
-    const cpu = await cpuSum(redis);
-    await adapter.completeMany(
-      'cpu',
-      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: { ok: true } })),
-    );
-    completeCpu += (await cpuSum(redis)) - cpu;
-    u = await usecSum(redis);
-    spent.complete += u - t;
+  const batches = process.env['BATCH'] ? [Number(process.env['BATCH'])] : [1, 1000];
+  const rounds = process.env['ROUNDS'] ? Number(process.env['ROUNDS']) : undefined;
+  for (const batch of batches) {
+    const c = await measureScriptCost(url, { batch, rounds });
+    console.log(`Redis per job, ${batch} job(s) per call, ${c.jobs} jobs: script µs, main-thread CPU µs, commands`);
+    console.log(line('lease', c.lease));
+    console.log(line('complete', c.complete));
+    console.log(line('fail (to dead)', c.fail));
+    if (c.completeWithoutHistory) console.log(line('complete without history', c.completeWithoutHistory));
+    if (c.history) console.log(`  history's share of complete: ${c.history.us} µs, ${c.history.cpuUs} µs cpu, ${c.history.commands} cmds`);
   }
-  const jobs = BATCH * ROUNDS;
-  const per = (us: number): string => (us / jobs).toFixed(2);
-  console.log(
-    `Redis µs per job over ${jobs} jobs: enqueue ${per(spent.enqueue)}, lease ${per(spent.lease)}, complete ${per(spent.complete)}, total ${per(spent.enqueue + spent.lease + spent.complete)}; complete by Redis CPU time ${per(completeCpu * 1e6)}`,
-  );
-  await adapter.deleteQueue('cpu');
-  await adapter.close();
-  redis.disconnect();
 }
 
-void main();
+if (require.main === module) void main();

@@ -22,3 +22,32 @@ export function rollupKey(k: QueueKeys, hour: number): string {
 
 /** Meta field holding the minute hashes' lifetime in seconds (metrics.lua reads it). */
 export const HISTORY_TTL_FIELD = 'mx_ttl';
+
+const FAILED_KINDS = new Set(['r', 'd', 'x']);
+
+/**
+ * A history hash with metrics.lua's packed fields (`<kind>.<w>.<t>|<agent>`: attempts that ended as
+ * kind with wait bucket w and run bucket t, 0 when not known) expanded into the plain ones every reader
+ * uses: `<kind>|<agent>`, `f|<agent>` (r + d + x), `w<i>|<agent>` and `t<i>|<agent>`. Plain fields
+ * (older writers, roll-ups) pass through, so expanding twice changes nothing.
+ */
+export function expandHistoryFields(hash: Record<string, string>): Record<string, string> {
+  const out: Record<string, number> = {};
+  const add = (field: string, n: number): void => {
+    out[field] = (out[field] ?? 0) + n;
+  };
+  for (const [field, value] of Object.entries(hash)) {
+    const n = Number(value);
+    const m = /^([a-z])\.(\d+)\.(\d+)(\|.*)$/s.exec(field);
+    if (!m) {
+      add(field, n);
+      continue;
+    }
+    const [, kind = '', w = '0', t = '0', agent = '|'] = m;
+    add(kind + agent, n);
+    if (FAILED_KINDS.has(kind)) add('f' + agent, n);
+    if (w !== '0') add(`w${w}${agent}`, n);
+    if (t !== '0') add(`t${t}${agent}`, n);
+  }
+  return Object.fromEntries(Object.entries(out).map(([f, v]) => [f, String(v)]));
+}

@@ -9,7 +9,7 @@ import {
   type MetricsHistory,
   type Percentiles,
 } from '../../src-shared/metrics-history';
-import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, metricsKey, rollupKey } from './history-keys';
+import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, expandHistoryFields, metricsKey, rollupKey } from './history-keys';
 
 export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 
@@ -91,7 +91,7 @@ async function readHashes(redis: Redis, keys: string[]): Promise<RawHash[]> {
   for (const key of keys) pipe.hgetall(key);
   const replies = (await pipe.exec()) ?? [];
   // A key of another type (or a failed read) counts as empty: the history is advisory.
-  return replies.map(([err, value]) => (err ? {} : ((value ?? {}) as RawHash)));
+  return replies.map(([err, value]) => (err ? {} : expandHistoryFields((value ?? {}) as RawHash)));
 }
 
 /** One queue's hashes for each step of the range, oldest first. */
@@ -206,5 +206,8 @@ export async function setHistoryRetention(redis: Redis, keyPrefix: string, queue
 
 /** A queue's running totals since it was created (metrics.lua's `m:all`): fields as in the minute hashes. */
 export async function readHistoryTotals(redis: Redis, keyPrefix: string, queue: string): Promise<Record<string, string>> {
-  return redis.hgetall(`${new QueueKeys(keyPrefix, queue).base}m:all`).catch(() => ({}));
+  return redis
+    .hgetall(`${new QueueKeys(keyPrefix, queue).base}m:all`)
+    .then(expandHistoryFields)
+    .catch(() => ({}));
 }

@@ -84,4 +84,67 @@ describe('metrics history', () => {
     expect((await adapter.metricsHistory(queue, { range: '7d' })).totals.completed).toBe(5);
     expect((await adapter.metricsHistory(queue, { range: '24h' })).run.p50).toBeGreaterThan(25);
   });
+  test("the agent is the job's own `ag` field, not read from its payload", async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.hset(new QueueKeys(prefix, queue).job(id), 'ag', 'summarise');
+    const job = await adapter.dequeue(queue);
+    await adapter.completeProcessing(queue, id, 1, job!.lease.token);
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.agents).toEqual(['summarise']);
+    expect(h.totals.completed).toBe(1);
+  });
+
+  test('a job without `ag` (enqueued by an older version) counts under the agent its payload names', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const id = await adapter.enqueue(queue, item('upper', 1));
+    await redis.hdel(new QueueKeys(prefix, queue).job(id), 'ag');
+    const job = await adapter.dequeue(queue);
+    await adapter.failProcessing(queue, id, new Error('no'), { token: job!.lease.token, retryable: false });
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.agents).toEqual(['upper']);
+    expect(h.totals).toEqual({ completed: 0, failed: 1, retried: 0, dead: 1, cancelled: 0 });
+  });
+
+  test('a leased job quarantined for an unusable message counts as dead, with its agent and times', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.hset(new QueueKeys(prefix, queue).job(id), 'pl', '{"agent":"echo","input":{not json');
+    expect(await adapter.dequeueMany(queue, 1)).toEqual([]);
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.totals).toEqual({ completed: 0, failed: 1, retried: 0, dead: 1, cancelled: 0 });
+    expect(h.agents).toEqual(['echo']);
+    expect(h.runBuckets.reduce((a, b) => a + b)).toBe(1);
+  });
+
+  test('a held job whose key turned into another type counts as dead once it is set aside', async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const job = await adapter.dequeue(queue);
+    await redis.del(new QueueKeys(prefix, queue).job(id));
+    await redis.set(new QueueKeys(prefix, queue).job(id), 'x');
+    await expect(adapter.completeProcessing(queue, id, 1, job!.lease.token)).rejects.toThrow();
+    expect((await adapter.getJob(queue, id))?.state).toBe('dead');
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals).toEqual({
+      completed: 0,
+      failed: 1,
+      retried: 0,
+      dead: 1,
+      cancelled: 0,
+    });
+  });
+
+  test('a waiting job whose key holds another type ends dead at lease, and counts as dead', async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.del(new QueueKeys(prefix, queue).job(id));
+    await redis.set(new QueueKeys(prefix, queue).job(id), 'x');
+    expect(await adapter.dequeueMany(queue, 1)).toEqual([]);
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.dead).toBe(1);
+  });
 });

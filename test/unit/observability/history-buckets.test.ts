@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HISTORY_BOUNDS_MS } from '../../../src-main/observability/history-keys';
+import { HISTORY_BOUNDS_MS, expandHistoryFields } from '../../../src-main/observability/history-keys';
 import { bucketPercentile, mergeHashes } from '../../../src-main/observability/history';
 
 describe('history buckets', () => {
@@ -12,6 +12,20 @@ describe('history buckets', () => {
       ?.split(',')
       .map((s) => Number(s.trim()));
     expect(bounds).toEqual([...HISTORY_BOUNDS_MS]);
+  });
+
+  it('packed fields (kind.wait.run|agent) expand into counts, failed and both histograms; plain ones pass', () => {
+    expect(expandHistoryFields({ 'c.3.1|a': '2', 'd.0.4|a': '1', 'x.0.0|b|c': '1', 'c|a': '1', 'W|a': '7' })).toEqual({
+      'c|a': '3',
+      'w3|a': '2',
+      't1|a': '2',
+      'd|a': '1',
+      'f|a': '1',
+      't4|a': '1',
+      'x|b|c': '1',
+      'f|b|c': '1',
+      'W|a': '7',
+    });
   });
 
   it('merge by adding field by field', () => {
