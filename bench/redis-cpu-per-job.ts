@@ -1,6 +1,6 @@
 /**
  * Redis cost per job of the lease and acknowledgement scripts: lease
- * (dequeueMany), complete (completeMany) and fail (failMany, to dead), at a
+ * (dequeueMany), complete (completeMany) and fail (failMany, a last attempt: to dead), at a
  * given number of jobs per call, against a Redis given by URL. Each figure is
  * per job: µs of script time (INFO commandstats, fcall/evalsha), µs of Redis
  * main-thread CPU (INFO cpu: user + sys; a contended box inflates it less than
@@ -95,33 +95,37 @@ class Meter {
   }
 }
 
-/** The loaded library's code with metrics.lua's functions as no-ops, under another name; null without a history. */
-async function stubbedLibrary(redis: Redis): Promise<{ from: string; to: string } | null> {
-  const libs = (await redis.call('FUNCTION', 'LIST', 'WITHCODE')) as unknown[][];
-  for (const lib of libs) {
-    const name = String(lib[lib.indexOf('library_name') + 1]);
-    const code = String(lib[lib.indexOf('library_code') + 1]);
-    if (!name.startsWith('conveyor_') || !code.includes('local function metricsFlush(')) continue;
-    const to = `${name}_nomx`;
-    const stubbed = code
-      .replaceAll(name, to)
-      // The originals stay, renamed and unused; the no-ops take their names. MX_READ empty: no history reads either.
-      .replace('local function metricsJob(', 'local function metricsJob() end\nlocal function unusedMetricsJob(')
-      .replace('local function metricsFlush(', 'local function metricsFlush() end\nlocal function unusedMetricsFlush(')
-      .replace(/local MX_READ = \{[^}]*\}/, 'local MX_READ = {}');
-    await redis.call('FUNCTION', 'LOAD', 'REPLACE', stubbed);
-    return { from: name, to };
-  }
-  return null;
-}
-
+/** The library the adapter calls (its function names are `<library>_<script>`), seen in its FCALLs. */
+let calledLibrary: string | undefined;
 /** While set, every FCALL of `from`'s functions goes to `to`'s (the adapter's own client included). */
 let redirect: { from: string; to: string } | null = null;
 const fcall = Redis.prototype.fcall as (...args: unknown[]) => unknown;
 (Redis.prototype as unknown as { fcall: (...args: unknown[]) => unknown }).fcall = function (this: Redis, ...args: unknown[]) {
-  if (redirect && typeof args[0] === 'string') args[0] = args[0].replace(redirect.from, redirect.to);
+  if (typeof args[0] === 'string') {
+    calledLibrary ??= /^(conveyor_[0-9a-f]+)_/.exec(args[0])?.[1];
+    if (redirect) args[0] = args[0].replace(redirect.from, redirect.to);
+  }
   return fcall.apply(this, args);
 };
+
+/** The called library's code with metrics.lua's functions as no-ops, loaded under another name; null without a history. */
+async function stubbedLibrary(redis: Redis): Promise<{ from: string; to: string } | null> {
+  if (!calledLibrary) return null;
+  const libs = (await redis.call('FUNCTION', 'LIST', 'LIBRARYNAME', calledLibrary, 'WITHCODE')) as unknown[][];
+  const lib = libs.find((l) => l[l.indexOf('library_name') + 1] === calledLibrary);
+  const code = lib ? String(lib[lib.indexOf('library_code') + 1]) : '';
+  if (!code.includes('local function metricsFlush(')) return null;
+  const from = calledLibrary;
+  const to = `${from}_nomx`;
+  const stubbed = code
+    .replaceAll(from, to)
+    // The originals stay, renamed and unused; the no-ops take their names. MX_READ empty: no history reads either.
+    .replace('local function metricsJob(', 'local function metricsJob() end\nlocal function unusedMetricsJob(')
+    .replace('local function metricsFlush(', 'local function metricsFlush() end\nlocal function unusedMetricsFlush(')
+    .replace(/local MX_READ = \{[^}]*\}/, 'local MX_READ = {}');
+  await redis.call('FUNCTION', 'LOAD', 'REPLACE', stubbed);
+  return { from, to };
+}
 
 /**
  * Measures lease, complete and fail at `batch` jobs per call (default 1,000)
@@ -137,7 +141,8 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
   const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
   const redis = new Redis(redisUrl);
   const queue = 'cpu';
-  await adapter.createQueue(queue, { maxLength: 10_000_000 });
+  // No retries: each fail is a job's last attempt, to dead (the retry check still runs).
+  await adapter.createQueue(queue, { maxLength: 10_000_000, maxRetries: 0 });
   const meters = { lease: new Meter(), complete: new Meter(), fail: new Meter(), bare: new Meter() };
 
   const fill = async (): Promise<void> => {

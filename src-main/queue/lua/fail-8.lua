@@ -10,13 +10,34 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', 'lc', unpack(MX_READ))
+local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', 'lc', 'mr', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')
 local out = {}
-local anyDead, anyRetry = false, false
+-- Ids leaving active, and (score, id) pairs for the sets they go to: one command per set and call.
+local ended, dead, cancelled, delayed = {}, {}, {}, {}
+local anyRetry = false
 local mx = {} -- metrics history (metrics.lua)
+-- Events batched per type (common.lua). A job's 'failed' comes before its next event: a batch
+-- about to be written has the 'failed' entries written first.
+local failedEvents = newEvents(kMeta, kEvents, 'e', 'failed')
+local nextEvents = {
+  dead = newEvents(kMeta, kEvents, 'e', 'dead'),
+  cancelled = newEvents(kMeta, kEvents, 'e', 'cancelled'),
+  retrying = newEvents(kMeta, kEvents, 'e', 'retrying'),
+}
+local function nextEvent(kind, id, ...)
+  local ev = nextEvents[kind]
+  if ev.jobs == EVENT_BATCH - 1 then flushEvents(failedEvents) end
+  addEvent(ev, id, ...)
+end
+
+local function addAll(list, ...)
+  local n = #list
+  for k = 1, select('#', ...) do list[n + k] = (select(k, ...)) end
+end
+
 for i = 3, #ARGV, 6 do
   local id, token, err, stk, retryable, outcome = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local key = JOB .. id
@@ -27,43 +48,65 @@ for i = 3, #ARGV, 6 do
     out[#out + 1] = LEASE_LOST
   else
     local att = tonumber(r[3]) or 0
-    metricsJob(mx, id, att, (r[4] == '1' or outcome == 'cancelled') and 'x' or (retryable == '1' and retriesLeft(id, att) > 0) and 'r' or 'd', now, r, 9)
-    redis.call('ZREM', kActive, id)
+    -- Attempts before the last manual retry (rb) do not count, and the first attempt is not a retry.
+    local retry = retryable == '1' and (tonumber(r[9]) or 0) - (att - (tonumber(r[6]) or 0) - 1) > 0
+    local isCancel = r[4] == '1' or outcome == 'cancelled'
+    metricsJob(mx, id, att, isCancel and 'x' or retry and 'r' or 'd', now, r, 10)
+    ended[#ended + 1] = id
     if r[8] then limitsDone(kMeta, id, r[8]) end
-    endAttempt(id, att, outcome, now, err, stk)
-    redis.call('HSET', key, 'err', err)
-    if stk ~= '' then redis.call('HSET', key, 'stk', stk) end
-    emit(kEvents, 'e', 'failed', 'j', id, 'a', att, 'err', err, 'why', outcome)
-    if r[4] == '1' or outcome == 'cancelled' then
-      redis.call('ZADD', kCancelled, now, id)
-      redis.call('HSET', key, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
-      emit(kEvents, 'e', 'cancelled', 'j', id)
-      if r[7] then flowFinal(id, 'cancelled', err, now) end -- flows
+    -- The attempt's end (common.lua's endAttempt) and the job's error, with where it goes, in one write.
+    local p = 'a:' .. att .. ':'
+    local h = { p .. 'ended', now, p .. 'outcome', outcome, p .. 'error', err, 'err', err, 'tok', '' }
+    if stk ~= '' then addAll(h, p .. 'stack', stk, 'stk', stk) end
+    addEvent(failedEvents, id, 'a', att, 'err', err, 'why', outcome)
+    if isCancel then
+      addAll(h, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
+      redis.call('HSET', key, unpack(h))
+      addAll(cancelled, now, id)
+      nextEvent('cancelled', id)
+      if r[7] then flowNotify(id, r[7], 'cancelled', err, now) end -- flows
       out[#out + 1] = 'cancelled'
-    elseif retryable == '1' and retriesLeft(id, att) > 0 then
+    elseif retry then
       local k = att - (tonumber(r[6]) or 0)
       local delay = tonumber(b[2]) or 0
       if b[1] == 'exponential' then delay = delay * 2 ^ (k - 1) end
       delay = math.min(delay, tonumber(b[3]) or delay)
-      emit(kEvents, 'e', 'retrying', 'j', id, 'a', att, 'd', delay)
+      nextEvent('retrying', id, 'a', att, 'd', delay)
       if delay > 0 then
-        redis.call('ZADD', kDelayed, now + delay, id)
-        redis.call('HSET', key, 'state', 'delayed', 'run', now + delay)
+        addAll(h, 'state', 'delayed', 'run', now + delay)
+        redis.call('HSET', key, unpack(h))
+        addAll(delayed, now + delay, id)
         out[#out + 1] = 'delayed'
       else
+        redis.call('HSET', key, unpack(h))
         pushWaiting(kMeta, kWait, id, tonumber(r[5]) or 0)
         out[#out + 1] = 'waiting'
       end
       anyRetry = true
     else
-      toDead(kDead, kEvents, id, retryable == '1' and outcome or 'not_retryable', now, err, stk)
-      anyDead = true
+      -- common.lua's toDead, its writes merged with the ones above.
+      local why = retryable == '1' and outcome or 'not_retryable'
+      addAll(h, 'state', 'dead', 'fin', now, 'why', why)
+      redis.call('HSET', key, unpack(h))
+      addAll(dead, now, id)
+      nextEvent('dead', id, 'why', why)
+      if r[7] then flowNotify(id, r[7], 'dead', err, now) end -- flows: tell the parent
       out[#out + 1] = 'dead'
     end
   end
 end
--- Blocked consumers compute their wait from the next due time: wake them to re-read it.
+flushEvents(failedEvents)
+for _, ev in pairs(nextEvents) do flushEvents(ev) end
+for i = 1, #ended, 1000 do
+  redis.call('ZREM', kActive, unpack(ended, i, math.min(i + 999, #ended)))
+end
+for set, list in pairs({ [kDead] = dead, [kCancelled] = cancelled, [kDelayed] = delayed }) do
+  for i = 1, #list, 2000 do
+    redis.call('ZADD', set, unpack(list, i, math.min(i + 1999, #list)))
+  end
+end
 metricsFlush(mx, kMeta, now)
+-- Blocked consumers compute their wait from the next due time: wake them to re-read it.
 if anyRetry then wake(kMarker) end
-if anyDead then retention(kMeta, kDead, 'dead', now) end
+if #dead > 0 then retention(kMeta, kDead, 'dead', now) end
 return out

@@ -17,12 +17,16 @@
   Wait = lease (or start) of the attempt minus the latest of enqueue, due time
   and the previous attempt's end; run = end minus start (or lease).
 
-  The same fields also add up, never expiring, in <prefix>:{<queue>}:m:all:
-  the running totals Prometheus counters and histograms are read from.
+  The running totals Prometheus counters and histograms are read from are the
+  sum of <prefix>:{<queue>}:m:all (never expiring) and the open minute, the one
+  meta 'mx_m' names: a minute joins m:all when a call first writes the next
+  one (mxRoll), so a call writes each field once, not twice. history.ts reads
+  the three keys in one script. A queue idle longer than the history's
+  lifetime, or a meta rebuilt by a repair, loses its open minute from the totals.
 
   A call sums its jobs in a Lua table and writes one HINCRBY per distinct field
-  (bench/README.md has the figures). The key's lifetime is meta 'mx_ttl'
-  (seconds; 7 days if unset), set when a call adds a field new to it.
+  (bench/README.md has the figures). A minute hash lives for meta 'mx_ttl'
+  (seconds; 7 days if unset): set when it opens, counted from its minute's end once closed.
   The key is not among a script's KEYS (like job keys, it is built from the
   job prefix, in the same slot): a wrong-typed one is replaced when written
   (mxIncr), so the history can never make a state change fail.
@@ -125,13 +129,38 @@ local function mxIncr(key, field, n)
   return r
 end
 
--- Writes what a call counted into this minute's hash and the totals (kMeta: the queue's meta, or nil for it). The minute hash gets its lifetime
--- when a field is new in it (always so when the key is): an existing field means an existing key, which has it.
+-- The minute hash `open` (the one meta 'mx_m' names) joins the totals, and `minute`'s becomes the open one,
+-- kept for the queue's history lifetime. Runs once a minute per queue, when a call writes a new minute.
+local function mxRoll(kMeta, base, open, minute)
+  local ttl = redis.pcall('HGET', kMeta, 'mx_ttl')
+  ttl = type(ttl) == 'string' and tonumber(ttl) or 604800
+  if open and open < minute then
+    local key = base .. open
+    local h = redis.pcall('HGETALL', key)
+    if h.err then
+      redis.call('DEL', key)
+    else
+      for i = 1, #h, 2 do mxIncr(base .. 'all', h[i], tonumber(h[i + 1]) or 0) end
+      -- Its lifetime from the end of its own minute (gone at once when that is past).
+      redis.call('PEXPIREAT', key, (open + 1) * 60000 + ttl * 1000)
+    end
+  end
+  redis.call('EXPIRE', base .. minute, ttl)
+  -- Only on a queue that exists: a meta hash is what makes one.
+  if redis.call('EXISTS', kMeta) == 1 then redis.pcall('HSET', kMeta, 'mx_m', minute) end
+end
+
+-- Writes what a call counted into this minute's hash, one HINCRBY per field. The running totals (m:all)
+-- are the closed minutes' sum: a minute joins them when the next is written (mxRoll), so a call does not
+-- write every field twice; readers add the open minute (history.ts). kMeta: the queue's meta, or nil for it.
+-- A field new in the minute may mean a new minute: only then is meta asked which minute is open.
 local function metricsFlush(acc, kMeta, now)
   if next(acc) == nil then return end
   local base = string.sub(JOB, 1, -5) .. 'm:'
-  local key, all = base .. math.floor(now / 60000), base .. 'all'
-  local fresh = false
+  local minute = math.floor(now / 60000)
+  local key = base .. minute
+  kMeta = kMeta or string.sub(JOB, 1, -5) .. 'meta'
+  local checked = false
   for agent, a in pairs(acc) do
     local sfx = '|' .. agent
     for code, n in pairs(a) do
@@ -142,15 +171,18 @@ local function metricsFlush(acc, kMeta, now)
         local wt = code % 10000
         field = MX_KINDS[(code - wt) / 10000] .. '.' .. math.floor(wt / 100) .. '.' .. wt % 100 .. sfx
       end
-      if field then
-        if mxIncr(key, field, n) == n then fresh = true end
-        mxIncr(all, field, n)
+      if field and mxIncr(key, field, n) == n and not checked then
+        checked = true
+        -- pcall: a script that was not given meta (quarantine-7) has not checked its type.
+        local open = redis.pcall('HGET', kMeta, 'mx_m')
+        local o = type(open) == 'string' and tonumber(open)
+        if type(open) == 'table' or (o and o > minute) then
+          -- meta unreadable, or the clock went back: this minute's counts stay out of the totals, and it expires.
+          redis.call('EXPIRE', key, 604800)
+        elseif o ~= minute then
+          mxRoll(kMeta, base, o or nil, minute)
+        end
       end
     end
-  end
-  if fresh then
-    -- pcall: a script that was not given meta (quarantine-7) has not checked its type.
-    local ttl = redis.pcall('HGET', kMeta or string.sub(JOB, 1, -5) .. 'meta', 'mx_ttl')
-    redis.call('EXPIRE', key, type(ttl) == 'string' and tonumber(ttl) or 604800)
   end
 end

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { QueueKeys } from '../../../src-main/queue/keys';
 import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
-import { setHistoryRetention } from '../../../src-main/observability/history';
+import { readHistoryTotals, setHistoryRetention } from '../../../src-main/observability/history';
 import { item, queueTest as test } from '../../support/queue';
 
 const minuteOf = async (redis: Redis): Promise<number> => Math.floor(Number((await redis.time())[0]) / 60);
@@ -146,5 +146,38 @@ describe('metrics history', () => {
     await redis.set(new QueueKeys(prefix, queue).job(id), 'x');
     expect(await adapter.dequeueMany(queue, 1)).toEqual([]);
     expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.dead).toBe(1);
+  });
+  test('the totals are the closed minutes plus the open one; a minute joins them when the next is written', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const k = new QueueKeys(prefix, queue);
+    const completeOne = async (): Promise<void> => {
+      const id = await adapter.enqueue(queue, item('echo', 1));
+      const job = await adapter.dequeue(queue);
+      await adapter.completeProcessing(queue, id, 1, job!.lease.token);
+    };
+    await completeOne();
+    // One write per field: the open minute only, and the totals still count it.
+    expect(await redis.exists(`${k.base}m:all`)).toBe(0);
+    expect((await readHistoryTotals(redis, prefix, queue))['c|echo']).toBe('1');
+    // As if that minute were the one before: the next write closes it into the totals.
+    const minute = Number(await redis.hget(k.key('meta'), 'mx_m'));
+    await redis.rename(metricsKey(k, minute), metricsKey(k, minute - 1));
+    await redis.hset(k.key('meta'), 'mx_m', minute - 1);
+    await completeOne();
+    const all = await redis.hgetall(`${k.base}m:all`);
+    expect(
+      Object.entries(all)
+        .filter(([f]) => f.startsWith('c.'))
+        .reduce((n, [, v]) => n + Number(v), 0),
+    ).toBe(1);
+    expect((await readHistoryTotals(redis, prefix, queue))['c|echo']).toBe('2');
+    const ttl = await redis.ttl(metricsKey(k, minute - 1));
+    expect(ttl).toBeGreaterThan(7 * 86400 - 120);
+    expect(ttl).toBeLessThanOrEqual(7 * 86400);
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.completed).toBe(2);
   });
 });
