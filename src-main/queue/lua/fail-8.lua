@@ -19,20 +19,6 @@ local out = {}
 local ended, dead, cancelled, delayed = {}, {}, {}, {}
 local anyRetry = false
 local mx = {} -- metrics history (metrics.lua)
--- Events batched per type (common.lua). A job's 'failed' comes before its next event: a batch
--- about to be written has the 'failed' entries written first.
-local failedEvents = newEvents(kMeta, kEvents, 'e', 'failed')
-local nextEvents = {
-  dead = newEvents(kMeta, kEvents, 'e', 'dead'),
-  cancelled = newEvents(kMeta, kEvents, 'e', 'cancelled'),
-  retrying = newEvents(kMeta, kEvents, 'e', 'retrying'),
-}
-local function nextEvent(kind, id, ...)
-  local ev = nextEvents[kind]
-  if ev.jobs == EVENT_BATCH - 1 then flushEvents(failedEvents) end
-  addEvent(ev, id, ...)
-end
-
 local function addAll(list, ...)
   local n = #list
   for k = 1, select('#', ...) do list[n + k] = (select(k, ...)) end
@@ -58,12 +44,13 @@ for i = 3, #ARGV, 6 do
     local p = 'a:' .. att .. ':'
     local h = { p .. 'ended', now, p .. 'outcome', outcome, p .. 'error', err, 'err', err, 'tok', '' }
     if stk ~= '' then addAll(h, p .. 'stack', stk, 'stk', stk) end
-    addEvent(failedEvents, id, 'a', att, 'err', err, 'why', outcome)
+    -- One entry per event: events.ts reads batched entries of the lease and complete events only.
+    emit(kEvents, 'e', 'failed', 'j', id, 'a', att, 'err', err, 'why', outcome)
     if isCancel then
       addAll(h, 'state', 'cancelled', 'fin', now, 'why', 'cancelled')
       redis.call('HSET', key, unpack(h))
       addAll(cancelled, now, id)
-      nextEvent('cancelled', id)
+      emit(kEvents, 'e', 'cancelled', 'j', id)
       if r[7] then flowNotify(id, r[7], 'cancelled', err, now) end -- flows
       out[#out + 1] = 'cancelled'
     elseif retry then
@@ -71,7 +58,7 @@ for i = 3, #ARGV, 6 do
       local delay = tonumber(b[2]) or 0
       if b[1] == 'exponential' then delay = delay * 2 ^ (k - 1) end
       delay = math.min(delay, tonumber(b[3]) or delay)
-      nextEvent('retrying', id, 'a', att, 'd', delay)
+      emit(kEvents, 'e', 'retrying', 'j', id, 'a', att, 'd', delay)
       if delay > 0 then
         addAll(h, 'state', 'delayed', 'run', now + delay)
         redis.call('HSET', key, unpack(h))
@@ -89,14 +76,12 @@ for i = 3, #ARGV, 6 do
       addAll(h, 'state', 'dead', 'fin', now, 'why', why)
       redis.call('HSET', key, unpack(h))
       addAll(dead, now, id)
-      nextEvent('dead', id, 'why', why)
+      emit(kEvents, 'e', 'dead', 'j', id, 'why', why)
       if r[7] then flowNotify(id, r[7], 'dead', err, now) end -- flows: tell the parent
       out[#out + 1] = 'dead'
     end
   end
 end
-flushEvents(failedEvents)
-for _, ev in pairs(nextEvents) do flushEvents(ev) end
 for i = 1, #ended, 1000 do
   redis.call('ZREM', kActive, unpack(ended, i, math.min(i + 999, #ended)))
 end
