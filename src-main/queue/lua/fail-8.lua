@@ -6,7 +6,8 @@
   KEYS[6] cancelled, KEYS[7] marker, KEYS[8] events
   ARGV[3..] groups of 6: id, token (the attempt's own; '' is never held), error, stack,
     retryable (1/0), outcome (failed, crashed, timeout, out_of_memory, cancelled, …)
-  Returns one value per job: 'delayed' | 'waiting' | 'dead' | 'cancelled', or JOB_NOT_FOUND / LEASE_LOST.
+  Returns one value per job: 'delayed' | 'waiting' | 'dead' | 'cancelled', or JOB_NOT_FOUND / LEASE_LOST;
+  then 'flow' when the outbox has an entry to apply now (a flow job ended, a parent was trimmed; flows.lua).
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -17,7 +18,7 @@ local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_m
 local out = {}
 -- Ids leaving active, and (score, id) pairs for the sets they go to: one command per set and call.
 local ended, dead, cancelled, delayed = {}, {}, {}, {}
-local anyRetry = false
+local anyRetry, flowed = false, false
 local mx = {} -- metrics history (metrics.lua)
 local function addAll(list, ...)
   local n = #list
@@ -51,7 +52,7 @@ for i = 3, #ARGV, 6 do
       redis.call('HSET', key, unpack(h))
       addAll(cancelled, now, id)
       emit(kEvents, 'e', 'cancelled', 'j', id)
-      if r[7] then flowNotify(id, r[7], 'cancelled', err, now) end -- flows
+      if r[7] then flowed = flowNotify(id, r[7], 'cancelled', err, now) or flowed end -- flows
       out[#out + 1] = 'cancelled'
     elseif retry then
       local k = att - (tonumber(r[6]) or 0)
@@ -77,7 +78,7 @@ for i = 3, #ARGV, 6 do
       redis.call('HSET', key, unpack(h))
       addAll(dead, now, id)
       emit(kEvents, 'e', 'dead', 'j', id, 'why', why)
-      if r[7] then flowNotify(id, r[7], 'dead', err, now) end -- flows: tell the parent
+      if r[7] then flowed = flowNotify(id, r[7], 'dead', err, now) or flowed end -- flows: tell the parent
       out[#out + 1] = 'dead'
     end
   end
@@ -94,4 +95,5 @@ metricsFlush(mx, kMeta, now)
 -- Blocked consumers compute their wait from the next due time: wake them to re-read it.
 if anyRetry then wake(kMarker) end
 if #dead > 0 then retention(kMeta, kDead, 'dead', now) end
+if flowed or flowTrimWrote then out[#out + 1] = 'flow' end
 return out
