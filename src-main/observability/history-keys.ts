@@ -25,11 +25,18 @@ export const HISTORY_TTL_FIELD = 'mx_ttl';
 
 const FAILED_KINDS = new Set(['r', 'd', 'x']);
 
+/** Whether a history field is in metrics.lua's packed format (a '.' before the '|'), not an earlier version's plain one. */
+export function isPackedHistoryField(field: string): boolean {
+  const dot = field.indexOf('.');
+  return dot >= 0 && dot < field.indexOf('|');
+}
+
 /**
  * A history hash with metrics.lua's packed fields (`<kind>.<w>.<t>|<agent>`: attempts that ended as
- * kind with wait bucket w and run bucket t, 0 when not known) expanded into the plain ones every reader
- * uses: `<kind>|<agent>`, `f|<agent>` (r + d + x), `w<i>|<agent>` and `t<i>|<agent>`. Plain fields
- * (older writers, roll-ups) pass through, so expanding twice changes nothing.
+ * kind with wait bucket w and run bucket t, 0 when not known; `W.|<agent>` / `T.|<agent>` the sums)
+ * expanded into the plain ones every reader uses: `<kind>|<agent>`, `f|<agent>` (r + d + x),
+ * `w<i>|<agent>`, `t<i>|<agent>`, `W|<agent>` and `T|<agent>`. Plain fields (older writers, roll-ups)
+ * pass through, so expanding twice changes nothing.
  */
 export function expandHistoryFields(hash: Record<string, string>): Record<string, string> {
   const out: Record<string, number> = {};
@@ -38,7 +45,7 @@ export function expandHistoryFields(hash: Record<string, string>): Record<string
   };
   for (const [field, value] of Object.entries(hash)) {
     const n = Number(value);
-    const m = /^([a-z])\.(\d+)\.(\d+)(\|.*)$/s.exec(field);
+    const m = /^([a-zA-Z])\.(?:(\d+)\.(\d+))?(\|.*)$/s.exec(field);
     if (!m) {
       add(field, n);
       continue;

@@ -10,7 +10,11 @@
   with wait time in bucket w and run time in bucket t of MX_BOUNDS (ms, upper
   bounds; #MX_BOUNDS + 1 is beyond the last; 0 when not known). One field per
   attempt, not one per count and histogram: a call writes a third as many.
-  Beside them 'W|<agent>' / 'T|<agent>', the sums of those wait / run times (ms).
+  Beside them 'W.|<agent>' / 'T.|<agent>', the sums of those wait / run times (ms).
+  A '.' before the '|' marks this format: the plain fields of earlier versions
+  ('c|a', 'w3|a', 'W|a', ...) were written into the totals as they were counted,
+  so a minute joins the totals with its dotted fields only (mixed versions may
+  write the same minute during an upgrade).
   Buckets hold counts, not cumulative ones, so any two hashes merge by adding
   them field by field; history-keys.ts expands the packed fields into counts
   (failed = r + d + x) and the two histograms.
@@ -140,7 +144,11 @@ local function mxRoll(kMeta, base, open, minute)
     if h.err then
       redis.call('DEL', key)
     else
-      for i = 1, #h, 2 do mxIncr(base .. 'all', h[i], tonumber(h[i + 1]) or 0) end
+      for i = 1, #h, 2 do
+        local f = h[i]
+        local dot, bar = string.find(f, '.', 1, true), string.find(f, '|', 1, true)
+        if dot and bar and dot < bar then mxIncr(base .. 'all', f, tonumber(h[i + 1]) or 0) end
+      end
       -- Its lifetime from the end of its own minute (gone at once when that is past).
       redis.call('PEXPIREAT', key, (open + 1) * 60000 + ttl * 1000)
     end
@@ -166,7 +174,7 @@ local function metricsFlush(acc, kMeta, now)
     for code, n in pairs(a) do
       local field
       if code == 'W' or code == 'T' then
-        if n > 0 then field = code .. sfx end
+        if n > 0 then field = code .. '.' .. sfx end
       else
         local wt = code % 10000
         field = MX_KINDS[(code - wt) / 10000] .. '.' .. math.floor(wt / 100) .. '.' .. wt % 100 .. sfx

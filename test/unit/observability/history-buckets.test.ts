@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HISTORY_BOUNDS_MS, expandHistoryFields } from '../../../src-main/observability/history-keys';
+import { HISTORY_BOUNDS_MS, expandHistoryFields, isPackedHistoryField } from '../../../src-main/observability/history-keys';
 import { bucketPercentile, mergeHashes } from '../../../src-main/observability/history';
 
 describe('history buckets', () => {
@@ -15,7 +15,9 @@ describe('history buckets', () => {
   });
 
   it('packed fields (kind.wait.run|agent) expand into counts, failed and both histograms; plain ones pass', () => {
-    expect(expandHistoryFields({ 'c.3.1|a': '2', 'd.0.4|a': '1', 'x.0.0|b|c': '1', 'c|a': '1', 'W|a': '7' })).toEqual({
+    expect(
+      expandHistoryFields({ 'c.3.1|a': '2', 'd.0.4|a': '1', 'x.0.0|b|c': '1', 'c|a': '1', 'W|a': '7', 'W.|a': '3', 'T.|a': '4' }),
+    ).toEqual({
       'c|a': '3',
       'w3|a': '2',
       't1|a': '2',
@@ -24,8 +26,10 @@ describe('history buckets', () => {
       't4|a': '1',
       'x|b|c': '1',
       'f|b|c': '1',
-      'W|a': '7',
+      'W|a': '10',
+      'T|a': '4',
     });
+    expect(['c.3.1|a', 'W.|a', 'c|a.b', 'w3|a', 'W|a'].map(isPackedHistoryField)).toEqual([true, true, false, false, false]);
   });
 
   it('merge by adding field by field', () => {
