@@ -25,18 +25,16 @@ export const HISTORY_TTL_FIELD = 'mx_ttl';
 
 const FAILED_KINDS = new Set(['r', 'd', 'x']);
 
-/** Whether a history field is in metrics.lua's packed format (a '.' before the '|'), not an earlier version's plain one. */
-export function isPackedHistoryField(field: string): boolean {
-  const dot = field.indexOf('.');
-  return dot >= 0 && dot < field.indexOf('|');
+/** Whether a history field is in metrics.lua's layout (`<name>.|<agent>`), not an earlier version's (`<name>|<agent>`). */
+export function isDottedHistoryField(field: string): boolean {
+  const bar = field.indexOf('|');
+  return bar > 0 && field[bar - 1] === '.';
 }
 
 /**
- * A history hash with metrics.lua's packed fields (`<kind>.<w>.<t>|<agent>`: attempts that ended as
- * kind with wait bucket w and run bucket t, 0 when not known; `W.|<agent>` / `T.|<agent>` the sums)
- * expanded into the plain ones every reader uses: `<kind>|<agent>`, `f|<agent>` (r + d + x),
- * `w<i>|<agent>`, `t<i>|<agent>`, `W|<agent>` and `T|<agent>`. Plain fields (older writers, roll-ups)
- * pass through, so expanding twice changes nothing.
+ * A history hash in the plain names every reader uses, whichever version wrote it: metrics.lua's
+ * `<name>.|<agent>` as `<name>|<agent>`, plus `f|<agent>` (failed attempts: r + d + x), which it does
+ * not write. Plain fields (earlier writers, roll-ups) pass through, so expanding twice changes nothing.
  */
 export function expandHistoryFields(hash: Record<string, string>): Record<string, string> {
   const out: Record<string, number> = {};
@@ -45,16 +43,15 @@ export function expandHistoryFields(hash: Record<string, string>): Record<string
   };
   for (const [field, value] of Object.entries(hash)) {
     const n = Number(value);
-    const m = /^([a-zA-Z])\.(?:(\d+)\.(\d+))?(\|.*)$/s.exec(field);
-    if (!m) {
+    if (!isDottedHistoryField(field)) {
       add(field, n);
       continue;
     }
-    const [, kind = '', w = '0', t = '0', agent = '|'] = m;
-    add(kind + agent, n);
-    if (FAILED_KINDS.has(kind)) add('f' + agent, n);
-    if (w !== '0') add(`w${w}${agent}`, n);
-    if (t !== '0') add(`t${t}${agent}`, n);
+    const bar = field.indexOf('|');
+    const name = field.slice(0, bar - 1);
+    const agent = field.slice(bar);
+    add(name + agent, n);
+    if (FAILED_KINDS.has(name)) add('f' + agent, n);
   }
   return Object.fromEntries(Object.entries(out).map(([f, v]) => [f, String(v)]));
 }

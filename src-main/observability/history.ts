@@ -9,7 +9,7 @@ import {
   type MetricsHistory,
   type Percentiles,
 } from '../../src-shared/metrics-history';
-import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, expandHistoryFields, isPackedHistoryField, metricsKey, rollupKey } from './history-keys';
+import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, expandHistoryFields, isDottedHistoryField, metricsKey, rollupKey } from './history-keys';
 
 export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 
@@ -224,12 +224,12 @@ export async function readHistoryTotals(redis: Redis, keyPrefix: string, queue: 
   try {
     // The minute's key is built in the script from its base: same hash tag, so the same slot.
     const reply = (await redis.eval(TOTALS_SCRIPT, 2, k.key('meta'), `${k.base}m:all`, `${k.base}m:`)) as string[][];
-    // Of the open minute, the packed fields only: plain ones (an earlier version's) are in m:all already.
+    // Of the open minute, the dotted fields only: plain ones (an earlier version's) are in m:all already.
     const hashes = reply.map((flat, k) => {
       const h: RawHash = {};
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const field = flat[i] ?? '';
-        if (k === 0 || isPackedHistoryField(field)) h[field] = flat[i + 1] ?? '0';
+        if (k === 0 || isDottedHistoryField(field)) h[field] = flat[i + 1] ?? '0';
       }
       return expandHistoryFields(h);
     });

@@ -5,19 +5,18 @@
 
   Per queue and minute, one hash under the queue's hash tag,
     <prefix>:{<queue>}:m:<minute>   (minute = Redis ms // 60000)
-  with fields '<kind>.<w>.<t>|<agent>' (agent '' for a job that names none): the
-  attempts that ended as kind (c completed, r retried, d dead, x cancelled)
-  with wait time in bucket w and run time in bucket t of MX_BOUNDS (ms, upper
-  bounds; #MX_BOUNDS + 1 is beyond the last; 0 when not known). One field per
-  attempt, not one per count and histogram: a call writes a third as many.
-  Beside them 'W.|<agent>' / 'T.|<agent>', the sums of those wait / run times (ms).
-  A '.' before the '|' marks this format: the plain fields of earlier versions
-  ('c|a', 'w3|a', 'W|a', ...) were written into the totals as they were counted,
-  so a minute joins the totals with its dotted fields only (mixed versions may
-  write the same minute during an upgrade).
-  Buckets hold counts, not cumulative ones, so any two hashes merge by adding
-  them field by field; history-keys.ts expands the packed fields into counts
-  (failed = r + d + x) and the two histograms.
+  with fields '<name>.|<agent>' (agent '' for a job that names none), name:
+    c completed, r retried, d dead, x cancelled (failed attempts = r + d + x,
+    added up by the readers, not written);
+    w<i> / t<i> wait / run time histogram, bucket i of MX_BOUNDS (ms, upper
+    bounds; i = #MX_BOUNDS + 1 is beyond the last). Buckets hold counts, not
+    cumulative ones, so any two histograms merge by adding them;
+    W / T the sums of those wait / run times (ms).
+  The '.' marks this layout: earlier versions wrote the same names without it
+  into the minute and the totals at once, so a minute joins the totals with its
+  dotted fields only (mixed versions may write one minute during an upgrade);
+  history-keys.ts reads both. (A field per outcome and both buckets would cut a
+  call's writes to 3, but multiply a minute's fields, past what a listpack holds.)
   Wait = lease (or start) of the attempt minus the latest of enqueue, due time
   and the previous attempt's end; run = end minus start (or lease).
 
@@ -36,8 +35,6 @@
   (mxIncr), so the history can never make a state change fail.
 ]]
 local MX_BOUNDS = { 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 900000, 3600000 }
-local MX_KINDS = { 'c', 'r', 'd', 'x' }
-local MX_KIND = { c = 1, r = 2, d = 3, x = 4 }
 
 local function mxBucket(ms)
   for i = 1, #MX_BOUNDS do
@@ -74,7 +71,7 @@ local function mxAgentOfPayload(id)
   return type(pl) == 'string' and string.match(pl, '^{"agent":"([^"\\]*)"') or ''
 end
 
--- The sums of one agent in a call's table: W, T, and per packed code (kind * 10000 + w * 100 + t) a count.
+-- The sums of one agent in a call's table: per kind, W and T, and bucket i of wait at 100 + i, of run at 200 + i.
 local function mxOf(acc, agent)
   local a = acc[agent]
   if not a then
@@ -87,8 +84,7 @@ end
 -- Counts an attempt that ended as `kind` with no wait or run time known (a job set aside as malformed).
 local function metricsCount(acc, agent, kind)
   local a = mxOf(acc, agent)
-  local code = MX_KIND[kind] * 10000
-  a[code] = (a[code] or 0) + 1
+  a[kind] = (a[kind] or 0) + 1
 end
 
 -- Counts one attempt of job `id` ending now as `kind` ('c', 'r', 'd' or 'x'). `r` is the job's read with
@@ -105,21 +101,22 @@ local function metricsJob(acc, id, att, kind, now, r, at)
     ag, ts, run, leased, started, prev = m[1], m[2], m[3], m[4], m[5], m[6]
   end
   local a = mxOf(acc, ag or mxAgentOfPayload(id))
-  local code = MX_KIND[kind] * 10000
+  a[kind] = (a[kind] or 0) + 1
   started = tonumber(started)
   leased = tonumber(leased) or started
   if leased then
     local base = math.max(tonumber(ts) or 0, tonumber(run) or 0, tonumber(prev) or 0)
     if base > 0 then
       local wait = math.max(leased - base, 0)
-      code = code + mxBucket(wait) * 100
+      local b = 100 + mxBucket(wait)
+      a[b] = (a[b] or 0) + 1
       a.W = a.W + wait
     end
     local ran = math.max(now - (started or leased), 0)
-    code = code + mxBucket(ran)
+    local b = 200 + mxBucket(ran)
+    a[b] = (a[b] or 0) + 1
     a.T = a.T + ran
   end
-  a[code] = (a[code] or 0) + 1
 end
 
 -- HINCRBY into a history hash. One that holds another type (or a non-integer) is ours and only counts:
@@ -146,8 +143,8 @@ local function mxRoll(kMeta, base, open, minute)
     else
       for i = 1, #h, 2 do
         local f = h[i]
-        local dot, bar = string.find(f, '.', 1, true), string.find(f, '|', 1, true)
-        if dot and bar and dot < bar then mxIncr(base .. 'all', f, tonumber(h[i + 1]) or 0) end
+        local bar = string.find(f, '|', 1, true)
+        if bar and string.byte(f, bar - 1) == 46 then mxIncr(base .. 'all', f, tonumber(h[i + 1]) or 0) end -- 46: '.'
       end
       -- Its lifetime from the end of its own minute (gone at once when that is past).
       redis.call('PEXPIREAT', key, (open + 1) * 60000 + ttl * 1000)
@@ -173,11 +170,10 @@ local function metricsFlush(acc, kMeta, now)
     local sfx = '|' .. agent
     for code, n in pairs(a) do
       local field
-      if code == 'W' or code == 'T' then
-        if n > 0 then field = code .. '.' .. sfx end
-      else
-        local wt = code % 10000
-        field = MX_KINDS[(code - wt) / 10000] .. '.' .. math.floor(wt / 100) .. '.' .. wt % 100 .. sfx
+      if type(code) == 'number' then
+        field = (code < 200 and 'w' or 't') .. code % 100 .. '.' .. sfx
+      elseif n > 0 then
+        field = code .. '.' .. sfx
       end
       if field and mxIncr(key, field, n) == n and not checked then
         checked = true
