@@ -38,9 +38,16 @@ Measurements (default jobs, default timed runs per system and setup):
   latency     enqueue->completed at a steady 500 jobs/s, C=16             5,000 jobs (10 s), 3 runs
   memory      Redis used_memory after N completed jobs, per retention    100,000 jobs, 3 runs
   procs       e2e echo with worker processes (Conveyor 1/2/4, others 2)  20,000 jobs, 3 runs
+  limits      e2e echo at C=64 (WorkerPool 1x64) with no limit, a limit far above the achieved
+              rate, and the jobs in 10 groups; Conveyor only (issue 18)   20,000 jobs, 3 runs
+  flows       a fan-out of 1,000 children: last child -> parent started p50/p99 (15 fan-outs),
+              and flows of 1 parent + 10 children per second; Conveyor and BullMQ (issue 19)
+                                                                          300 flows, 3 runs
+  scripts     Redis cost per job of enqueue, lease, complete and fail at 1 and 1,000 jobs per
+              call, and the metrics history's share of complete; Conveyor only  3,000 jobs, 3 runs
 
   --runs N            timed runs of every measurement (default: per measurement, above)
-  --jobs N            jobs per run of every measurement (latency: jobs at 500/s)
+  --jobs N            jobs per run of every measurement (latency: jobs at 500/s; flows: flows)
   --quick             a fast smoke: about a tenth of the jobs, one run each
   --only LIST         comma-separated subset of: ${CONTENDER_NAMES.join(', ')}
   --measure LIST      comma-separated subset of: ${MEASUREMENT_KEYS.join(', ')}

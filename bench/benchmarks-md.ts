@@ -5,10 +5,23 @@
  */
 import type { BenchArgs } from './bench-args';
 import { CURVE_CONCURRENCY } from './measurements';
-import { curveLabel, curvePoint, type ReportInput, type TargetRow } from './report';
+import { curveSeries, type ReportInput } from './report';
+import type { TargetRow } from './targets';
 import { lineChartSvg } from './svg-chart';
 
 const COLORS: Record<string, string> = { conveyor: '#2563eb', bullmq: '#dc2626', beequeue: '#d97706' };
+
+/** `hex` mixed `step` fifths of the way to white: the n-th series of one system. */
+export function shade(hex: string, step: number): string {
+  const f = Math.min(step, 4) / 5;
+  const mix = (i: number): string => {
+    const v = parseInt(hex.slice(1 + 2 * i, 3 + 2 * i), 16);
+    return Math.round(v + (255 - v) * f)
+      .toString(16)
+      .padStart(2, '0');
+  };
+  return `#${mix(0)}${mix(1)}${mix(2)}`;
+}
 
 export function curveChart(input: ReportInput): string {
   return lineChartSvg({
@@ -17,17 +30,29 @@ export function curveChart(input: ReportInput): string {
     xLabel: 'jobs at once (concurrency)',
     yLabel: 'jobs/s',
     categories: CURVE_CONCURRENCY.map((n) => `C=${n}`),
-    series: input.contenders.map((c) => ({
-      name: curveLabel(input, c),
-      color: COLORS[c] ?? '#555',
-      values: CURVE_CONCURRENCY.map((n) => curvePoint(input, c, n)?.jobsPerSec.median),
+    series: curveSeries(input).map((x, i, all) => ({
+      name: x.label,
+      // A contender's further series in a lighter shade of its colour.
+      color: shade(COLORS[x.contender] ?? '#555555', all.slice(0, i).filter((y) => y.contender === x.contender).length),
+      values: CURVE_CONCURRENCY.map((n) => x.at(n)?.jobsPerSec.median),
     })),
   });
 }
 
+/** One table of the report: its one-line description and the table; with a heading, BENCHMARKS.md gives it a section of its own. */
+export interface Section {
+  title: string;
+  body: string;
+  heading?: string;
+}
+
 export interface MarkdownInput {
-  /** The stdout report of the run. */
+  /** The report's header (the run, the systems' settings). */
   report: string;
+  /** The report's tables, in order. */
+  sections: Section[];
+  /** The report's closing notes (warnings about the run). */
+  notes: string[];
   targets: TargetRow[];
   startedAt: Date;
   durationS: number;
@@ -43,6 +68,9 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|');
 export function benchmarksMarkdown(i: MarkdownInput): string {
   const verdict = (t: TargetRow): string => (t.met === undefined ? 'n/a' : t.met ? '**MET**' : '**MISSED**');
   const behind = i.targets.flatMap((t) => t.details ?? []);
+  const text = (...parts: string[]): string[] => ['```text', ...parts, '```'];
+  const own = i.sections.filter((x) => x.heading !== undefined);
+  const rest = i.sections.filter((x) => x.heading === undefined);
   const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
   const lines = [
     '# Benchmarks',
@@ -69,6 +97,8 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     '',
     '## Targets',
     '',
+    "Issue 6's, and those of the issues marked (#15: latency, #18: limits, #19: flows, #21: metrics history).",
+    '',
     '| target | measured | |',
     '|---|---|---|',
     ...i.targets.map((t) => `| ${cell(t.target)} | ${cell(t.measured)} | ${verdict(t)} |`),
@@ -89,11 +119,10 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     '',
     "All three run the same echo agent code; Conveyor in its pool's thread, the others in-process.",
     '',
+    ...own.flatMap((x) => [`## ${x.heading}`, '', `${x.title}.`, '', ...text(x.body), '']),
     '## All figures',
     '',
-    '```text',
-    i.report.trim(),
-    '```',
+    ...text(i.report.trim(), ...rest.flatMap((x) => ['', x.title, x.body]), ...i.notes.flatMap((n) => ['', n])),
     '',
     '## How it measures',
     '',
@@ -115,6 +144,12 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     "  Bee-Queue's default (keeps every job) and `removeOnSuccess: true`. Each default also runs at 20,000 jobs, which shows",
     '  whether memory grows with the jobs.',
     '- Worker processes: bench child processes, each one consumer at C=64, started together on a pre-filled queue.',
+    '- Limits: e2e at C=64 (WorkerPool 1 thread × 64) with no limit, with a queue rate and concurrency limit far above the',
+    '  achieved rate, and with the jobs spread over 10 groups under an equally high default group limit; interleaved.',
+    '- Flows: a fan-out of 1,000 children, timed from the last child acknowledged to the parent started (one fan-out at a',
+    "  time), and flows of 1 parent + 10 children run to the parents' completion, against BullMQ's FlowProducer.",
+    "- Redis cost per script: enqueue, lease, complete and fail at 1 and 1,000 jobs per call, each step's calls measured alone",
+    "  (INFO commandstats and INFO cpu around them); the metrics history's share is complete minus complete without it.",
     '- On a virtual machine an idle vCPU takes long to wake: with the box quiet, one awaited ioredis PING round trip costs',
     '  about 110 µs (9,200/s), four times what it costs on a busy box. Awaited one-by-one enqueue and C=1 are bounded by it,',
     '  and so is Redis CPU per job when every job is its own round trip.',
@@ -125,8 +160,8 @@ export function benchmarksMarkdown(i: MarkdownInput): string {
     'ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci           # bullmq and bee-queue are devDependencies',
     'sudo apt-get install redis-server                 # redis-server on PATH; the bench starts its own',
     'uptime                                            # a quiet box: load well under the core count',
-    'npm run bench -- --json bench/results/bench.json --write-report     # about 4 minutes on 2 cores',
-    'npm run bench -- --quick                          # a smoke test, under a minute',
+    'npm run bench -- --json bench/results/bench.json --write-report     # about 10 minutes on 2 cores',
+    'npm run bench -- --quick                          # a smoke test, about two minutes',
     'npm run bench -- --measure latency,memory --only conveyor,beequeue',
     'npm run bench -- --help',
     '```',

@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions, type Job, type JobsOptions, type WorkerOptions } from 'bullmq';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
+import { BullmqFlows } from './bullmq-flows';
 import runAgentJob from './bullmq-processor';
 import {
   BATCH,
@@ -9,6 +10,8 @@ import {
   setupOf,
   type ConsumerHooks,
   type Contender,
+  type Feature,
+  type FlowSession,
   type ProcessorSetup,
   type QueueCheck,
   type Session,
@@ -76,6 +79,7 @@ export class BullmqContender implements Contender {
     { key: 'default', label: 'default (keeps every job)' },
     { key: 'keep-1000', label: 'removeOnComplete: 1000' },
   ];
+  readonly features: readonly Feature[] = ['flows'];
   private readonly setups = new Map<string, WorkerSetup>(WORKER_SETUPS.map((s) => [s.key, s]));
 
   /** `processorFile`: bench/bullmq-processor.ts built, for sandboxed workers. */
@@ -104,19 +108,23 @@ export class BullmqContender implements Contender {
     if (!defaultJobOptions) throw new Error(`bullmq: no retention ${JSON.stringify(retention)}`);
     const queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions });
     await queue.waitUntilReady();
-    return new BullmqSession(queue, this.connection, this.prefix, this.processorFile, (key) => setupOf('bullmq', this.setups, key));
+    return new BullmqSession(queue, this.connection, this.prefix, this.processorFile, defaultJobOptions, (key) =>
+      setupOf('bullmq', this.setups, key),
+    );
   }
 }
 
 class BullmqSession implements Session {
   private readonly data = { agent: ECHO.agent, input: ECHO.input };
   private worker: Worker | undefined;
+  private flowSession: BullmqFlows | undefined;
 
   constructor(
     private readonly queue: Queue,
     private readonly connection: ConnectionOptions,
     private readonly prefix: string,
     private readonly processorFile: string,
+    private readonly jobOptions: JobsOptions,
     private readonly setup: (key: string) => WorkerSetup,
   ) {}
 
@@ -186,7 +194,13 @@ class BullmqSession implements Session {
     return (await this.queue.getJobCounts('completed'))['completed'] ?? 0;
   }
 
+  flows(): FlowSession {
+    this.flowSession ??= new BullmqFlows(this.connection, this.prefix, this.queue.name, this.jobOptions);
+    return this.flowSession;
+  }
+
   async close(): Promise<void> {
+    await this.flowSession?.close();
     await this.worker?.close();
     await this.queue.close();
   }

@@ -33,6 +33,35 @@ export interface ProcessorSetup {
   label: string;
 }
 
+/** What only some systems have; a measurement of it runs for those that do. */
+export type Feature = 'limits' | 'flows';
+
+/** A queue rate and concurrency limit, and optionally every group's default, as `adapter.limits.set` takes them. */
+export interface BenchLimit {
+  rate: string;
+  burst: number;
+  concurrency: number;
+}
+
+/**
+ * Flows (issue 19): a parent on the session's queue, its children on a
+ * second queue the flows make. Everything but the returned functions is untimed.
+ */
+export interface FlowSession {
+  /**
+   * Readies a consumer for each queue; the returned function runs `rounds`
+   * fan-outs of `children` children, one at a time, and resolves with, per
+   * fan-out, the ms from its last child acknowledged to its parent started.
+   */
+  prepareResume(rounds: number, children: number): Promise<() => Promise<number[]>>;
+  /**
+   * Readies consumers at CONSUMER_BATCH on both queues; the returned function
+   * enqueues `flows` flows of one parent and `children` children each and
+   * resolves when every parent has completed (having read its children's results).
+   */
+  prepareThroughput(flows: number, children: number): Promise<() => Promise<void>>;
+}
+
 export interface QueueCheck {
   waiting: number;
   active: number;
@@ -64,6 +93,12 @@ export interface Session {
   check(expected: QueueCheck): Promise<void>;
   /** Completed jobs the queue still keeps (retention). */
   completedKept(): Promise<number>;
+  /** Feature `limits`: sets the queue's limit and, with `groupDefault`, every group's default limit. */
+  setLimit?(limit: BenchLimit, groupDefault: boolean): Promise<void>;
+  /** Feature `limits`: as enqueueBulk, the jobs spread round-robin over `groups` groups. */
+  enqueueBulkInGroups?(n: number, groups: number, work?: Work): Promise<void>;
+  /** Feature `flows`. */
+  flows?(): FlowSession;
   close(): Promise<void>;
 }
 
@@ -77,8 +112,12 @@ export interface Contender {
   readonly processors: readonly ProcessorSetup[];
   /** Retention settings the memory measurement runs, the library's default first. */
   readonly retentions: readonly ProcessorSetup[];
+  /** Features its sessions implement (none when absent). */
+  readonly features?: readonly Feature[];
   /** The setup the concurrency curve, the latency and the multi-process measurements use at `concurrency` jobs at once. */
   curveSetup(concurrency: number): ProcessorSetup;
+  /** More setups the curve and the latency measure at `concurrency` (Conveyor's in-process mode), after curveSetup's. */
+  curveExtras?(concurrency: number): readonly ProcessorSetup[];
   /** `retention`: one of `retentions` (the memory measurement); otherwise what the other measurements use. */
   open(queue: string, retention?: string): Promise<Session>;
 }

@@ -4,14 +4,19 @@ import type { QueueItemInput } from '../src-shared/job';
 import { WorkerPool, type PoolEvent } from '../src-main/pool/pool';
 import { adapterOptionsFromConfig } from '../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../src-main/queue/redis-queue-adapter';
+import { DEFAULT_GROUP } from '../src-shared/limits-schema';
+import { ConveyorFlows } from './conveyor-flows';
 import {
   BATCH,
   CONSUMER_BATCH,
   ECHO,
   checkCounts,
   setupOf,
+  type BenchLimit,
   type ConsumerHooks,
   type Contender,
+  type Feature,
+  type FlowSession,
   type ProcessorSetup,
   type QueueCheck,
   type Session,
@@ -47,6 +52,7 @@ export class ConveyorContender implements Contender {
     'consumers = WorkerPool with DEFAULT_CONFIG.workers timeouts (spare thread on), built-in agents in its threads';
   readonly processors: readonly ProcessorSetup[] = POOL_SETUPS;
   readonly retentions: readonly ProcessorSetup[] = [{ key: 'default', label: 'default retention (1,000 completed / 1 day)' }];
+  readonly features: readonly Feature[] = ['limits', 'flows'];
   private readonly setups = new Map<string, PoolSetup>(POOL_SETUPS.map((s) => [s.key, s]));
 
   /** `threadEntry`: the pool's built thread entry (the bench builds its own, beside its bundle). */
@@ -81,6 +87,7 @@ export class ConveyorContender implements Contender {
 class ConveyorSession implements Session {
   private readonly item: QueueItemInput = agentItem(ECHO.agent, ECHO.input);
   private pool: WorkerPool | undefined;
+  private flowSession: ConveyorFlows | undefined;
 
   constructor(
     private readonly adapter: RedisQueueAdapter,
@@ -148,6 +155,27 @@ class ConveyorSession implements Session {
     return () => pool.start();
   }
 
+  async setLimit(limit: BenchLimit, groupDefault: boolean): Promise<void> {
+    await this.adapter.limits.set(this.queue, limit);
+    if (groupDefault) await this.adapter.limits.set(this.queue, limit, DEFAULT_GROUP);
+  }
+
+  async enqueueBulkInGroups(n: number, groups: number, work: Work = ECHO): Promise<void> {
+    const item = work === ECHO ? this.item : agentItem(work.agent, work.input);
+    for (let done = 0; done < n; done += BATCH) {
+      const size = Math.min(BATCH, n - done);
+      await this.adapter.enqueueMany(
+        this.queue,
+        Array.from({ length: size }, (_, i) => ({ item, opts: { group: `g${(done + i) % groups}` } })),
+      );
+    }
+  }
+
+  flows(): FlowSession {
+    this.flowSession ??= new ConveyorFlows(this.adapter, this.queue, MAX_LENGTH);
+    return this.flowSession;
+  }
+
   async check(expected: QueueCheck): Promise<void> {
     const c = await this.adapter.counts(this.queue);
     checkCounts('conveyor', { waiting: c.waiting, active: c.active }, expected);
@@ -158,6 +186,7 @@ class ConveyorSession implements Session {
   }
 
   async close(): Promise<void> {
+    this.flowSession?.close();
     try {
       await this.pool?.stop();
     } finally {

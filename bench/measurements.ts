@@ -1,18 +1,22 @@
 import { performance } from 'node:perf_hooks';
+import { drained, endToEnd } from './consume';
 import {
   BATCH,
   CONSUMER_BATCH,
+  ECHO,
   IN_FLIGHT,
-  type ConsumerHooks,
   type Contender,
   type ProcessorSetup,
   type QueueCheck,
   type Session,
   type Work,
 } from './contender';
+import { FLOWS, LIMITS, SCRIPTS } from './feature-measurements';
 import { latencyStats, type LatencyStats } from './latency';
+import type { ScriptCost } from './redis-cpu-per-job';
 
-export type MeasurementKey = 'one' | 'concurrent' | 'bulk' | 'drain' | 'e2e' | 'cpu' | 'curve' | 'latency' | 'memory' | 'procs';
+export type MeasurementKey =
+  'one' | 'concurrent' | 'bulk' | 'drain' | 'e2e' | 'cpu' | 'curve' | 'latency' | 'memory' | 'procs' | 'limits' | 'flows' | 'scripts';
 
 /** Iterated SHA-256 rounds of a `cpu` job: about 1.6 ms on one core of the reference box. */
 export const HASH_ROUNDS = 1_000;
@@ -27,8 +31,6 @@ export const CONVEYOR_PROCS = [1, 2, 4] as const;
 /** The memory measurement also runs each system's default retention at this share of the jobs: does memory grow with them? */
 export const MEMORY_SMALL_SHARE = 0.2;
 
-const ECHO: Work = { agent: 'echo', input: 'x' };
-
 /**
  * One way to run a measurement for one contender: a processor setup, a
  * retention, a number of processes. `jobs` scales the run's job count.
@@ -38,8 +40,16 @@ export interface Variant extends ProcessorSetup {
   jobsShare?: number;
   /** Worker processes (procs). */
   processes?: number;
-  /** The consumer setup, when it is not `key` (procs). */
+  /** The consumer setup, when it is not `key` (procs, limits). */
   setup?: string;
+  /** limits: the limit set far above the achieved rate, and the groups the jobs are spread over (0: none). */
+  limited?: boolean;
+  groups?: number;
+  /** flows: children per parent, and whether this variant times the parent's resumption (else throughput). */
+  children?: number;
+  resume?: boolean;
+  /** scripts: jobs per call. */
+  batch?: number;
 }
 
 /** What a measurement hands the runner for one timed run. */
@@ -69,6 +79,8 @@ export interface RunExtras {
   memory?: MemoryFigures;
   /** End to end: ms the consumer's start took inside the timed part (Conveyor: spawning threads until the first is ready). */
   startupMs?: number;
+  /** scripts: Redis cost per job by script. */
+  scripts?: ScriptCost;
 }
 
 /** What a measurement may use besides the session. */
@@ -77,6 +89,8 @@ export interface MeasureContext {
   contender: Contender;
   variant: Variant;
   jobs: number;
+  /** The Redis under test. */
+  redisUrl: string;
   /** INFO memory's used_memory, in bytes. */
   usedMemory(): Promise<number>;
   /** Starts `processes` worker processes, each running `setup` of this contender on this queue; resolves once all are ready. */
@@ -93,8 +107,8 @@ export interface WorkerProcesses {
 export interface Measurement {
   readonly key: MeasurementKey;
   readonly title: string;
-  /** Report group: queue API, end to end, curve, latency, memory, processes. */
-  readonly kind: 'queue' | 'processing' | 'curve' | 'latency' | 'memory' | 'procs';
+  /** Report group: queue API, end to end, curve, latency, memory, processes, and the features' own. */
+  readonly kind: 'queue' | 'processing' | 'curve' | 'latency' | 'memory' | 'procs' | 'limits' | 'flows' | 'scripts';
   readonly defaultJobs: number;
   readonly quickJobs: number;
   /** Jobs of the untimed warm-up run; 0: none. */
@@ -108,7 +122,6 @@ export interface Measurement {
   prepare(ctx: MeasureContext): Promise<Prepared>;
 }
 
-const drained = (): QueueCheck => ({ waiting: 0, active: 0 });
 const ONE_WAY: Variant[] = [{ key: '', label: '' }];
 
 /** Runs up to `inFlight` producer calls at once, each one job, until `n` are in. */
@@ -121,43 +134,6 @@ async function enqueueConcurrently(session: Session, n: number, inFlight: number
     }
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, n) }, lane));
-}
-
-/** A consumer that has completed `n` jobs when `run` resolves; the first failure rejects it. */
-async function consumeAll(session: Session, setup: string, n: number): Promise<{ run: () => Promise<void>; startupMs: () => number }> {
-  let resolve: () => void = () => undefined;
-  let reject: (err: Error) => void = () => undefined;
-  const finished = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Nothing listens before the timed part starts: keep an early failure for it.
-  finished.catch(() => undefined);
-  let completed = 0;
-  const hooks: ConsumerHooks = {
-    completed: () => {
-      if (++completed === n) resolve();
-    },
-    failed: reject,
-  };
-  const start = await session.prepareConsumer(setup, hooks);
-  let startupMs = 0;
-  return {
-    run: async () => {
-      const t0 = performance.now();
-      await start();
-      startupMs = performance.now() - t0;
-      await finished;
-    },
-    startupMs: () => startupMs,
-  };
-}
-
-/** Bulk-enqueues `n` jobs of `work` untimed; the timed part runs them from the consumer's start to the last acknowledgement. */
-async function endToEnd(session: Session, setup: string, n: number, work: Work): Promise<Prepared> {
-  await session.enqueueBulk(n, work);
-  const c = await consumeAll(session, setup, n);
-  return { timed: c.run, finish: async () => ({ startupMs: c.startupMs() }), expected: drained() };
 }
 
 /** A processing measurement: `jobs` of `work`, bulk-enqueued untimed, then run from the consumer's start to the last acknowledgement. */
@@ -311,7 +287,11 @@ export const MEASUREMENTS: readonly Measurement[] = [
     warmupJobs: 500,
     defaultRuns: 3,
     // The C=64 point is e2e's own when e2e runs too.
-    variants: (c, others) => CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).map((n) => c.curveSetup(n)),
+    variants: (c, others) =>
+      CURVE_CONCURRENCY.filter((n) => !(n === CONSUMER_BATCH && others.includes('e2e'))).flatMap((n) => [
+        c.curveSetup(n),
+        ...(c.curveExtras?.(n) ?? []),
+      ]),
     prepare: ({ session, variant, jobs }) => endToEnd(session, variant.key, jobs, ECHO),
   },
   {
@@ -322,7 +302,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
     quickJobs: LATENCY_RATE * 2,
     warmupJobs: LATENCY_RATE,
     defaultRuns: 3,
-    variants: (c) => [c.curveSetup(LATENCY_CONCURRENCY)],
+    variants: (c) => [c.curveSetup(LATENCY_CONCURRENCY), ...(c.curveExtras?.(LATENCY_CONCURRENCY) ?? [])],
     prepare: async ({ session, variant, jobs }) => {
       let onDone: (id: string) => void = () => undefined;
       let fail: (err: Error) => void = () => undefined;
@@ -408,6 +388,9 @@ export const MEASUREMENTS: readonly Measurement[] = [
       return { timed: () => workers.run(jobs), expected: drained(), pids: () => workers.pids, cleanup: () => workers.stop() };
     },
   },
+  LIMITS,
+  FLOWS,
+  SCRIPTS,
 ];
 
 export const MEASUREMENT_KEYS = MEASUREMENTS.map((m) => m.key);

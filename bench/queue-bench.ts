@@ -1,8 +1,9 @@
 /**
  * Conveyor vs BullMQ vs Bee-Queue on one Redis: the queue API (one-by-one,
  * concurrent and bulk enqueue, dequeue+complete), jobs end to end (by setup,
- * by concurrency, by worker processes), latency at a steady rate, and Redis
- * memory under each retention; each with Redis CPU and commands per job.
+ * by concurrency, by worker processes), latency at a steady rate, Redis
+ * memory under each retention, and the features only some have: limits,
+ * flows, Redis cost per script; each with Redis CPU and commands per job.
  * Built by vite (the adapter imports Lua with `?raw`), then run by plain Node:
  *
  *   npm run bench -- --json bench/results/run.json --write-report
@@ -17,10 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
 import { USAGE, UsageError, parseBenchArgs, type BenchArgs } from './bench-args';
 import { openTarget, type Target } from './bench-target';
-import { benchmarksMarkdown, curveChart } from './benchmarks-md';
+import { benchmarksMarkdown, curveChart, type Section } from './benchmarks-md';
 import { foreignShare, sampleBox } from './box-load';
 import { CONSUMER_BATCH, CONTENDER_NAMES, type Contender, type ContenderName } from './contender';
 import { contenderNamed, makeContenders, versions } from './contenders';
+import { FAR_LIMIT, LIMIT_GROUPS } from './feature-measurements';
+import { HISTORY_MAX_US, featureTargets, flowsTable, limitsTable, scriptStepsLine, scriptsTable } from './feature-report';
 import { LATENCY_CONCURRENCY, LATENCY_RATE, MEASUREMENTS, type Measurement, type Variant } from './measurements';
 import { sampleRedis, usageBetween, usedMemory } from './redis-stats';
 import {
@@ -32,11 +35,10 @@ import {
   procsTable,
   queueTable,
   summarize,
-  targets,
-  targetsTable,
   type ReportInput,
   type RunRecord,
 } from './report';
+import { targets, targetsTable } from './targets';
 import { TimedProfiler } from './timed-profiler';
 import { spawnWorkerProcesses } from './worker-processes';
 
@@ -81,6 +83,7 @@ async function timedRun(
       contender,
       variant,
       jobs,
+      redisUrl: target.url,
       usedMemory: () => usedMemory(target.stats),
       spawnWorkers: (processes, setup) =>
         spawnWorkerProcesses(processes, { contender: contender.name, redisUrl: target.url, prefix: target.prefix, queue, setup }),
@@ -128,15 +131,24 @@ function progress(line: string): void {
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 function progressLine(m: Measurement, c: Contender, v: Variant, run: number, runs: number, r: RunRecord): string {
+  // A flows run's "jobs" are flows, each a parent and its children.
+  const perFlow = m.key === 'flows' ? (v.children ?? 0) + 1 : 1;
   const fig =
-    r.latency !== undefined
-      ? `p50 ${r.latency.p50.toFixed(2)} / p95 ${r.latency.p95.toFixed(2)} / p99 ${r.latency.p99.toFixed(2)} / max ${r.latency.max.toFixed(1)} ms`
-      : r.memory !== undefined
-        ? `used_memory +${(r.memory.deltaBytes / 1_048_576).toFixed(1)} MB, ${int(r.memory.completedKept)} completed kept, drain ${int(r.jobsPerSec)} jobs/s`
-        : `${int(r.jobsPerSec)} jobs/s`;
+    r.scripts !== undefined
+      ? `${r.scripts.jobs.toLocaleString('en-US')} jobs per step: ` +
+        scriptStepsLine(r.scripts) +
+        (r.scripts.history ? `; history ${r.scripts.history.cpuUs.toFixed(2)} µs CPU` : '')
+      : r.latency !== undefined
+        ? `p50 ${r.latency.p50.toFixed(2)} / p95 ${r.latency.p95.toFixed(2)} / p99 ${r.latency.p99.toFixed(2)} / max ${r.latency.max.toFixed(1)} ms`
+        : r.memory !== undefined
+          ? `used_memory +${(r.memory.deltaBytes / 1_048_576).toFixed(1)} MB, ${int(r.memory.completedKept)} completed kept, drain ${int(r.jobsPerSec)} jobs/s`
+          : `${int(r.jobsPerSec)} ${m.key === 'flows' ? 'flows' : 'jobs'}/s`;
   return (
-    `${m.title} · ${c.label}${v.label ? ` ${v.label}` : ''} · run ${run}/${runs}: ${fig}, ` +
-    `${r.redisCpuUsPerJob.toFixed(1)} µs Redis CPU/job, ${r.commandsPerJob.toFixed(1)} cmds/job` +
+    `${m.title} · ${c.label}${v.label ? ` ${v.label}` : ''} · run ${run}/${runs}: ${fig}` +
+    // The scripts measurement's own figures are per step; the run's total mixes them.
+    (r.scripts !== undefined
+      ? ''
+      : `, ${(r.redisCpuUsPerJob / perFlow).toFixed(1)} µs Redis CPU/job, ${(r.commandsPerJob / perFlow).toFixed(1)} cmds/job`) +
     ((r.foreignCpuShare ?? 0) > FOREIGN_CPU_WARN
       ? ` (other processes took ${(100 * (r.foreignCpuShare ?? 0)).toFixed(0)}% of the CPU)`
       : '')
@@ -191,7 +203,8 @@ async function main(): Promise<void> {
       for (const { m, jobs } of plans) {
         if (m.warmupJobs === 0) continue;
         for (const c of contenders) {
-          for (const variant of m.variants(c, keys)) await timedRun(target, c, m, variant, Math.min(m.warmupJobs, jobs), 0);
+          for (const variant of m.variants(c, keys))
+            await timedRun(target, c, m, variant, variantJobs(variant, Math.min(m.warmupJobs, jobs)), 0);
         }
       }
     }
@@ -220,6 +233,7 @@ async function main(): Promise<void> {
       titles: new Map(plans.map(({ m }) => [m.key, m.title])),
       setupLabel: (c, key) => variantsOf.get(`${c}/${key}`)?.label ?? key,
       curveKey: (c, n) => contenderNamed(all, c).curveSetup(n).key,
+      curveExtras: (c, n) => (contenderNamed(all, c).curveExtras?.(n) ?? []).map((x) => x.key),
       procsKey: (c, p) => `${p}p-${contenderNamed(all, c).curveSetup(CONSUMER_BATCH).key}`,
       baselines: {
         inProcess: bullmq.processors[0]?.key ?? '',
@@ -229,8 +243,10 @@ async function main(): Promise<void> {
       retentionCount: DEFAULT_CONFIG.queue.retention.completed.count,
     };
     // Every curve point's label resolves, measured or not.
-    for (const c of all) for (const n of [1, 16, CONSUMER_BATCH]) variantsOf.set(`${c.name}/${c.curveSetup(n).key}`, c.curveSetup(n));
-    const targetRows = targets(input);
+    for (const c of all)
+      for (const n of [1, 16, CONSUMER_BATCH])
+        for (const x of [c.curveSetup(n), ...(c.curveExtras?.(n) ?? [])]) variantsOf.set(`${c.name}/${x.key}`, x);
+    const targetRows = targets(input, featureTargets(input));
 
     const boxAtEnd = sampleBox();
     // Only a private Redis' CPU is ours; a shared one's is left in the foreign share.
@@ -239,74 +255,109 @@ async function main(): Promise<void> {
     const box = machine();
     const of = (kind: Measurement['kind']): Plan[] => plans.filter((p) => p.m.kind === kind);
     const runsNote = [...new Set(plans.map((p) => `${p.m.key} ${p.runs}`))].join(', ');
-    const out: string[] = [
-      '',
+    const header: string[] = [
       `Conveyor vs ${labels.bullmq} vs ${labels.beequeue} · Redis ${redisVersion} (${target.isPrivate ? 'private redis-server, no persistence' : target.url.replace(/\/\/[^@/]*@/, '//***@')})` +
         ` · Node ${box.node} · ${box.cpuModel} × ${box.cpus}`,
       `${startedAt.toISOString()}; timed runs per system and setup: ${runsNote}; interleaved; jobs/s as median [min–max]; Redis CPU and cmds/job as medians (cmds include those run inside Lua)`,
       ...contenders.map((c) => `  ${c.label}: ${c.notes}`),
     ];
+    const sections: Section[] = [];
+    const ran = (key: Measurement['key']): Plan | undefined => plans.find((p) => p.m.key === key);
+    // The feature measurements run only for the systems that have the feature: none selected, no table.
+    const measured = (key: Measurement['key']): Plan | undefined => (summaries.some((x) => x.measurement === key) ? ran(key) : undefined);
     const queuePlans = of('queue');
     if (queuePlans.length > 0)
-      out.push(
-        '',
-        'Queue API',
-        queueTable(
+      sections.push({
+        title: 'Queue API',
+        body: queueTable(
           input,
           queuePlans.map((p) => p.m.key),
         ),
-      );
+      });
     const proc = of('processing');
     if (proc.length > 0) {
-      out.push(
-        '',
-        "End to end: jobs bulk-enqueued untimed, then timed from the consumer's start (threads spawning included) to the last job acknowledged in Redis",
-        processingTable(
+      sections.push({
+        title:
+          "End to end: jobs bulk-enqueued untimed, then timed from the consumer's start (threads spawning included) to the last job acknowledged in Redis",
+        body: processingTable(
           input,
           proc.map((p) => p.m.key),
         ),
-      );
+      });
     }
-    const curve = plans.find((p) => p.m.key === 'curve');
+    const curve = ran('curve');
     if (curve) {
-      out.push(
-        '',
-        `End to end by concurrency: ${curve.jobs.toLocaleString('en-US')} echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`,
-        curveTable(input),
-      );
+      sections.push({
+        title: `End to end by concurrency: ${curve.jobs.toLocaleString('en-US')} echo jobs as e2e (chart: bench/throughput-vs-concurrency.svg)`,
+        body: curveTable(input),
+      });
     }
-    if (plans.some((p) => p.m.key === 'latency')) {
-      out.push(
-        '',
-        `Latency: one job every ${1000 / LATENCY_RATE} ms (awaited nowhere), consumer at C=${LATENCY_CONCURRENCY} idle beforehand; ` +
+    if (ran('latency')) {
+      sections.push({
+        title:
+          `Latency: one job every ${1000 / LATENCY_RATE} ms (awaited nowhere), consumer at C=${LATENCY_CONCURRENCY} idle beforehand; ` +
           "from the enqueue call's start to the completion event in this process (performance.now())",
-        latencyTable(input),
-      );
+        body: latencyTable(input),
+      });
     }
-    if (plans.some((p) => p.m.key === 'memory')) {
-      out.push(
-        '',
-        "Redis memory: bulk enqueue, then the fastest drain; INFO used_memory after the last job, minus the empty queue's",
-        memoryTable(input),
-      );
+    if (ran('memory')) {
+      sections.push({
+        title: "Redis memory: bulk enqueue, then the fastest drain; INFO used_memory after the last job, minus the empty queue's",
+        body: memoryTable(input),
+      });
     }
-    if (plans.some((p) => p.m.key === 'procs')) {
-      out.push(
-        '',
-        'Worker processes: each a bench child process with one consumer at C=64 (Conveyor: a WorkerPool 1 thread × 64); timed from "go" (consumers built, threads not yet spawned) to the last job',
-        procsTable(input),
-      );
+    if (ran('procs')) {
+      sections.push({
+        title:
+          'Worker processes: each a bench child process with one consumer at C=64 (Conveyor: a WorkerPool 1 thread × 64); timed from "go" (consumers built, threads not yet spawned) to the last job',
+        body: procsTable(input),
+      });
     }
-    out.push('', targetsTable(targetRows));
+    if (measured('limits')) {
+      sections.push({
+        heading: 'Limits (issue 18)',
+        title:
+          `Limits: ${(measured('limits')?.jobs ?? 0).toLocaleString('en-US')} echo jobs end to end as e2e, C=${CONSUMER_BATCH}, with no limit, with a queue limit far above the achieved rate (rate ${FAR_LIMIT.rate}, ` +
+          `burst ${FAR_LIMIT.burst}, concurrency ${FAR_LIMIT.concurrency.toLocaleString('en-US')}), and with the jobs spread over ${LIMIT_GROUPS} groups ` +
+          "(every group's default limit as high); limits are checked in the lease script",
+        body: limitsTable(input),
+      });
+    }
+    if (measured('flows')) {
+      sections.push({
+        heading: 'Flows (issue 19)',
+        title:
+          'Flows: parents on one queue, children on another, in-process consumers (Conveyor processJobs / a blocked dequeue, BullMQ Worker); ' +
+          "Conveyor's queues are in two slots (the parent resumes through the cross-slot outbox), BullMQ's share one (FlowProducer)",
+        body: flowsTable(input),
+      });
+    }
+    if (measured('scripts')) {
+      sections.push({
+        heading: 'Redis cost per job by script (issues 15 and 21)',
+        title:
+          "Redis cost per job by script: each step's calls alone, on a queue of their own (bench/redis-cpu-per-job.ts); script µs from INFO commandstats, " +
+          `Redis CPU from INFO cpu (main thread); the history's share is complete minus complete without it (target ≤ ${HISTORY_MAX_US} µs CPU)`,
+        body: scriptsTable(input),
+      });
+    }
+    const notes: string[] = [];
     if (foreign !== undefined && foreign > FOREIGN_CPU_WARN) {
-      out.push(
-        '',
+      notes.push(
         `note: other processes took ${(100 * foreign).toFixed(0)}% of the box's CPU during the bench: figures are low and noisy; rerun on a quiet box`,
       );
     }
-    if (!target.isPrivate) out.push('', 'note: shared Redis: other clients are counted in the CPU, command and memory figures');
-    if (profiler) out.push('', `note: CPU profiles in ${args.profile}; the profiler slows the client, so these figures are not comparable`);
-    if (args.quick) out.push('', 'note: --quick: few jobs, one run each; a smoke test, not figures to quote');
+    if (!target.isPrivate) notes.push('note: shared Redis: other clients are counted in the CPU, command and memory figures');
+    if (profiler) notes.push(`note: CPU profiles in ${args.profile}; the profiler slows the client, so these figures are not comparable`);
+    if (args.quick) notes.push('note: --quick: few jobs, one run each; a smoke test, not figures to quote');
+    const out = [
+      '',
+      ...header,
+      ...sections.flatMap((x) => ['', x.title, x.body]),
+      '',
+      targetsTable(targetRows),
+      ...notes.flatMap((n) => ['', n]),
+    ];
     const report = out.join('\n');
     const verbose: string[] = [];
     if (args.verbose) {
@@ -345,7 +396,9 @@ async function main(): Promise<void> {
       writeFileSync(
         resolve(repo, 'BENCHMARKS.md'),
         benchmarksMarkdown({
-          report,
+          report: header.join('\n'),
+          sections,
+          notes,
           targets: targetRows,
           startedAt,
           durationS,

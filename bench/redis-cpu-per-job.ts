@@ -1,5 +1,5 @@
 /**
- * Redis cost per job of the lease and acknowledgement scripts: lease
+ * Redis cost per job of the scripts: enqueue (enqueueMany), lease
  * (dequeueMany), complete (completeMany) and fail (failMany, a last attempt: to dead), at a
  * given number of jobs per call, against a Redis given by URL. Each figure is
  * per job: µs of script time (INFO commandstats, fcall/evalsha), µs of Redis
@@ -12,7 +12,8 @@
  *
  *   REDIS_URL=redis://127.0.0.1:6399 BATCH=1000 ROUNDS=5 npx tsx --tsconfig tsconfig.node.json \
  *     --require ./scripts/register-lua-raw.cjs bench/redis-cpu-per-job.ts
- * Without BATCH it measures 1 and 1,000 jobs per call.
+ * Without BATCH it measures 1 and 1,000 jobs per call. `npm run bench -- --measure scripts`
+ * runs the same through measureScriptCost.
  */
 import { Redis } from 'ioredis';
 import { DEFAULT_CONFIG } from '../src-shared/config-schema';
@@ -35,6 +36,7 @@ export interface StepCost {
 export interface ScriptCost {
   batch: number;
   jobs: number;
+  enqueue: StepCost;
   lease: StepCost;
   complete: StepCost;
   fail: StepCost;
@@ -99,14 +101,23 @@ class Meter {
 let calledLibrary: string | undefined;
 /** While set, every FCALL of `from`'s functions goes to `to`'s (the adapter's own client included). */
 let redirect: { from: string; to: string } | null = null;
-const fcall = Redis.prototype.fcall as (...args: unknown[]) => unknown;
-(Redis.prototype as unknown as { fcall: (...args: unknown[]) => unknown }).fcall = function (this: Redis, ...args: unknown[]) {
-  if (typeof args[0] === 'string') {
-    calledLibrary ??= /^(conveyor_[0-9a-f]+)_/.exec(args[0])?.[1];
-    if (redirect) args[0] = args[0].replace(redirect.from, redirect.to);
-  }
-  return fcall.apply(this, args);
-};
+type Fcall = (this: Redis, ...args: unknown[]) => unknown;
+const proto = Redis.prototype as unknown as { fcall: Fcall };
+
+/** Watches (and, while `redirect` is set, redirects) every client's FCALLs until the returned function is called. */
+function watchFcalls(): () => void {
+  const fcall = proto.fcall;
+  proto.fcall = function (this: Redis, ...args: unknown[]) {
+    if (typeof args[0] === 'string') {
+      calledLibrary ??= /^(conveyor_[0-9a-f]+)_/.exec(args[0])?.[1];
+      if (redirect) args[0] = args[0].replace(redirect.from, redirect.to);
+    }
+    return fcall.apply(this, args);
+  };
+  return () => {
+    proto.fcall = fcall;
+  };
+}
 
 /** The called library's code with metrics.lua's functions as no-ops, loaded under another name; null without a history. */
 async function stubbedLibrary(redis: Redis): Promise<{ from: string; to: string } | null> {
@@ -136,6 +147,7 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
   const batch = opts.batch ?? 1000;
   const rounds = opts.rounds ?? 5;
   const perRound = Math.ceil(Math.max(batch, 1000) / batch) * batch;
+  const unwatch = watchFcalls();
   const prefix = `cpu${Date.now()}`;
   const { options } = adapterOptionsFromConfig({ ...DEFAULT_CONFIG.queue, key_prefix: prefix }, { REDIS_URL: redisUrl });
   const adapter = await RedisQueueAdapter.connect({ ...options, log: () => undefined });
@@ -143,16 +155,17 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
   const queue = 'cpu';
   // No retries: each fail is a job's last attempt, to dead (the retry check still runs).
   await adapter.createQueue(queue, { maxLength: 10_000_000, maxRetries: 0 });
-  const meters = { lease: new Meter(), complete: new Meter(), fail: new Meter(), bare: new Meter() };
+  const meters = { enqueue: new Meter(), lease: new Meter(), complete: new Meter(), fail: new Meter(), bare: new Meter() };
 
-  const fill = async (): Promise<void> => {
-    for (let i = 0; i < perRound; i += 1000) {
-      await adapter.enqueueMany(
-        queue,
-        Array.from({ length: Math.min(1000, perRound - i) }, (_, k) => agentItem('echo', { i: i + k, text: 'hello world' })),
-      );
+  const enqueueRound = async (): Promise<void> => {
+    for (let i = 0; i < perRound; i += batch) {
+      const items = Array.from({ length: Math.min(batch, perRound - i) }, (_, k) => agentItem('echo', { i: i + k, text: 'hello world' }));
+      // One job per call: the awaited single enqueue, its own lean script.
+      if (items.length === 1 && items[0]) await adapter.enqueue(queue, items[0]);
+      else await adapter.enqueueMany(queue, items);
     }
   };
+  const fill = (): Promise<void> => meters.enqueue.time(redis, perRound, enqueueRound);
   const lease = async (): Promise<Array<{ id: string; token: string }>> => {
     const held: Array<{ id: string; token: string }> = [];
     await meters.lease.time(redis, perRound, async () => {
@@ -177,7 +190,7 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
 
   try {
     // One warm-up round, not counted: the library loads, the key's encodings settle.
-    await fill();
+    await enqueueRound();
     for (const j of await adapter.dequeueMany(queue, perRound))
       await adapter.completeMany(queue, [{ id: j.action.id, token: j.lease.token, result: 1 }]);
     const stub = await stubbedLibrary(redis);
@@ -211,6 +224,7 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
     return {
       batch,
       jobs: perRound * rounds,
+      enqueue: meters.enqueue.result(),
       lease: meters.lease.result(),
       complete: c,
       fail: meters.fail.result(),
@@ -221,6 +235,7 @@ export async function measureScriptCost(redisUrl: string, opts: { batch?: number
     await adapter.deleteQueue(queue).catch(() => undefined);
     await adapter.close();
     redis.disconnect();
+    unwatch();
   }
 }
 
@@ -238,6 +253,7 @@ async function main(): Promise<void> {
   for (const batch of batches) {
     const c = await measureScriptCost(url, { batch, rounds });
     console.log(`Redis per job, ${batch} job(s) per call, ${c.jobs} jobs: script µs, main-thread CPU µs, commands`);
+    console.log(line('enqueue', c.enqueue));
     console.log(line('lease', c.lease));
     console.log(line('complete', c.complete));
     console.log(line('fail (to dead)', c.fail));
@@ -246,4 +262,5 @@ async function main(): Promise<void> {
   }
 }
 
+// The bench builds this file as an entry of its own (bench/vite.config.mts), so inside the bench this is false.
 if (require.main === module) void main();

@@ -1,6 +1,7 @@
-import { CONSUMER_BATCH, type ContenderName } from './contender';
+import type { ContenderName } from './contender';
 import type { LatencyStats } from './latency';
-import { CURVE_CONCURRENCY, PROCS_PAIR, type MeasurementKey, type MemoryFigures } from './measurements';
+import { CURVE_CONCURRENCY, type MeasurementKey, type MemoryFigures } from './measurements';
+import type { ScriptCost } from './redis-cpu-per-job';
 import type { CommandStat, RedisUsage } from './redis-stats';
 
 /** One timed run, as written to --json. */
@@ -22,6 +23,8 @@ export interface RunRecord {
   memory?: MemoryFigures;
   /** End to end: ms the consumer's start took inside the timed part. */
   startupMs?: number;
+  /** scripts: Redis cost per job by script. */
+  scripts?: ScriptCost;
 }
 
 export interface Spread {
@@ -51,6 +54,42 @@ export interface Summary {
   latency?: { p50: Spread; p95: Spread; p99: Spread; max: Spread; mean: Spread };
   memory?: { deltaBytes: Spread; completedKept: number };
   startupMs?: Spread;
+  /** scripts: per step (enqueue, lease, ...), µs of script time, µs of Redis CPU and commands per job; and the history's share of complete. */
+  scripts?: { steps: Record<string, StepSpread>; history?: StepSpread };
+}
+
+export interface StepSpread {
+  us: Spread;
+  cpuUs: Spread;
+  commands: Spread;
+}
+
+type StepFigures = { us: number; cpuUs: number; commands: number };
+
+const isStep = (v: unknown): v is StepFigures =>
+  typeof v === 'object' && v !== null && ['us', 'cpuUs', 'commands'].every((k) => typeof (v as Record<string, unknown>)[k] === 'number');
+
+/** Every step a ScriptCost measured, in its order: whatever steps measureScriptCost returns, none dropped by name. */
+export function scriptSteps(cost: ScriptCost): Array<[string, StepFigures]> {
+  return Object.entries(cost).filter((e): e is [string, StepFigures] => e[0] !== 'history' && isStep(e[1]));
+}
+
+function stepSpread(xs: StepFigures[]): StepSpread {
+  return { us: spread(xs.map((x) => x.us)), cpuUs: spread(xs.map((x) => x.cpuUs)), commands: spread(xs.map((x) => x.commands)) };
+}
+
+function scriptsSummary(costs: ScriptCost[]): Summary['scripts'] {
+  const steps: Record<string, StepSpread> = {};
+  for (const [name] of costs[0] ? scriptSteps(costs[0]) : []) {
+    const xs = costs.flatMap((c) =>
+      scriptSteps(c)
+        .filter(([n]) => n === name)
+        .map(([, f]) => f),
+    );
+    steps[name] = stepSpread(xs);
+  }
+  const history = costs.map((c) => c.history).filter(isStep);
+  return { steps, ...(history.length > 0 ? { history: stepSpread(history) } : {}) };
 }
 
 export function spread(values: number[]): Spread {
@@ -81,6 +120,7 @@ export function summarize(runs: RunRecord[]): Summary[] {
       .sort((a, b) => b.usPerJob - a.usPerJob);
     const lat = rs.map((r) => r.latency).filter((l): l is LatencyStats => l !== undefined);
     const mem = rs.map((r) => r.memory).filter((m): m is MemoryFigures => m !== undefined);
+    const costs = rs.map((r) => r.scripts).filter((c): c is ScriptCost => c !== undefined);
     return {
       measurement: first.measurement,
       contender: first.contender,
@@ -106,21 +146,22 @@ export function summarize(runs: RunRecord[]): Summary[] {
       ...(mem.length > 0
         ? { memory: { deltaBytes: spread(mem.map((m) => m.deltaBytes)), completedKept: Math.max(...mem.map((m) => m.completedKept)) } }
         : {}),
+      ...(costs.length > 0 ? { scripts: scriptsSummary(costs) } : {}),
     };
   });
 }
 
 // ------------------------------------------------------------------ text
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const dec = (n: number, digits = 1): string => n.toFixed(digits);
+export const int = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const dec = (n: number, digits = 1): string => n.toFixed(digits);
 /** A median with the runs' [min–max] when they differ. */
-const withRange = (s: Spread | undefined, fmt: (n: number) => string): string =>
+export const withRange = (s: Spread | undefined, fmt: (n: number) => string): string =>
   s === undefined ? '–' : fmt(s.min) === fmt(s.max) ? fmt(s.median) : `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]`;
-const rate = (s: Spread | undefined): string => withRange(s, int);
-const times = (r: number | undefined): string => (r === undefined || !Number.isFinite(r) ? '–' : `${dec(r, 2)}×`);
-const ms = (n: number | undefined): string => (n === undefined ? '–' : n < 10 ? dec(n, 2) : dec(n, 1));
-const mb = (bytes: number): string => `${dec(bytes / 1_048_576, 1)} MB`;
+export const rate = (s: Spread | undefined): string => withRange(s, int);
+export const times = (r: number | undefined): string => (r === undefined || !Number.isFinite(r) ? '–' : `${dec(r, 2)}×`);
+export const ms = (n: number | undefined): string => (n === undefined ? '–' : n < 10 ? dec(n, 2) : dec(n, 1));
+export const mb = (bytes: number): string => `${dec(bytes / 1_048_576, 1)} MB`;
 const SHORT: Record<ContenderName, string> = { conveyor: 'C', bullmq: 'B', beequeue: 'Bee' };
 
 /** Left-aligns the first column, right-aligns the rest. */
@@ -146,6 +187,8 @@ export interface ReportInput {
   setupLabel: (c: ContenderName, key: string) => string;
   /** The variant key a contender's curve point at `concurrency` has (also e2e's at 64). */
   curveKey: (c: ContenderName, concurrency: number) => string;
+  /** The keys of its further setups at `concurrency` (Contender.curveExtras), in order. */
+  curveExtras?: (c: ContenderName, concurrency: number) => string[];
   /** The variant key of the multi-process measurement at `processes`. */
   procsKey: (c: ContenderName, processes: number) => string;
   /** BullMQ's in-process and sandboxed e2e setups, Bee-Queue's. */
@@ -230,24 +273,58 @@ export function processingTable(input: ReportInput, order: MeasurementKey[]): st
   return table(rows);
 }
 
-/** "Conveyor WorkerPool 1 thread × C": a system's curve setup, C for its concurrency. */
-export function curveLabel(input: ReportInput, c: ContenderName): string {
-  return `${input.labels[c]} ${input.setupLabel(c, input.curveKey(c, 1)).replace(/\b1\b(?!.*\b1\b)/, 'C')}`;
+/** One line of the concurrency curve: a contender's curve setup, or one of its extras, at each concurrency. */
+export interface CurveSeries {
+  contender: ContenderName;
+  /** "Conveyor WorkerPool 1 thread × C": C for the concurrency. */
+  label: string;
+  at(concurrency: number): Summary | undefined;
 }
 
-/** Jobs/s by concurrency, a row per system, then Conveyor's ratios. */
+/** Every series of the curve: per contender, its curve setup's, then one per extra setup (`curveExtras`), none left out. */
+export function curveSeries(input: ReportInput): CurveSeries[] {
+  const out: CurveSeries[] = [];
+  for (const c of input.contenders) {
+    const extras = (n: number): string[] => input.curveExtras?.(c, n) ?? [];
+    const width = Math.max(0, ...CURVE_CONCURRENCY.map((n) => extras(n).length));
+    for (let i = -1; i < width; i++) {
+      const key = (n: number): string | undefined => (i < 0 ? input.curveKey(c, n) : extras(n)[i]);
+      const first = CURVE_CONCURRENCY.map(key).find((k) => k !== undefined) ?? '';
+      out.push({
+        contender: c,
+        label: `${input.labels[c]} ${input.setupLabel(c, first).replace(/\b1\b(?!.*\b1\b)/, 'C')}`,
+        at: (n) => {
+          const k = key(n);
+          return k === undefined ? undefined : (find(input.summaries, 'curve', c, k) ?? find(input.summaries, 'e2e', c, k));
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** A contender's fastest curve point at `concurrency`, over its series. */
+export function bestCurvePoint(input: ReportInput, c: ContenderName, concurrency: number): Summary | undefined {
+  return curveSeries(input)
+    .filter((x) => x.contender === c)
+    .map((x) => x.at(concurrency))
+    .filter((x): x is Summary => x !== undefined)
+    .sort((a, b) => b.jobsPerSec.median - a.jobsPerSec.median)[0];
+}
+
+/** Jobs/s by concurrency, a row per series, then each Conveyor series' ratios to the others' curve setups. */
 export function curveTable(input: ReportInput): string {
   const { contenders, labels } = input;
+  const series = curveSeries(input);
   const rows = [['system (setup at C)', ...CURVE_CONCURRENCY.map((n) => `C=${n} jobs/s`)]];
-  for (const c of contenders) {
-    rows.push([curveLabel(input, c), ...CURVE_CONCURRENCY.map((n) => rate(curvePoint(input, c, n)?.jobsPerSec))]);
-  }
-  if (contenders.includes('conveyor')) {
-    for (const o of contenders.filter((c) => c !== 'conveyor')) {
+  for (const x of series) rows.push([x.label, ...CURVE_CONCURRENCY.map((n) => rate(x.at(n)?.jobsPerSec))]);
+  const conveyor = series.filter((x) => x.contender === 'conveyor');
+  for (const o of contenders.filter((c) => c !== 'conveyor')) {
+    for (const x of conveyor) {
       rows.push([
-        `  Conveyor / ${labels[o]}`,
+        `  ${x.label.replace(/^Conveyor /, '')} / ${labels[o]}`,
         ...CURVE_CONCURRENCY.map((n) => {
-          const a = curvePoint(input, 'conveyor', n);
+          const a = x.at(n);
           const b = curvePoint(input, o, n);
           return times(a && b ? a.jobsPerSec.median / b.jobsPerSec.median : undefined);
         }),
@@ -315,159 +392,6 @@ export function procsTable(input: ReportInput): string {
     }
   }
   return table(rows);
-}
-
-export interface TargetRow {
-  target: string;
-  measured: string;
-  /** undefined: not measured this time. */
-  met: boolean | undefined;
-  /** Further lines under the row (what fell short). */
-  details?: string[];
-}
-
-const verdict = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'MET' : 'MISSED');
-
-/** The issue's targets against the medians; a missing measurement reads n/a. */
-export function targets(input: ReportInput): TargetRow[] {
-  const { summaries: s, baselines, labels } = input;
-  const rows: TargetRow[] = [];
-  const jps = (x: Summary | undefined): number | undefined => x?.jobsPerSec.median;
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
-    a !== undefined && b !== undefined ? a / b : undefined;
-  const atLeast = (target: string, r: number | undefined, min: number): void => {
-    rows.push({ target, measured: r === undefined ? '–' : `${dec(r, 2)}×`, met: r === undefined ? undefined : r >= min });
-  };
-  for (const [m, what] of [
-    ['one', 'one-by-one enqueue (awaited)'],
-    ['concurrent', 'concurrent one-by-one enqueue'],
-  ] as const) {
-    const c = jps(find(s, m, 'conveyor'));
-    atLeast(`${what} ≥ 2× BullMQ`, ratio(c, jps(find(s, m, 'bullmq'))), 2);
-    atLeast(`${what} ≥ Bee-Queue`, ratio(c, jps(find(s, m, 'beequeue'))), 1);
-  }
-  atLeast('bulk enqueue ≥ 3× BullMQ', ratio(jps(find(s, 'bulk', 'conveyor')), jps(find(s, 'bulk', 'bullmq'))), 3);
-  const e2e = best(s, 'e2e', 'conveyor');
-  const e2eWho = e2e ? ` (${input.setupLabel('conveyor', e2e.setup)})` : '';
-  atLeast(`e2e echo C=64 ≥ 2× BullMQ in-process${e2eWho}`, ratio(jps(e2e), jps(find(s, 'e2e', 'bullmq', baselines.inProcess))), 2);
-  atLeast(`e2e echo C=64 ≥ 5× BullMQ sandboxed${e2eWho}`, ratio(jps(e2e), jps(find(s, 'e2e', 'bullmq', baselines.sandboxed))), 5);
-
-  const lat = (c: ContenderName): Summary | undefined => s.find((x) => x.measurement === 'latency' && x.contender === c);
-  const cl = lat('conveyor')?.latency;
-  const bl = lat('beequeue')?.latency;
-  rows.push({
-    target: "p99 latency at 500/s ≤ Bee-Queue's",
-    measured: cl && bl ? `${ms(cl.p99.median)} vs ${ms(bl.p99.median)} ms` : '–',
-    met: cl && bl ? cl.p99.median <= bl.p99.median : undefined,
-  });
-  rows.push({
-    target: 'p50 latency at 500/s ≤ 1 ms',
-    measured: cl ? `${ms(cl.p50.median)} ms` : '–',
-    met: cl ? cl.p50.median <= 1 : undefined,
-  });
-
-  const cpu = (m: MeasurementKey, setup = ''): number | undefined => find(s, m, 'conveyor', setup)?.redisCpuUsPerJob.median;
-  const drain = cpu('drain');
-  const sumRow = (how: string, enq: number | undefined, deq: number | undefined, deqWhat: string): void => {
-    const total = enq !== undefined && deq !== undefined ? enq + deq : undefined;
-    rows.push({
-      target: `Redis CPU ≤ 40 µs/processed job (${how} + ${deqWhat})`,
-      measured: total === undefined ? '–' : `${dec(enq as number)} + ${dec(deq as number)} = ${dec(total)} µs`,
-      met: total === undefined ? undefined : total <= 40,
-    });
-  };
-  sumRow('bulk enqueue', cpu('bulk'), drain, 'dequeue+complete');
-  sumRow('concurrent enqueue', cpu('concurrent'), drain, 'dequeue+complete');
-  sumRow('concurrent enqueue', cpu('concurrent'), e2e?.redisCpuUsPerJob.median, 'WorkerPool e2e');
-  sumRow('awaited enqueue', cpu('one'), drain, 'dequeue+complete');
-
-  const mem = s.filter((x) => x.measurement === 'memory' && x.contender === 'conveyor');
-  const full = mem.find((x) => !x.setup.endsWith('@small'));
-  const small = mem.find((x) => x.setup.endsWith('@small'));
-  if (full?.memory && small?.memory) {
-    const f = full.memory.deltaBytes.median;
-    const g = small.memory.deltaBytes.median;
-    const kept = full.memory.completedKept;
-    const bounded = kept <= input.retentionCount && f - g <= Math.max(0.1 * f, 1_048_576);
-    rows.push({
-      target: `memory bounded by retention (${int(input.retentionCount)} completed)`,
-      measured: `${mb(g)} at ${int(small.jobs)} → ${mb(f)} at ${int(full.jobs)} jobs; ${int(kept)} kept`,
-      met: bounded,
-    });
-  } else {
-    rows.push({ target: `memory bounded by retention (${int(input.retentionCount)} completed)`, measured: '–', met: undefined });
-  }
-
-  // Every figure that has a counterpart, Conveyor against each other system.
-  const behind: string[] = [];
-  let compared = 0;
-  const cmp = (
-    what: string,
-    conveyor: number | undefined,
-    other: number | undefined,
-    who: ContenderName,
-    higherIsBetter: boolean,
-    unit: string,
-  ): void => {
-    if (conveyor === undefined || other === undefined) return;
-    compared++;
-    const ok = higherIsBetter ? conveyor >= other : conveyor <= other;
-    if (!ok) behind.push(`${what} vs ${labels[who]}: ${fmtUnit(conveyor, unit)} vs ${fmtUnit(other, unit)}`);
-  };
-  const others = input.contenders.filter((c) => c !== 'conveyor');
-  for (const o of others) {
-    for (const m of ['one', 'concurrent', 'bulk', 'drain'] as const) {
-      cmp(input.titles.get(m) ?? m, jps(find(s, m, 'conveyor')), jps(find(s, m, o)), o, true, 'jobs/s');
-      cmp(`${input.titles.get(m) ?? m} Redis CPU`, cpu(m), find(s, m, o)?.redisCpuUsPerJob.median, o, false, 'µs/job');
-    }
-    for (const m of ['e2e', 'cpu'] as const) {
-      const a = best(s, m, 'conveyor');
-      const b = best(s, m, o);
-      cmp(`${input.titles.get(m) ?? m} (best setups)`, jps(a), jps(b), o, true, 'jobs/s');
-      if (m === 'e2e')
-        cmp(`${input.titles.get(m) ?? m} Redis CPU`, a?.redisCpuUsPerJob.median, b?.redisCpuUsPerJob.median, o, false, 'µs/job');
-    }
-    // C=64 is e2e's own figure when e2e ran: compared above.
-    for (const n of CURVE_CONCURRENCY.filter((x) => !(x === CONSUMER_BATCH && find(s, 'e2e', 'conveyor', input.curveKey('conveyor', x))))) {
-      cmp(`e2e echo at C=${n}`, jps(curvePoint(input, 'conveyor', n)), jps(curvePoint(input, o, n)), o, true, 'jobs/s');
-    }
-    const ol = lat(o)?.latency;
-    for (const p of ['p50', 'p95', 'p99', 'max'] as const) cmp(`latency ${p} at 500/s`, cl?.[p].median, ol?.[p].median, o, false, 'ms');
-    cmp(
-      `${PROCS_PAIR} worker processes`,
-      jps(find(s, 'procs', 'conveyor', input.procsKey('conveyor', PROCS_PAIR))),
-      jps(find(s, 'procs', o, input.procsKey(o, PROCS_PAIR))),
-      o,
-      true,
-      'jobs/s',
-    );
-  }
-  const bounded = find(s, 'memory', 'bullmq', 'keep-1000');
-  cmp('memory after 100k jobs (1,000 kept)', full?.memory?.deltaBytes.median, bounded?.memory?.deltaBytes.median, 'bullmq', false, 'bytes');
-  rows.push({
-    target: 'ahead of BullMQ and Bee-Queue on every figure',
-    measured: compared === 0 ? '–' : `behind on ${behind.length} of ${compared}`,
-    met: compared === 0 ? undefined : behind.length === 0,
-    details: behind,
-  });
-  return rows;
-}
-
-function fmtUnit(n: number, unit: string): string {
-  if (unit === 'jobs/s') return `${int(n)} jobs/s`;
-  if (unit === 'ms') return `${ms(n)} ms`;
-  if (unit === 'bytes') return mb(n);
-  return `${dec(n)} ${unit}`;
-}
-
-export function targetsTable(rows: TargetRow[]): string {
-  const lines = table([['target (issue 6)', 'measured', ''], ...rows.map((r) => [r.target, r.measured, verdict(r.met)])]).split('\n');
-  const out: string[] = [lines[0] as string];
-  rows.forEach((r, i) => {
-    out.push(lines[i + 1] as string);
-    for (const d of r.details ?? []) out.push(`    behind: ${d}`);
-  });
-  return out.join('\n');
 }
 
 export function commandsTable(s: Summary, top: number): string {

@@ -5,6 +5,8 @@
  *                         (so the bench never runs a stale out/main)
  *   bullmq-processor.js   BullMQ's sandboxed processor file
  *   proc-worker.js        a worker process of the multi-process measurement
+ *   redis-cpu-per-job.js  the scripts measurement's module, also runnable alone
+ *                         (REDIS_URL=… node out/bench/redis-cpu-per-job.js)
  * The adapter imports its Lua with vite's `?raw` suffix, so the bench is
  * bundled by vite rather than run by tsx. An SSR build keeps node built-ins
  * and everything in node_modules (ioredis, bullmq, bee-queue, zod) external; code the
@@ -35,7 +37,8 @@ export default defineConfig({
         'thread-entry': at('src-main/pool/thread-entry.ts'),
         'bullmq-processor': at('bench/bullmq-processor.ts'),
         'proc-worker': at('bench/proc-worker.ts'),
-        'limits-overhead': at('bench/limits-overhead.ts'),
+        // Its own module (also runnable alone), so its `require.main === module` stays false inside the bench.
+        'redis-cpu-per-job': at('bench/redis-cpu-per-job.ts'),
       },
       output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
     },

@@ -40,6 +40,7 @@ export const COMMAND_NAME_LIST = [
   'schedules.runNow',
   // Flows (#19)
   'flows.tree',
+  'flows.list',
   // Observability (#21).
   'metrics.history',
   'limits.list',

@@ -222,6 +222,12 @@ export const commandArgs = {
   'schedules.runNow': z.strictObject({ queue: queueName, id: queueName }),
   // Flows (#19): the flow tree under a job, with its parent named.
   'flows.tree': jobRef,
+  /** Flow parents of a queue: every job waiting for its children, then parents among the first jobs of each other state (bounded per call, with a cursor). */
+  'flows.list': z.strictObject({
+    queue: queueName,
+    cursor: z.string().max(32).optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+  }),
   // Observability (#21): the stored metrics history.
   'metrics.history': z.strictObject({
     queue: z.union([queueName, z.literal('all')]),
@@ -287,6 +293,7 @@ export interface Commands {
   'schedules.runNow': { args: ArgsOf<'schedules.runNow'>; result: { id: string } };
   // Flows (#19)
   'flows.tree': { args: ArgsOf<'flows.tree'>; result: FlowTreeView };
+  'flows.list': { args: ArgsOf<'flows.list'>; result: FlowPage };
   // Observability (#21).
   'metrics.history': { args: ArgsOf<'metrics.history'>; result: MetricsHistory };
   // Limits (issue #18).
@@ -304,6 +311,30 @@ export interface FlowTreeView {
   outcome?: 'pending' | 'completed' | 'dead' | 'cancelled' | 'removed';
   policy?: 'fail' | 'ignore' | 'continue' | 'remove';
   children: FlowTreeView[];
+}
+
+/** How a flow child ended, as its parent recorded it (`pending` until it does). */
+export type FlowChildOutcome = NonNullable<FlowTreeView['outcome']>;
+
+/** A flow parent as the Jobs view lists it: its own state, and its children counted by how each ended. */
+export interface FlowSummary {
+  queue: string;
+  id: string;
+  state: JobState;
+  createdAt: number;
+  /** Set when this parent is itself a child of another flow job. */
+  parent?: { queue: string; id: string };
+  /** How many children it has (across any queues). */
+  children: number;
+  outcomes: Record<FlowChildOutcome, number>;
+}
+
+/** A page of `flows.list`; `cursor` absent once every place a parent is looked for has been looked at. */
+export interface FlowPage {
+  flows: FlowSummary[];
+  cursor?: string;
+  /** Jobs looked at for this page. */
+  scanned: number;
 }
 
 export type CommandName = keyof Commands;

@@ -45,6 +45,9 @@ function sleep(ms: number): Promise<void> {
 
 const asArray = (reply: ScriptReply): ScriptReply[] => (Array.isArray(reply) ? reply : []);
 
+/** Whether encoded options ('priority|delay|max retries|timeout|group|id') name a group. */
+const hasGroup = (options: string): boolean => options !== '' && options.split('|', 5)[4] !== '';
+
 /**
  * Enqueue: validation and encoding, and the coalescing of the enqueues of one
  * event-loop turn into shared script calls. An id resolves only once the
@@ -73,8 +76,9 @@ export class EnqueueCoalescer {
     // Its three parts joined by newlines (JSON.stringify never writes a raw one): enqueue-5 stores each in its own
     // hash field, so a small job's values stay under Redis' listpack limit (64 bytes by default).
     const msg = `${JSON.stringify(m.source)}\n${JSON.stringify(m.destination)}\n${JSON.stringify(m.payload)}`;
-    const bytes = Buffer.byteLength(msg);
     const limit = this.ctx.options.maxPayloadBytes;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: a short message needs no count.
+    const bytes = msg.length * 3 <= limit ? 0 : Buffer.byteLength(msg);
     if (bytes > limit) {
       throw new ConveyorError(ErrorCode.PayloadTooLarge, `message is ${bytes} bytes; the limit is ${limit} (queue.max_payload_bytes)`, {
         bytes,
@@ -93,11 +97,13 @@ export class EnqueueCoalescer {
   private async addJobs(queue: string, encoded: string[], waitMs: number): Promise<string[]> {
     const q = this.ctx.keys(queue);
     const count = encoded.length / ENQUEUE_FIELDS;
+    // One job without a group takes the lean script (enqueueOne-5.lua); it answers the bare id.
+    const lean = count === 1 && !hasGroup(encoded[2] as string);
     const deadline = Date.now() + waitMs;
     for (let pause = 5; ; pause = Math.min(pause * 2, 200)) {
-      const reply = asArray(
-        await this.ctx.script(q, 'enqueue', [count, ...encoded]).catch((err: unknown) => Promise.reject(enqueueError(err))),
-      );
+      const call = lean ? this.ctx.script(q, 'enqueueOne', encoded) : this.ctx.script(q, 'enqueue', [count, ...encoded]);
+      const raw = await call.catch((err: unknown) => Promise.reject(enqueueError(err)));
+      const reply = typeof raw === 'string' ? [raw] : asArray(raw);
       if (reply[0] === ScriptCode.QueueNotFound) throw scriptError(ScriptCode.QueueNotFound, { queue });
       if (reply[0] !== ScriptCode.QueueFull) {
         if (this.durability) {
@@ -137,7 +143,8 @@ export class EnqueueCoalescer {
       if (!batch) {
         const fresh: PendingEnqueue[] = [];
         this.batches.set(queue, (batch = fresh));
-        queueMicrotask(() => void this.flush(queue, fresh));
+        // A promise reaction, not queueMicrotask: the same turn's end, without an AsyncResource per call.
+        void Promise.resolve().then(() => this.flush(queue, fresh));
       }
       batch.push({ encoded, waitMs: opts.waitMs ?? 0, resolve, reject });
       if (batch.length >= MAX_COALESCED) this.batches.delete(queue);

@@ -89,7 +89,7 @@ function decodeAttempts(hash: Record<string, string>, count: number, state: JobS
   return attempts;
 }
 
-function decodeState(v: string | undefined): JobState {
+export function decodeState(v: string | undefined): JobState {
   return (JOB_STATES as readonly string[]).includes(v ?? '') ? (v as JobState) : 'dead';
 }
 

@@ -9,6 +9,7 @@ import complete from './lua/complete-4.lua?raw';
 import dequeue from './lua/dequeue-7.lua?raw';
 import drain from './lua/drain-3.lua?raw';
 import enqueue from './lua/enqueue-5.lua?raw';
+import enqueueOne from './lua/enqueueOne-5.lua?raw';
 import extendLeases from './lua/extendLeases-2.lua?raw';
 import fail from './lua/fail-8.lua?raw';
 import flows from './lua/flows.lua?raw';
@@ -26,7 +27,7 @@ import retry from './lua/retry-6.lua?raw';
 import setLimits from './lua/setLimits-6.lua?raw';
 import setPaused from './lua/setPaused-3.lua?raw';
 import start from './lua/start-2.lua?raw';
-import { QUEUE_KEY_TYPES, type QueueKeyType, type QueueKeys } from './keys';
+import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES, type QueueKeyType, type QueueKeys } from './keys';
 import { isConnectionError, masterNodes } from './redis-client';
 
 /** The shared pieces, with the metrics history's helpers included where common.lua says. */
@@ -44,6 +45,7 @@ const SOURCES = {
   dequeue,
   drain,
   enqueue,
+  enqueueOne,
   enqueueFlowNode,
   extendLeases,
   fail,
@@ -87,11 +89,55 @@ export const SCRIPT_KEYS = Object.fromEntries(Object.entries(SOURCES).map(([name
 
 /** A script's keys for one queue, in its KEYS order. */
 export function scriptKeys(name: ScriptName, q: QueueKeys): string[] {
-  return SCRIPT_KEYS[name].map((type) => q.key(type));
+  let byScript = KEYS_MADE.get(q);
+  if (!byScript) KEYS_MADE.set(q, (byScript = {}));
+  return (byScript[name] ??= SCRIPT_KEYS[name].map((type) => q.key(type)));
 }
 
-/** Every call starts by binding its job prefix and checking its keys' types, before any write (common.lua). */
-const PROLOGUE = 'bind(ARGV)\nlocal wrongTypeReply = checkKeys(KEYS)\nif wrongTypeReply then return wrongTypeReply end';
+/** Each queue's script keys, made once (a queue's QueueKeys lives as long as the adapter uses it): every call needs them. */
+const KEYS_MADE = new WeakMap<QueueKeys, Partial<Record<ScriptName, string[]>>>();
+
+/**
+ * The keys a script's own commands meet before its first write, from its
+ * header line `Typed before the first write: meta, wait`: a typed read
+ * (HMGET, ZCARD, ...) of a key of the wrong type fails and so does the
+ * script, having written nothing, and the adapter finds the key and sets it
+ * aside (QueueContext.script); a first write made with redis.pcall answers
+ * CONVEYOR_WRONGTYPE itself. Without the line: none.
+ */
+export function selfCheckedKeys(source: string): QueueKeyType[] {
+  const header = source.slice(0, source.indexOf(']]'));
+  const line = /Typed before the first write: ([\w, ]+)/.exec(header)?.[1];
+  if (!line) return [];
+  const declared = declaredKeys(source);
+  const keys = line.split(',').map((k) => k.trim() as QueueKeyType);
+  for (const k of keys) if (!declared.includes(k)) throw new Error(`bad "Typed before the first write" entry: ${k}`);
+  return keys;
+}
+
+/** An O(1) read of each key type, which fails with WRONGTYPE on a key of another type (and returns no table to Lua). */
+const PROBE: Record<'hash' | 'zset' | 'stream', string> = { hash: 'HLEN', zset: 'ZCARD', stream: 'XLEN' };
+
+/**
+ * Every call starts by binding its job prefix and probing, with a typed O(1)
+ * read, the keys its header does not say its own commands meet before its
+ * first write (common.lua): a key of the wrong type fails the call there,
+ * before any write. A probe costs Redis about half a TYPE (no reply table,
+ * no comparison in Lua); bench/README.md has the figures.
+ */
+export function prologue(source: string): string {
+  const self = selfCheckedKeys(source);
+  const probes = declaredKeys(source)
+    .map((type, i) => (self.includes(type) ? '' : `redis.call('${PROBE[QUEUE_KEY_REDIS_TYPE[type]]}', KEYS[${i + 1}])`))
+    .filter((probe) => probe !== '');
+  return ['bind(ARGV)', ...probes].join('\n');
+}
+
+/** Each script's body behind its prologue. */
+const BODIES = Object.fromEntries(Object.entries(SOURCES).map(([name, body]) => [name, `${prologue(body)}\n${body}`])) as Record<
+  ScriptName,
+  string
+>;
 
 /** The error reply a script gives, before any write, when one of its keys holds another type. */
 export const WRONG_TYPE_REPLY = /CONVEYOR_WRONGTYPE (\S+)/;
@@ -106,16 +152,21 @@ type ScriptClient = Record<`cv_${ScriptName}`, ScriptFn>;
  * Named after its code, so Conveyor versions sharing a server each load their
  * own library and never replace one another's.
  */
-export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(SHARED).update(PROLOGUE).update(JSON.stringify(SOURCES)).digest('hex').slice(0, 12)}`;
+export const LIBRARY_NAME = `conveyor_${createHash('sha1').update(SHARED).update(JSON.stringify(BODIES)).digest('hex').slice(0, 12)}`;
 
-const functionName = (name: ScriptName): string => `${LIBRARY_NAME}_${name}`;
+/** Each script's function name, made once: every call sends it. */
+const FUNCTION_NAMES = Object.fromEntries(Object.keys(SOURCES).map((name) => [name, `${LIBRARY_NAME}_${name}`])) as Record<
+  ScriptName,
+  string
+>;
+const functionName = (name: ScriptName): string => FUNCTION_NAMES[name];
 
 /** Every script as a function of one library: the shared pieces run once, when Redis loads it. */
 const LIBRARY_SOURCE = [
   `#!lua name=${LIBRARY_NAME}`,
   SHARED,
-  ...Object.entries(SOURCES).map(
-    ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\n${PROLOGUE}\n${body}\nend)`,
+  ...Object.entries(BODIES).map(
+    ([name, body]) => `redis.register_function('${functionName(name as ScriptName)}', function(KEYS, ARGV)\n${body}\nend)`,
   ),
 ].join('\n');
 
@@ -130,8 +181,8 @@ const NO_FUNCTIONS = /unknown command|unknown subcommand|NOPERM|no permissions|^
  * without functions.
  */
 export function defineScripts(client: Redis): void {
-  for (const [name, body] of Object.entries(SOURCES)) {
-    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${SHARED}\n${PROLOGUE}\n${body}` });
+  for (const [name, body] of Object.entries(BODIES)) {
+    client.defineCommand(`cv_${name}`, { numberOfKeys: SCRIPT_KEYS[name as ScriptName].length, lua: `${SHARED}\n${body}` });
   }
 }
 

@@ -42,6 +42,8 @@ interface Scenario {
   /** Puts the queue where the script has work, and returns the job it acts on. */
   setup: (a: RedisQueueAdapter, q: string, redis: Redis, k: QueueKeys) => Promise<Held>;
   run: (a: RedisQueueAdapter, q: string, held: Held) => Promise<unknown>;
+  /** Enqueue scripts: what the call acknowledged must exist exactly once (a half-applied call retried would add it twice). */
+  acknowledges?: boolean;
   /** Keys beyond the script's own queue keys (a queue key here: one the script reaches through limits.lua). */
   extra: Corruptible[];
 }
@@ -71,8 +73,20 @@ const SCENARIOS: Record<ScriptName, Scenario> = {
       await a.enqueue(q, item('echo', 'before'));
       return { id: 'fresh', token: '' };
     },
-    run: (a, q) => a.enqueue(q, item('echo', 'fresh'), { jobId: 'fresh' }),
+    // Two jobs: one call of enqueue-5 (a single job takes enqueueOne-5).
+    run: (a, q) => a.enqueueMany(q, [{ item: item('echo', 'fresh'), opts: { jobId: 'fresh' } }, item('echo', 'fresh')]),
+    acknowledges: true,
     extra: ['job'],
+  },
+  enqueueOne: {
+    setup: async (a, q) => {
+      await a.enqueue(q, item('echo', 'before'));
+      return { id: 'fresh', token: '' };
+    },
+    // A generated id, so a retry after a half-applied call would add the job again.
+    run: (a, q) => a.enqueue(q, item('echo', 'fresh'), { delayMs: 0 }),
+    acknowledges: true,
+    extra: [],
   },
   dequeue: { setup: busy, run: (a, q) => a.dequeueMany(q, 5), extra: ['job'] },
   recoverStalled: { setup: busy, run: (a, q) => a.recoverStalled(q), extra: ['job', 'metrics'] },
@@ -223,6 +237,22 @@ async function misplacedJobs(redis: Redis, k: QueueKeys, ignore: Set<string>): P
   return bad;
 }
 
+/** The ids of the job hashes whose payload's input is `input`. */
+async function jobsWithInput(redis: Redis, k: QueueKeys, input: string): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${k.jobPrefix}*`, 'COUNT', 1000);
+    cursor = next;
+    for (const key of keys) {
+      if ((await redis.type(key)) !== 'hash') continue;
+      const pl = await redis.hget(key, 'pl');
+      if (pl !== null && (JSON.parse(pl) as { input?: unknown }).input === input) ids.push(key.slice(k.jobPrefix.length));
+    }
+  } while (cursor !== '0');
+  return ids;
+}
+
 /** A fresh job is enqueued, leased first and completed. */
 async function stillMoves(a: RedisQueueAdapter, q: string): Promise<string | undefined> {
   await a.resume(q);
@@ -285,7 +315,13 @@ async function runCase(a: RedisQueueAdapter, redis: Redis, prefix: string, c: Ca
     `the state sets cannot be read: ${(err as Error).message}`,
   ]);
   for (const bad of misplaced) problems.push(`${where}: ${bad}`);
-  if (c.script === 'enqueue' && !(await a.getJob(q, 'fresh'))) problems.push(`${where}: the acknowledged job is gone`);
+  if (scenario.acknowledges) {
+    // enqueue acknowledges `fresh` and a generated id, enqueueOne a generated id.
+    const expected = c.script === 'enqueueOne' ? 1 : 2;
+    const fresh = await jobsWithInput(redis, k, 'fresh');
+    if (fresh.length !== expected) problems.push(`${where}: the acknowledged jobs are ${JSON.stringify(fresh)}`);
+    if (c.script === 'enqueue' && !(await a.getJob(q, 'fresh'))) problems.push(`${where}: the acknowledged job is gone`);
+  }
   const stuck = await stillMoves(a, q).catch((err: unknown) => `threw ${(err as Error).message}`);
   if (stuck) problems.push(`${where}: the queue does not move: ${stuck}`);
   return problems;

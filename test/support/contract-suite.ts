@@ -639,6 +639,13 @@ agents:
       const { id } = await api.call('jobs.enqueue', { queue: 'q1', item: job() });
       expect(await api.call('flows.tree', { queue: 'q1', id })).toEqual({ queue: 'q1', id, state: 'waiting', children: [] });
     });
+
+    it('flows.list of a queue without flows lists no parents, having looked at its jobs', async ({ open }) => {
+      const { api } = await open();
+      await api.call('queues.create', { name: 'q1' });
+      await api.call('jobs.enqueue', { queue: 'q1', item: job() });
+      expect(await api.call('flows.list', { queue: 'q1' })).toEqual({ flows: [], scanned: 1 });
+    });
   });
 
   describe(`contract (${label}): limits`, () => {

@@ -6,8 +6,12 @@
  * attempt). A run passes only with lost = 0, duplicated = 0, nothing active,
  * and completed + dead = acknowledged.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkerPool } from '../../src-main/pool/pool';
 import type { RedisQueueAdapter } from '../../src-main/queue/redis-queue-adapter';
+import { FIXTURE_AGENTS, THREAD_ENTRY } from './pool';
 
 export interface LedgerReport {
   acknowledged: number;
@@ -48,4 +52,32 @@ export async function classify(
     if (job.attempts.filter((a) => a.outcome === 'completed').length > 1) report.duplicated.push(id);
   }
   return report;
+}
+
+/** A ledger file of its own (in a fresh temp folder) for the `ledger` agent to record runs in. */
+export function newLedgerFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'cvt-ledger-')), 'ledger.txt');
+}
+
+/**
+ * The pool the fault tests run the `ledger` agent with, started: one thread of
+ * 8 jobs, short kill grace and shutdown, heartbeats every 500 ms. The caller
+ * stops it.
+ */
+export async function startLedgerPool(adapter: RedisQueueAdapter, queue: string): Promise<WorkerPool> {
+  const pool = new WorkerPool({
+    adapter,
+    queues: [queue],
+    threads: 1,
+    concurrency: 8,
+    jobTimeoutMs: 30_000,
+    killGraceMs: 500,
+    maxMemoryMb: 128,
+    shutdownTimeoutMs: 1000,
+    agentsDir: FIXTURE_AGENTS,
+    threadEntry: THREAD_ENTRY,
+    heartbeatMs: 500,
+  });
+  await pool.start();
+  return pool;
 }

@@ -1,7 +1,9 @@
 --[[
   Shared pieces. scripts.ts puts them at the top of the function library
   (Redis 7+), where they are set up once, or of every script (EVALSHA);
-  either way a call starts with bind(ARGV) and checkKeys(KEYS).
+  either way a call starts with bind(ARGV), then a typed O(1) read (ZCARD,
+  HLEN, XLEN) of each of its keys that its own commands do not meet before
+  its first write (scripts.ts, prologue()).
 
   A queue's keys, all under one hash tag so a script touches a single Redis
   Cluster slot (each script declares, in its header, only those it uses; the
@@ -24,10 +26,14 @@
     -1 queue does not exist      -2 queue full
     -3 job not found             -4 lease not held (stale, foreign or empty token)
     -5 job in the wrong state
-  A script that finds a key of the wrong type answers, before its first
-  write, the error reply `CONVEYOR_WRONGTYPE <key>`: Redis keeps a script's
-  earlier writes when a later command fails, so nothing is written until every
-  key is known good. The adapter sets the key aside and calls again.
+  Redis keeps a script's earlier writes when a later command fails, so
+  nothing is written until every key is known good: a script meets each of
+  its keys with a typed read before its first write (its header says which:
+  `Typed before the first write: ...`), and the prologue reads the others.
+  A key of the wrong type then fails the call before any write, either with
+  Redis' own WRONGTYPE error (the adapter then checks every queue key) or
+  with the error reply `CONVEYOR_WRONGTYPE <key>` (readJob, firstWrite). The
+  adapter sets the key aside and calls again.
 ]]
 local QUEUE_NOT_FOUND, QUEUE_FULL, JOB_NOT_FOUND, LEASE_LOST, INVALID_STATE = -1, -2, -3, -4, -5
 local JOB, EVENTS_MAX
@@ -59,6 +65,18 @@ local function checkKeys(keys)
     if t ~= 'none' and t ~= want then return wrongType(key) end
   end
   return nil
+end
+
+-- A script's first write, made with pcall so that a key of the wrong type answers
+-- CONVEYOR_WRONGTYPE (nothing written yet) instead of failing the call: returns the
+-- command's reply, or nil and the error reply.
+local function firstWrite(key, cmd, ...)
+  local r = redis.pcall(cmd, key, ...)
+  if type(r) == 'table' and r.err then
+    if string.find(r.err, 'WRONGTYPE', 1, true) then return nil, wrongType(key) end
+    return nil, r
+  end
+  return r
 end
 
 -- HMGET of a job hash; nil and the wrong-type reply when the key holds another type.

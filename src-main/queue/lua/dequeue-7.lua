@@ -3,6 +3,7 @@
   then moves the next waiting jobs to active with a fresh lease token.
   KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] active, KEYS[5] dead,
   KEYS[6] marker, KEYS[7] events
+  Typed before the first write: meta, delayed
   ARGV[3] n, ARGV[4] worker id ('' if unknown yet),
   ARGV[5] '1' to also record the attempts as started by that worker (a pool
           that runs what it leases at once saves a round trip and an event)

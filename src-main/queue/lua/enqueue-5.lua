@@ -1,11 +1,13 @@
 --[[
   Adds one or more jobs, all or nothing.
   KEYS[1] meta, KEYS[2] wait, KEYS[3] delayed, KEYS[4] marker, KEYS[5] events
+  Typed before the first write: meta, wait, delayed
   ARGV[3] number of jobs, then 3 values per job: message, agent, options.
   The message is its source, destination and payload JSON joined by '\n'
   (JSON text never holds a raw one), stored as fields src, dst and pl, and
   optionally a trace context, stored as tp: small
-  values keep a small job's hash a listpack. Options:
+  values keep a small job's hash a listpack. The agent is stored as ag, so
+  the finishing scripts need not read the payload for it. Options:
     '' for all defaults, else 'priority|delay ms|max retries|timeout ms|group|id',
     each '' for its default (0, 0, the queue's, none, none, generated); the id comes
     last so that it may hold any byte, '|' included.
@@ -100,19 +102,19 @@ for i = 0, n - 1 do
     local p3 = string.find(m, '\n', p2 + 1, true)
     local src, dst, pl = string.sub(m, 1, p1 - 1), string.sub(m, p1 + 1, p2 - 1), string.sub(m, p2 + 1, (p3 or 0) - 1)
     if p3 then redis.call('HSET', key, 'tp', string.sub(m, p3 + 1)) end
+    local own = ARGV[b + 1]
     -- Every field costs Redis time and memory: priority and attempts are left out at 0, their default for every reader.
     if delay > 0 then
-      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
+      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'ag', own, 'mr', mr, 'ts', nowText, 'state', 'delayed', 'run', now + delay)
       redis.call('ZADD', kDelayed, now + delay, id)
     else
-      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'mr', mr, 'ts', nowText, 'state', 'waiting')
+      redis.call('HSET', key, 'src', src, 'dst', dst, 'pl', pl, 'ag', own, 'mr', mr, 'ts', nowText, 'state', 'waiting')
       if not (o and o[6] ~= '') then
         waiting[#waiting + 1] = waitScore(prio, seq)
         waiting[#waiting + 1] = id
       end
     end
     if o and o[6] ~= '' then limitsEnqueue(kMeta, key, id, waitScore(prio, seq), o[6], delay > 0) end
-    local own = ARGV[b + 1]
     if own == agent then
       if delay > 0 then addEvent(events, id, 'd', delay) else addEvent(events, id) end
     elseif delay > 0 then

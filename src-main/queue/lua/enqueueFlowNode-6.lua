@@ -2,8 +2,9 @@
   Adds one job of a flow (src-main/flows/flow-producer.ts), idempotently: a
   job that exists already is left as it is.
   KEYS[1] meta, KEYS[2] wait, KEYS[3] waitchildren, KEYS[4] marker, KEYS[5] events, KEYS[6] outbox
+  Typed before the first write: meta
   ARGV[3] message (source, destination, payload JSON joined by '\n', as enqueue-5),
-  ARGV[4] agent, ARGV[5] options 'priority|0|max retries|timeout ms|group|id' (the id is required; a group is ignored),
+  ARGV[4] agent (stored as ag, as enqueue-5 does), ARGV[5] options 'priority|0|max retries|timeout ms|group|id' (the id is required; a group is ignored),
   ARGV[6] parent ref '<queue>/<id>' or '', ARGV[7] children: '' for a leaf, else
     lines '<queue>/<id> <policy>' (policy: fail, ignore, continue, remove),
   ARGV[8] the children's specs (JSON), kept as `fi` until they are all written.
@@ -36,7 +37,7 @@ local m2 = string.find(m, '\n', m1 + 1, true)
 -- A fourth part, when there is one, is the producer span's traceparent (as in enqueue-5).
 local m3 = string.find(m, '\n', m2 + 1, true)
 if mr == '' then mr = meta[2] end
-redis.call('HSET', key, 'src', string.sub(m, 1, m1 - 1), 'dst', string.sub(m, m1 + 1, m2 - 1), 'pl', string.sub(m, m2 + 1, (m3 or 0) - 1), 'mr', mr, 'ts', now)
+redis.call('HSET', key, 'src', string.sub(m, 1, m1 - 1), 'dst', string.sub(m, m1 + 1, m2 - 1), 'pl', string.sub(m, m2 + 1, (m3 or 0) - 1), 'ag', ARGV[4], 'mr', mr, 'ts', now)
 if m3 then redis.call('HSET', key, 'tp', string.sub(m, m3 + 1)) end
 if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
 if to ~= '' then redis.call('HSET', key, 'to', to) end

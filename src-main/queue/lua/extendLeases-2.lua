@@ -1,6 +1,8 @@
 --[[
   Heartbeat: pushes the lease deadline of each held job to now + lease_ms.
   KEYS[1] meta, KEYS[2] active
+  Typed before the first write: meta, active
+  (active by the first write itself, ZADD XX: on a key of another type it fails, and the call, having written nothing)
   ARGV[3..] pairs of id, token (the attempt's own; '' is never held)
   Returns per job: {deadline, cancel requested (0/1)} flattened; deadline
   LEASE_LOST when the lease is not held (the job stalled, was removed or

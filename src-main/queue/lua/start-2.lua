@@ -1,6 +1,7 @@
 --[[
   Records that a worker started the current attempt of held jobs.
   KEYS[1] active, KEYS[2] events
+  Typed before the first write: active
   ARGV[3..] triples of id, token (the attempt's own; '' is never held), worker id
   Returns one value per job: the attempt number, or JOB_NOT_FOUND,
   LEASE_LOST (stale, expired, or started by another worker).

@@ -72,7 +72,7 @@ local lastJob = nil
 for i = 1, #fire do
   local jid = sid .. '@' .. fire[i]
   local key = JOB .. jid
-  redis.call('HSET', key, 'src', s[4], 'dst', s[5], 'pl', s[6], 'mr', mr, 'ts', nowText)
+  redis.call('HSET', key, 'src', s[4], 'dst', s[5], 'pl', s[6], 'ag', s[7] or '', 'mr', mr, 'ts', nowText)
   if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
   if s[10] and s[10] ~= '' then redis.call('HSET', key, 'to', s[10]) end
   pushWaiting(kMeta, kWait, jid, prio)

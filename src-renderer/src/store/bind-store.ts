@@ -68,7 +68,11 @@ export function bindStore(api: ConveyorApi, store: AppStore = appStore, options:
 
   // Follow the UI: a new list or an opened job is read at once, not at the next poll.
   const unsubscribe = store.subscribe((s: AppState, prev: AppState) => {
-    if (s.jobList.key !== prev.jobList.key || (s.jobsFilter.queue !== prev.jobsFilter.queue && s.jobList.key === null)) {
+    if (
+      s.jobList.key !== prev.jobList.key ||
+      s.flowList.queue !== prev.flowList.queue ||
+      (s.jobsFilter.queue !== prev.jobsFilter.queue && s.jobList.key === null)
+    ) {
       void read.jobList();
     }
     if (s.detail !== prev.detail && s.detail && (!prev.detail || s.detail.id !== prev.detail.id || s.detail.queue !== prev.detail.queue)) {

@@ -3,6 +3,7 @@ import { JOB_STATES, type JobRecord } from '../../../src-shared/job';
 import { toUiError } from '../lib/errors';
 import type { AppStore } from './app-store';
 import { isFinal, mostRelevantQueue } from './selectors';
+import { applyFlowFirstPage, applyFlowNextPage, FLOW_PAGE_SIZE, flowListFailed } from './slices/flow-list';
 import { applyFirstPage, applyNextPage, applySearchResult, listFailed, listKey, PAGE_SIZE, SEARCH_LIMIT } from './slices/job-list';
 import { liveRowsOf, mergeRecords } from './slices/live-jobs';
 import { setReadError } from './slices/connection';
@@ -122,11 +123,12 @@ export class StoreReader {
     });
   }
 
-  /** The Jobs view's data: the first page of its list, its search, or (state `all`) a seed of every state. */
+  /** The Jobs view's data: the first page of its list, its search, its flows, or (state `all`) a seed of every state. */
   jobList(): Promise<void> {
     const filter = this.store.getState().jobsFilter;
     const queue = filter.queue;
     if (queue === null) return Promise.resolve();
+    if (filter.flows) return this.flows(queue);
     const key = listKey(filter);
     if (key === null) return this.seed(queue);
     const sentSeq = this.store.getState().jobsSeq;
@@ -150,6 +152,36 @@ export class StoreReader {
         }
       } catch (err) {
         this.store.setState((s) => ({ jobList: listFailed(s.jobList, key, toUiError(err).message) }));
+        throw err;
+      }
+    });
+  }
+
+  /** The first page of the Jobs view's flows listing. */
+  private flows(queue: string): Promise<void> {
+    return this.once(`flows.list:${queue}`, async () => {
+      try {
+        const page = await this.api.call('flows.list', { queue, limit: FLOW_PAGE_SIZE });
+        this.store.setState((s) => ({ flowList: applyFlowFirstPage(s.flowList, queue, page) }));
+      } catch (err) {
+        this.store.setState((s) => ({ flowList: flowListFailed(s.flowList, queue, toUiError(err).message) }));
+        throw err;
+      }
+    });
+  }
+
+  /** The next page of the Jobs view's flows listing. */
+  loadMoreFlows(): Promise<void> {
+    const { flowList } = this.store.getState();
+    const { queue, cursor } = flowList;
+    if (queue === null || cursor === undefined || flowList.loading) return Promise.resolve();
+    return this.once(`flows.list:more:${queue}`, async () => {
+      this.store.setState((s) => (s.flowList.queue === queue ? { flowList: { ...s.flowList, loading: true } } : {}));
+      try {
+        const page = await this.api.call('flows.list', { queue, cursor, limit: FLOW_PAGE_SIZE });
+        this.store.setState((s) => ({ flowList: applyFlowNextPage(s.flowList, queue, page) }));
+      } catch (err) {
+        this.store.setState((s) => ({ flowList: flowListFailed(s.flowList, queue, toUiError(err).message) }));
         throw err;
       }
     });

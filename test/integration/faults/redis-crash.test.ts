@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisUnavailableError } from '../../../src-shared/errors';
 import { WorkerPool } from '../../../src-main/pool/pool';
 import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
 import { RedisServerProcess } from '../../../src-main/redis/redis-server-process';
-import { classify } from '../../support/ledger';
-import { FIXTURE_AGENTS, THREAD_ENTRY, eventually } from '../../support/pool';
+import { classify, newLedgerFile, startLedgerPool } from '../../support/ledger';
+import { eventually } from '../../support/pool';
 import { item, testAdapterOptions } from '../../support/queue';
 import { freshPrefix } from '../../support/redis';
 
@@ -22,7 +19,7 @@ const closers: Array<() => Promise<unknown>> = [];
 
 beforeEach(async () => {
   server = await RedisServerProcess.start({ port: 0, appendonly: true, appendfsync: 'always' });
-  ledgerFile = join(mkdtempSync(join(tmpdir(), 'cvt-ledger-')), 'ledger.txt');
+  ledgerFile = newLedgerFile();
 });
 
 afterEach(async () => {
@@ -37,20 +34,7 @@ async function open(prefix: string): Promise<RedisQueueAdapter> {
 }
 
 async function startPool(adapter: RedisQueueAdapter, queue: string): Promise<WorkerPool> {
-  const pool = new WorkerPool({
-    adapter,
-    queues: [queue],
-    threads: 1,
-    concurrency: 8,
-    jobTimeoutMs: 30_000,
-    killGraceMs: 500,
-    maxMemoryMb: 128,
-    shutdownTimeoutMs: 1000,
-    agentsDir: FIXTURE_AGENTS,
-    threadEntry: THREAD_ENTRY,
-    heartbeatMs: 500,
-  });
-  await pool.start();
+  const pool = await startLedgerPool(adapter, queue);
   closers.push(() => pool.stop());
   return pool;
 }

@@ -2,6 +2,7 @@ import { describe, expect } from 'vitest';
 import { ErrorCode, QueueFullError } from '../../../src-shared/errors';
 import { item, queueTest as test } from '../../support/queue';
 import { MAX_COALESCED } from '../../../src-main/queue/redis-queue-adapter';
+import { eventually } from '../../support/pool';
 
 describe('enqueue', () => {
   test('returns a generated id and the job waits with its item', async ({ adapter, queue }) => {
@@ -51,6 +52,68 @@ describe('enqueue', () => {
     const leased = await adapter.dequeueMany(queue, 3);
     expect(leased.map((j) => j.action.id)).toEqual([ids[3], ids[0], odd]);
     expect(await adapter.enqueue(queue, item('echo', 5), { jobId: odd })).toBe(odd);
+  });
+
+  test('a single enqueue (the one-job script) keeps every option a batch keeps', async ({ adapter, queue }) => {
+    const odd = 'x|y|z\n|ü|';
+    expect(await adapter.enqueue(queue, item('echo', 1), { jobId: odd, priority: -5, maxRetries: 7, timeoutMs: 1500 })).toBe(odd);
+    const delayedId = await adapter.enqueue(queue, item('summarizer', 2), { delayMs: 60_000, priority: 2 });
+    expect(await adapter.getJob(queue, odd)).toMatchObject({
+      state: 'waiting',
+      priority: -5,
+      maxRetries: 7,
+      timeoutMs: 1500,
+      agent: 'echo',
+    });
+    const delayed = await adapter.getJob(queue, delayedId);
+    expect(delayed).toMatchObject({ state: 'delayed', priority: 2, maxRetries: 3, agent: 'summarizer' });
+    expect((delayed?.runAt ?? 0) - (delayed?.createdAt ?? 0)).toBe(60_000);
+    expect(await adapter.enqueue(queue, item('echo', 3), { jobId: odd })).toBe(odd);
+    expect(await adapter.counts(queue)).toMatchObject({ waiting: 1, delayed: 1 });
+  });
+
+  test("a job's hash names its agent in `ag`, for the finishing scripts, however it was enqueued", async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const one = await adapter.enqueue(queue, item('echo', 1));
+    const [many] = await adapter.enqueueMany(queue, [item('summarizer', 2), item('echo', 3)]);
+    await adapter.flows.enqueueFlow({
+      queue,
+      item: item('planner', 4),
+      opts: { jobId: 'fl' },
+      children: [{ queue, item: item('echo', 5) }],
+    });
+    const ag = (id: string): Promise<string | null> => redis.hget(`${prefix}:{${queue}}:job:${id}`, 'ag');
+    expect([await ag(one), await ag(many!), await ag('fl')]).toEqual(['echo', 'summarizer', 'planner']);
+  });
+
+  test('an awaited single enqueue is one script call of 7 Redis commands, none a TYPE (issue #15)', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    // A job waiting already: the call has no consumer to wake.
+    await adapter.enqueue(queue, item('echo', 0));
+    const ours = `${prefix}:{${queue}}`;
+    const seen: string[] = [];
+    const monitor = await redis.monitor();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const name = String(args[0]).toLowerCase();
+      if (name !== 'echo' && args.some((a) => a.includes(ours))) seen.push(name);
+    });
+    await adapter.enqueue(queue, item('echo', 1));
+    // MONITOR reports in order: once it shows this, it has shown the enqueue's commands.
+    let seenEnd = false;
+    monitor.on('monitor', (_time: string, args: string[]) => (seenEnd ||= args[1] === `end of ${ours}`));
+    await redis.echo(`end of ${ours}`);
+    await eventually(() => seenEnd, 5000, 'monitor caught up');
+    monitor.disconnect();
+    expect(seen[0]).toBe('fcall');
+    expect(seen.slice(1).sort()).toEqual(['hincrby', 'hmget', 'hset', 'xadd', 'zadd', 'zcard', 'zcard']);
   });
 
   test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {

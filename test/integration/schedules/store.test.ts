@@ -133,6 +133,18 @@ describe('the store', () => {
     },
   );
 
+  test('the job of a tick names its agent in the job hash (ag), as every enqueue does', async ({ adapter, queue, redis, prefix }) => {
+    const store = new ScheduleStore(adapter);
+    await store.upsert(every1s(queue, 's'));
+    const k = scheduleKeys(prefix, queue);
+    const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
+    await redis.hset(k.hash('s'), 'next', String(due));
+    await redis.zadd(k.index, due, 's');
+    await store.fire(queue, 's');
+    const [job] = await tickJobs(adapter, queue, 's');
+    expect(await redis.hget(`${k.q.jobPrefix}${job!.id}`, 'ag')).toBe('echo');
+  });
+
   test('run-now enqueues a job whose id is never a tick id', async ({ adapter, queue }) => {
     const store = new ScheduleStore(adapter);
     await store.upsert(every1s(queue, 's', { input: { n: 1 } }));

@@ -9,17 +9,13 @@
  *
  * Needs redis-sentinel (Debian: apt-get install redis-sentinel); skipped without it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../src-shared/config-schema';
 import { RedisUnavailableError } from '../../../src-shared/errors';
-import { WorkerPool } from '../../../src-main/pool/pool';
 import { adapterOptionsFromConfig } from '../../../src-main/queue/adapter-options';
 import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
-import { classify } from '../../support/ledger';
-import { FIXTURE_AGENTS, THREAD_ENTRY, eventually } from '../../support/pool';
+import { classify, newLedgerFile, startLedgerPool } from '../../support/ledger';
+import { eventually } from '../../support/pool';
 import { item } from '../../support/queue';
 import { freshPrefix } from '../../support/redis';
 import { MASTER_NAME, SentinelGroup } from './sentinel-group';
@@ -36,7 +32,7 @@ suite(skipReason ? `Sentinel failover (skipped: ${skipReason})` : 'Sentinel fail
   let group: SentinelGroup | undefined;
   const closers: Array<() => Promise<unknown>> = [];
   const prefix = freshPrefix();
-  const ledgerFile = join(mkdtempSync(join(tmpdir(), 'cvt-ledger-')), 'ledger.txt');
+  const ledgerFile = newLedgerFile();
 
   beforeAll(async () => {
     group = await SentinelGroup.start();
@@ -76,25 +72,13 @@ suite(skipReason ? `Sentinel failover (skipped: ${skipReason})` : 'Sentinel fail
       retention: { completed: { count: 100_000, ageS: 0 }, dead: { count: 100_000, ageS: 0 } },
     });
     const consumer = await open();
-    const pool = new WorkerPool({
-      adapter: consumer,
-      queues: ['q'],
-      threads: 1,
-      concurrency: 8,
-      jobTimeoutMs: 30_000,
-      killGraceMs: 500,
-      maxMemoryMb: 128,
-      shutdownTimeoutMs: 1000,
-      agentsDir: FIXTURE_AGENTS,
-      threadEntry: THREAD_ENTRY,
-      heartbeatMs: 500,
-    });
+    const pool = await startLedgerPool(consumer, 'q');
+    closers.push(() => pool.stop());
+    // Nothing is enqueued yet: no completion can pass before this listens.
     const completions: number[] = [];
     pool.on('event', (e) => {
       if (e.type === 'job' && e.state === 'completed') completions.push(Date.now());
     });
-    await pool.start();
-    closers.push(() => pool.stop());
 
     // The producer: one enqueue every 5 ms, each with its own id; an id counts only once its enqueue resolved.
     const acked = new Map<string, number>();

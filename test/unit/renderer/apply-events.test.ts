@@ -121,7 +121,7 @@ describe('applyJobEvents', () => {
 
   it('keeps the list window live for its own rows, even ones the cache never saw', () => {
     const store = createAppStore();
-    const filter = { queue: 'q', state: 'waiting' as const, agent: null, search: '' };
+    const filter = { queue: 'q', state: 'waiting' as const, agent: null, search: '', flows: false };
     const key = listKey(filter) as string;
     store.setState({
       jobsFilter: filter,

@@ -1,28 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionStatus, PoolStatus, QueueSummary } from '../../../src-shared/contract';
 import { createAppStore } from '../../../src-renderer/src/store/app-store';
 import { bindStore } from '../../../src-renderer/src/store/bind-store';
 import { selectReadError } from '../../../src-renderer/src/store/selectors';
-import { ev, FakeApi, flush, record } from './fake-api';
-
-const summary = (name: string): QueueSummary =>
-  ({
-    name,
-    paused: false,
-    depth: 0,
-    full: false,
-    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 },
-  }) as QueueSummary;
-const pool: PoolStatus = { running: false, queues: [], threads: 0, concurrency: 0, processed: 0, failed: 0, active: 0 };
-const connected: ConnectionStatus = { state: 'connected', target: 'redis://x', since: 1 };
+import { CONNECTED, ev, FakeApi, flush, record, shellApi, STOPPED_POOL } from './fake-api';
 
 function fullApi(): FakeApi {
-  return new FakeApi()
-    .on('connection.status', () => connected)
-    .on('queues.list', () => [summary('q'), summary('r')])
-    .on('workers.list', () => [])
-    .on('pool.status', () => pool)
-    .on('agents.list', () => ({ agents: [], errors: [] }))
+  return shellApi()
     .on('jobs.list', ({ queue, state }) => ({ jobs: [record(queue, `${state}-1`, state)] }))
     .on('jobs.get', ({ queue, id }) => record(queue, id, 'active'));
 }
@@ -37,7 +20,7 @@ describe('bindStore', () => {
     const binding = bindStore(api, store);
     await flush();
     const s = store.getState();
-    expect(s.connection).toEqual(connected);
+    expect(s.connection).toEqual(CONNECTED);
     expect([...s.queues.keys()]).toEqual(['q', 'r']);
     expect(s.queuesLoaded && s.workersLoaded).toBe(true);
     // The Jobs view starts on the first queue.
@@ -63,7 +46,7 @@ describe('bindStore', () => {
     expect(store.getState().jobs.get('r')?.has('c')).toBe(true);
     api.emit('metrics.tick', { at: 5, windowMs: 60_000, queues: [], agents: [] });
     expect(store.getState().metrics?.at).toBe(5);
-    api.emit('pool.changed', { ...pool, running: true });
+    api.emit('pool.changed', { ...STOPPED_POOL, running: true });
     expect(store.getState().pool?.running).toBe(true);
     binding.stop();
   });
@@ -152,7 +135,7 @@ describe('bindStore', () => {
     api.emit('connection.changed', { state: 'disconnected', target: 'redis://x', since: 2, error: 'ECONNREFUSED' });
     expect(store.getState().connection?.state).toBe('disconnected');
     const before = api.callsOf('agents.list').length;
-    api.emit('connection.changed', { ...connected, since: 3 });
+    api.emit('connection.changed', { ...CONNECTED, since: 3 });
     await flush();
     expect(api.callsOf('agents.list').length).toBe(before + 1);
     binding.stop();

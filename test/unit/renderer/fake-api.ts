@@ -1,4 +1,14 @@
-import type { CommandArgs, CommandName, CommandResult, ConveyorApi, EventName, Events } from '../../../src-shared/contract';
+import type {
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  ConnectionStatus,
+  ConveyorApi,
+  EventName,
+  Events,
+  PoolStatus,
+  QueueSummary,
+} from '../../../src-shared/contract';
 import type { JobEvent, JobRecord, JobState } from '../../../src-shared/job';
 
 type Handler<C extends CommandName> = (args: CommandArgs<C>) => CommandResult<C> | Promise<CommandResult<C>>;
@@ -80,4 +90,26 @@ export function record(queue: string, id: string, state: JobState, extra: Partia
 /** Lets pending promise callbacks run. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await Promise.resolve();
+}
+
+/** A queue with nothing in it. */
+export const emptyQueue = (name: string): QueueSummary =>
+  ({
+    name,
+    paused: false,
+    depth: 0,
+    full: false,
+    counts: { waiting: 0, delayed: 0, active: 0, completed: 0, dead: 0, cancelled: 0, paused: 0 },
+  }) as QueueSummary;
+export const STOPPED_POOL: PoolStatus = { running: false, queues: [], threads: 0, concurrency: 0, processed: 0, failed: 0, active: 0 };
+export const CONNECTED: ConnectionStatus = { state: 'connected', target: 'redis://x', since: 1 };
+
+/** A FakeApi answering what a bound store reads at start: connected, queues `q` and `r`, no workers, no pool, no agents. */
+export function shellApi(): FakeApi {
+  return new FakeApi()
+    .on('connection.status', () => CONNECTED)
+    .on('queues.list', () => [emptyQueue('q'), emptyQueue('r')])
+    .on('workers.list', () => [])
+    .on('pool.status', () => STOPPED_POOL)
+    .on('agents.list', () => ({ agents: [], errors: [] }));
 }

@@ -11,19 +11,19 @@ import {
 } from '../../../src-renderer/src/store/slices/job-list';
 import { record } from './fake-api';
 
-const KEY = listKey({ queue: 'q', state: 'completed', agent: null, search: '' }) as string;
+const KEY = listKey({ queue: 'q', state: 'completed', agent: null, search: '', flows: false }) as string;
 
 describe('listKey', () => {
   it('needs a queue, and a state or a search; `all` reads the live cache', () => {
-    expect(listKey({ queue: null, state: 'waiting', agent: null, search: '' })).toBeNull();
-    expect(listKey({ queue: 'q', state: 'all', agent: null, search: '' })).toBeNull();
-    expect(listKey({ queue: 'q', state: 'all', agent: null, search: ' boom ' })).not.toBeNull();
+    expect(listKey({ queue: null, state: 'waiting', agent: null, search: '', flows: false })).toBeNull();
+    expect(listKey({ queue: 'q', state: 'all', agent: null, search: '', flows: false })).toBeNull();
+    expect(listKey({ queue: 'q', state: 'all', agent: null, search: ' boom ', flows: false })).not.toBeNull();
     // The server filters by agent (issue #17): another agent is another list.
-    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' })).not.toBe(
-      listKey({ queue: 'q', state: 'dead', agent: null, search: '' }),
+    expect(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '', flows: false })).not.toBe(
+      listKey({ queue: 'q', state: 'dead', agent: null, search: '', flows: false }),
     );
-    expect(listKey({ queue: 'q', state: 'all', agent: 'echo', search: 'x' })).not.toBe(
-      listKey({ queue: 'q', state: 'all', agent: null, search: 'x' }),
+    expect(listKey({ queue: 'q', state: 'all', agent: 'echo', search: 'x', flows: false })).not.toBe(
+      listKey({ queue: 'q', state: 'all', agent: null, search: 'x', flows: false }),
     );
     expect(queueOfKey(KEY)).toBe('q');
   });
@@ -81,7 +81,7 @@ describe('the list window', () => {
   });
 
   it('a search result replaces the list, without a cursor', () => {
-    const key = listKey({ queue: 'q', state: 'all', agent: null, search: 'boom' }) as string;
+    const key = listKey({ queue: 'q', state: 'all', agent: null, search: 'boom', flows: false }) as string;
     const list = applySearchResult(emptyList(key), key, [record('q', 'x', 'dead'), record('q', 'y', 'completed')], 0);
     expect(list.ids).toEqual(['x', 'y']);
     expect(list.loaded).toBe(true);

@@ -8,7 +8,7 @@ import { rowFromRecord } from '../../../src-renderer/src/store/slices/job-row';
 import { liveRowsOf } from '../../../src-renderer/src/store/slices/live-jobs';
 import { ev, record } from './fake-api';
 
-const filter = (patch: Partial<JobsFilter>): JobsFilter => ({ queue: 'q', state: 'all', agent: null, search: '', ...patch });
+const filter = (patch: Partial<JobsFilter>): JobsFilter => ({ queue: 'q', state: 'all', agent: null, search: '', flows: false, ...patch });
 
 describe('visibleJobRows', () => {
   it('`all` shows the live cache newest first, narrowed by agent', () => {

@@ -6,14 +6,14 @@ describe('the ui slice', () => {
   it('a filter that asks the server something else restarts the list and clears the selection', () => {
     const store = createAppStore();
     store.getState().setJobsFilter({ queue: 'q', state: 'dead' });
-    expect(store.getState().jobList.key).toBe(listKey({ queue: 'q', state: 'dead', agent: null, search: '' }));
+    expect(store.getState().jobList.key).toBe(listKey({ queue: 'q', state: 'dead', agent: null, search: '', flows: false }));
     expect(store.getState().jobList.loading).toBe(true);
     store.getState().setSelected(['1', '2'], true);
     const list = store.getState().jobList;
     // The server filters by agent: a new list, and the selection (of the old list's rows) goes.
     store.getState().setJobsFilter({ agent: 'echo' });
     expect(store.getState().jobList).not.toBe(list);
-    expect(store.getState().jobList.key).toBe(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '' }));
+    expect(store.getState().jobList.key).toBe(listKey({ queue: 'q', state: 'dead', agent: 'echo', search: '', flows: false }));
     expect(store.getState().selection.size).toBe(0);
   });
 

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { useApp } from '../../app/shell-context';
 import { DepthBar } from '../../components/DepthBar';
 import { Field } from '../../components/Field';
+import { NumberField } from '../../components/NumberField';
+import { QueueOptions } from '../../components/QueueSelect';
 import { tabPanelProps, Tabs } from '../../components/Tabs';
 import { selectMostRelevantQueue, selectQueueNames } from '../../store/selectors';
 import { BulkEnqueueForm } from './BulkEnqueueForm';
@@ -52,11 +54,7 @@ export function EnqueueView() {
           <Field label="Queue" testId="enqueue-queue">
             {(p) => (
               <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} data-testid="enqueue-queue">
-                {names.map((n) => (
-                  <option key={n} value={n}>
-                    {n}
-                  </option>
-                ))}
+                <QueueOptions names={names} />
               </select>
             )}
           </Field>
@@ -110,38 +108,25 @@ export function EnqueueView() {
               JSON
             </label>
           </fieldset>
-          <Field
+          <NumberField
             label="Priority"
             hint="higher runs first; -1,000,000 to 1,000,000 · default 0"
             error={errors.priority}
             testId="enqueue-priority"
-          >
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                step={1}
-                value={options.priority}
-                placeholder="0"
-                onChange={(e) => setOptions({ ...options, priority: e.target.value })}
-                data-testid="enqueue-priority"
-              />
-            )}
-          </Field>
-          <Field label="Delay (ms)" hint="run no sooner than this; ≥ 0 · default 0" error={errors.delayMs} testId="enqueue-delay">
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={0}
-                step={1}
-                value={options.delayMs}
-                placeholder="0"
-                onChange={(e) => setOptions({ ...options, delayMs: e.target.value })}
-                data-testid="enqueue-delay"
-              />
-            )}
-          </Field>
+            value={options.priority}
+            placeholder="0"
+            onChange={(priority) => setOptions({ ...options, priority })}
+          />
+          <NumberField
+            label="Delay (ms)"
+            hint="run no sooner than this; ≥ 0 · default 0"
+            error={errors.delayMs}
+            testId="enqueue-delay"
+            min={0}
+            value={options.delayMs}
+            placeholder="0"
+            onChange={(delayMs) => setOptions({ ...options, delayMs })}
+          />
         </div>
         {summary ? <DepthBar queue={queue} depth={summary.depth} cap={summary.options.maxLength} full={summary.full} /> : null}
         {summary?.paused ? (

@@ -6,7 +6,7 @@ import { describeError, toUiError } from '../../lib/errors';
 import { jobHref } from '../../lib/routes';
 
 /** One job of the tree: a link to its detail, its state, and how its parent recorded it. */
-function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: string; id: string } }) {
+export function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: string; id: string } }) {
   const here = node.queue === current.queue && node.id === current.id;
   return (
     <li data-testid="flow-node" data-job={`${node.queue}/${node.id}`}>
@@ -27,12 +27,8 @@ function FlowNodeRow({ node, current }: { node: FlowTreeView; current: { queue: 
   );
 }
 
-/**
- * A job's flow (README "Flows"): its parent, if any, and the tree of its
- * children with their states, each linking to its own detail. Shows nothing
- * for a job that is not part of a flow. Read again when the job's state changes.
- */
-export function FlowTreePanel({ queue, id, state }: { queue: string; id: string; state: string }) {
+/** The flow tree under a job (`flows.tree`), read again whenever `version` changes (the job's state, its children's counts). */
+export function useFlowTree(queue: string, id: string, version: string): { tree: FlowTreeView | null; error: string | null } {
   const api = useApi();
   const [tree, setTree] = useState<FlowTreeView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -45,7 +41,17 @@ export function FlowTreePanel({ queue, id, state }: { queue: string; id: string;
     return () => {
       live = false;
     };
-  }, [api, queue, id, state]);
+  }, [api, queue, id, version]);
+  return { tree, error };
+}
+
+/**
+ * A job's flow (README "Flows"): its parent, if any, and the tree of its
+ * children with their states, each linking to its own detail. Shows nothing
+ * for a job that is not part of a flow. Read again when the job's state changes.
+ */
+export function FlowTreePanel({ queue, id, state }: { queue: string; id: string; state: string }) {
+  const { tree, error } = useFlowTree(queue, id, state);
   if (error)
     return (
       <p className="muted small" data-testid="flow-tree-error">

@@ -4,6 +4,7 @@ import type { HistoryRange, MetricsHistory, Percentiles } from '../../../../src-
 import { useApi, useApp } from '../../app/shell-context';
 import { selectConnectionState } from '../../store/selectors';
 import { formatCount, formatDuration } from '../../lib/format';
+import { QueueSelect } from '../../components/QueueSelect';
 import { historyRows, PANEL_RANGES, stepLabel } from './history-model';
 
 /** How often the shown history is read again. */
@@ -50,17 +51,13 @@ export function HistoryPanel({ queues, queue: fixedQueue }: { queues: string[]; 
       <header className="panel-header">
         <h2 id={titleId}>{fixedQueue === undefined ? 'History' : `History of ${fixedQueue}`}</h2>
         {fixedQueue === undefined ? (
-          <label className="inline">
-            Queue{' '}
-            <select value={queue} onChange={(e) => setPicked(e.target.value)} data-testid="history-queue">
-              <option value="all">all queues</option>
-              {queues.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
+          <QueueSelect
+            names={queues}
+            value={queue}
+            onChange={setPicked}
+            testId="history-queue"
+            leading={<option value="all">all queues</option>}
+          />
         ) : null}
         <label className="inline">
           Agent{' '}

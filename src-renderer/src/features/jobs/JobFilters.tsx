@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState, type KeyboardEvent } from 'react';
 import { JOB_STATES, queuedCount } from '../../../../src-shared/job';
 import { useApp, useReader } from '../../app/shell-context';
+import { QueueSelect } from '../../components/QueueSelect';
 import { useDebounced } from '../../hooks/use-debounced';
 import { formatCount } from '../../lib/format';
 import { agentNames, selectQueueNames } from '../../store/selectors';
@@ -9,7 +10,7 @@ import { liveRowsOf } from '../../store/slices/live-jobs';
 
 const STATE_FILTERS: readonly StateFilter[] = ['all', ...JOB_STATES];
 
-/** Queue, state, agent and text filters of the Jobs view. */
+/** Queue, state, agent and text filters of the Jobs view, and its switch to the queue's flows. */
 export function JobFilters() {
   const names = useApp(selectQueueNames);
   const filter = useApp((s) => s.jobsFilter);
@@ -43,62 +44,72 @@ export function JobFilters() {
 
   return (
     <div className="toolbar" data-testid="job-filters">
-      <label className="inline">
-        Queue{' '}
-        <select value={filter.queue ?? ''} onChange={(e) => setFilter({ queue: e.target.value || null })} data-testid="jobs-queue-select">
-          {filter.queue === null ? <option value="">—</option> : null}
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
-      <div role="radiogroup" aria-label="State" className="segmented" data-testid="state-filter" onKeyDown={onStateKey}>
-        {STATE_FILTERS.map((st) => {
-          const n = st === 'all' || !counts ? undefined : st === 'waiting' ? queuedCount(counts) : counts[st];
-          const checked = filter.state === st;
-          return (
-            <button
-              key={st}
-              type="button"
-              role="radio"
-              aria-checked={checked}
-              tabIndex={checked ? 0 : -1}
-              data-state-filter={st}
-              data-testid={`state-filter-${st}`}
-              onClick={() => setFilter({ state: st })}
-            >
-              {st}
-              {n !== undefined ? <span className="seg-count">{formatCount(n)}</span> : null}
-            </button>
-          );
-        })}
-      </div>
-      <label className="inline">
-        Agent{' '}
-        <select value={filter.agent ?? ''} onChange={(e) => setFilter({ agent: e.target.value || null })} data-testid="agent-filter">
-          <option value="">any</option>
-          {agentOptions.map((a) => (
-            <option key={a} value={a}>
-              {a}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline grow">
-        <span className="visually-hidden">Search jobs by id, payload or error text</span>
-        <input
-          type="search"
-          placeholder="Search id, payload, error…"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') setFilter({ search });
-          }}
-          data-testid="jobs-search"
-        />
-      </label>
+      <QueueSelect
+        names={names}
+        value={filter.queue ?? ''}
+        onChange={(queue) => setFilter({ queue: queue || null })}
+        testId="jobs-queue-select"
+        leading={filter.queue === null ? <option value="">—</option> : null}
+      />
+      <button
+        type="button"
+        aria-pressed={filter.flows}
+        title="List the queue's flow parents instead of its jobs"
+        onClick={() => setFilter({ flows: !filter.flows })}
+        data-testid="flows-toggle"
+      >
+        Flows
+        {counts && counts['waiting-children'] > 0 ? <span className="seg-count">{formatCount(counts['waiting-children'])}</span> : null}
+      </button>
+      {filter.flows ? null : (
+        <>
+          <div role="radiogroup" aria-label="State" className="segmented" data-testid="state-filter" onKeyDown={onStateKey}>
+            {STATE_FILTERS.map((st) => {
+              const n = st === 'all' || !counts ? undefined : st === 'waiting' ? queuedCount(counts) : counts[st];
+              const checked = filter.state === st;
+              return (
+                <button
+                  key={st}
+                  type="button"
+                  role="radio"
+                  aria-checked={checked}
+                  tabIndex={checked ? 0 : -1}
+                  data-state-filter={st}
+                  data-testid={`state-filter-${st}`}
+                  onClick={() => setFilter({ state: st })}
+                >
+                  {st}
+                  {n !== undefined ? <span className="seg-count">{formatCount(n)}</span> : null}
+                </button>
+              );
+            })}
+          </div>
+          <label className="inline">
+            Agent{' '}
+            <select value={filter.agent ?? ''} onChange={(e) => setFilter({ agent: e.target.value || null })} data-testid="agent-filter">
+              <option value="">any</option>
+              {agentOptions.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="inline grow">
+            <span className="visually-hidden">Search jobs by id, payload or error text</span>
+            <input
+              type="search"
+              placeholder="Search id, payload, error…"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') setFilter({ search });
+              }}
+              data-testid="jobs-search"
+            />
+          </label>
+        </>
+      )}
       <button type="button" onClick={() => void read.jobList()} data-testid="jobs-refresh">
         Refresh
       </button>

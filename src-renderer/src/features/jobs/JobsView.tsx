@@ -12,6 +12,7 @@ import { BulkBar } from './BulkBar';
 import { JobFilters } from './JobFilters';
 import { JobTable } from './JobTable';
 import { ViewFrame } from '../../components/ViewFrame';
+import { FlowList } from '../flows/FlowList';
 import { NoQueues } from '../../components/NoQueues';
 
 export function JobsView() {
@@ -38,7 +39,7 @@ export function JobsView() {
   const onLoadMore = useCallback(() => void read.loadMoreJobs(), [read]);
   const offline = useOfflineReason();
   const searchingNow = filter.search.trim() !== '';
-  const isLive = filter.state === 'all' && !searchingNow;
+  const isLive = filter.state === 'all' && !searchingNow && !filter.flows;
   // A filtered page can come back short (the server looks at a bounded number of jobs per call): go on until a page is full.
   const shortPage = !isLive && !searchingNow && list.loaded && !list.loading && list.cursor !== undefined && rows.length < PAGE_SIZE;
   useEffect(() => {
@@ -63,6 +64,16 @@ export function JobsView() {
     return (
       <ViewFrame name="jobs" title="Jobs">
         <NoQueues />
+      </ViewFrame>
+    );
+  }
+
+  // The flows listing is a plain table: the view scrolls as a whole, not a virtualized list inside it.
+  if (filter.flows) {
+    return (
+      <ViewFrame name="jobs" title="Jobs">
+        <JobFilters />
+        <FlowList />
       </ViewFrame>
     );
   }

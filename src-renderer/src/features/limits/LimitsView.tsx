@@ -3,6 +3,7 @@ import type { LimitState, LimitsView as LimitsData } from '../../../../src-share
 import { useApi, useApp } from '../../app/shell-context';
 import { Cmd } from '../../components/Cmd';
 import { EmptyState } from '../../components/EmptyState';
+import { QueueSelect } from '../../components/QueueSelect';
 import { ViewFrame } from '../../components/ViewFrame';
 
 /** How often the view reads the limits' state (every worker obeys a change within a second; show it at that pace). */
@@ -82,16 +83,7 @@ export function LimitsView() {
   const rows = data ? [...data.limits, ...data.groups] : [];
   return (
     <ViewFrame name="limits" title="Limits">
-      <label>
-        Queue{' '}
-        <select value={current} onChange={(e) => setQueue(e.target.value)} data-testid="limits-queue">
-          {names.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </label>
+      <QueueSelect names={names} value={current} onChange={setQueue} testId="limits-queue" inline={false} />
       {error && (
         <p role="alert" className="error" data-testid="limits-error">
           {error}

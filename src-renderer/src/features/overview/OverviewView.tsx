@@ -11,6 +11,7 @@ import { ConnectionCard } from './ConnectionCard';
 import { QueueCard } from './QueueCard';
 import { ViewFrame } from '../../components/ViewFrame';
 import { NoQueues } from '../../components/NoQueues';
+import { QueueSelect } from '../../components/QueueSelect';
 import { HistoryPanel } from '../history/HistoryPanel';
 
 export function OverviewView() {
@@ -51,16 +52,7 @@ export function OverviewView() {
           <section className="panel" aria-labelledby="metrics-title" data-testid="overview-metrics">
             <header className="panel-header">
               <h2 id="metrics-title">Throughput and latency</h2>
-              <label className="inline">
-                Queue{' '}
-                <select value={chartQueue ?? ''} onChange={(e) => setPicked(e.target.value)} data-testid="metrics-queue-select">
-                  {names.map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <QueueSelect names={names} value={chartQueue ?? ''} onChange={setPicked} testId="metrics-queue-select" />
             </header>
             {chartQueue ? <QueueMetrics queue={chartQueue} /> : null}
           </section>

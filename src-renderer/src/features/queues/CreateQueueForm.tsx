@@ -3,10 +3,11 @@ import { DEFAULT_CONFIG } from '../../../../src-shared/config-schema';
 import { useApi, useApp, useStoreApi } from '../../app/shell-context';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { NumberField } from '../../components/NumberField';
 import { describeError, toUiError } from '../../lib/errors';
 import { formatCount } from '../../lib/format';
 import { upsertQueue } from '../../store/slices/queues';
-import { draftToOptions, EMPTY_DRAFT, type QueueDraft } from './create-queue-model';
+import { draftToOptions, EMPTY_DRAFT, type NumericKey, type QueueDraft } from './create-queue-model';
 
 export function CreateQueueForm() {
   const api = useApi();
@@ -20,6 +21,21 @@ export function CreateQueueForm() {
   const show = (k: keyof typeof errors): string | undefined =>
     touched || (k !== 'name' && draft[k as keyof QueueDraft] !== '') ? errors[k] : undefined;
   const set = (patch: Partial<QueueDraft>): void => setDraft((d) => ({ ...d, ...patch }));
+  // The numeric options are alike: empty takes config.yml's default, shown as the placeholder.
+  const numberRow = (key: NumericKey, label: string, testId: string, min: number, rule: string, fallback: number) => (
+    <NumberField
+      label={label}
+      hint={`${rule} · default ${formatCount(fallback)}`}
+      error={show(key)}
+      testId={testId}
+      inputTestId={`${testId}-input`}
+      min={min}
+      numericKeypad
+      value={draft[key]}
+      onChange={(v) => set({ [key]: v })}
+      placeholder={String(fallback)}
+    />
+  );
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
@@ -68,46 +84,8 @@ export function CreateQueueForm() {
             />
           )}
         </Field>
-        <Field
-          label="Cap (max length)"
-          hint={`waiting + delayed; ≥ 1 · default ${formatCount(defaults.max_length)}`}
-          error={show('maxLength')}
-          testId="queue-cap"
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={1}
-              step={1}
-              inputMode="numeric"
-              value={draft.maxLength}
-              onChange={(e) => set({ maxLength: e.target.value })}
-              placeholder={String(defaults.max_length)}
-              data-testid="queue-cap-input"
-            />
-          )}
-        </Field>
-        <Field
-          label="Max retries"
-          hint={`after the first attempt; ≥ 0 · default ${defaults.max_retries}`}
-          error={show('maxRetries')}
-          testId="queue-retries"
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={0}
-              step={1}
-              inputMode="numeric"
-              value={draft.maxRetries}
-              onChange={(e) => set({ maxRetries: e.target.value })}
-              placeholder={String(defaults.max_retries)}
-              data-testid="queue-retries-input"
-            />
-          )}
-        </Field>
+        {numberRow('maxLength', 'Cap (max length)', 'queue-cap', 1, 'waiting + delayed; ≥ 1', defaults.max_length)}
+        {numberRow('maxRetries', 'Max retries', 'queue-retries', 0, 'after the first attempt; ≥ 0', defaults.max_retries)}
         <Field label="Backoff type" hint={`default ${defaults.backoff.type}`} testId="queue-backoff-type">
           {(p) => (
             <select
@@ -122,61 +100,16 @@ export function CreateQueueForm() {
             </select>
           )}
         </Field>
-        <Field
-          label="Backoff delay (ms)"
-          hint={`≥ 0 · default ${formatCount(defaults.backoff.delay_ms)}`}
-          error={show('delayMs')}
-          testId="queue-backoff-delay"
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={0}
-              step={1}
-              inputMode="numeric"
-              value={draft.delayMs}
-              onChange={(e) => set({ delayMs: e.target.value })}
-              placeholder={String(defaults.backoff.delay_ms)}
-              data-testid="queue-backoff-delay-input"
-            />
-          )}
-        </Field>
-        <Field
-          label="Backoff max delay (ms)"
-          hint={`≥ delay for exponential · default ${formatCount(defaults.backoff.max_delay_ms)}`}
-          error={show('maxDelayMs')}
-          testId="queue-backoff-max"
-        >
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={0}
-              step={1}
-              inputMode="numeric"
-              value={draft.maxDelayMs}
-              onChange={(e) => set({ maxDelayMs: e.target.value })}
-              placeholder={String(defaults.backoff.max_delay_ms)}
-              data-testid="queue-backoff-max-input"
-            />
-          )}
-        </Field>
-        <Field label="Lease (ms)" hint={`≥ 1,000 · default ${formatCount(defaults.lease_ms)}`} error={show('leaseMs')} testId="queue-lease">
-          {(p) => (
-            <input
-              {...p}
-              type="number"
-              min={1000}
-              step={1}
-              inputMode="numeric"
-              value={draft.leaseMs}
-              onChange={(e) => set({ leaseMs: e.target.value })}
-              placeholder={String(defaults.lease_ms)}
-              data-testid="queue-lease-input"
-            />
-          )}
-        </Field>
+        {numberRow('delayMs', 'Backoff delay (ms)', 'queue-backoff-delay', 0, '≥ 0', defaults.backoff.delay_ms)}
+        {numberRow(
+          'maxDelayMs',
+          'Backoff max delay (ms)',
+          'queue-backoff-max',
+          0,
+          '≥ delay for exponential',
+          defaults.backoff.max_delay_ms,
+        )}
+        {numberRow('leaseMs', 'Lease (ms)', 'queue-lease', 1000, '≥ 1,000', defaults.lease_ms)}
       </div>
       {errors.backoff && touched ? <ErrorMessage testId="create-queue-error">{errors.backoff}</ErrorMessage> : null}
       <div className="form-actions">

@@ -5,7 +5,7 @@ import { formatCount } from '../../lib/format';
 
 /** The create-queue form as data: its text fields, and the `queues.create` options they make. */
 
-type NumericKey = 'maxLength' | 'maxRetries' | 'delayMs' | 'maxDelayMs' | 'leaseMs';
+export type NumericKey = 'maxLength' | 'maxRetries' | 'delayMs' | 'maxDelayMs' | 'leaseMs';
 
 export interface QueueDraft {
   name: string;

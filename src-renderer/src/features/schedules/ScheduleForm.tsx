@@ -3,6 +3,7 @@ import type { CommandArgs } from '../../../../src-shared/contract';
 import type { ScheduleInfo, ScheduleInput } from '../../../../src-shared/schedule';
 import { useApi, useApp } from '../../app/shell-context';
 import { Field } from '../../components/Field';
+import { QueueOptions } from '../../components/QueueSelect';
 import { describeError, toUiError } from '../../lib/errors';
 import { parseJsonInput } from '../../lib/json-input';
 
@@ -73,11 +74,7 @@ export function ScheduleForm({
         <Field label="Queue" testId="schedule-queue">
           {(p) => (
             <select {...p} value={queue} onChange={(e) => setQueue(e.target.value)} disabled={!!editing} data-testid="schedule-queue">
-              {[...queues.keys()].map((q) => (
-                <option key={q} value={q}>
-                  {q}
-                </option>
-              ))}
+              <QueueOptions names={[...queues.keys()]} />
             </select>
           )}
         </Field>

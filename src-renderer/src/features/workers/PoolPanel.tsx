@@ -2,7 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useApi, useApp, useStoreApi } from '../../app/shell-context';
 import { Cmd } from '../../components/Cmd';
 import { ErrorMessage } from '../../components/ErrorMessage';
-import { Field } from '../../components/Field';
+import { NumberField } from '../../components/NumberField';
 import { describeError, toUiError } from '../../lib/errors';
 import { formatCount } from '../../lib/format';
 
@@ -98,34 +98,26 @@ export function PoolPanel() {
           aria-label="Resize the local pool"
           data-testid="pool-resize-form"
         >
-          <Field label="Threads" hint="1–256" error={threads === '' ? undefined : threadsError} testId="pool-threads">
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={1}
-                max={256}
-                step={1}
-                value={threads}
-                onChange={(e) => edit(setThreads, e.target.value)}
-                data-testid="pool-threads"
-              />
-            )}
-          </Field>
-          <Field label="Jobs per thread" hint="1–1,000" error={concurrency === '' ? undefined : concurrencyError} testId="pool-concurrency">
-            {(p) => (
-              <input
-                {...p}
-                type="number"
-                min={1}
-                max={1000}
-                step={1}
-                value={concurrency}
-                onChange={(e) => edit(setConcurrency, e.target.value)}
-                data-testid="pool-concurrency"
-              />
-            )}
-          </Field>
+          <NumberField
+            label="Threads"
+            hint="1–256"
+            error={threads === '' ? undefined : threadsError}
+            testId="pool-threads"
+            min={1}
+            max={256}
+            value={threads}
+            onChange={(v) => edit(setThreads, v)}
+          />
+          <NumberField
+            label="Jobs per thread"
+            hint="1–1,000"
+            error={concurrency === '' ? undefined : concurrencyError}
+            testId="pool-concurrency"
+            min={1}
+            max={1000}
+            value={concurrency}
+            onChange={(v) => edit(setConcurrency, v)}
+          />
           <button type="submit" className="primary" disabled={busy || Boolean(threadsError ?? concurrencyError)} data-testid="pool-resize">
             {busy ? 'Resizing…' : 'Resize'}
           </button>

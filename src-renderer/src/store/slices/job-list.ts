@@ -11,9 +11,11 @@ export interface JobsFilter {
   agent: string | null;
   /** Non-empty: the list is the server's search result (`jobs.search`). */
   search: string;
+  /** Show the queue's flow parents (`flows.list`, see flow-list.ts) instead of its jobs. */
+  flows: boolean;
 }
 
-export const DEFAULT_FILTER: JobsFilter = { queue: null, state: 'all', agent: null, search: '' };
+export const DEFAULT_FILTER: JobsFilter = { queue: null, state: 'all', agent: null, search: '', flows: false };
 
 /**
  * The window of the server's list the Jobs view shows, in the server's order
@@ -45,9 +47,9 @@ export const PAGE_SIZE = 200;
 /** The server's limit for jobs.search. */
 export const SEARCH_LIMIT = 1000;
 
-/** The list a filter needs from the server, or null when it needs none (no queue, or `all`: the live cache). */
+/** The list a filter needs from the server, or null when it needs none (no queue, flows shown, or `all`: the live cache). */
 export function listKey(filter: JobsFilter): string | null {
-  if (filter.queue === null) return null;
+  if (filter.queue === null || filter.flows) return null;
   // The server filters by agent (issue #17): another agent is another list.
   const agent = filter.agent === null ? '' : `\u0000agent\u0000${filter.agent}`;
   const search = filter.search.trim();

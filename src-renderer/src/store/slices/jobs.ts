@@ -1,4 +1,5 @@
 import type { DetailState } from './detail';
+import { emptyFlowList, type FlowListState } from './flow-list';
 import { emptyList, type JobListState } from './job-list';
 import type { LiveJobs } from './live-jobs';
 
@@ -9,8 +10,16 @@ export interface JobsSlice {
   jobsSeq: number;
   /** The Jobs view's window onto the server's list. */
   jobList: JobListState;
+  /** The Jobs view's flows listing, when it shows flows. */
+  flowList: FlowListState;
   /** The job the detail view shows, if it is open. */
   detail: DetailState | null;
 }
 
-export const initialJobs: JobsSlice = { jobs: new Map(), jobsSeq: 0, jobList: emptyList(null), detail: null };
+export const initialJobs: JobsSlice = {
+  jobs: new Map(),
+  jobsSeq: 0,
+  jobList: emptyList(null),
+  flowList: emptyFlowList(null),
+  detail: null,
+};

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import { DEFAULT_ROUTE, sameRoute, type Route } from '../../lib/routes';
 import { openDetail } from './detail';
+import { emptyFlowList, flowListQueue } from './flow-list';
 import { DEFAULT_FILTER, emptyList, listKey, type JobsFilter } from './job-list';
 import type { JobsSlice } from './jobs';
 
@@ -76,6 +77,8 @@ function filterChange(s: UiState & JobsSlice, filter: JobsFilter): Partial<UiSta
   const key = listKey(filter);
   const out: Partial<UiState & JobsSlice> = { jobsFilter: filter };
   if (key !== s.jobList.key) out.jobList = emptyList(key);
+  const flowQueue = flowListQueue(filter);
+  if (flowQueue !== s.flowList.queue) out.flowList = emptyFlowList(flowQueue);
   if (filter.queue !== s.jobsFilter.queue || filter.state !== s.jobsFilter.state || key !== s.jobList.key) out.selection = NO_SELECTION;
   return out;
 }
