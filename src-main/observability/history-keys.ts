@@ -22,3 +22,36 @@ export function rollupKey(k: QueueKeys, hour: number): string {
 
 /** Meta field holding the minute hashes' lifetime in seconds (metrics.lua reads it). */
 export const HISTORY_TTL_FIELD = 'mx_ttl';
+
+const FAILED_KINDS = new Set(['r', 'd', 'x']);
+
+/** Whether a history field is in metrics.lua's layout (`<name>.|<agent>`), not an earlier version's (`<name>|<agent>`). */
+export function isDottedHistoryField(field: string): boolean {
+  const bar = field.indexOf('|');
+  return bar > 0 && field[bar - 1] === '.';
+}
+
+/**
+ * A history hash in the plain names every reader uses, whichever version wrote it: metrics.lua's
+ * `<name>.|<agent>` as `<name>|<agent>`, plus `f|<agent>` (failed attempts: r + d + x), which it does
+ * not write. Plain fields (earlier writers, roll-ups) pass through, so expanding twice changes nothing.
+ */
+export function expandHistoryFields(hash: Record<string, string>): Record<string, string> {
+  const out: Record<string, number> = {};
+  const add = (field: string, n: number): void => {
+    out[field] = (out[field] ?? 0) + n;
+  };
+  for (const [field, value] of Object.entries(hash)) {
+    const n = Number(value);
+    if (!isDottedHistoryField(field)) {
+      add(field, n);
+      continue;
+    }
+    const bar = field.indexOf('|');
+    const name = field.slice(0, bar - 1);
+    const agent = field.slice(bar);
+    add(name + agent, n);
+    if (FAILED_KINDS.has(name)) add('f' + agent, n);
+  }
+  return Object.fromEntries(Object.entries(out).map(([f, v]) => [f, String(v)]));
+}

@@ -9,7 +9,7 @@ import {
   type MetricsHistory,
   type Percentiles,
 } from '../../src-shared/metrics-history';
-import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, metricsKey, rollupKey } from './history-keys';
+import { HISTORY_BOUNDS_MS, HISTORY_TTL_FIELD, expandHistoryFields, isDottedHistoryField, metricsKey, rollupKey } from './history-keys';
 
 export type { HistoryRange, MetricsHistory } from '../../src-shared/metrics-history';
 
@@ -91,7 +91,7 @@ async function readHashes(redis: Redis, keys: string[]): Promise<RawHash[]> {
   for (const key of keys) pipe.hgetall(key);
   const replies = (await pipe.exec()) ?? [];
   // A key of another type (or a failed read) counts as empty: the history is advisory.
-  return replies.map(([err, value]) => (err ? {} : ((value ?? {}) as RawHash)));
+  return replies.map(([err, value]) => (err ? {} : expandHistoryFields((value ?? {}) as RawHash)));
 }
 
 /** One queue's hashes for each step of the range, oldest first. */
@@ -204,7 +204,37 @@ export async function setHistoryRetention(redis: Redis, keyPrefix: string, queue
   if (await redis.exists(meta)) await redis.hset(meta, HISTORY_TTL_FIELD, Math.round(days * 86400));
 }
 
-/** A queue's running totals since it was created (metrics.lua's `m:all`): fields as in the minute hashes. */
+/**
+ * Reads the totals and the minute not yet added to them (metrics.lua's `m:all` and the minute meta
+ * `mx_m` names) in one step, so a minute joining the totals in between is never counted twice.
+ * Keys of another type read as empty: the history is advisory.
+ */
+const TOTALS_SCRIPT = `
+local open = redis.pcall('HGET', KEYS[1], 'mx_m')
+local function all(key)
+  local h = redis.pcall('HGETALL', key)
+  if h.err then return {} end
+  return h
+end
+return { all(KEYS[2]), type(open) == 'string' and all(ARGV[1] .. open) or {} }`;
+
+/** A queue's running totals since it was created (metrics.lua's `m:all` plus the open minute), plain fields. */
 export async function readHistoryTotals(redis: Redis, keyPrefix: string, queue: string): Promise<Record<string, string>> {
-  return redis.hgetall(`${new QueueKeys(keyPrefix, queue).base}m:all`).catch(() => ({}));
+  const k = new QueueKeys(keyPrefix, queue);
+  try {
+    // The minute's key is built in the script from its base: same hash tag, so the same slot.
+    const reply = (await redis.eval(TOTALS_SCRIPT, 2, k.key('meta'), `${k.base}m:all`, `${k.base}m:`)) as string[][];
+    // Of the open minute, the dotted fields only: plain ones (an earlier version's) are in m:all already.
+    const hashes = reply.map((flat, k) => {
+      const h: RawHash = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const field = flat[i] ?? '';
+        if (k === 0 || isDottedHistoryField(field)) h[field] = flat[i + 1] ?? '0';
+      }
+      return expandHistoryFields(h);
+    });
+    return mergeHashes(hashes);
+  } catch {
+    return {};
+  }
 }

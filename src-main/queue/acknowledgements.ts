@@ -101,7 +101,7 @@ export class Acknowledgements {
       return [j.id, j.token, e.message, e.stack, j.retryable === false ? 0 : 1, j.reason ?? 'failed'];
     });
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'fail', args));
-    if (reply.some((v) => v === 'dead' || v === 'cancelled')) this.ctx.flowOutbox?.(queue); // flows: a child may have ended
+    if (reply.length > jobs.length) this.ctx.flowOutbox?.(queue); // flows: a child ended (fail-8 says so), not on every dead job
     return jobs.map((j, i) => {
       this.settled(queue, j);
       const v = reply[i];

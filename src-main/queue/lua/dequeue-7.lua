@@ -64,6 +64,7 @@ local deadline = now + leaseMs
 local active = {}
 local leased = 0
 local skipped = {}
+local mx -- metrics history of jobs that end dead here, malformed (metrics.lua); made when there is one
 local events = start and newEvents(kMeta, kEvents, 'e', 'started', 'w', worker) or newEvents(kMeta, kEvents, 'e', 'leased')
 -- Skipped (malformed) ids do not count: keep popping until n are leased or none wait.
 local drained = false
@@ -82,6 +83,8 @@ while leased < n and not drained do
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       deadMalformedKey(kDead, kEvents, id, now)
+      mx = mx or {}
+      metricsCount(mx, '', 'd')
       skipped[#skipped + 1] = id
       skipped[#skipped + 1] = 'job key is not a hash'
     elseif not r[7] then
@@ -94,6 +97,8 @@ while leased < n and not drained do
       local why = 'job hash has no message (src, dst, pl)'
       emit(kEvents, 'e', 'malformed', 'j', id, 'why', why)
       toDead(kDead, kEvents, id, 'malformed', now, why, nil)
+      mx = mx or {}
+      metricsCount(mx, '', 'd')
       skipped[#skipped + 1] = id
       skipped[#skipped + 1] = why
     else
@@ -126,6 +131,7 @@ while leased < n and not drained do
   end
 end
 flushEvents(events)
+if mx then metricsFlush(mx, kMeta, now) end
 if L then limitsClose(L, out) end
 for i = 1, #active, 1000 do
   redis.call('ZADD', kActive, unpack(active, i, math.min(i + 999, #active)))

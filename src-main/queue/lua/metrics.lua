@@ -1,26 +1,35 @@
 --[[
   Metrics history, written by the scripts a job's attempt ends in (complete-4,
-  fail-8, and recoverStalled in common.lua); src-main/observability/history.ts
+  fail-8, quarantine-7, and recoverStalled in common.lua); src-main/observability/history.ts
   reads and merges it.
 
   Per queue and minute, one hash under the queue's hash tag,
     <prefix>:{<queue>}:m:<minute>   (minute = Redis ms // 60000)
-  with fields '<kind>|<agent>' (agent '' for a job that names none):
-    c completed, f failed attempts (retried, dead and cancelled ones included),
-    r retried, d dead, x cancelled;
+  with fields '<name>.|<agent>' (agent '' for a job that names none), name:
+    c completed, r retried, d dead, x cancelled (failed attempts = r + d + x,
+    added up by the readers, not written);
     w<i> / t<i> wait / run time histogram, bucket i of MX_BOUNDS (ms, upper
     bounds; i = #MX_BOUNDS + 1 is beyond the last). Buckets hold counts, not
     cumulative ones, so any two histograms merge by adding them;
     W / T the sums of those wait / run times (ms).
+  The '.' marks this layout: earlier versions wrote the same names without it
+  into the minute and the totals at once, so a minute joins the totals with its
+  dotted fields only (mixed versions may write one minute during an upgrade);
+  history-keys.ts reads both. (A field per outcome and both buckets would cut a
+  call's writes to 3, but multiply a minute's fields, past what a listpack holds.)
   Wait = lease (or start) of the attempt minus the latest of enqueue, due time
   and the previous attempt's end; run = end minus start (or lease).
 
-  The same fields also add up, never expiring, in <prefix>:{<queue>}:m:all:
-  the running totals Prometheus counters and histograms are read from.
+  The running totals Prometheus counters and histograms are read from are the
+  sum of <prefix>:{<queue>}:m:all (never expiring) and the open minute, the one
+  meta 'mx_m' names: a minute joins m:all when a call first writes the next
+  one (mxRoll), so a call writes each field once, not twice. history.ts reads
+  the three keys in one script. A queue idle longer than the history's
+  lifetime, or a meta rebuilt by a repair, loses its open minute from the totals.
 
   A call sums its jobs in a Lua table and writes one HINCRBY per distinct field
-  and one EXPIRE: cheap per job when calls carry many (bench/README.md has the
-  figure). The key's lifetime is meta 'mx_ttl' (seconds; 7 days if unset).
+  (bench/README.md has the figures). A minute hash lives for meta 'mx_ttl'
+  (seconds; 7 days if unset): set when it opens, counted from its minute's end once closed.
   The key is not among a script's KEYS (like job keys, it is built from the
   job prefix, in the same slot): a wrong-typed one is replaced when written
   (mxIncr), so the history can never make a state change fail.
@@ -50,44 +59,62 @@ end
   What metricsJob needs of a job hash, for the read a script does anyway:
   readJobs(..., <its own fields>, unpack(MX_READ)). It guesses attempt 1 (by
   far the most common), so a first attempt costs no call of its own; any
-  other attempt reads its fields with one more HMGET.
+  other attempt reads its fields with one more HMGET. The agent is the job's
+  `ag`, written at enqueue: the payload, which may be large, is read only for
+  a job enqueued before `ag` was.
 ]]
-local MX_READ = { 'pl', 'ts', 'run', 'a:1:leased', 'a:1:started' }
+local MX_READ = { 'ag', 'ts', 'run', 'a:1:leased', 'a:1:started' }
+
+-- The agent of a job without `ag`: agent payloads start with it (agentItem); any other counts under ''.
+local function mxAgentOfPayload(id)
+  local pl = redis.call('HGET', JOB .. id, 'pl')
+  return type(pl) == 'string' and string.match(pl, '^{"agent":"([^"\\]*)"') or ''
+end
+
+-- The sums of one agent in a call's table: per kind, W and T, and bucket i of wait at 100 + i, of run at 200 + i.
+local function mxOf(acc, agent)
+  local a = acc[agent]
+  if not a then
+    a = { W = 0, T = 0 }
+    acc[agent] = a
+  end
+  return a
+end
+
+-- Counts an attempt that ended as `kind` with no wait or run time known (a job set aside as malformed).
+local function metricsCount(acc, agent, kind)
+  local a = mxOf(acc, agent)
+  a[kind] = (a[kind] or 0) + 1
+end
 
 -- Counts one attempt of job `id` ending now as `kind` ('c', 'r', 'd' or 'x'). `r` is the job's read with
 -- MX_READ's values from index `at`, or nil to read them here. Call it before the script changes 'run'.
--- Sums go in `acc` per agent; field names are built by metricsFlush, once per call.
+-- Sums go in `acc` per agent; field names are built by metricsFlush, once per call and field.
 local function metricsJob(acc, id, att, kind, now, r, at)
   att = tonumber(att) or 0
-  local pl, ts, run, leased, started, prev
+  local ag, ts, run, leased, started, prev
   if r and att == 1 then
-    pl, ts, run, leased, started = r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4]
+    ag, ts, run, leased, started = r[at], r[at + 1], r[at + 2], r[at + 3], r[at + 4]
   else
     local f = mxAttFields(att)
-    local m = redis.call('HMGET', JOB .. id, 'pl', 'ts', 'run', f[1], f[2], f[3])
-    pl, ts, run, leased, started, prev = m[1], m[2], m[3], m[4], m[5], m[6]
+    local m = redis.call('HMGET', JOB .. id, 'ag', 'ts', 'run', f[1], f[2], f[3])
+    ag, ts, run, leased, started, prev = m[1], m[2], m[3], m[4], m[5], m[6]
   end
-  -- Agent payloads start with their agent (agentItem); any other payload counts under ''.
-  local agent = pl and string.match(pl, '^{"agent":"([^"\\]*)"') or ''
-  local a = acc[agent]
-  if not a then
-    a = { c = 0, r = 0, d = 0, x = 0, W = 0, T = 0, w = {}, t = {} }
-    acc[agent] = a
-  end
-  a[kind] = a[kind] + 1
+  local a = mxOf(acc, ag or mxAgentOfPayload(id))
+  a[kind] = (a[kind] or 0) + 1
   started = tonumber(started)
   leased = tonumber(leased) or started
   if leased then
     local base = math.max(tonumber(ts) or 0, tonumber(run) or 0, tonumber(prev) or 0)
     if base > 0 then
       local wait = math.max(leased - base, 0)
-      local b = mxBucket(wait)
-      a.w[b] = (a.w[b] or 0) + 1
+      local b = 100 + mxBucket(wait)
+      a[b] = (a[b] or 0) + 1
       a.W = a.W + wait
     end
     local ran = math.max(now - (started or leased), 0)
-    local b = mxBucket(ran)
-    a.t[b] = (a.t[b] or 0) + 1
+    local b = 200 + mxBucket(ran)
+    a[b] = (a[b] or 0) + 1
     a.T = a.T + ran
   end
 end
@@ -103,25 +130,63 @@ local function mxIncr(key, field, n)
   return r
 end
 
--- Writes what a call counted into this minute's hash and the totals. The minute hash gets its lifetime
--- when a field is new in it (always so when the key is): an existing field means an existing key, which has it.
+-- The minute hash `open` (the one meta 'mx_m' names) joins the totals, and `minute`'s becomes the open one,
+-- kept for the queue's history lifetime. Runs once a minute per queue, when a call writes a new minute.
+local function mxRoll(kMeta, base, open, minute)
+  local ttl = redis.pcall('HGET', kMeta, 'mx_ttl')
+  ttl = type(ttl) == 'string' and tonumber(ttl) or 604800
+  if open and open < minute then
+    local key = base .. open
+    local h = redis.pcall('HGETALL', key)
+    if h.err then
+      redis.call('DEL', key)
+    else
+      for i = 1, #h, 2 do
+        local f = h[i]
+        local bar = string.find(f, '|', 1, true)
+        if bar and string.byte(f, bar - 1) == 46 then mxIncr(base .. 'all', f, tonumber(h[i + 1]) or 0) end -- 46: '.'
+      end
+      -- Its lifetime from the end of its own minute (gone at once when that is past).
+      redis.call('PEXPIREAT', key, (open + 1) * 60000 + ttl * 1000)
+    end
+  end
+  redis.call('EXPIRE', base .. minute, ttl)
+  -- Only on a queue that exists: a meta hash is what makes one.
+  if redis.call('EXISTS', kMeta) == 1 then redis.pcall('HSET', kMeta, 'mx_m', minute) end
+end
+
+-- Writes what a call counted into this minute's hash, one HINCRBY per field. The running totals (m:all)
+-- are the closed minutes' sum: a minute joins them when the next is written (mxRoll), so a call does not
+-- write every field twice; readers add the open minute (history.ts). kMeta: the queue's meta, or nil for it.
+-- A field new in the minute may mean a new minute: only then is meta asked which minute is open.
 local function metricsFlush(acc, kMeta, now)
   if next(acc) == nil then return end
   local base = string.sub(JOB, 1, -5) .. 'm:'
-  local key, all = base .. math.floor(now / 60000), base .. 'all'
-  local fresh = false
-  local function add(field, n)
-    if n > 0 then
-      if mxIncr(key, field, n) == n then fresh = true end
-      mxIncr(all, field, n)
-    end
-  end
+  local minute = math.floor(now / 60000)
+  local key = base .. minute
+  kMeta = kMeta or string.sub(JOB, 1, -5) .. 'meta'
+  local checked = false
   for agent, a in pairs(acc) do
     local sfx = '|' .. agent
-    for _, k in ipairs({ 'c', 'r', 'd', 'x', 'W', 'T' }) do add(k .. sfx, a[k]) end
-    add('f' .. sfx, a.r + a.d + a.x)
-    for b, n in pairs(a.w) do add('w' .. b .. sfx, n) end
-    for b, n in pairs(a.t) do add('t' .. b .. sfx, n) end
+    for code, n in pairs(a) do
+      local field
+      if type(code) == 'number' then
+        field = (code < 200 and 'w' or 't') .. code % 100 .. '.' .. sfx
+      elseif n > 0 then
+        field = code .. '.' .. sfx
+      end
+      if field and mxIncr(key, field, n) == n and not checked then
+        checked = true
+        -- pcall: a script that was not given meta (quarantine-7) has not checked its type.
+        local open = redis.pcall('HGET', kMeta, 'mx_m')
+        local o = type(open) == 'string' and tonumber(open)
+        if type(open) == 'table' or (o and o > minute) then
+          -- meta unreadable, or the clock went back: this minute's counts stay out of the totals, and it expires.
+          redis.call('EXPIRE', key, 604800)
+        elseif o ~= minute then
+          mxRoll(kMeta, base, o or nil, minute)
+        end
+      end
+    end
   end
-  if fresh then redis.call('EXPIRE', key, tonumber(redis.call('HGET', kMeta, 'mx_ttl')) or 604800) end
 end

@@ -14,6 +14,7 @@ if not read then return bad end
 local now = nowMs()
 local out = {}
 local any = false
+local ended = {} -- ids leaving active: one ZREM per call
 for i = 3, #ARGV, 3 do
   local id, token, why = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local key = JOB .. id
@@ -23,13 +24,14 @@ for i = 3, #ARGV, 3 do
   elseif not holdsLease(r, token) then
     out[#out + 1] = LEASE_LOST
   else
-    redis.call('ZREM', kActive, id)
+    ended[#ended + 1] = id
     if r[5] then limitsDone(kMeta, id, r[5]) end
     -- A 429 ('rate_limited:<ms>'): the group pauses, or the job waits delayed (limits.lua).
     local held
     why, held = limitsRateLimited(kMeta, id, why, now)
-    endAttempt(id, r[3], 'released', now, nil, nil)
-    redis.call('HSET', key, 'a:' .. r[3] .. ':why', why)
+    -- The attempt's end (common.lua's endAttempt) and why, in one write.
+    local p = 'a:' .. r[3] .. ':'
+    redis.call('HSET', key, p .. 'ended', now, p .. 'outcome', 'released', p .. 'why', why, 'tok', '')
     -- The attempt stays in the history but does not count against retries.
     redis.call('HINCRBY', key, 'rb', 1)
     if not held then pushWaiting(kMeta, kWait, id, tonumber(r[4]) or 0) end
@@ -37,6 +39,9 @@ for i = 3, #ARGV, 3 do
     out[#out + 1] = 1
     any = true
   end
+end
+for i = 1, #ended, 1000 do
+  redis.call('ZREM', kActive, unpack(ended, i, math.min(i + 999, #ended)))
 end
 if any then wake(kMarker) end
 return out

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { QueueKeys } from '../../../src-main/queue/keys';
 import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
-import { setHistoryRetention } from '../../../src-main/observability/history';
+import { readHistoryTotals, setHistoryRetention } from '../../../src-main/observability/history';
 import { item, queueTest as test } from '../../support/queue';
 
 const minuteOf = async (redis: Redis): Promise<number> => Math.floor(Number((await redis.time())[0]) / 60);
@@ -83,5 +83,102 @@ describe('metrics history', () => {
     await redis.del(metricsKey(k, hour * 60 + 5), metricsKey(k, hour * 60 + 59));
     expect((await adapter.metricsHistory(queue, { range: '7d' })).totals.completed).toBe(5);
     expect((await adapter.metricsHistory(queue, { range: '24h' })).run.p50).toBeGreaterThan(25);
+  });
+  test("the agent is the job's own `ag` field, not read from its payload", async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.hset(new QueueKeys(prefix, queue).job(id), 'ag', 'summarise');
+    const job = await adapter.dequeue(queue);
+    await adapter.completeProcessing(queue, id, 1, job!.lease.token);
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.agents).toEqual(['summarise']);
+    expect(h.totals.completed).toBe(1);
+  });
+
+  test('a job without `ag` (enqueued by an older version) counts under the agent its payload names', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const id = await adapter.enqueue(queue, item('upper', 1));
+    await redis.hdel(new QueueKeys(prefix, queue).job(id), 'ag');
+    const job = await adapter.dequeue(queue);
+    await adapter.failProcessing(queue, id, new Error('no'), { token: job!.lease.token, retryable: false });
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.agents).toEqual(['upper']);
+    expect(h.totals).toEqual({ completed: 0, failed: 1, retried: 0, dead: 1, cancelled: 0 });
+  });
+
+  test('a leased job quarantined for an unusable message counts as dead, with its agent and times', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.hset(new QueueKeys(prefix, queue).job(id), 'pl', '{"agent":"echo","input":{not json');
+    expect(await adapter.dequeueMany(queue, 1)).toEqual([]);
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.totals).toEqual({ completed: 0, failed: 1, retried: 0, dead: 1, cancelled: 0 });
+    expect(h.agents).toEqual(['echo']);
+    expect(h.runBuckets.reduce((a, b) => a + b)).toBe(1);
+  });
+
+  test('a held job whose key turned into another type counts as dead once it is set aside', async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const job = await adapter.dequeue(queue);
+    await redis.del(new QueueKeys(prefix, queue).job(id));
+    await redis.set(new QueueKeys(prefix, queue).job(id), 'x');
+    await expect(adapter.completeProcessing(queue, id, 1, job!.lease.token)).rejects.toThrow();
+    expect((await adapter.getJob(queue, id))?.state).toBe('dead');
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals).toEqual({
+      completed: 0,
+      failed: 1,
+      retried: 0,
+      dead: 1,
+      cancelled: 0,
+    });
+  });
+
+  test('a waiting job whose key holds another type ends dead at lease, and counts as dead', async ({ adapter, queue, redis, prefix }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    await redis.del(new QueueKeys(prefix, queue).job(id));
+    await redis.set(new QueueKeys(prefix, queue).job(id), 'x');
+    expect(await adapter.dequeueMany(queue, 1)).toEqual([]);
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.dead).toBe(1);
+  });
+  test('the totals are the closed minutes plus the open one; a minute joins them when the next is written', async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
+    const k = new QueueKeys(prefix, queue);
+    const completeOne = async (): Promise<void> => {
+      const id = await adapter.enqueue(queue, item('echo', 1));
+      const job = await adapter.dequeue(queue);
+      await adapter.completeProcessing(queue, id, 1, job!.lease.token);
+    };
+    await completeOne();
+    // One write per field: the open minute only, and the totals still count it.
+    expect(await redis.exists(`${k.base}m:all`)).toBe(0);
+    expect((await readHistoryTotals(redis, prefix, queue))['c|echo']).toBe('1');
+    // As if that minute were the one before: the next write closes it into the totals.
+    const minute = Number(await redis.hget(k.key('meta'), 'mx_m'));
+    await redis.rename(metricsKey(k, minute), metricsKey(k, minute - 1));
+    await redis.hset(k.key('meta'), 'mx_m', minute - 1);
+    // An earlier version's plain field in that minute: it wrote the totals itself, so the minute joins without it.
+    await redis.hset(metricsKey(k, minute - 1), 'c|echo', 5);
+    expect((await readHistoryTotals(redis, prefix, queue))['c|echo']).toBe('1');
+    await completeOne();
+    const all = await redis.hgetall(`${k.base}m:all`);
+    expect(all['c|echo']).toBeUndefined();
+    expect(all['c.|echo']).toBe('1');
+    expect((await readHistoryTotals(redis, prefix, queue))['c|echo']).toBe('2');
+    const ttl = await redis.ttl(metricsKey(k, minute - 1));
+    expect(ttl).toBeGreaterThan(7 * 86400 - 120);
+    expect(ttl).toBeLessThanOrEqual(7 * 86400);
+    // The minutes themselves count every field, the earlier version's too.
+    expect((await adapter.metricsHistory(queue, { range: '15m' })).totals.completed).toBe(2 + 5);
   });
 });

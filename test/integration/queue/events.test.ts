@@ -109,6 +109,28 @@ describe('events', () => {
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
   });
 
+  test("a fail call for many jobs: each job's failed event, then where it went", async ({ adapter }) => {
+    await adapter.createQueue('fails', { maxRetries: 1, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
+    // Every third job not retryable (dead), the rest retried.
+    const ids = await adapter.enqueueMany(
+      'fails',
+      Array.from({ length: 150 }, (_, i) => item('echo', i)),
+    );
+    const leased = await adapter.dequeueMany('fails', 150);
+    const where = await adapter.failMany(
+      'fails',
+      leased.map((j, i) => ({ id: j.action.id, token: j.lease.token, error: new Error(`e${i}`), retryable: i % 3 !== 0 })),
+    );
+    expect(where.filter((r) => r.ok && r.value === 'dead')).toHaveLength(50);
+    expect(where.filter((r) => r.ok && r.value === 'waiting')).toHaveLength(100);
+    const events = await collect(adapter, ['fails'], (all) => all.filter((e) => e.type === 'failed').length === 150);
+    for (const [i, id] of ids.entries()) {
+      const own = events.filter((e) => e.jobId === id && e.type !== 'enqueued' && e.type !== 'leased');
+      expect(own.map((e) => e.type)).toEqual(['failed', i % 3 === 0 ? 'dead' : 'retrying']);
+      expect(own[0]).toMatchObject({ attempt: 1, error: `e${i}` });
+    }
+  });
+
   test('a call for one job writes the plain entry, readable as it is', async ({ adapter, queue }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
     await adapter.dequeueMany(queue, 5, { workerId: 'w1' });

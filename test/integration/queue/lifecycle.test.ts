@@ -83,6 +83,22 @@ describe('processing a job', () => {
     expect(await adapter.recoverStalled('short')).toEqual({ retried: 0, dead: 0 });
     expect((await adapter.getJob('short', id))?.state).toBe('active');
   });
+
+  test('a heartbeat that finds the deadline already set (twice in one call) still holds the lease; a lost one does not', async ({
+    adapter,
+    queue,
+  }) => {
+    const id = await adapter.enqueue(queue, item('echo', 1));
+    const { lease } = (await adapter.dequeue(queue))!;
+    const twice = await adapter.extendLeases(queue, [
+      { id, token: lease.token },
+      { id, token: lease.token },
+    ]);
+    expect(twice.map((r) => r.ok)).toEqual([true, true]);
+    await adapter.completeProcessing(queue, id, 1, lease.token);
+    const [after] = await adapter.extendLeases(queue, [{ id, token: lease.token }]);
+    expect(after?.ok).toBe(false);
+  });
 });
 
 describe('failure and retries', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HISTORY_BOUNDS_MS } from '../../../src-main/observability/history-keys';
+import { HISTORY_BOUNDS_MS, expandHistoryFields, isDottedHistoryField } from '../../../src-main/observability/history-keys';
 import { bucketPercentile, mergeHashes } from '../../../src-main/observability/history';
 
 describe('history buckets', () => {
@@ -12,6 +12,23 @@ describe('history buckets', () => {
       ?.split(',')
       .map((s) => Number(s.trim()));
     expect(bounds).toEqual([...HISTORY_BOUNDS_MS]);
+  });
+
+  it("metrics.lua's dotted fields read as the plain ones, with failed = r + d + x; plain ones pass", () => {
+    const h = { 'c.|a': '2', 'd.|a': '1', 'x.|b|c': '1', 'w3.|a': '2', 't1.|a': '2', 'W.|a': '3', 'T.|a': '4', 'c|a': '1', 'W|a': '7' };
+    expect(expandHistoryFields(h)).toEqual({
+      'c|a': '3',
+      'd|a': '1',
+      'f|a': '1',
+      'x|b|c': '1',
+      'f|b|c': '1',
+      'w3|a': '2',
+      't1|a': '2',
+      'W|a': '10',
+      'T|a': '4',
+    });
+    expect(expandHistoryFields(expandHistoryFields(h))).toEqual(expandHistoryFields(h));
+    expect(['c.|a', 'w3.|a', 'W.|a', 'c|a.', 'w3|a', 'W|a'].map(isDottedHistoryField)).toEqual([true, true, true, false, false, false]);
   });
 
   it('merge by adding field by field', () => {
