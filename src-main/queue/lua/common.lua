@@ -189,12 +189,15 @@ end
 local FINAL_STATES = { completed = true, dead = true, cancelled = true }
 
 -- Deletes jobs with their logs, many keys per DEL: each redis.call costs more than the keys it names.
-local function deleteJobs(ids)
+-- `parents` false: no job of the queue ever had children (meta fkq unset), so none is read first.
+local function deleteJobs(ids, parents)
   local keys = {}
   for i = 1, #ids do
     -- flows: a final job with children (`fk`) has them deleted too; pcall, as a malformed key is deleted as well.
-    local f = redis.pcall('HMGET', JOB .. ids[i], 'fk', 'state')
-    if not f.err and f[1] and FINAL_STATES[f[2]] then flowTrimmed(ids[i], f[1]) end
+    if parents ~= false then
+      local f = redis.pcall('HMGET', JOB .. ids[i], 'fk', 'state')
+      if not f.err and f[1] and FINAL_STATES[f[2]] then flowTrimmed(ids[i], f[1]) end
+    end
     keys[#keys + 1] = JOB .. ids[i]
     keys[#keys + 1] = JOB .. ids[i] .. ':logs'
     if #keys >= 1000 then
@@ -206,11 +209,11 @@ local function deleteJobs(ids)
 end
 
 -- Keeps a final-state set within its count and age; deletes trimmed jobs.
-local function trim(kSet, count, ageS, now)
+local function trim(kSet, count, ageS, now, parents)
   if ageS > 0 then
     local old = redis.call('ZRANGEBYSCORE', kSet, '-inf', now - ageS * 1000, 'LIMIT', 0, 200)
     if #old > 0 then
-      deleteJobs(old)
+      deleteJobs(old, parents)
       redis.call('ZREM', kSet, unpack(old))
     end
   end
@@ -220,14 +223,14 @@ local function trim(kSet, count, ageS, now)
     local popped = redis.call('ZPOPMIN', kSet, n - count)
     local excess = {}
     for i = 1, #popped, 2 do excess[#excess + 1] = popped[i] end
-    deleteJobs(excess)
+    deleteJobs(excess, parents)
   end
 end
 
 -- Applies the retention rule of `kind` ('completed' | 'dead') to its set.
 local function retention(kMeta, kSet, kind, now)
-  local r = redis.call('HMGET', kMeta, kind .. '_count', kind .. '_age_s')
-  trim(kSet, tonumber(r[1]) or 1000, tonumber(r[2]) or 0, now)
+  local r = redis.call('HMGET', kMeta, kind .. '_count', kind .. '_age_s', 'fkq')
+  trim(kSet, tonumber(r[1]) or 1000, tonumber(r[2]) or 0, now, r[3] ~= false)
 end
 
 -- Ends the current attempt of a job.

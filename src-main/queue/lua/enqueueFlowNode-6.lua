@@ -65,6 +65,8 @@ end
 -- fk keeps the children's order (a hash keeps none).
 redis.call('HSET', key, 'state', 'waiting-children', 'fp', n, 'fi', ARGV[8], 'fk', table.concat(refs, '\n'))
 redis.call('ZADD', kWaitChildren, now, id)
+-- The queue has parents now: its retention reads a trimmed job's children (common.lua deleteJobs).
+redis.call('HSET', kMeta, 'fkq', 1)
 redis.call('ZADD', kOutbox, now, 'enqueue\n' .. flowQueue() .. '\n' .. id)
 emit(kEvents, 'e', 'enqueued', 'j', id, 'g', ARGV[4])
 emit(kEvents, 'e', 'waiting_children', 'j', id, 'count', n)

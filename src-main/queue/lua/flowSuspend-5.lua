@@ -32,6 +32,8 @@ local order = table.concat(refs, '\n')
 if r[4] and r[4] ~= '' then order = r[4] .. '\n' .. order end
 redis.call('HSET', key, 'state', 'waiting-children', 'fp', n, 'fi', ARGV[6], 'fk', order, 'fm', ARGV[7])
 redis.call('ZADD', kWaitChildren, now, id)
+-- The queue has parents now: its retention reads a trimmed job's children (common.lua deleteJobs).
+redis.call('HSET', kMeta, 'fkq', 1)
 redis.call('ZADD', kOutbox, now, 'enqueue\n' .. flowQueue() .. '\n' .. id)
 emit(kEvents, 'e', 'waiting_children', 'j', id, 'count', n)
 return 1

@@ -1,9 +1,57 @@
 import { describe, expect } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
+import { eventually } from '../../support/pool';
 import { item, queueTest as test } from '../../support/queue';
 
 const keep = (completed: { count: number; ageS: number }, dead: { count: number; ageS: number }) => ({ retention: { completed, dead } });
 
+/** The job-hash reads (HMGET of `fk`) Redis ran for `prefix` while `act` ran, seen through MONITOR. */
+async function childReads(redis: Redis, prefix: string, act: () => Promise<void>): Promise<number> {
+  let reads = 0;
+  let seenEnd = false;
+  const monitor = await redis.monitor();
+  monitor.on('monitor', (_time: string, args: string[]) => {
+    if (String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('fk')) reads++;
+    seenEnd ||= args[1] === `end of ${prefix}`;
+  });
+  await act();
+  // MONITOR reports in order: once it shows this, it has shown everything before it.
+  await redis.echo(`end of ${prefix}`);
+  await eventually(() => seenEnd, 5000, 'monitor caught up');
+  monitor.disconnect();
+  return reads;
+}
+
+async function completeAll(adapter: RedisQueueAdapter, queue: string, n: number): Promise<void> {
+  await adapter.enqueueMany(
+    queue,
+    Array.from({ length: n }, (_, i) => item('echo', i)),
+  );
+  const leased = await adapter.dequeueMany(queue, n);
+  await adapter.completeMany(
+    queue,
+    leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: null })),
+  );
+}
+
 describe('retention', () => {
+  test('a queue none of whose jobs had children trims without reading each trimmed job', async ({ adapter, redis, prefix }) => {
+    await adapter.createQueue('r', keep({ count: 0, ageS: 3600 }, { count: 10, ageS: 3600 }));
+    expect(await childReads(redis, prefix, () => completeAll(adapter, 'r', 20))).toBe(0);
+    expect((await adapter.counts('r')).completed).toBe(0);
+  });
+
+  test('once a job of the queue had children, each trimmed job is read for them', async ({ adapter, redis, prefix }) => {
+    await adapter.createQueue('r', keep({ count: 0, ageS: 3600 }, { count: 10, ageS: 3600 }));
+    await adapter.flows.enqueueFlow({ queue: 'r', item: item('echo', 'parent'), children: [{ queue: 'r', item: item('echo', 'child') }] });
+    const reads = await childReads(redis, prefix, async () => {
+      const [child] = await adapter.dequeueMany('r', 1);
+      await adapter.completeMany('r', [{ id: child!.action.id, token: child!.lease.token, result: null }]);
+    });
+    expect(reads).toBe(1);
+  });
+
   test('completed jobs beyond the count are trimmed, oldest first, hashes included', async ({ adapter, redis, prefix }) => {
     await adapter.createQueue('r', keep({ count: 3, ageS: 3600 }, { count: 10, ageS: 3600 }));
     const ids = await adapter.enqueueMany(
