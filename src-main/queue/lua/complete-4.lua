@@ -16,6 +16,7 @@ local finished = {}
 local events = newEvents(kMeta, kEvents, 'e', 'completed')
 local flowed = false
 local mx = {} -- metrics history (metrics.lua)
+local freed = { q = 0, g = {} } -- limit slots the jobs held (limits.lua)
 for i = 3, #ARGV, 3 do
   local id, token = ARGV[i], ARGV[i + 1]
   local r = read[(i - 3) / 3 + 1]
@@ -27,8 +28,10 @@ for i = 3, #ARGV, 3 do
     metricsJob(mx, id, r[3], 'c', now, r, 6)
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
-    redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
-    if r[5] then limitsDone(kMeta, id, r[5]) end
+    -- A job that held limit slots gives them back (lc blanked here, freed below); without, 'tok' repeats.
+    local held = r[5] and r[5] ~= ''
+    redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '', held and 'lc' or 'tok', '')
+    if held then limitsFree(freed, r[5]) end
     addEvent(events, id, 'a', r[3])
     if r[4] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
     done[#done + 1] = id
@@ -42,6 +45,7 @@ for i = 1, #done, 1000 do
   redis.call('ZREM', kActive, unpack(done, i, math.min(i + 999, #done)))
   redis.call('ZADD', kCompleted, unpack(finished, 2 * i - 1, math.min(2 * i + 1998, #finished)))
 end
+limitsFreed(kMeta, freed)
 metricsFlush(mx, kMeta, now)
 retention(kMeta, kCompleted, 'completed', now)
 -- flows: one element past the jobs' codes says the outbox has an entry to apply now (a child ended, a parent was trimmed)

@@ -104,15 +104,18 @@ while leased < n and not drained do
     else
       local att = (tonumber(r[4]) or 0) + 1
       local p = 'a:' .. att .. ':'
+      -- Under limits the job holds its slots until its attempt ends (lc, limits.lua), written with the lease;
+      -- without, the pair repeats 'state' (an HSET of a field twice keeps the last), so there is one call either way.
+      local lcF, lcV = 'state', 'active'
+      if L then lcF, lcV = 'lc', L.from[id] end
       if start then
         -- Leased and started at once: 'started' alone says both (job-codec.ts reads the lease time from it).
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now)
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now, lcF, lcV)
       elseif worker ~= '' then
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker, lcF, lcV)
       else
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now)
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, lcF, lcV)
       end
-      if L then limitsLeased(L, key, id) end
       addEvent(events, id, 'a', att)
       active[#active + 1] = deadline
       active[#active + 1] = id

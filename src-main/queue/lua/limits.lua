@@ -144,6 +144,30 @@ limitsDone = function(kMeta, id, lc)
   redis.call('ZADD', base .. 'marker', 0, '0')
 end
 
+-- Complete's batched limitsDone: `acc` sums the slots of the jobs a call ends (their `lc`, which the caller
+-- blanks in its own HSET); limitsFreed gives them back with one HINCRBY per scope and one wake-up.
+local function limitsFree(acc, lc)
+  if not lc or lc == '' then return end
+  acc.q = acc.q + 1
+  local g = string.sub(lc, 2)
+  if g ~= '' then acc.g[g] = (acc.g[g] or 0) + 1 end
+end
+
+local function limitsFreed(kMeta, acc)
+  if acc.q == 0 then return end
+  local base = limBase(kMeta)
+  local ks = base .. 'lstate'
+  if tonumber(redis.call('HINCRBY', ks, 'act:q', -acc.q)) < 0 then redis.call('HSET', ks, 'act:q', 0) end
+  for g, n in pairs(acc.g) do
+    if tonumber(redis.call('HINCRBY', ks, 'act:g:' .. g, -n)) < 0 then redis.call('HSET', ks, 'act:g:' .. g, 0) end
+    if tonumber(redis.call('ZSCORE', base .. 'gblocked', g) or 0) >= BLOCKED_UNTIL_FREED then
+      redis.call('ZREM', base .. 'gblocked', g)
+      limRing(base, g)
+    end
+  end
+  redis.call('ZADD', base .. 'marker', 0, '0')
+end
+
 -- A release for 'rate_limited:<ms>' (a 429): the job's group pauses that long; a job without one waits
 -- delayed that long. Returns the reason to record, and whether the job went to delayed.
 local function limitsRateLimited(kMeta, id, why, now)
@@ -247,6 +271,13 @@ local function limTake(L, s)
   if T then limSet(L, 'tat:' .. s, math.max(limState(L, 'tat:' .. s) or 0, L.now) + T) end
 end
 
+-- Undoes scope s's latest limTake (a take for a job that was not there).
+local function limUntake(L, s)
+  limSet(L, 'act:' .. s, math.max((limState(L, 'act:' .. s) or 1) - 1, 0))
+  local T = limCfg(L, s, 'rT')
+  if T then limSet(L, 'tat:' .. s, limState(L, 'tat:' .. s) - T) end
+end
+
 -- The next waiting id of the group first in turn that may run; groups that may not are held back.
 local function limPopGroup(L)
   local base = L.base
@@ -289,6 +320,25 @@ local function limitsPop(L, want)
       limRing(base, g)
     end
   end
+  if redis.call('EXISTS', base .. 'groups') == 0 then
+    -- No group may run now: as many as the queue's limits allow leave the wait set in one ZPOPMIN
+    -- (one call per lease, not two per job), takes beyond what was waiting handed back.
+    local k = 0
+    while k < want do
+      local qwait = limWait(L, 'q')
+      if qwait > 0 then
+        if qwait < BLOCKED_UNTIL_FREED then limSoonest(L, qwait) end
+        break
+      end
+      limTake(L, 'q')
+      k = k + 1
+    end
+    local popped = k > 0 and redis.call('ZPOPMIN', L.wait, k) or {}
+    for _ = #popped / 2 + 1, k do limUntake(L, 'q') end
+    for i = 1, #popped, 2 do L.from[popped[i]] = '+' end
+    L.full = #popped / 2 >= want
+    return popped
+  end
   local out = {}
   while #out / 2 < want do
     local qwait = limWait(L, 'q')
@@ -314,11 +364,6 @@ local function limitsPop(L, want)
   end
   L.full = #out / 2 >= want
   return out
-end
-
--- The leased job holds its slots until its attempt ends (limitsDone).
-local function limitsLeased(L, key, id)
-  redis.call('HSET', key, 'lc', L.from[id])
 end
 
 -- Writes the state back; the reply's next timer becomes the sooner of its own and the limiter's.
