@@ -41,6 +41,27 @@ describe('limits at lease time', () => {
     expect((await other.lease(queue, 5)).items).toHaveLength(1);
   });
 
+  test('a lease asking for more than wait: the slots it did not fill stay free', async ({ adapter, queue }) => {
+    await adapter.limits.set(queue, { concurrency: 5, rate: '1000/s', burst: 5 });
+    for (let i = 0; i < 2; i++) await adapter.enqueue(queue, item('echo', i));
+    expect((await adapter.lease(queue, 10)).items).toHaveLength(2);
+    for (let i = 0; i < 6; i++) await adapter.enqueue(queue, item('echo', i));
+    // 5 slots and a burst of 5, 2 of each used: 3 more, not 0.
+    expect((await adapter.lease(queue, 10)).items).toHaveLength(3);
+  });
+
+  test('completing many jobs at once frees every slot they held', async ({ adapter, queue }) => {
+    await adapter.limits.set(queue, { concurrency: 4 });
+    for (let i = 0; i < 8; i++) await adapter.enqueue(queue, item('echo', i));
+    const first = await adapter.lease(queue, 8);
+    expect(first.items).toHaveLength(4);
+    await adapter.completeMany(
+      queue,
+      first.items.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    );
+    expect((await adapter.lease(queue, 8)).items).toHaveLength(4);
+  });
+
   test('fail, release and an expired lease free the slot too', async ({ adapter, queue }) => {
     await adapter.limits.set(queue, { concurrency: 1 });
     for (let i = 0; i < 3; i++) await adapter.enqueue(queue, item('echo', i));
