@@ -30,6 +30,15 @@ const LAST_RUNS = 5;
 /** Optimistic writes retried this often before giving up (each retry follows a write that won). */
 const MAX_WRITE_TRIES = 100;
 
+/**
+ * After a lost write, a random pause of up to 2^tries ms (at most 32): writers
+ * racing in lockstep (three upserting in a loop on a busy box lost 100 times
+ * in a row) fall out of step, so each gets its turn.
+ */
+function backOff(tries: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(tries, 5)));
+}
+
 export function scheduleKeys(prefix: string, queue: string): { q: QueueKeys; hash: (id: string) => string; index: string; marks: string } {
   assertQueueName(queue);
   const q = new QueueKeys(prefix, queue);
@@ -172,6 +181,7 @@ export class ScheduleStore {
       if (same && Object.entries(fields).every(([f, v]) => f === 'updated' || stored[f] === v)) return decode(stored, now);
       const gen = same ? (stored['gen'] ?? '') : '';
       if (await this.write(def, stored?.['rev'] ?? '', mark, next, gen, fields)) return this.info(def.queue, def.id);
+      await backOff(i);
     }
     throw new ConveyorError(ErrorCode.Internal, `schedule "${def.id}": too many concurrent writers; try again`);
   }
@@ -205,6 +215,7 @@ export class ScheduleStore {
       // Pausing stops claims by the flag; resuming starts new ticks, so a new generation.
       const gen = paused ? (stored['gen'] ?? '') : '';
       if (await this.write(def, stored['rev'] ?? '', mark, next, gen, fields)) return this.info(queue, id);
+      await backOff(i);
     }
     throw new ConveyorError(ErrorCode.Internal, `schedule "${id}": too many concurrent writers; try again`);
   }

@@ -182,6 +182,18 @@ local function pushWaiting(kMeta, kWait, id, prio)
   redis.call('HSET', JOB .. id, 'state', 'waiting')
 end
 
+-- A job's enqueue options (enqueue-5, enqueueOne-5), 'priority|delay ms|max retries|timeout ms|group|id':
+-- priority and delay as numbers (0 when empty), the rest as given ('' for the default; the id may hold '|').
+local function enqueueOptions(s)
+  local p1 = string.find(s, '|', 1, true)
+  local p2 = string.find(s, '|', p1 + 1, true)
+  local p3 = string.find(s, '|', p2 + 1, true)
+  local p4 = string.find(s, '|', p3 + 1, true)
+  local p5 = string.find(s, '|', p4 + 1, true)
+  return tonumber(string.sub(s, 1, p1 - 1)) or 0, tonumber(string.sub(s, p1 + 1, p2 - 1)) or 0, string.sub(s, p2 + 1, p3 - 1),
+    string.sub(s, p3 + 1, p4 - 1), string.sub(s, p4 + 1, p5 - 1), string.sub(s, p5 + 1)
+end
+
 local function wake(kMarker)
   redis.call('ZADD', kMarker, 0, '0')
 end

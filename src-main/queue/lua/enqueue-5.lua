@@ -29,16 +29,9 @@ for i = 0, n - 1 do
   local s = ARGV[6 + i * 3]
   local id = ''
   if s ~= '' then
-    local p1 = string.find(s, '|', 1, true)
-    local p2 = string.find(s, '|', p1 + 1, true)
-    local p3 = string.find(s, '|', p2 + 1, true)
-    local p4 = string.find(s, '|', p3 + 1, true)
-    local p5 = string.find(s, '|', p4 + 1, true)
-    id = string.sub(s, p5 + 1)
-    opts[i] = {
-      tonumber(string.sub(s, 1, p1 - 1)) or 0, tonumber(string.sub(s, p1 + 1, p2 - 1)) or 0,
-      string.sub(s, p2 + 1, p3 - 1), string.sub(s, p3 + 1, p4 - 1), id, string.sub(s, p4 + 1, p5 - 1),
-    }
+    local prio, delay, mr, to, group
+    prio, delay, mr, to, group, id = enqueueOptions(s)
+    opts[i] = { prio, delay, mr, to, id, group }
     if opts[i][6] ~= '' then grouped = true end
   end
   -- A given id's key is read before the first write; a generated id is new by construction (meta seq).

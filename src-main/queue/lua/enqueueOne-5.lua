@@ -19,14 +19,10 @@ if not meta[1] then return {QUEUE_NOT_FOUND} end
 local s = ARGV[5]
 local id, prio, delay, mr, to = '', 0, 0, meta[2], ''
 if s ~= '' then
-  local p1 = string.find(s, '|', 1, true)
-  local p2 = string.find(s, '|', p1 + 1, true)
-  local p3 = string.find(s, '|', p2 + 1, true)
-  local p4 = string.find(s, '|', p3 + 1, true)
-  local p5 = string.find(s, '|', p4 + 1, true)
-  prio, delay = tonumber(string.sub(s, 1, p1 - 1)) or 0, tonumber(string.sub(s, p1 + 1, p2 - 1)) or 0
-  if p3 > p2 + 1 then mr = string.sub(s, p2 + 1, p3 - 1) end
-  to, id = string.sub(s, p3 + 1, p4 - 1), string.sub(s, p5 + 1)
+  local ownMr, _
+  -- No group here: the adapter sends a grouped job to enqueue-5.
+  prio, delay, ownMr, to, _, id = enqueueOptions(s)
+  if ownMr ~= '' then mr = ownMr end
   -- A given id's key is read before the first write; a generated id is new by construction (meta seq).
   if id ~= '' then
     local t = redis.call('TYPE', JOB .. id)['ok']

@@ -13,7 +13,7 @@ import { agentItem } from '../../../src-shared/item-schema';
 import { WorkerPool } from '../../../src-main/pool/pool';
 import { item } from '../../support/queue';
 import { eventually, poolTest as test, waitForState } from '../../support/pool';
-import { createQueues, until } from '../flows/flow-scenarios';
+import { createQueues } from '../flows/flow-scenarios';
 
 const FLOW_AGENTS = resolve(__dirname, '../flows/agents');
 
@@ -93,14 +93,7 @@ describe("workers: 'inline'", () => {
     // One slot: the children run only because the suspended parent gave it back.
     await startPool({ workers: 'inline', queues: ['fa', 'fb'], concurrency: 1, agentsDir: FLOW_AGENTS });
     const id = await adapter.enqueue('fa', agentItem('fan', { n: 3 }), { jobId: 'fan-inline' });
-    const job = await until(
-      'the parent completed',
-      async () => {
-        const j = await adapter.getJob('fa', id);
-        return j?.state === 'completed' ? j : undefined;
-      },
-      20_000,
-    );
+    const job = await waitForState(adapter, 'fa', id, ['completed'], 20_000);
     expect((job.result as { sum: number }).sum).toBe(0 + 1 + 4);
     expect(job.attempts.map((a) => a.outcome)).toEqual(['suspended', 'completed']);
   }, 30_000);

@@ -113,7 +113,9 @@ describe('enqueue', () => {
     await eventually(() => seenEnd, 5000, 'monitor caught up');
     monitor.disconnect();
     expect(seen[0]).toBe('fcall');
-    expect(seen.slice(1).sort()).toEqual(['hincrby', 'hmget', 'hset', 'xadd', 'zadd', 'zcard', 'zcard']);
+    expect(seen).not.toContain('type');
+    // From the last call: a call refused once (the library reloaded by another test meanwhile) is made again.
+    expect(seen.slice(seen.lastIndexOf('fcall') + 1).sort()).toEqual(['hincrby', 'hmget', 'hset', 'xadd', 'zadd', 'zcard', 'zcard']);
   });
 
   test('refuses custom ids made only of digits (reserved for generated ids)', async ({ adapter, queue }) => {

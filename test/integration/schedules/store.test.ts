@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import { describe, expect } from 'vitest';
 import { ScheduleStore, startScheduler } from '../../../src-main/schedules';
 import { scheduleKeys } from '../../../src-main/schedules/store';
@@ -13,6 +14,14 @@ const every1s = (queue: string, id: string, extra: Partial<ScheduleInput> = {}):
   every: '1s',
   ...extra,
 });
+
+/** Sets schedule `id`'s next tick a second in the past, so the next claim fires it; returns that tick. */
+async function makeDue(redis: Redis, k: ReturnType<typeof scheduleKeys>, id: string): Promise<number> {
+  const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
+  await redis.hset(k.hash(id), 'next', String(due));
+  await redis.zadd(k.index, due, id);
+  return due;
+}
 
 describe('catch-up of ticks missed while every scheduler was stopped for 10 s', () => {
   test(
@@ -137,9 +146,7 @@ describe('the store', () => {
     const store = new ScheduleStore(adapter);
     await store.upsert(every1s(queue, 's'));
     const k = scheduleKeys(prefix, queue);
-    const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
-    await redis.hset(k.hash('s'), 'next', String(due));
-    await redis.zadd(k.index, due, 's');
+    await makeDue(redis, k, 's');
     await store.fire(queue, 's');
     const [job] = await tickJobs(adapter, queue, 's');
     expect(await redis.hget(`${k.q.jobPrefix}${job!.id}`, 'ag')).toBe('echo');
@@ -180,9 +187,7 @@ describe('the tick script checks every key it writes before its first write', ()
       await store.upsert(every1s(queue, 's'));
       const k = scheduleKeys(prefix, queue);
       // Due now, so a claim would write.
-      const due = Math.floor(Date.now() / 1000) * 1000 - 1000;
-      await redis.hset(k.hash('s'), 'next', String(due));
-      await redis.zadd(k.index, due, 's');
+      const due = await makeDue(redis, k, 's');
       const key = {
         schedule: k.hash('s'),
         schedules: k.index,
