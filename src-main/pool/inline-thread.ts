@@ -1,9 +1,7 @@
 import { threadId } from 'node:worker_threads';
-import type { AgentsConfig } from '../../src-shared/config-schema';
-import { loadAgents, unknownAgentMessage } from '../agents/registry';
 import type { HostMessage, ThreadData, ThreadMessage } from './messages';
 import type { ThreadPort } from './thread-handle';
-import { ThreadRuntime } from './thread-runtime';
+import { bootRuntime, type ThreadRuntime } from './thread-runtime';
 
 /**
  * `workers: 'inline'`: the thread runtime (thread-runtime.ts) on the pool's
@@ -56,13 +54,9 @@ export class InlineThread implements ThreadPort {
   }
 
   private async boot(post: (m: ThreadMessage) => void): Promise<void> {
-    const { agents, infos, errors } = await loadAgents({
-      ...(this.data.agentsDir ? { agentsDir: this.data.agentsDir } : {}),
-      ...(this.data.llm ? { llm: this.data.llm as AgentsConfig } : {}),
-    });
+    const { runtime, ready } = await bootRuntime(this.data, post, this.busy);
     if (this.ended) return;
-    const known = [...agents.keys()];
-    this.runtime = new ThreadRuntime(agents, post, (name) => unknownAgentMessage(name, known), this.busy);
-    post({ type: 'ready', agents: infos, errors });
+    this.runtime = runtime;
+    post(ready);
   }
 }

@@ -1,6 +1,8 @@
 import type { Agent, AgentContext } from '../../src-shared/agent';
+import type { AgentsConfig } from '../../src-shared/config-schema';
+import { loadAgents, unknownAgentMessage } from '../agents/registry';
 import { type FlowResumeState, SuspendSignal, flowContext } from '../flows/agent-flow';
-import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, SerializedError, ThreadMessage } from './messages';
+import type { AbortReason, HostMessage, ProgressNote, RunJob, RunResult, SerializedError, ThreadData, ThreadMessage } from './messages';
 
 /** Thrown into an agent's signal when the host aborts its run. */
 export class RunAbortedError extends Error {
@@ -209,4 +211,24 @@ export class ThreadRuntime {
       this.results = [];
     }
   }
+}
+
+/**
+ * Loads the agents `data` names and builds the runtime, with the `ready`
+ * message to post once the caller routes host messages to it: the start-up
+ * of a worker thread (thread-entry.ts) and of the in-process runtime
+ * (inline-thread.ts) alike.
+ */
+export async function bootRuntime(
+  data: ThreadData,
+  post: (m: ThreadMessage) => void,
+  busy?: SharedArrayBuffer,
+): Promise<{ runtime: ThreadRuntime; ready: ThreadMessage }> {
+  const { agents, infos, errors } = await loadAgents({
+    ...(data.agentsDir ? { agentsDir: data.agentsDir } : {}),
+    ...(data.llm ? { llm: data.llm as AgentsConfig } : {}),
+  });
+  const known = [...agents.keys()];
+  const runtime = new ThreadRuntime(agents, post, (name) => unknownAgentMessage(name, known), busy);
+  return { runtime, ready: { type: 'ready', agents: infos, errors } };
 }

@@ -126,25 +126,7 @@ local function limitsEnqueue(kMeta, key, id, score, g, delayed)
   limRing(base, g)
 end
 
--- A job with a lease-time slot (`lc`) left active: frees its slots; a group held back for want of one may run again.
-limitsDone = function(kMeta, id, lc)
-  if not lc or lc == '' then return end
-  local base = limBase(kMeta)
-  local ks = base .. 'lstate'
-  if tonumber(redis.call('HINCRBY', ks, 'act:q', -1)) < 0 then redis.call('HSET', ks, 'act:q', 0) end
-  local g = string.sub(lc, 2)
-  if g ~= '' then
-    if tonumber(redis.call('HINCRBY', ks, 'act:g:' .. g, -1)) < 0 then redis.call('HSET', ks, 'act:g:' .. g, 0) end
-    if tonumber(redis.call('ZSCORE', base .. 'gblocked', g) or 0) >= BLOCKED_UNTIL_FREED then
-      redis.call('ZREM', base .. 'gblocked', g)
-      limRing(base, g)
-    end
-  end
-  redis.call('HDEL', JOB .. id, 'lc')
-  redis.call('ZADD', base .. 'marker', 0, '0')
-end
-
--- Complete's batched limitsDone: `acc` sums the slots of the jobs a call ends (their `lc`, which the caller
+-- Freeing slots in a batch (complete; limitsDone for one job): `acc` sums the slots of the jobs a call ends (their `lc`, which the caller
 -- blanks in its own HSET); limitsFreed gives them back with one HINCRBY per scope and one wake-up.
 local function limitsFree(acc, lc)
   if not lc or lc == '' then return end
@@ -166,6 +148,15 @@ local function limitsFreed(kMeta, acc)
     end
   end
   redis.call('ZADD', base .. 'marker', 0, '0')
+end
+
+-- A job with a lease-time slot (`lc`) left active: frees its slots; a group held back for want of one may run again.
+limitsDone = function(kMeta, id, lc)
+  if not lc or lc == '' then return end
+  local acc = { q = 0, g = {} }
+  limitsFree(acc, lc)
+  limitsFreed(kMeta, acc)
+  redis.call('HDEL', JOB .. id, 'lc')
 end
 
 -- A release for 'rate_limited:<ms>' (a 429): the job's group pauses that long; a job without one waits
