@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { monitored } from '../../support/monitor';
 import { item } from '../../support/queue';
 import { eventually, poolTest as test, waitForState } from '../../support/pool';
 
@@ -46,24 +47,20 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
     redis,
     startPool,
   }) => {
-    const asked: number[] = [];
-    const monitor = await redis.monitor();
-    // FCALL <function> <k> <k keys> <job prefix> <events cap> <n> …: n follows the keys and two arguments.
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (/dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`))) asked.push(Number(args[3 + Number(args[2]) + 2]));
-    });
-    const ids = await adapter.enqueueMany(
-      queue,
-      Array.from({ length: 700 }, (_, i) => item('echo', i)),
+    const leases = await monitored(
+      redis,
+      async () => {
+        const ids = await adapter.enqueueMany(
+          queue,
+          Array.from({ length: 700 }, (_, i) => item('echo', i)),
+        );
+        await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });
+        await eventually(async () => (await adapter.counts(queue)).completed === ids.length, 10_000, 'all done');
+      },
+      (args) => /dequeue$/.test(args[1] ?? '') && args.some((a) => a.includes(`{${queue}}`)),
     );
-    await startPool({ threads: 1, concurrency: 2, prefetch: 1000 });
-    await eventually(async () => (await adapter.counts(queue)).completed === ids.length, 10_000, 'all done');
-    // MONITOR reports in order: once it shows this, it has shown every lease before it.
-    let seenEnd = false;
-    monitor.on('monitor', (_time: string, args: string[]) => (seenEnd ||= args[1] === `end of ${queue}`));
-    await redis.echo(`end of ${queue}`);
-    await eventually(() => seenEnd, 5000, 'monitor caught up');
-    monitor.disconnect();
+    // FCALL <function> <k> <k keys> <job prefix> <events cap> <n> …: n follows the keys and two arguments.
+    const asked = leases.map((args) => Number(args[3 + Number(args[2]) + 2]));
     expect(Math.max(...asked)).toBe(256);
   });
 

@@ -1,26 +1,19 @@
 import { describe, expect } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
-import { eventually } from '../../support/pool';
+import { monitored } from '../../support/monitor';
 import { item, queueTest as test } from '../../support/queue';
 
 const keep = (completed: { count: number; ageS: number }, dead: { count: number; ageS: number }) => ({ retention: { completed, dead } });
 
-/** The job-hash reads (HMGET of `fk`) Redis ran for `prefix` while `act` ran, seen through MONITOR. */
+/** The job-hash reads (HMGET of `fk`) Redis ran for `prefix` while `act` ran. */
 async function childReads(redis: Redis, prefix: string, act: () => Promise<void>): Promise<number> {
-  let reads = 0;
-  let seenEnd = false;
-  const monitor = await redis.monitor();
-  monitor.on('monitor', (_time: string, args: string[]) => {
-    if (String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('fk')) reads++;
-    seenEnd ||= args[1] === `end of ${prefix}`;
-  });
-  await act();
-  // MONITOR reports in order: once it shows this, it has shown everything before it.
-  await redis.echo(`end of ${prefix}`);
-  await eventually(() => seenEnd, 5000, 'monitor caught up');
-  monitor.disconnect();
-  return reads;
+  const reads = await monitored(
+    redis,
+    act,
+    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('fk'),
+  );
+  return reads.length;
 }
 
 async function completeAll(adapter: RedisQueueAdapter, queue: string, n: number): Promise<void> {
