@@ -8,7 +8,8 @@
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
 import { RedisServerProcess } from '../../../src-main/redis/redis-server-process';
-import { waitForState } from '../../support/pool';
+import { RedisUnavailableError } from '../../../src-shared/errors';
+import { eventually, waitForState } from '../../support/pool';
 import { item, testAdapterOptions } from '../../support/queue';
 import { workerProcessTest as test, type WorkerProcess } from './worker-process-fixture';
 
@@ -68,7 +69,21 @@ describe('a worker process through Redis outages', () => {
     const upAt = Date.now();
     await worker.waitFor(/ Redis is back after \d+\.\d s/, 10_000);
     const backMs = Date.now() - upAt;
-    const id = await adapter.enqueue('idle', item('echo', 'after'));
+    // The test's own producer reconnects on its own schedule (the worker's lines are what is under test).
+    let id = '';
+    await eventually(
+      async () => {
+        try {
+          id = await adapter.enqueue('idle', item('echo', 'after'));
+          return true;
+        } catch (err) {
+          if (err instanceof RedisUnavailableError) return false;
+          throw err;
+        }
+      },
+      10_000,
+      "the test's producer reconnected",
+    );
     await waitForState(adapter, 'idle', id, ['completed'], 5000);
     expect(count(worker, / Redis unreachable: /)).toBe(1);
     expect(count(worker, / Redis is back after /)).toBe(1);
