@@ -133,6 +133,8 @@ async function stubbedLibrary(redis: Redis): Promise<{ from: string; to: string 
     // The originals stay, renamed and unused; the no-ops take their names. MX_READ empty: no history reads either.
     .replace('local function metricsJob(', 'local function metricsJob() end\nlocal function unusedMetricsJob(')
     .replace('local function metricsFlush(', 'local function metricsFlush() end\nlocal function unusedMetricsFlush(')
+    .replace('local function metricsAdd(', 'local function metricsAdd() end\nlocal function unusedMetricsAdd(')
+    .replace('local function metricsWait(', "local function metricsWait() return '' end\nlocal function unusedMetricsWait(")
     .replace(/local MX_READ = \{[^}]*\}/, 'local MX_READ = {}');
   await redis.call('FUNCTION', 'LOAD', 'REPLACE', stubbed);
   return { from, to };

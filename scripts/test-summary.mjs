@@ -7,7 +7,8 @@
 // meant to run, written by scripts/test.sh) and <runner>.json for each.
 // Understands vitest's json reporter (jest-style) and Playwright's json reporter.
 // A runner with no report, a test file that failed to load, or a run error
-// counts as a failure. --line prints only the final line (for .ci/run).
+// counts as a failure. --line prints only the failed tests' names and the
+// final line (for .ci/run, whose output is read from its tail).
 // Exit status: 0 only if every runner reported, nothing failed and something passed.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,10 +24,13 @@ function countVitest(r) {
   let failed = r.numFailedTests ?? 0;
   // A file that fails to import or a hook that throws has no failed test: count the file.
   for (const file of r.testResults ?? []) {
-    const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed').length;
-    if (file.status === 'failed' && failedTests === 0) {
+    const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failedTests) {
+      notes.push(`failed: ${relative(file.name)} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
+    }
+    if (file.status === 'failed' && failedTests.length === 0) {
       failed += 1;
-      notes.push(`file failed: ${file.name}: ${String(file.message ?? '').split('\n')[0]}`);
+      notes.push(`file failed: ${relative(file.name)}: ${firstLine(file.message)}`);
     }
   }
   if (r.success === false && failed === 0) {
@@ -39,15 +43,40 @@ function countVitest(r) {
 function countPlaywright(r) {
   const s = r.stats;
   const notes = [];
+  for (const t of playwrightTests(r.suites ?? [], [])) {
+    if (t.status === 'unexpected') notes.push(`failed: ${t.title}: ${firstLine(t.error)}`);
+  }
   let failed = s.unexpected ?? 0;
   const errors = r.errors ?? [];
   if (errors.length > 0) {
     failed += errors.length;
-    for (const e of errors) notes.push(`run error: ${String(e.message ?? '').split('\n')[0]}`);
+    for (const e of errors) notes.push(`run error: ${firstLine(e.message)}`);
   }
   if ((s.flaky ?? 0) > 0) notes.push(`${s.flaky} flaky (passed on retry)`);
   return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed, skipped: s.skipped ?? 0, notes };
 }
+
+/** Flattens Playwright's suites into { title, status, error } per test. */
+function playwrightTests(suites, path) {
+  const out = [];
+  for (const suite of suites) {
+    const here = suite.title ? [...path, suite.title] : path;
+    for (const spec of suite.specs ?? []) {
+      for (const t of spec.tests ?? []) {
+        const last = t.results?.[t.results.length - 1];
+        out.push({ title: [...here, spec.title].join(' › '), status: t.status, error: last?.error?.message });
+      }
+    }
+    out.push(...playwrightTests(suite.suites ?? [], here));
+  }
+  return out;
+}
+
+const firstLine = (text) =>
+  String(text ?? '')
+    .split('\n')[0]
+    .slice(0, 300);
+const relative = (file) => String(file).replace(/^.*?\/(test\/)/, '$1');
 
 function count(report) {
   if (typeof report.numTotalTests === 'number') return countVitest(report);
@@ -79,7 +108,8 @@ for (const runner of runners) {
     passed += c.passed;
     failed += c.failed;
     say(`${runner}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
-    for (const n of c.notes) say(`  ${n}`);
+    // Which tests failed is printed even with --line: CI shows only the tail of the output.
+    for (const n of c.notes) (lineOnly && !n.startsWith('failed') && !n.startsWith('file failed') ? say : console.log)(`  ${n}`);
   } catch (err) {
     problems.push(`${runner}: unreadable report ${file}: ${err.message}`);
   }

@@ -1,5 +1,6 @@
 import type { ConveyorError } from '../../src-shared/errors';
 import type { FailOptions, ReleaseReason } from '../../src-shared/job';
+import { type AttemptTiming, completedHistory } from '../observability/batch-history';
 import { describeError, encodeResult } from './job-codec';
 import type { QueueContext } from './queue-context';
 import { ScriptCode, isScriptCode, scriptError, unexpectedReply } from './script-codes';
@@ -56,7 +57,10 @@ export class Acknowledgements {
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'start', args));
     return refs.map((r, i) => {
       const v = Number(reply[i]);
-      if (v > 0) return { id: r.id, ok: true, value: v };
+      if (v > 0) {
+        this.ctx.tokens.started(queue, r.id, r.token);
+        return { id: r.id, ok: true, value: v };
+      }
       if (v === ScriptCode.LeaseLost) this.settled(queue, r);
       return this.failure(queue, r.id, v);
     });
@@ -77,10 +81,20 @@ export class Acknowledgements {
     });
   }
 
-  /** Completes many jobs in one call. */
+  /**
+   * Completes many jobs in one call. When this adapter leased every one of
+   * them, the call carries their metrics history, summed here (complete-4.lua).
+   */
   async completeMany(queue: string, jobs: Array<LeaseRef & { result: unknown }>): Promise<BatchResult[]> {
     if (jobs.length === 0) return [];
-    const args = jobs.flatMap((j) => [j.id, j.token, encodeResult(j.result)]);
+    const args: Array<string | number> = [jobs.length];
+    const timings: AttemptTiming[] = [];
+    for (const j of jobs) {
+      args.push(j.id, j.token, encodeResult(j.result));
+      const t = this.ctx.tokens.timing(queue, j.id, j.token);
+      if (t) timings.push(t);
+    }
+    if (timings.length === jobs.length) args.push(...completedHistory(timings));
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'complete', args));
     if (reply.length > jobs.length) this.ctx.flowOutbox?.(queue); // flows: a child finished
     return jobs.map((j, i) => {

@@ -1,8 +1,24 @@
+import type { Redis } from 'ioredis';
 import type { QueueKeys } from './keys';
 import { QUEUE_KEY_REDIS_TYPE, QUEUE_KEY_TYPES } from './keys';
 import type { QueueContext } from './queue-context';
 import { SETTINGS_FIELDS, metaFields } from './queue-meta';
 import { masterNodes } from './redis-client';
+
+const RENAME_IF_WRONG_TYPE = `local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' or t == ARGV[1] then return nil end
+redis.call('RENAME', KEYS[1], KEYS[2])
+return t`;
+
+/**
+ * Renames `key` to `aside` (in the same slot) if it holds a type other than `expected`, in one step:
+ * checked apart, another repair could move it first and a script write the right type anew, and the
+ * rename would then set aside a good key with its jobs. Resolves to the type it held, or null if none was moved.
+ */
+export async function renameIfWrongType(client: Redis, key: string, expected: string, aside: string): Promise<string | null> {
+  const held = await client.eval(RENAME_IF_WRONG_TYPE, 2, key, aside, expected);
+  return typeof held === 'string' ? held : null;
+}
 
 /** Generated job ids are integers (the meta `seq` counter). */
 const GENERATED_ID = /^\d+$/;
@@ -44,11 +60,9 @@ export class KeyRepair {
   }
 
   private async setAside(q: QueueKeys, key: string, expected: string): Promise<boolean> {
-    const { client } = this.ctx.conn;
-    const actual = await this.ctx.conn.io(() => client.type(key));
-    if (actual === 'none' || actual === expected) return false;
     const aside = `${key}:malformed:${Date.now()}`;
-    await this.ctx.conn.io(() => client.rename(key, aside));
+    const actual = await this.ctx.conn.io(() => renameIfWrongType(this.ctx.conn.client, key, expected, aside));
+    if (actual === null) return false;
     this.ctx.log(`[conveyor] queue "${q.queue}": key ${key} held a ${actual}, expected a ${expected}; moved it to ${aside}`);
     return true;
   }
@@ -69,15 +83,7 @@ export class KeyRepair {
       const key = q.key(type);
       const aside = `${key}:malformed:${Date.now()}`;
       // Another process may have moved it first: then there is nothing left to move here.
-      const renamed = await this.ctx.conn
-        .io(() => client.rename(key, aside))
-        .then(
-          () => true,
-          (err: unknown) => {
-            if (/no such key/i.test(String((err as Error).message))) return false;
-            throw err;
-          },
-        );
+      const renamed = (await this.ctx.conn.io(() => renameIfWrongType(client, key, QUEUE_KEY_REDIS_TYPE[type], aside))) !== null;
       if (!renamed) continue;
       moved.push(aside);
       if (type === 'meta') metaMoved = true;

@@ -1,13 +1,13 @@
 import { ConveyorError, ErrorCode } from '../../src-shared/errors';
 import type { LeasedItem } from '../../src-shared/job';
-import { parseMessage } from './job-codec';
+import { agentOf, parseMessage } from './job-codec';
 import type { QueueKeys } from './keys';
 import type { QueueContext } from './queue-context';
 import { ScriptCode, scriptError } from './script-codes';
 import type { ScriptReply } from './scripts';
 
 /** Values per leased job in dequeue-7's reply, and values before the first. */
-const DEQUEUE_FIELDS = 8;
+const DEQUEUE_FIELDS = 9;
 const HEAD = 4;
 
 export interface LeaseBatch<P = unknown> {
@@ -31,7 +31,8 @@ export function dequeueArgs(n: number, workerId: string, start = false): Array<s
 
 /**
  * Turns dequeue-7's reply into leased items, and records each lease token so
- * the port's token-less verbs act for this adapter's leases. A job whose
+ * the port's token-less verbs act for this adapter's leases (with the job's
+ * agent and wait, which its completion's history needs). A job whose
  * message cannot be used is quarantined (never handed to a worker); ids the
  * script skipped (no hash, no message, a key of the wrong type) get one log line each.
  */
@@ -61,7 +62,8 @@ export async function decodeLeaseBatch<P>(ctx: QueueContext, q: QueueKeys, raw: 
       quarantined++;
       continue;
     }
-    ctx.tokens.remember(q.queue, id, token);
+    const wait = str(reply[i + 8]);
+    ctx.tokens.remember(q.queue, id, token, agentOf(parsed.message.payload), wait === '' ? null : Number(wait));
     const item: LeasedItem<P> = {
       action: { id },
       message: parsed.message as LeasedItem<P>['message'],

@@ -20,7 +20,7 @@ export interface DequeueOptions {
 }
 
 export interface EventsOptions {
-  /** Resume after this event or stream id ('$' for only new events, '0' for all). Per queue, or one for all. */
+  /** Resume after this event or stream id ('$' for only the events after this call, '0' for all). Per queue, or one for all. */
   fromId?: string | Record<string, string>;
   signal?: AbortSignal;
   /** Max stream entries per read (an entry may hold the events of many jobs). */

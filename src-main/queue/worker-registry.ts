@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { WorkerInfo } from '../../src-shared/worker';
 import { isWrongType } from './connections';
+import { renameIfWrongType } from './key-repair';
 import { workerKey as workerKeyOf, workersKey as workersKeyOf } from './keys';
 import { isCluster } from './redis-client';
 
@@ -46,11 +47,10 @@ export class WorkerRegistry {
     } catch (err) {
       if (!isWrongType(err)) throw err;
       for (const key of keys) {
-        const type = await this.redis.type(key);
         const want = key === this.workersKey() ? 'zset' : 'hash';
-        if (type === 'none' || type === want) continue;
         const aside = `${key}:malformed:${Date.now()}`;
-        await this.redis.rename(key, aside);
+        const type = await renameIfWrongType(this.redis, key, want, aside);
+        if (type === null) continue;
         this.log(`[conveyor] worker registry key ${key} held a ${type}, expected a ${want}; moved it to ${aside}`);
       }
       return fn();

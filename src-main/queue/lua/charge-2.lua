@@ -7,7 +7,7 @@
   Returns one code per job: 1 charged, JOB_NOT_FOUND, LEASE_LOST.
 ]]
 local kLimits, kState = KEYS[1], KEYS[2]
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'grp')
+local read, bad = readJobs(ARGV, 3, #ARGV, 3, 'state', 'tok', 'grp')
 if not read then return bad end
 local now = nowMs()
 local out = {}

@@ -86,11 +86,11 @@ local function readJob(id, ...)
   return r
 end
 
--- Reads the job hashes a batch names (ids at ARGV[first], then every `step`), all before any write.
--- Returns their replies in order, or nil and the wrong-type reply.
-local function readJobs(argv, first, step, ...)
+-- Reads the job hashes a batch names (ids at argv[first], then every `step`, up to argv[last]), all
+-- before any write. Returns their replies in order, or nil and the wrong-type reply.
+local function readJobs(argv, first, last, step, ...)
   local read = {}
-  for i = first, #argv, step do
+  for i = first, last, step do
     local r, bad = readJob(argv[i], ...)
     if not r then return nil, bad end
     read[#read + 1] = r

@@ -9,8 +9,9 @@
           that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
            expires; -1 if none), more waiting (0/1), s ids skipped,
-           then 8 values per job: id, message, attempt, max retries, timeout, token, deadline,
-           trace context ('' if none),
+           then 9 values per job: id, message, attempt, max retries, timeout, token, deadline,
+           trace context ('' if none), ms it waited (metrics.lua's wait: the adapter
+           sends it back with the completion as part of the batch's history),
            then s pairs: id, why it was skipped (it ended dead, or had no hash)}
   or {QUEUE_NOT_FOUND}.
 ]]
@@ -79,7 +80,7 @@ while leased < n and not drained do
     local id = popped[i]
     local key = JOB .. id
     token = token + 1
-    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'state', 'tp')
+    local r = redis.pcall('HMGET', key, 'pl', 'mr', 'to', 'att', 'src', 'dst', 'state', 'tp', 'ts', 'run')
     if r.err then
       -- The job key holds another type: keep its raw value beside a dead record.
       deadMalformedKey(kDead, kEvents, id, now)
@@ -129,6 +130,7 @@ while leased < n and not drained do
       out[o + 6] = tostring(token)
       out[o + 7] = deadline
       out[o + 8] = r[8] or ''
+      out[o + 9] = metricsWait(id, att, now, r[9], r[10])
       leased = leased + 1
     end
   end

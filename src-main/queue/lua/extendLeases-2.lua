@@ -9,7 +9,7 @@
   re-leased).
 ]]
 local kMeta, kActive = KEYS[1], KEYS[2]
-local read, bad = readJobs(ARGV, 3, 2, 'state', 'tok', 'cxl', 'att')
+local read, bad = readJobs(ARGV, 3, #ARGV, 2, 'state', 'tok', 'cxl', 'att')
 if not read then return bad end
 local leaseMs = tonumber(redis.call('HGET', kMeta, 'lease_ms') or '30000')
 local now = nowMs()

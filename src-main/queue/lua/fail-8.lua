@@ -11,7 +11,7 @@
 ]]
 local kMeta, kWait, kDelayed, kActive, kDead, kCancelled, kMarker, kEvents =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local read, bad = readJobs(ARGV, 3, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', 'lc', 'mr', unpack(MX_READ))
+local read, bad = readJobs(ARGV, 3, #ARGV, 6, 'state', 'tok', 'att', 'cxl', 'prio', 'rb', 'par', 'lc', 'mr', unpack(MX_READ))
 if not read then return bad end
 local now = nowMs()
 local b = redis.call('HMGET', kMeta, 'backoff_type', 'backoff_delay', 'backoff_max')

@@ -71,6 +71,21 @@ local function mxAgentOfPayload(id)
   return type(pl) == 'string' and string.match(pl, '^{"agent":"([^"\\]*)"') or ''
 end
 
+-- The wait of an attempt leased at `leased`: from the latest of enqueue (ts), due time (run) and the
+-- previous attempt's end; nil when none is known.
+local function mxWait(leased, ts, run, prev)
+  local base = math.max(tonumber(ts) or 0, tonumber(run) or 0, tonumber(prev) or 0)
+  if base > 0 then return math.max(leased - base, 0) end
+  return nil
+end
+
+-- The wait of attempt `att` of job `id`, leased now, for the lease's reply ('' when unknown); ts and run
+-- are read with the lease's own HMGET, the previous attempt's end only for a retry.
+local function metricsWait(id, att, now, ts, run)
+  local prev = att > 1 and redis.call('HGET', JOB .. id, 'a:' .. (att - 1) .. ':ended') or nil
+  return mxWait(now, ts, run, prev) or ''
+end
+
 -- The sums of one agent in a call's table: per kind, W and T, and bucket i of wait at 100 + i, of run at 200 + i.
 local function mxOf(acc, agent)
   local a = acc[agent]
@@ -105,9 +120,8 @@ local function metricsJob(acc, id, att, kind, now, r, at)
   started = tonumber(started)
   leased = tonumber(leased) or started
   if leased then
-    local base = math.max(tonumber(ts) or 0, tonumber(run) or 0, tonumber(prev) or 0)
-    if base > 0 then
-      local wait = math.max(leased - base, 0)
+    local wait = mxWait(leased, ts, run, prev)
+    if wait then
       local b = 100 + mxBucket(wait)
       a[b] = (a[b] or 0) + 1
       a.W = a.W + wait
@@ -155,38 +169,54 @@ local function mxRoll(kMeta, base, open, minute)
   if redis.call('EXISTS', kMeta) == 1 then redis.pcall('HSET', kMeta, 'mx_m', minute) end
 end
 
--- Writes what a call counted into this minute's hash, one HINCRBY per field. The running totals (m:all)
+-- A writer of history fields into this minute's hash, one HINCRBY per field. The running totals (m:all)
 -- are the closed minutes' sum: a minute joins them when the next is written (mxRoll), so a call does not
 -- write every field twice; readers add the open minute (history.ts). kMeta: the queue's meta, or nil for it.
 -- A field new in the minute may mean a new minute: only then is meta asked which minute is open.
-local function metricsFlush(acc, kMeta, now)
-  if next(acc) == nil then return end
+local function mxWriter(kMeta, now)
   local base = string.sub(JOB, 1, -5) .. 'm:'
   local minute = math.floor(now / 60000)
   local key = base .. minute
   kMeta = kMeta or string.sub(JOB, 1, -5) .. 'meta'
   local checked = false
+  return function(field, n)
+    if mxIncr(key, field, n) == n and not checked then
+      checked = true
+      -- pcall: a script that was not given meta (quarantine-7) has not checked its type.
+      local open = redis.pcall('HGET', kMeta, 'mx_m')
+      local o = type(open) == 'string' and tonumber(open)
+      if type(open) == 'table' or (o and o > minute) then
+        -- meta unreadable, or the clock went back: this minute's counts stay out of the totals, and it expires.
+        redis.call('EXPIRE', key, 604800)
+      elseif o ~= minute then
+        mxRoll(kMeta, base, o or nil, minute)
+      end
+    end
+  end
+end
+
+-- Writes what a call counted (metricsJob, metricsCount) into this minute's hash.
+local function metricsFlush(acc, kMeta, now)
+  if next(acc) == nil then return end
+  local write = mxWriter(kMeta, now)
   for agent, a in pairs(acc) do
     local sfx = '|' .. agent
     for code, n in pairs(a) do
-      local field
       if type(code) == 'number' then
-        field = (code < 200 and 'w' or 't') .. code % 100 .. '.' .. sfx
+        write((code < 200 and 'w' or 't') .. code % 100 .. '.' .. sfx, n)
       elseif n > 0 then
-        field = code .. '.' .. sfx
-      end
-      if field and mxIncr(key, field, n) == n and not checked then
-        checked = true
-        -- pcall: a script that was not given meta (quarantine-7) has not checked its type.
-        local open = redis.pcall('HGET', kMeta, 'mx_m')
-        local o = type(open) == 'string' and tonumber(open)
-        if type(open) == 'table' or (o and o > minute) then
-          -- meta unreadable, or the clock went back: this minute's counts stay out of the totals, and it expires.
-          redis.call('EXPIRE', key, 604800)
-        elseif o ~= minute then
-          mxRoll(kMeta, base, o or nil, minute)
-        end
+        write(code .. '.' .. sfx, n)
       end
     end
+  end
+end
+
+-- Writes a batch's history as the adapter summed it (complete-4): pairs of field and increment
+-- from argv[from], in this file's field names (src-main/observability/batch-history.ts builds them).
+local function metricsAdd(argv, from, kMeta, now)
+  local write = mxWriter(kMeta, now)
+  for i = from, #argv - 1, 2 do
+    local n = tonumber(argv[i + 1])
+    if n and n > 0 then write(argv[i], n) end
   end
 end

@@ -9,7 +9,7 @@
   Returns one code per job: 1 released, JOB_NOT_FOUND, LEASE_LOST.
 ]]
 local kMeta, kWait, kActive, kMarker, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'prio', 'lc')
+local read, bad = readJobs(ARGV, 3, #ARGV, 3, 'state', 'tok', 'att', 'prio', 'lc')
 if not read then return bad end
 local now = nowMs()
 local out = {}

@@ -8,7 +8,7 @@
 ]]
 local kActive, kEvents = KEYS[1], KEYS[2]
 -- Attempt 1's worker and start guessed into the read (by far the most common): no call of their own.
-local read, bad = readJobs(ARGV, 3, 3, 'state', 'tok', 'att', 'a:1:worker', 'a:1:started')
+local read, bad = readJobs(ARGV, 3, #ARGV, 3, 'state', 'tok', 'att', 'a:1:worker', 'a:1:started')
 if not read then return bad end
 local now = nowMs()
 local out = {}

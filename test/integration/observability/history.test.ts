@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import { QueueKeys } from '../../../src-main/queue/keys';
 import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
@@ -84,14 +85,57 @@ describe('metrics history', () => {
     expect((await adapter.metricsHistory(queue, { range: '7d' })).totals.completed).toBe(5);
     expect((await adapter.metricsHistory(queue, { range: '24h' })).run.p50).toBeGreaterThan(25);
   });
-  test("the agent is the job's own `ag` field, not read from its payload", async ({ adapter, queue, redis, prefix }) => {
+  test("a completion sent without the lease's history counts under the job's own `ag` field, not its payload's agent", async ({
+    adapter,
+    connect,
+    queue,
+    redis,
+    prefix,
+  }) => {
     const id = await adapter.enqueue(queue, item('echo', 1));
     await redis.hset(new QueueKeys(prefix, queue).job(id), 'ag', 'summarise');
     const job = await adapter.dequeue(queue);
-    await adapter.completeProcessing(queue, id, 1, job!.lease.token);
+    // Another adapter did not lease it: its completion carries no history, so the script reads the hash.
+    const other = await connect();
+    await other.completeProcessing(queue, id, 1, job!.lease.token);
     const h = await adapter.metricsHistory(queue, { range: '15m' });
     expect(h.agents).toEqual(['summarise']);
     expect(h.totals.completed).toBe(1);
+    expect(h.waitBuckets.reduce((a, b) => a + b)).toBe(1);
+    expect(h.runBuckets.reduce((a, b) => a + b)).toBe(1);
+  });
+
+  test('the adapter that leased a batch sends its history with the completion: each wait and run time is counted', async ({
+    adapter,
+    queue,
+  }) => {
+    await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
+    await sleep(30);
+    const leased = await adapter.dequeueMany(queue, 2);
+    await sleep(60);
+    await adapter.completeMany(
+      queue,
+      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    );
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.totals.completed).toBe(2);
+    // Buckets: wait in (25, 50] (or above on a busy box), run in (50, 100] or above.
+    expect(h.wait.p50).toBeGreaterThanOrEqual(25);
+    expect(h.run.p50).toBeGreaterThanOrEqual(50);
+    expect(h.runBuckets.reduce((a, b) => a + b)).toBe(2);
+  });
+
+  test("a batch with a refused completion counts only the jobs it completed, each from the job's hash", async ({ adapter, queue }) => {
+    await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
+    const [a, b] = await adapter.dequeueMany(queue, 2);
+    const results = await adapter.completeMany(queue, [
+      { id: a!.action.id, token: a!.lease.token, result: 1 },
+      { id: b!.action.id, token: 'not-its-token', result: 1 },
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, false]);
+    const h = await adapter.metricsHistory(queue, { range: '15m' });
+    expect(h.totals.completed).toBe(1);
+    expect(h.runBuckets.reduce((x, y) => x + y)).toBe(1);
   });
 
   test('a job without `ag` (enqueued by an older version) counts under the agent its payload names', async ({

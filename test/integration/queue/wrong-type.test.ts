@@ -163,12 +163,33 @@ describe('a queue key of the wrong type never costs a job', () => {
     const timer = setTimeout(() => controller.abort(), 5000);
     const iterator = adapter.events([Q], { signal: controller.signal });
     const first = iterator.next();
-    await new Promise((r) => setTimeout(r, 100));
     const id = await adapter.enqueue(Q, item('echo', 1));
     const got = await first;
     clearTimeout(timer);
     controller.abort();
     expect(got.done ? [] : got.value.filter((e) => e.type === 'enqueued').map((e) => e.jobId)).toEqual([id]);
+  });
+
+  test('adapters repairing the same key at once never set aside the set a retried call has just written', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
+    await adapter.createQueue(Q);
+    const options = { ...testAdapterOptions(prefix, testRedisUrl()), log: () => undefined };
+    const others = await Promise.all([1, 2, 3].map(() => RedisQueueAdapter.connect(options)));
+    try {
+      for (let round = 0; round < 15; round++) {
+        await redis.set(key(prefix, 'wait'), 'x');
+        // Each adapter's enqueue is refused, each repairs: a repair that checked the type apart from its
+        // rename could move the wait set another adapter's retry had just written, jobs and all.
+        const ids = await Promise.all(others.map((a, i) => a.enqueue(Q, item('echo', `${round}-${i}`))));
+        expect(new Set(await redis.zrange(key(prefix, 'wait'), 0, -1))).toEqual(new Set(ids));
+      }
+    } finally {
+      await Promise.all(others.map((a) => a.close()));
+    }
   });
 
   test('a Redis refusal that is not a wrong type reaches the caller with a code', async ({

@@ -3,8 +3,29 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_BOUNDS_MS, expandHistoryFields, isDottedHistoryField } from '../../../src-main/observability/history-keys';
 import { bucketPercentile, mergeHashes } from '../../../src-main/observability/history';
+import { completedHistory } from '../../../src-main/observability/batch-history';
 
 describe('history buckets', () => {
+  it("a batch's history, as the adapter sums it, uses metrics.lua's names and buckets (a bound is inclusive)", () => {
+    const pairs = completedHistory([
+      { agent: 'echo', waitMs: 2, runMs: 0.4 },
+      { agent: 'echo', waitMs: 3, runMs: 1.2 },
+      { agent: 'up', waitMs: null, runMs: 4_000_000 },
+    ]);
+    const fields = Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i], pairs[2 * i + 1]]));
+    expect(fields).toEqual({
+      'c.|echo': 2,
+      'w2.|echo': 1,
+      'w3.|echo': 1,
+      'W.|echo': 5,
+      't1.|echo': 2,
+      'T.|echo': 1,
+      'c.|up': 1,
+      [`t${HISTORY_BOUNDS_MS.length + 1}.|up`]: 1,
+      'T.|up': 4_000_000,
+    });
+  });
+
   it("are metrics.lua's MX_BOUNDS", () => {
     const lua = readFileSync(path.join(__dirname, '../../../src-main/queue/lua/metrics.lua'), 'utf8');
     const bounds = /MX_BOUNDS = \{([^}]*)\}/
