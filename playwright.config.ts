@@ -19,7 +19,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   forbidOnly: !!process.env['CI'],
-  retries: 0,
+  // As vitest.config.ts: once more on CI, and the summary names a test that passed only then.
+  retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
   // Playwright empties its outputDir: never the report dir itself.

@@ -25,6 +25,12 @@ function countVitest(r) {
   // A file that fails to import or a hook that throws has no failed test: count the file.
   for (const file of r.testResults ?? []) {
     const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of file.assertionResults ?? []) {
+      // Passed, with the errors of an earlier try: it passed only when run again (CI's retry).
+      if (a.status === 'passed' && (a.failureMessages ?? []).length > 0) {
+        notes.push(`flaky (passed on retry): ${relative(file.name)} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages[0])}`);
+      }
+    }
     for (const a of failedTests) {
       notes.push(`failed: ${relative(file.name)} › ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`);
     }
@@ -45,6 +51,7 @@ function countPlaywright(r) {
   const notes = [];
   for (const t of playwrightTests(r.suites ?? [], [])) {
     if (t.status === 'unexpected') notes.push(`failed: ${t.title}: ${firstLine(t.error)}`);
+    if (t.status === 'flaky') notes.push(`flaky (passed on retry): ${t.title}: ${firstLine(t.firstError)}`);
   }
   let failed = s.unexpected ?? 0;
   const errors = r.errors ?? [];
@@ -52,19 +59,23 @@ function countPlaywright(r) {
     failed += errors.length;
     for (const e of errors) notes.push(`run error: ${firstLine(e.message)}`);
   }
-  if ((s.flaky ?? 0) > 0) notes.push(`${s.flaky} flaky (passed on retry)`);
   return { passed: (s.expected ?? 0) + (s.flaky ?? 0), failed, skipped: s.skipped ?? 0, notes };
 }
 
-/** Flattens Playwright's suites into { title, status, error } per test. */
+/** Flattens Playwright's suites into { title, status, error, firstError } per test. */
 function playwrightTests(suites, path) {
   const out = [];
   for (const suite of suites) {
     const here = suite.title ? [...path, suite.title] : path;
     for (const spec of suite.specs ?? []) {
       for (const t of spec.tests ?? []) {
-        const last = t.results?.[t.results.length - 1];
-        out.push({ title: [...here, spec.title].join(' › '), status: t.status, error: last?.error?.message });
+        const results = t.results ?? [];
+        out.push({
+          title: [...here, spec.title].join(' › '),
+          status: t.status,
+          error: results[results.length - 1]?.error?.message,
+          firstError: results[0]?.error?.message,
+        });
       }
     }
     out.push(...playwrightTests(suite.suites ?? [], here));
@@ -109,7 +120,7 @@ for (const runner of runners) {
     failed += c.failed;
     say(`${runner}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
     // Which tests failed is printed even with --line: CI shows only the tail of the output.
-    for (const n of c.notes) (lineOnly && !n.startsWith('failed') && !n.startsWith('file failed') ? say : console.log)(`  ${n}`);
+    for (const n of c.notes) (lineOnly && !/^(failed|file failed|flaky)/.test(n) ? say : console.log)(`  ${n}`);
   } catch (err) {
     problems.push(`${runner}: unreadable report ${file}: ${err.message}`);
   }
