@@ -11,8 +11,9 @@ export interface AttemptTiming {
 
 /** Index (1-based, as metrics.lua's mxBucket) of the bucket `ms` falls in. */
 function bucket(ms: number): number {
-  const i = HISTORY_BOUNDS_MS.findIndex((b) => ms <= b);
-  return i < 0 ? HISTORY_BOUNDS_MS.length + 1 : i + 1;
+  let i = 0;
+  while (i < HISTORY_BOUNDS_MS.length && ms > HISTORY_BOUNDS_MS[i]!) i++;
+  return i + 1;
 }
 
 /**
@@ -23,18 +24,22 @@ function bucket(ms: number): number {
  */
 export function completedHistory(attempts: readonly AttemptTiming[]): Array<string | number> {
   const sums = new Map<string, number>();
-  const add = (field: string, n: number): void => void sums.set(field, (sums.get(field) ?? 0) + n);
+  const add = (field: string, n: number): void => {
+    sums.set(field, (sums.get(field) ?? 0) + n);
+  };
   for (const a of attempts) {
-    const sfx = `.|${a.agent}`;
+    const sfx = '.|' + a.agent;
     add('c' + sfx, 1);
     if (a.waitMs !== null) {
-      const wait = Math.max(0, Math.round(a.waitMs));
-      add(`w${bucket(wait)}${sfx}`, 1);
+      const wait = a.waitMs > 0 ? Math.round(a.waitMs) : 0;
+      add('w' + bucket(wait) + sfx, 1);
       add('W' + sfx, wait);
     }
-    const run = Math.max(0, Math.round(a.runMs));
-    add(`t${bucket(run)}${sfx}`, 1);
+    const run = a.runMs > 0 ? Math.round(a.runMs) : 0;
+    add('t' + bucket(run) + sfx, 1);
     add('T' + sfx, run);
   }
-  return [...sums].flat();
+  const out: Array<string | number> = [];
+  for (const [field, n] of sums) out.push(field, n);
+  return out;
 }
