@@ -5,8 +5,8 @@ export interface AttemptTiming {
   agent: string;
   /** ms from enqueue (or due time, or the previous attempt's end) to the lease, as the lease script reported; null if unknown. */
   waitMs: number | null;
-  /** ms from the start to the completion. */
-  runMs: number;
+  /** When it started here (performance.now()): its run time is until `endedAt`. */
+  startedAt: number;
 }
 
 /** Index (1-based, as metrics.lua's mxBucket) of the bucket `ms` falls in. */
@@ -22,7 +22,7 @@ function bucket(ms: number): number {
  * `W.|<agent>`, `T.|<agent>`): complete-4 adds them to the minute's hash in
  * one pass instead of reading five fields of every job and summing in Lua.
  */
-export function completedHistory(attempts: readonly AttemptTiming[]): Array<string | number> {
+export function completedHistory(attempts: readonly AttemptTiming[], endedAt: number): Array<string | number> {
   const sums = new Map<string, number>();
   const add = (field: string, n: number): void => {
     sums.set(field, (sums.get(field) ?? 0) + n);
@@ -35,7 +35,8 @@ export function completedHistory(attempts: readonly AttemptTiming[]): Array<stri
       add('w' + bucket(wait) + sfx, 1);
       add('W' + sfx, wait);
     }
-    const run = a.runMs > 0 ? Math.round(a.runMs) : 0;
+    const ran = endedAt - a.startedAt;
+    const run = ran > 0 ? Math.round(ran) : 0;
     add('t' + bucket(run) + sfx, 1);
     add('T' + sfx, run);
   }

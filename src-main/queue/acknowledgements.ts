@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ConveyorError } from '../../src-shared/errors';
 import type { FailOptions, ReleaseReason } from '../../src-shared/job';
 import { type AttemptTiming, completedHistory } from '../observability/batch-history';
@@ -91,10 +92,10 @@ export class Acknowledgements {
     const timings: AttemptTiming[] = [];
     for (const j of jobs) {
       args.push(j.id, j.token, encodeResult(j.result));
-      const t = this.ctx.tokens.timing(queue, j.id, j.token);
-      if (t) timings.push(t);
+      const held = this.ctx.tokens.held(queue, j.id, j.token);
+      if (held) timings.push(held);
     }
-    if (timings.length === jobs.length) args.push(...completedHistory(timings));
+    if (timings.length === jobs.length) args.push(...completedHistory(timings, performance.now()));
     const reply = asArray(await this.ctx.script(this.ctx.keys(queue), 'complete', args));
     if (reply.length > jobs.length) this.ctx.flowOutbox?.(queue); // flows: a child finished
     return jobs.map((j, i) => {

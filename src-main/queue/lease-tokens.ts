@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** What this adapter knows of a lease it handed out. */
-interface HeldLease {
+export interface HeldLease {
   token: string;
   /** For the metrics history (observability/batch-history.ts): the job's agent, its wait before the lease, and when it started here. */
   agent: string;
@@ -36,11 +36,10 @@ export class LeaseTokens {
     if (held?.token === token) held.startedAt = performance.now();
   }
 
-  /** The agent, wait and run time so far of attempt `token`, if this adapter leased it. */
-  timing(queue: string, id: string, token: string): { agent: string; waitMs: number | null; runMs: number } | undefined {
+  /** What this adapter knows of attempt `token` (agent, wait, start), if it leased it. */
+  held(queue: string, id: string, token: string): Readonly<HeldLease> | undefined {
     const held = this.byJob.get(LeaseTokens.key(queue, id));
-    if (held?.token !== token) return undefined;
-    return { agent: held.agent, waitMs: held.waitMs, runMs: performance.now() - held.startedAt };
+    return held?.token === token ? held : undefined;
   }
 
   /** Forgets the token of a lease that ended, unless this adapter has leased the job again since. */

@@ -7,11 +7,14 @@ import { completedHistory } from '../../../src-main/observability/batch-history'
 
 describe('history buckets', () => {
   it("a batch's history, as the adapter sums it, uses metrics.lua's names and buckets (a bound is inclusive)", () => {
-    const pairs = completedHistory([
-      { agent: 'echo', waitMs: 2, runMs: 0.4 },
-      { agent: 'echo', waitMs: 3, runMs: 1.2 },
-      { agent: 'up', waitMs: null, runMs: 4_000_000 },
-    ]);
+    const pairs = completedHistory(
+      [
+        { agent: 'echo', waitMs: 2, startedAt: 9_999_999.6 },
+        { agent: 'echo', waitMs: 3, startedAt: 9_999_998.8 },
+        { agent: 'up', waitMs: null, startedAt: 6_000_000 },
+      ],
+      10_000_000,
+    );
     const fields = Object.fromEntries(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i], pairs[2 * i + 1]]));
     expect(fields).toEqual({
       'c.|echo': 2,
