@@ -16,7 +16,10 @@ import type { ErrorShape } from '../../../src-shared/errors';
 /** Code of the error a call gets when the connection dropped before its answer. */
 export const DISCONNECTED = 'DISCONNECTED';
 
-/** A failed call: the server's ErrorShape (`code` is an ErrorCode), or DISCONNECTED / UNAUTHORIZED from the client. */
+/** Code of the error a call gets when no answer came within `callTimeoutMs` (it may or may not have run). */
+export const CALL_TIMEOUT = 'CALL_TIMEOUT';
+
+/** A failed call: the server's ErrorShape (`code` is an ErrorCode), or DISCONNECTED / CALL_TIMEOUT / UNAUTHORIZED from the client. */
 export class ApiError extends Error {
   readonly code: string;
   readonly details: Record<string, unknown> | undefined;
@@ -105,6 +108,12 @@ export interface WebSocketApiOptions {
   reconnectDelayMs?: number;
   /** Longest reconnect delay. Default 5 s. */
   maxReconnectDelayMs?: number;
+  /**
+   * How long a call waits for its answer, queued while (re)connecting included, before it rejects
+   * with CALL_TIMEOUT: a connection that goes silent without closing must not leave the UI waiting
+   * for ever. Default 60 s (the server bounds its own Redis calls well within it).
+   */
+  callTimeoutMs?: number;
 }
 
 export interface WebSocketApi extends ConveyorApi {
@@ -133,6 +142,7 @@ const OPEN = 1;
 export function createWebSocketApi(url: string, WebSocketImpl: WebSocketConstructor, options: WebSocketApiOptions = {}): WebSocketApi {
   const baseDelay = options.reconnectDelayMs ?? 250;
   const maxDelay = options.maxReconnectDelayMs ?? 5000;
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
   const listeners = new Map<EventName, Set<AnyHandler>>();
   const statusHandlers = new Set<(status: WebSocketApiStatus) => void>();
   const inflight = new Map<number, Pending>();
@@ -272,7 +282,18 @@ export function createWebSocketApi(url: string, WebSocketImpl: WebSocketConstruc
         reject(new ApiError('INVALID_ARGS', `arguments of ${command} are not JSON: ${(err as Error).message}`));
         return;
       }
-      const pending: Pending = { id, resolve, reject, frame: text };
+      const timer = setTimeout(() => {
+        inflight.delete(id);
+        queued = queued.filter((p) => p.id !== id);
+        reject(new ApiError(CALL_TIMEOUT, `no answer to ${command} within ${callTimeoutMs} ms; it may or may not have run`));
+      }, callTimeoutMs);
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T): void => {
+          clearTimeout(timer);
+          fn(value);
+        };
+      const pending: Pending = { id, resolve: settle(resolve), reject: settle(reject), frame: text };
       if (open) dispatchCall(pending);
       else queued.push(pending);
     });

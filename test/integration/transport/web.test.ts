@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import type { JobEvent } from '../../../src-shared/job';
 import { ConveyorError, JobNotFoundError } from '../../../src-shared/errors';
 import { startWebServer, type WebServer } from '../../../src-main/transport/web';
-import { ApiError, createWebSocketApi, DISCONNECTED, type WebSocketApi } from '../../../src-renderer/src/api/client';
+import { ApiError, CALL_TIMEOUT, createWebSocketApi, DISCONNECTED, type WebSocketApi } from '../../../src-renderer/src/api/client';
 import { FakeSurface } from '../../unit/transport/fake-surface';
 
 interface Reply {
@@ -442,6 +442,18 @@ describe('contract over the WebSocket', () => {
     surface.emit('connection.changed', { state: 'connected', target: 'redis://x', since: 1 });
     await until(() => seen.length === 1);
     expect(second.port).toBe(first.port);
+  });
+
+  it('a call with no answer within callTimeoutMs rejects with CALL_TIMEOUT; the connection serves the next call', async () => {
+    const surface = new FakeSurface();
+    surface.on('queues.drain', () => new Promise(() => undefined));
+    const server = await start(surface);
+    const api = createWebSocketApi(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, WebSocket, { callTimeoutMs: 300 });
+    clients.push(api);
+    const started = Date.now();
+    await expect(api.call('queues.drain', { queue: 'q' })).rejects.toMatchObject({ code: CALL_TIMEOUT });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    await expect(api.call('queues.list')).resolves.toEqual({ command: 'queues.list', args: undefined });
   });
 
   it('a call made while disconnected waits for the connection', async () => {
