@@ -218,8 +218,7 @@ export class Dispatcher {
   }
 
   /** Why `item` must not start now (its lease is over or nearly), or undefined. */
-  private lateness(queue: string, item: LeasedItem): string | undefined {
-    const left = this.clock.remainingMs(item.lease.deadline);
+  private lateness(queue: string, left: number | undefined): string | undefined {
     if (left === undefined || left >= this.times.startMarginMs(queue)) return undefined;
     return left <= 0
       ? `its lease ended ${-left} ms ago by the Redis clock`
@@ -251,7 +250,8 @@ export class Dispatcher {
         });
         continue;
       }
-      const late = this.lateness(queue, item);
+      const left = this.clock.remainingMs(item.lease.deadline);
+      const late = this.lateness(queue, left);
       if (late) {
         this.drop(queue, item, late);
         continue;
@@ -270,7 +270,10 @@ export class Dispatcher {
       load.set(best, (load.get(best) ?? 0) + 1);
       let list = perThread.get(best);
       if (!list) perThread.set(best, (list = []));
-      list.push(this.outcomes.start(queue, item, payload.agent, payload.input, best));
+      // The thread checks again when it starts the run: the process may stall in between.
+      const now = Date.now();
+      const lease = left === undefined ? undefined : { endsAt: now + left, startBy: now + left - this.times.startMarginMs(queue) };
+      list.push(this.outcomes.start(queue, item, payload.agent, payload.input, best, lease));
     }
     for (const [thread, jobs] of perThread) thread.run(jobs);
   }

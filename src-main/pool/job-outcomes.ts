@@ -22,6 +22,8 @@ export interface RunningJob {
   timer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
   abortReason: AbortReason | undefined;
+  /** Date.now() when its lease ends by the Redis clock, as known at dispatch (undefined before the clock is known). */
+  leaseEndsAt: number | undefined;
 }
 
 /**
@@ -60,8 +62,18 @@ export class JobOutcomes {
     );
   }
 
-  /** Registers a run of `item` on `thread` and arms its timeout; the caller sends the returned message. */
-  start(queue: string, item: LeasedItem, agent: string, input: unknown, thread: ThreadHandle): RunJob {
+  /**
+   * Registers a run of `item` on `thread` and arms its timeout; the caller sends the returned message.
+   * `leaseEndsAt` / `startBy`: Date.now() when its lease ends, and past which it must not start (RunJob.startBy).
+   */
+  start(
+    queue: string,
+    item: LeasedItem,
+    agent: string,
+    input: unknown,
+    thread: ThreadHandle,
+    lease?: { endsAt: number; startBy: number },
+  ): RunJob {
     const job: RunningJob = {
       runId: this.nextRunId++,
       queue,
@@ -74,6 +86,7 @@ export class JobOutcomes {
       timer: undefined,
       killTimer: undefined,
       abortReason: undefined,
+      leaseEndsAt: lease?.endsAt,
     };
     const timeoutMs = item.timeoutMs ?? this.ctx.options.jobTimeoutMs;
     job.timer = setTimeout(
@@ -92,7 +105,9 @@ export class JobOutcomes {
       ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
     });
     this.ctx.emit({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent });
-    return { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
+    const run: RunJob = { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
+    if (lease) run.startBy = lease.startBy;
+    return run;
   }
 
   /** Queues an acknowledgement for a job leased but never run (held, dropped, not an agent job). */
@@ -155,6 +170,7 @@ export class JobOutcomes {
           if (r.cost !== undefined) chargeCost(this.ctx, job, r.cost);
           if (r.ok && r.suspend !== undefined) this.suspend(job, r.suspend);
           else if (r.ok) this.settle(job, { kind: 'complete', id: job.id, token: job.token, json: r.json });
+          else if (r.error.notStarted) this.notStarted(job, r.error.message);
           else if (r.error.retryAfterMs !== undefined)
             this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'rate_limited', retryAfterMs: r.error.retryAfterMs });
           else this.fail(job, 'failed', r.error.message, r.error.stack, r.error.retryable);
@@ -289,14 +305,31 @@ export class JobOutcomes {
     );
   }
 
+  /**
+   * A run its thread did not start, its lease being over or nearly by then (the process stalled between
+   * dispatch and start): like a late lease at dispatch, handed back if it may still be ours, else left
+   * to the worker that has it now.
+   */
+  private notStarted(job: RunningJob, why: string): void {
+    this.ctx.emit({ type: 'job', state: 'dropped', queue: job.queue, id: job.id, attempt: job.attempt, reason: why });
+    if (job.leaseEndsAt === undefined || Date.now() < job.leaseEndsAt) {
+      this.settle(job, { kind: 'release', id: job.id, token: job.token, reason: 'outage' });
+    } else {
+      this.settle(job, undefined, 'lost');
+    }
+  }
+
   /** Flows: the run spawned children; the job gives its slot back and waits for them (no attempt spent). */
   private suspend(job: RunningJob, spec: string): void {
-    this.settle(job, undefined, true);
+    this.settle(job, undefined, 'suspended');
     suspendRun(this.ctx.adapter, job.queue, job.id, job.token, spec).catch((err: unknown) => this.ctx.report(err));
   }
 
-  /** Forgets a running job and queues its acknowledgement (none for a lost lease, or a suspended run). */
-  private settle(job: RunningJob, ack: Ack | undefined, suspended = false): void {
+  /**
+   * Forgets a running job and queues its acknowledgement. Without one, its lease is lost (an event says
+   * so), or `quietly` ends its span with that outcome and nothing else: a suspended run, a dropped one.
+   */
+  private settle(job: RunningJob, ack: Ack | undefined, quietly?: 'suspended' | 'lost'): void {
     if (!this.runs.delete(job.runId)) return;
     clearTimeout(job.timer);
     clearTimeout(job.killTimer);
@@ -306,8 +339,8 @@ export class JobOutcomes {
       if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
       this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
       this.acks.add(job.queue, ack);
-    } else if (suspended) {
-      this.spans.end(job.queue, job.id, job.attempt, 'suspended');
+    } else if (quietly) {
+      this.spans.end(job.queue, job.id, job.attempt, quietly);
     } else {
       this.spans.end(job.queue, job.id, job.attempt, 'lost');
       this.ctx.emit({ type: 'job', state: 'lost', queue: job.queue, id: job.id, attempt: job.attempt, reason: 'lease lost' });

@@ -26,6 +26,12 @@ export interface RunJob {
   attempt: number;
   agent: string;
   input: unknown;
+  /**
+   * Date.now() past which the run must not start: its lease would be over, or too near its end to
+   * renew, by the Redis clock (the host's own check at dispatch, made again where the run starts,
+   * since a process stalled in between, say SIGSTOPped, finds the message waiting when it resumes).
+   */
+  startBy?: number;
 }
 
 export type AbortReason = 'timeout' | 'cancelled' | 'shutdown' | 'lease_lost';
@@ -44,6 +50,8 @@ export interface SerializedError {
   retryable: boolean;
   /** A RateLimitedError (a 429): wait this long, attempt unspent, the job's group paused. */
   retryAfterMs?: number;
+  /** The run was not started: it came past its `startBy`. */
+  notStarted?: true;
 }
 
 /**

@@ -142,6 +142,12 @@ export class ThreadRuntime {
     };
     // Run on a later tick so one agent's synchronous work never delays starting the others of the batch.
     setImmediate(() => {
+      const late = job.startBy === undefined ? 0 : Date.now() - job.startBy;
+      if (late > 0) {
+        const message = `not started: it came ${late} ms past the last moment its lease allowed a start`;
+        this.finish({ runId: job.runId, ok: false, error: { name: 'LateStart', message, stack: '', retryable: true, notStarted: true } });
+        return;
+      }
       let started: unknown;
       // Marked while the agent's synchronous start runs: an endless loop or a crash there names its job.
       Atomics.store(this.busy, 0, job.runId);

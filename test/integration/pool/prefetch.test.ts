@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { monitored } from '../../support/monitor';
 import { item } from '../../support/queue';
@@ -93,4 +96,35 @@ describe('prefetch: jobs leased ahead of a free slot', () => {
       expect(job?.attempts.map((a) => a.outcome)).toEqual(['released']);
     }
   });
+
+  test.for(['threads', 'inline'] as const)(
+    'a run the process reaches past its lease (a stall between dispatch and start) is not started, and runs again on a fresh lease (%s)',
+    async (mode, { adapter, startPool }) => {
+      const ledger = join(mkdtempSync(join(tmpdir(), 'cvt-stall-')), 'ledger.txt');
+      await adapter.createQueue('stall', { leaseMs: 1000, backoff: { type: 'fixed', delayMs: 0, maxDelayMs: 0 } });
+      const pool = await startPool({ queues: ['stall'], threads: 1, concurrency: 1, ...(mode === 'inline' ? { workers: 'inline' } : {}) });
+      // A first job, so the pool knows the Redis clock.
+      await waitForState(adapter, 'stall', await adapter.enqueue('stall', item('echo', 0)), ['completed']);
+      let stalled = false;
+      pool.on('event', (e) => {
+        if (stalled || e.type !== 'job' || e.state !== 'started' || e.queue !== 'stall' || e.attempt !== 1) return;
+        stalled = true;
+        // Dispatched, not yet started: the whole process stops longer than the lease.
+        const until = Date.now() + 1300;
+        while (Date.now() < until);
+      });
+      const id = await adapter.enqueue('stall', item('ledger', { ledger }));
+      const done = await waitForState(adapter, 'stall', id, ['completed'], 10_000);
+      expect(pool.events).toContainEqual(
+        expect.objectContaining({ state: 'dropped', id, attempt: 1, reason: expect.stringMatching(/^not started/) }),
+      );
+      expect(
+        readFileSync(ledger, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[1]),
+      ).toEqual([String(done.attempts.length)]);
+      expect(done.attempts.length).toBeGreaterThan(1);
+    },
+  );
 });

@@ -36,6 +36,22 @@ describe('thread runtime', () => {
     expect(posted.filter((m) => m.type === 'results')).toHaveLength(1);
   });
 
+  it('does not start a run that arrives past its startBy (a stall between dispatch and start); its neighbours run', async () => {
+    let ran = 0;
+    const { rt, results } = runtime({ echo: (input) => (ran++, input) });
+    rt.handle({
+      type: 'run',
+      jobs: [
+        { ...job(1, 'echo', 'late'), startBy: Date.now() - 500 },
+        { ...job(2, 'echo', 'on time'), startBy: Date.now() + 60_000 },
+      ],
+    });
+    const all = await results(2);
+    expect(all.find((r) => r.runId === 1)).toMatchObject({ ok: false, error: { notStarted: true, retryable: true } });
+    expect(all.find((r) => r.runId === 2)).toEqual({ runId: 2, ok: true, json: '"on time"' });
+    expect(ran).toBe(1);
+  });
+
   it('reports a thrown error with its message and stack, retryable', async () => {
     const { rt, results } = runtime({
       bad: () => {
