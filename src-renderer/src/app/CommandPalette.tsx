@@ -51,7 +51,7 @@ export function CommandPalette() {
   const run = async (item: PaletteItem): Promise<void> => {
     const a = item.action;
     if (a.kind === 'route') {
-      if (a.queue !== undefined) setJobsFilter({ queue: a.queue });
+      if (a.queue !== undefined) setJobsFilter({ queue: a.queue, ...(a.flows === undefined ? {} : { flows: a.flows }) });
       goTo(a.route);
       setOpen(false);
     } else if (a.kind === 'theme') {

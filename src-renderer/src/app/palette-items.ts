@@ -3,7 +3,7 @@ import { VIEW_LABELS, VIEWS, type Route } from '../lib/routes';
 
 /** What a palette entry does: go somewhere, or run a named action. */
 export type PaletteAction =
-  { kind: 'route'; route: Route; queue?: string } | { kind: 'pause' | 'resume'; queue: string } | { kind: 'theme' };
+  { kind: 'route'; route: Route; queue?: string; flows?: boolean } | { kind: 'pause' | 'resume'; queue: string } | { kind: 'theme' };
 
 export interface PaletteItem {
   id: string;
@@ -24,7 +24,7 @@ export function matches(label: string, query: string): boolean {
 }
 
 /**
- * The palette's entries for `query`: views, each queue's jobs, a job by id
+ * The palette's entries for `query`: views, each queue's jobs and its flows, a job by id
  * (typed as `queue/id`, or an id in the current queue), and actions (pause or
  * resume a queue, switch the theme). At most `max`.
  */
@@ -51,12 +51,20 @@ export function paletteItems(query: string, queues: readonly QueueSummary[], cur
       group: 'view',
       action: { kind: 'route', route: { view: v } },
     })),
-    ...queues.map((x): PaletteItem => ({
-      id: `queue:${x.name}`,
-      label: `Jobs of ${x.name}`,
-      group: 'queue',
-      action: { kind: 'route', route: { view: 'jobs' }, queue: x.name },
-    })),
+    ...queues.flatMap((x): PaletteItem[] => [
+      {
+        id: `queue:${x.name}`,
+        label: `Jobs of ${x.name}`,
+        group: 'queue',
+        action: { kind: 'route', route: { view: 'jobs' }, queue: x.name, flows: false },
+      },
+      {
+        id: `flows:${x.name}`,
+        label: `Flows of ${x.name}`,
+        group: 'queue',
+        action: { kind: 'route', route: { view: 'jobs' }, queue: x.name, flows: true },
+      },
+    ]),
     ...queues.map((x): PaletteItem => ({
       id: `${x.paused ? 'resume' : 'pause'}:${x.name}`,
       label: `${x.paused ? 'Resume' : 'Pause'} ${x.name}`,

@@ -161,7 +161,14 @@ describe('the command palette', () => {
 
   it('offers views, queues and actions that match every typed word', () => {
     expect(paletteItems('pau def', queues, null).map((i) => i.label)).toEqual(['Pause default']);
-    expect(paletteItems('held', queues, null).map((i) => i.label)).toEqual(['Jobs of held', 'Resume held']);
+    expect(paletteItems('held', queues, null).map((i) => i.label)).toEqual(['Jobs of held', 'Flows of held', 'Resume held']);
+  });
+
+  it("lists a queue's flows beside its jobs, each switching the Jobs view to what it names", () => {
+    expect(paletteItems('flows held', queues, null)).toEqual([
+      expect.objectContaining({ label: 'Flows of held', action: { kind: 'route', route: { view: 'jobs' }, queue: 'held', flows: true } }),
+    ]);
+    expect(paletteItems('jobs of held', queues, null)[0]?.action).toMatchObject({ queue: 'held', flows: false });
   });
 
   it('opens a job by queue/id, or by id in the current queue', () => {
@@ -202,6 +209,6 @@ describe('job logs', () => {
 describe('the command palette, a bare word', () => {
   it('lists views and queues it names before guessing it is a job id', () => {
     const labels = paletteItems('def', [summary('default')], 'default').map((i) => i.label);
-    expect(labels).toEqual(['Jobs of default', 'Pause default', 'Open job def in default']);
+    expect(labels).toEqual(['Jobs of default', 'Flows of default', 'Pause default', 'Open job def in default']);
   });
 });
