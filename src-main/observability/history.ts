@@ -225,11 +225,11 @@ export async function readHistoryTotals(redis: Redis, keyPrefix: string, queue: 
     // The minute's key is built in the script from its base: same hash tag, so the same slot.
     const reply = (await redis.eval(TOTALS_SCRIPT, 2, k.key('meta'), `${k.base}m:all`, `${k.base}m:`)) as string[][];
     // Of the open minute, the dotted fields only: plain ones (an earlier version's) are in m:all already.
-    const hashes = reply.map((flat, k) => {
+    const hashes = reply.map((flat, which) => {
       const h: RawHash = {};
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const field = flat[i] ?? '';
-        if (k === 0 || isDottedHistoryField(field)) h[field] = flat[i + 1] ?? '0';
+        if (which === 0 || isDottedHistoryField(field)) h[field] = flat[i + 1] ?? '0';
       }
       return expandHistoryFields(h);
     });

@@ -217,9 +217,9 @@ export class Dispatcher {
     return Math.min(fit, Math.max(PREFETCH_MIN_CAP, PREFETCH_PER_SLOT * slots));
   }
 
-  /** Why `item` must not start now (its lease is over or nearly), or undefined. */
-  private lateness(queue: string, left: number | undefined): string | undefined {
-    if (left === undefined || left >= this.times.startMarginMs(queue)) return undefined;
+  /** Why a job whose lease has `left` ms must not start now (its lease is over or nearly), or undefined. */
+  private lateness(left: number | undefined, margin: number): string | undefined {
+    if (left === undefined || left >= margin) return undefined;
     return left <= 0
       ? `its lease ended ${-left} ms ago by the Redis clock`
       : `its lease ends in ${left} ms by the Redis clock, too soon to renew`;
@@ -251,7 +251,8 @@ export class Dispatcher {
         continue;
       }
       const left = this.clock.remainingMs(item.lease.deadline);
-      const late = this.lateness(queue, left);
+      const margin = this.times.startMarginMs(queue);
+      const late = this.lateness(left, margin);
       if (late) {
         this.drop(queue, item, late);
         continue;
@@ -272,7 +273,7 @@ export class Dispatcher {
       if (!list) perThread.set(best, (list = []));
       // The thread checks again when it starts the run: the process may stall in between.
       const now = Date.now();
-      const lease = left === undefined ? undefined : { endsAt: now + left, startBy: now + left - this.times.startMarginMs(queue) };
+      const lease = left === undefined ? undefined : { endsAt: now + left, startBy: now + left - margin };
       list.push(this.outcomes.start(queue, item, payload.agent, payload.input, best, lease));
     }
     for (const [thread, jobs] of perThread) thread.run(jobs);

@@ -64,7 +64,7 @@ export class JobOutcomes {
 
   /**
    * Registers a run of `item` on `thread` and arms its timeout; the caller sends the returned message.
-   * `leaseEndsAt` / `startBy`: Date.now() when its lease ends, and past which it must not start (RunJob.startBy).
+   * `lease`: Date.now() when its lease ends, and past which it must not start (RunJob.startBy); unknown before the Redis clock is.
    */
   start(
     queue: string,

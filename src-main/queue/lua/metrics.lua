@@ -27,7 +27,8 @@
   the three keys in one script. A queue idle longer than the history's
   lifetime, or a meta rebuilt by a repair, loses its open minute from the totals.
 
-  A call sums its jobs in a Lua table and writes one HINCRBY per distinct field
+  A call sums its jobs in a Lua table (or, for complete-4, takes the sums the
+  adapter sent: metricsAdd) and writes one HINCRBY per distinct field
   (bench/README.md has the figures). A minute hash lives for meta 'mx_ttl'
   (seconds; 7 days if unset): set when it opens, counted from its minute's end once closed.
   The key is not among a script's KEYS (like job keys, it is built from the

@@ -4,7 +4,18 @@ import { describe, expect } from 'vitest';
 import { QueueKeys } from '../../../src-main/queue/keys';
 import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
 import { readHistoryTotals, setHistoryRetention } from '../../../src-main/observability/history';
+import { monitored } from '../../support/monitor';
 import { item, queueTest as test } from '../../support/queue';
+
+/** The reads of a job's timing fields (metrics.lua's slow path) Redis ran for `prefix` while `act` ran. */
+async function timingReads(redis: Redis, prefix: string, act: () => Promise<unknown>): Promise<number> {
+  const reads = await monitored(
+    redis,
+    act,
+    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('a:1:started'),
+  );
+  return reads.length;
+}
 
 const minuteOf = async (redis: Redis): Promise<number> => Math.floor(Number((await redis.time())[0]) / 60);
 
@@ -108,15 +119,21 @@ describe('metrics history', () => {
   test('the adapter that leased a batch sends its history with the completion: each wait and run time is counted', async ({
     adapter,
     queue,
+    redis,
+    prefix,
   }) => {
     await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
     await sleep(30);
     const leased = await adapter.dequeueMany(queue, 2);
     await sleep(60);
-    await adapter.completeMany(
-      queue,
-      leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+    const reads = await timingReads(redis, prefix, () =>
+      adapter.completeMany(
+        queue,
+        leased.map((j) => ({ id: j.action.id, token: j.lease.token, result: 1 })),
+      ),
     );
+    // The script read no job's timing fields: the sums came with the call.
+    expect(reads).toBe(0);
     const h = await adapter.metricsHistory(queue, { range: '15m' });
     expect(h.totals.completed).toBe(2);
     // Buckets: wait in (25, 50] (or above on a busy box), run in (50, 100] or above.
@@ -125,14 +142,23 @@ describe('metrics history', () => {
     expect(h.runBuckets.reduce((a, b) => a + b)).toBe(2);
   });
 
-  test("a batch with a refused completion counts only the jobs it completed, each from the job's hash", async ({ adapter, queue }) => {
+  test("a batch with a refused completion counts only the jobs it completed, each from the job's hash", async ({
+    adapter,
+    queue,
+    redis,
+    prefix,
+  }) => {
     await adapter.enqueueMany(queue, [item('echo', 1), item('echo', 2)]);
     const [a, b] = await adapter.dequeueMany(queue, 2);
-    const results = await adapter.completeMany(queue, [
-      { id: a!.action.id, token: a!.lease.token, result: 1 },
-      { id: b!.action.id, token: 'not-its-token', result: 1 },
-    ]);
+    let results: Awaited<ReturnType<typeof adapter.completeMany>> = [];
+    const reads = await timingReads(redis, prefix, async () => {
+      results = await adapter.completeMany(queue, [
+        { id: a!.action.id, token: a!.lease.token, result: 1 },
+        { id: b!.action.id, token: 'not-its-token', result: 1 },
+      ]);
+    });
     expect(results.map((r) => r.ok)).toEqual([true, false]);
+    expect(reads).toBe(1);
     const h = await adapter.metricsHistory(queue, { range: '15m' });
     expect(h.totals.completed).toBe(1);
     expect(h.runBuckets.reduce((x, y) => x + y)).toBe(1);
