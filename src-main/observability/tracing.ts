@@ -1,4 +1,13 @@
-import { type Link, type Span, SpanKind, SpanStatusCode, type SpanContext, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  type Link,
+  ProxyTracerProvider,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type SpanContext,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 
 /**
  * OpenTelemetry spans with @opentelemetry/api alone: without an SDK
@@ -14,6 +23,19 @@ import { type Link, type Span, SpanKind, SpanStatusCode, type SpanContext, trace
  */
 
 const tracer = () => trace.getTracer('conveyor');
+
+// The API's no-op provider: what the global proxy hands spans to while no SDK is registered.
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/**
+ * Whether an SDK is registered. Without one every span is a no-op, so none is
+ * made at all: the pool and the enqueue path ask this per job. Checked each
+ * time (an SDK registered later is seen at once); anything unexpected counts as on.
+ */
+function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_PROVIDER;
+}
 
 const SYSTEM = 'conveyor';
 
@@ -73,6 +95,7 @@ export class ConsumerSpans {
   private readonly open = new Map<string, Span>();
 
   start(ref: AttemptRef): void {
+    if (!tracingOn()) return;
     const producer = ref.traceparent === undefined ? undefined : parseTraceparent(ref.traceparent);
     const links: Link[] = producer ? [{ context: producer }] : [];
     const span = tracer().startSpan(`process ${ref.queue}`, {
@@ -114,6 +137,7 @@ export class ConsumerSpans {
  */
 export function traceEnqueues(queue: string, encoded: string[]): Span[] {
   const spans: Span[] = [];
+  if (!tracingOn()) return spans;
   for (let i = 0; i + 2 < encoded.length; i += 3) {
     const { span, traceparent } = startProducerSpan(queue, encoded[i + 1] ?? '');
     if (traceparent === undefined) continue;

@@ -27,7 +27,14 @@ export interface ReleaseAck {
 }
 export type Ack = CompleteAck | FailAck | ReleaseAck;
 
-export type AckOutcome = { ack: Ack; queue: string; result: BatchResult<string | true> };
+/** An acknowledgement's answer, with the note its sender gave with it (what its event reports). */
+export type AckOutcome<N> = { ack: Ack; note: N; queue: string; result: BatchResult<string | true> };
+
+/** One queue's pending acknowledgements and their notes, index for index. */
+interface Pending<N> {
+  acks: Ack[];
+  notes: N[];
+}
 
 const FLUSH_AT = 256;
 const RETRY_MS = 500;
@@ -38,8 +45,8 @@ const RETRY_MS = 500;
  * Redis is unreachable it keeps them and retries; a lease that expired
  * meanwhile simply comes back as lost.
  */
-export class AckBatcher {
-  private pending = new Map<string, Ack[]>();
+export class AckBatcher<N> {
+  private pending = new Map<string, Pending<N>>();
   private count = 0;
   private flushing: Promise<void> | undefined;
   /** Retry after a failed flush. */
@@ -49,7 +56,7 @@ export class AckBatcher {
 
   constructor(
     private readonly adapter: RedisQueueAdapter,
-    private readonly onOutcome: (outcomes: AckOutcome[]) => void,
+    private readonly onOutcome: (outcomes: AckOutcome<N>[]) => void,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -57,10 +64,12 @@ export class AckBatcher {
     return this.count;
   }
 
-  add(queue: string, ack: Ack): void {
+  /** Queues `ack`; its outcome comes back with `note`. */
+  add(queue: string, ack: Ack, note: N): void {
     let list = this.pending.get(queue);
-    if (!list) this.pending.set(queue, (list = []));
-    list.push(ack);
+    if (!list) this.pending.set(queue, (list = { acks: [], notes: [] }));
+    list.acks.push(ack);
+    list.notes.push(note);
     this.count++;
     if (this.count >= FLUSH_AT) void this.flush();
     else if (!this.scheduled) {
@@ -95,16 +104,17 @@ export class AckBatcher {
     return this.flushing;
   }
 
-  private async send(batch: Map<string, Ack[]>): Promise<void> {
-    const outcomes: AckOutcome[] = [];
-    for (const [queue, acks] of batch) {
+  private async send(batch: Map<string, Pending<N>>): Promise<void> {
+    const outcomes: AckOutcome<N>[] = [];
+    for (const [queue, { acks, notes }] of batch) {
       try {
-        outcomes.push(...(await this.sendQueue(queue, acks)));
+        const results = await this.sendQueue(queue, acks);
+        for (let i = 0; i < acks.length; i++) outcomes.push({ ack: acks[i]!, note: notes[i]!, queue, result: results[i]! });
       } catch (err) {
         this.onError(err);
         // Closed: give up; the leases expire and the jobs run again elsewhere (at-least-once).
         if (this.closed) continue;
-        for (const ack of acks) this.add(queue, ack);
+        for (let i = 0; i < acks.length; i++) this.add(queue, acks[i]!, notes[i]!);
         // Wait a little before the retry so an outage is not a busy loop.
         clearTimeout(this.timer);
         this.timer = setTimeout(() => void this.flush(), RETRY_MS);
@@ -113,10 +123,16 @@ export class AckBatcher {
     if (outcomes.length > 0) this.onOutcome(outcomes);
   }
 
-  private async sendQueue(queue: string, acks: Ack[]): Promise<AckOutcome[]> {
-    const completes = acks.filter((a): a is CompleteAck => a.kind === 'complete');
-    const fails = acks.filter((a): a is FailAck => a.kind === 'fail');
-    const releases = acks.filter((a): a is ReleaseAck => a.kind === 'release');
+  /** One call per kind present; the answers come back in the order of `acks`. */
+  private async sendQueue(queue: string, acks: Ack[]): Promise<BatchResult<string | true>[]> {
+    const completes: CompleteAck[] = [];
+    const fails: FailAck[] = [];
+    const releases: ReleaseAck[] = [];
+    for (const a of acks) {
+      if (a.kind === 'complete') completes.push(a);
+      else if (a.kind === 'fail') fails.push(a);
+      else releases.push(a);
+    }
     const [c, f, r] = await Promise.all([
       this.adapter.completeMany(
         queue,
@@ -136,9 +152,13 @@ export class AckBatcher {
         })),
       ),
     ]);
-    const pair = (list: Ack[], results: BatchResult<string | true>[]): AckOutcome[] =>
-      list.map((ack, i) => ({ ack, queue, result: results[i] as BatchResult<string | true> }));
-    return [...pair(completes, c), ...pair(fails, f), ...pair(releases, r)];
+    const next = { complete: 0, fail: 0, release: 0 };
+    const answers = {
+      complete: c as BatchResult<string | true>[],
+      fail: f as BatchResult<string | true>[],
+      release: r as BatchResult<string | true>[],
+    };
+    return acks.map((a) => answers[a.kind][next[a.kind]++]!);
   }
 }
 

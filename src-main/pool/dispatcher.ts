@@ -272,9 +272,10 @@ export class Dispatcher {
       let list = perThread.get(best);
       if (!list) perThread.set(best, (list = []));
       // The thread checks again when it starts the run: the process may stall in between.
-      const now = Date.now();
-      const lease = left === undefined ? undefined : { endsAt: now + left, startBy: now + left - margin };
-      list.push(this.outcomes.start(queue, item, payload.agent, payload.input, best, lease));
+      const endsAt = left === undefined ? undefined : Date.now() + left;
+      list.push(
+        this.outcomes.start(queue, item, payload.agent, payload.input, best, endsAt, endsAt === undefined ? undefined : endsAt - margin),
+      );
     }
     for (const [thread, jobs] of perThread) thread.run(jobs);
   }

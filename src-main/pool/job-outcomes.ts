@@ -10,6 +10,13 @@ import type { PoolEvent } from './pool-events';
 import type { ThreadHandle, ThreadDeath } from './thread-handle';
 import type { ThreadSupervisor } from './thread-supervisor';
 
+/** What an attempt's end event reports, kept with its acknowledgement until Redis answers. */
+interface AckNote {
+  attempt: number;
+  agent: string;
+  ms: number;
+}
+
 export interface RunningJob {
   runId: number;
   queue: string;
@@ -35,11 +42,9 @@ export interface RunningJob {
  */
 export class JobOutcomes {
   readonly runs = new Map<number, RunningJob>();
-  private readonly acks: AckBatcher;
+  private readonly acks: AckBatcher<AckNote>;
   /** OpenTelemetry consumer spans of running attempts (a no-op without an SDK). */
   private readonly spans = new ConsumerSpans();
-  /** Jobs settled but not yet acknowledged by Redis: what their events report. */
-  private readonly settled = new Map<string, { attempt: number; agent: string; ms: number }>();
   private nextRunId = 1;
   /** Moving average of how long jobs ran, for the default prefetch. */
   avgRunMs: number | undefined;
@@ -64,7 +69,8 @@ export class JobOutcomes {
 
   /**
    * Registers a run of `item` on `thread` and arms its timeout; the caller sends the returned message.
-   * `lease`: Date.now() when its lease ends, and past which it must not start (RunJob.startBy); unknown before the Redis clock is.
+   * `leaseEndsAt`: Date.now() when its lease ends, `startBy` past which it must not start (RunJob.startBy); both
+   * unknown before the Redis clock is.
    */
   start(
     queue: string,
@@ -72,7 +78,8 @@ export class JobOutcomes {
     agent: string,
     input: unknown,
     thread: ThreadHandle,
-    lease?: { endsAt: number; startBy: number },
+    leaseEndsAt?: number,
+    startBy?: number,
   ): RunJob {
     const job: RunningJob = {
       runId: this.nextRunId++,
@@ -86,7 +93,7 @@ export class JobOutcomes {
       timer: undefined,
       killTimer: undefined,
       abortReason: undefined,
-      leaseEndsAt: lease?.endsAt,
+      leaseEndsAt,
     };
     const timeoutMs = item.timeoutMs ?? this.ctx.options.jobTimeoutMs;
     job.timer = setTimeout(
@@ -105,15 +112,15 @@ export class JobOutcomes {
       ...(item.traceparent === undefined ? {} : { traceparent: item.traceparent }),
     });
     this.ctx.emit({ type: 'job', state: 'started', queue, id: job.id, attempt: job.attempt, agent });
-    const run: RunJob = { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input };
-    if (lease) run.startBy = lease.startBy;
-    return run;
+    // One literal shape either way: a property added afterwards would cost an allocation per job.
+    return startBy === undefined
+      ? { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input }
+      : { runId: job.runId, jobId: job.id, attempt: job.attempt, agent, input, startBy };
   }
 
   /** Queues an acknowledgement for a job leased but never run (held, dropped, not an agent job). */
   ackUnrun(queue: string, item: LeasedItem, ack: Ack): void {
-    this.settled.set(`${queue}\u0000${item.action.id}`, { attempt: item.attempt, agent: agentOf(item.message.payload), ms: 0 });
-    this.acks.add(queue, ack);
+    this.acks.add(queue, ack, { attempt: item.attempt, agent: agentOf(item.message.payload), ms: 0 });
   }
 
   /** Hands a job leased but never run back to its queue, attempt unspent. */
@@ -337,8 +344,7 @@ export class JobOutcomes {
     if (ack) {
       const ms = Date.now() - job.startedAt;
       if (ack.kind !== 'release') this.avgRunMs = this.avgRunMs === undefined ? ms : this.avgRunMs * 0.9 + ms * 0.1;
-      this.settled.set(`${job.queue}\u0000${job.id}`, { attempt: job.attempt, agent: job.agent, ms });
-      this.acks.add(job.queue, ack);
+      this.acks.add(job.queue, ack, { attempt: job.attempt, agent: job.agent, ms });
     } else if (quietly) {
       this.spans.end(job.queue, job.id, job.attempt, quietly);
     } else {
@@ -348,31 +354,21 @@ export class JobOutcomes {
     this.ctx.wake();
   }
 
-  private onAcked(outcomes: AckOutcome[]): void {
-    for (const { ack, queue, result } of outcomes) {
-      const key = `${queue}\u0000${ack.id}`;
-      const meta = this.settled.get(key);
-      this.settled.delete(key);
-      const base = {
-        type: 'job' as const,
-        queue,
-        id: ack.id,
-        attempt: meta?.attempt ?? 0,
-        ...(meta ? { agent: meta.agent, durationMs: meta.ms } : {}),
-      };
+  private onAcked(outcomes: AckOutcome<AckNote>[]): void {
+    for (const { ack, note, queue, result } of outcomes) {
+      const { attempt, agent, ms: durationMs } = note;
+      const id = ack.id;
       if (!result.ok) {
-        this.finish({ ...base, state: 'lost', reason: result.error.message });
-        continue;
-      }
-      if (ack.kind === 'complete') {
+        this.finish({ type: 'job', queue, id, attempt, agent, durationMs, state: 'lost', reason: result.error.message });
+      } else if (ack.kind === 'complete') {
         this.processed++;
-        this.finish({ ...base, state: 'completed' });
+        this.finish({ type: 'job', queue, id, attempt, agent, durationMs, state: 'completed' });
       } else if (ack.kind === 'release') {
-        this.finish({ ...base, state: 'released' });
+        this.finish({ type: 'job', queue, id, attempt, agent, durationMs, state: 'released' });
       } else {
         this.failed++;
-        const next = result.value === 'dead' ? 'dead' : result.value === 'cancelled' ? 'cancelled' : 'retrying';
-        this.finish({ ...base, state: next, error: ack.error.message, reason: ack.reason });
+        const state = result.value === 'dead' ? 'dead' : result.value === 'cancelled' ? 'cancelled' : 'retrying';
+        this.finish({ type: 'job', queue, id, attempt, agent, durationMs, state, error: ack.error.message, reason: ack.reason });
       }
     }
   }

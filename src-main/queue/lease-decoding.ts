@@ -62,8 +62,8 @@ export async function decodeLeaseBatch<P>(ctx: QueueContext, q: QueueKeys, raw: 
       quarantined++;
       continue;
     }
-    const wait = str(reply[i + 8]);
-    ctx.tokens.remember(q.queue, id, token, agentOf(parsed.message.payload), wait === '' ? null : Number(wait));
+    const wait = reply[i + 8];
+    ctx.tokens.remember(q.queue, id, token, agentOf(parsed.message.payload), typeof wait === 'number' ? wait : null);
     const item: LeasedItem<P> = {
       action: { id },
       message: parsed.message as LeasedItem<P>['message'],

@@ -9,9 +9,11 @@
           that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
            expires; -1 if none), more waiting (0/1), s ids skipped,
-           then 9 values per job: id, message, attempt, max retries, timeout, token, deadline,
-           trace context ('' if none), ms it waited (metrics.lua's wait: the adapter
-           sends it back with the completion as part of the batch's history),
+           then 9 values per job: id, message, attempt, max retries, timeout (nil if none),
+           token, deadline, trace context (nil if none), ms it waited (nil if unknown;
+           metrics.lua's wait: the adapter sends it back with the completion as part of the
+           batch's history). Numbers are integer replies and absent values nil, not strings:
+           a bulk string costs the client a buffer and a string per value.
            then s pairs: id, why it was skipped (it ended dead, or had no hash)}
   or {QUEUE_NOT_FOUND}.
 ]]
@@ -126,10 +128,10 @@ while leased < n and not drained do
       out[o + 2] = '{"source":' .. r[5] .. ',"destination":' .. r[6] .. ',"payload":' .. r[1] .. '}'
       out[o + 3] = att
       out[o + 4] = tonumber(r[2]) or 0
-      out[o + 5] = r[3] or ''
-      out[o + 6] = tostring(token)
+      out[o + 5] = r[3] or false
+      out[o + 6] = token
       out[o + 7] = deadline
-      out[o + 8] = r[8] or ''
+      out[o + 8] = r[8] or false
       out[o + 9] = metricsWait(id, att, now, r[9], r[10])
       leased = leased + 1
     end
