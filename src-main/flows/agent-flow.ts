@@ -7,7 +7,7 @@
  * suspends on the first pass and returns the children's results on the next.
  * The step values are stored on the job when it suspends.
  */
-import type { AgentChildResult, AgentChildSpec, AgentContext } from '../../src-shared/agent';
+import type { AgentChildResult, AgentChildSpec } from '../../src-shared/agent';
 
 /** What the host reads for a resumed run: the stored step values and the children's results. */
 export interface FlowResumeState {
@@ -30,25 +30,26 @@ export class SuspendSignal extends Error {
   }
 }
 
-/** The flow methods of one run's ctx; `request` asks the host for the job's state, once, when first needed. */
-export function flowContext(jobId: string, request: () => Promise<FlowResumeState>): Required<Pick<AgentContext, 'step' | 'children'>> {
-  let state: Promise<FlowResumeState> | undefined;
-  const load = (): Promise<FlowResumeState> => (state ??= request());
-  return {
-    async step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
-      const s = await load();
-      const key = `s:${name}`;
-      if (key in s.memo) return s.memo[key] as T;
-      const value = await fn();
-      s.memo[key] = value === undefined ? null : value;
-      return value;
-    },
-    async children(name: string, children: AgentChildSpec[]): Promise<AgentChildResult[]> {
-      const s = await load();
-      const prefix = `${jobId}.${name}.`;
-      const mine = s.children.filter((c) => c.id.startsWith(prefix));
-      if (mine.length > 0) return mine;
-      throw new SuspendSignal({ name, children, memo: s.memo });
-    },
-  };
+/** `ctx.step(name, fn)` of a run whose job's state is `state` (asked of the host once, when first needed). */
+export async function runStep<T>(state: Promise<FlowResumeState>, name: string, fn: () => T | Promise<T>): Promise<T> {
+  const s = await state;
+  const key = `s:${name}`;
+  if (key in s.memo) return s.memo[key] as T;
+  const value = await fn();
+  s.memo[key] = value === undefined ? null : value;
+  return value;
+}
+
+/** `ctx.children(name, children)` of job `jobId`'s run: its children's results on a resumed run, else a suspension. */
+export async function runChildren(
+  state: Promise<FlowResumeState>,
+  jobId: string,
+  name: string,
+  children: AgentChildSpec[],
+): Promise<AgentChildResult[]> {
+  const s = await state;
+  const prefix = `${jobId}.${name}.`;
+  const mine = s.children.filter((c) => c.id.startsWith(prefix));
+  if (mine.length > 0) return mine;
+  throw new SuspendSignal({ name, children, memo: s.memo });
 }

@@ -52,6 +52,30 @@ describe('thread runtime', () => {
     expect(ran).toBe(1);
   });
 
+  it("gives each run a ctx whose members are its own: a spread copy keeps them, and the signal is the run's", async () => {
+    const { rt, posted, results } = runtime({
+      wrap: (_input, ctx) => {
+        const copy = { ...ctx };
+        copy.progress(0.5, 'half');
+        return { keys: Object.keys(ctx).sort(), jobId: copy.jobId, same: copy.signal === ctx.signal, aborted: copy.signal.aborted };
+      },
+    });
+    rt.handle({ type: 'run', jobs: [job(1, 'wrap'), job(2, 'wrap')] });
+    const all = await results(2);
+    expect(all.map((r) => (r.ok ? JSON.parse(r.json) : r.error))).toEqual(
+      [1, 2].map((n) => ({
+        keys: ['attempt', 'children', 'cost', 'jobId', 'log', 'progress', 'signal', 'step'],
+        jobId: `j${n}`,
+        same: true,
+        aborted: false,
+      })),
+    );
+    expect(posted.flatMap((m) => (m.type === 'progress' ? m.notes : []))).toEqual([
+      { runId: 1, fraction: 0.5, message: 'half' },
+      { runId: 2, fraction: 0.5, message: 'half' },
+    ]);
+  });
+
   it('reports a thrown error with its message and stack, retryable', async () => {
     const { rt, results } = runtime({
       bad: () => {
