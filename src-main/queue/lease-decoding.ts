@@ -7,8 +7,8 @@ import { ScriptCode, scriptError } from './script-codes';
 import type { ScriptReply } from './scripts';
 
 /** Values per leased job in dequeue-7's reply, and values before the first. */
-const DEQUEUE_FIELDS = 9;
-const HEAD = 4;
+const DEQUEUE_FIELDS = 10;
+const HEAD = 5;
 
 export interface LeaseBatch<P = unknown> {
   items: LeasedItem<P>[];
@@ -22,6 +22,16 @@ export interface LeaseBatch<P = unknown> {
 }
 
 const str = (v: ScriptReply | undefined): string => (v === null || v === undefined ? '' : String(v));
+
+/**
+ * A leased job's wait (ms) for the metrics history: from the later of the two times dequeue-7 reports
+ * (its enqueue time or previous attempt's end, and its due time) to the lease; null when neither is known.
+ * As metrics.lua's mxWait, which counts jobs whose wait the adapter does not send.
+ */
+function waitOf(leasedAt: number, since: ScriptReply | undefined, due: ScriptReply | undefined): number | null {
+  const base = Math.max(Number(since) || 0, Number(due) || 0);
+  return base > 0 ? Math.max(leasedAt - base, 0) : null;
+}
 
 /** The dequeue script's own arguments: how many, for whom, and whether they start at once. */
 export function dequeueArgs(n: number, workerId: string, start = false): Array<string | number> {
@@ -45,6 +55,7 @@ export async function decodeLeaseBatch<P>(ctx: QueueContext, q: QueueKeys, raw: 
     ctx.log(`[conveyor] queue "${q.queue}": skipped waiting job ${str(reply[i])} (${str(reply[i + 1])})`);
   }
   const items: LeasedItem<P>[] = [];
+  const leasedAt = Number(reply[4]);
   const limit = ctx.options.maxPayloadBytes;
   let quarantined = skipped;
   for (let i = HEAD; i + DEQUEUE_FIELDS <= end; i += DEQUEUE_FIELDS) {
@@ -62,8 +73,7 @@ export async function decodeLeaseBatch<P>(ctx: QueueContext, q: QueueKeys, raw: 
       quarantined++;
       continue;
     }
-    const wait = reply[i + 8];
-    ctx.tokens.remember(q.queue, id, token, agentOf(parsed.message.payload), typeof wait === 'number' ? wait : null);
+    ctx.tokens.remember(q.queue, id, token, agentOf(parsed.message.payload), waitOf(leasedAt, reply[i + 8], reply[i + 9]));
     const item: LeasedItem<P> = {
       action: { id },
       message: parsed.message as LeasedItem<P>['message'],

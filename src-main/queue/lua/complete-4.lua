@@ -33,10 +33,13 @@ for i = 4, last, 3 do
     counted[#counted + 1] = r[3]
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
-    -- A job that held limit slots gives them back (lc blanked here, freed below); without, 'tok' repeats.
-    local held = r[5] and r[5] ~= ''
-    redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '', held and 'lc' or 'tok', '')
-    if held then limitsFree(freed, r[5]) end
+    -- A job that held limit slots gives them back (lc blanked here, freed below).
+    if r[5] and r[5] ~= '' then
+      redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '', 'lc', '')
+      limitsFree(freed, r[5])
+    else
+      redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
+    end
     addEvent(events, id, 'a', r[3])
     if r[4] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
     done[#done + 1] = id

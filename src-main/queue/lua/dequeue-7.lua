@@ -8,12 +8,14 @@
   ARGV[5] '1' to also record the attempts as started by that worker (a pool
           that runs what it leases at once saves a round trip and an event)
   Returns {paused, ms until the next timer (a delayed job falls due or a lease
-           expires; -1 if none), more waiting (0/1), s ids skipped,
-           then 9 values per job: id, message, attempt, max retries, timeout (nil if none),
-           token, deadline, trace context (nil if none), ms it waited (nil if unknown;
-           metrics.lua's wait: the adapter sends it back with the completion as part of the
-           batch's history). Numbers are integer replies and absent values nil, not strings:
-           a bulk string costs the client a buffer and a string per value.
+           expires; -1 if none), more waiting (0/1), s ids skipped, the lease time (ms),
+           then 10 values per job: id, message, attempt, max retries, timeout (nil if none),
+           token, deadline, trace context (nil if none), and what its wait counts from: its
+           enqueue time (or, for a retry, its previous attempt's end) and its due time (nil
+           if none); the adapter takes the later, and sends the wait back with the
+           completion as part of the batch's history (metrics.lua). Numbers are integer
+           replies and absent values nil where the script has them as such: a bulk string
+           costs the client a buffer and a string per value.
            then s pairs: id, why it was skipped (it ended dead, or had no hash)}
   or {QUEUE_NOT_FOUND}.
 ]]
@@ -49,7 +51,7 @@ if leaseDue and leaseDue <= now then
   leaseDue = firstDue(kActive)
 end
 
-local out = {0, -1, 0, 0}
+local out = {0, -1, 0, 0, now}
 -- Blocked consumers must wake for these even when nobody enqueues (0: more are due already).
 for _, due in ipairs({ delayedDue or false, leaseDue or false }) do
   if due then
@@ -107,17 +109,25 @@ while leased < n and not drained do
     else
       local att = (tonumber(r[4]) or 0) + 1
       local p = 'a:' .. att .. ':'
-      -- Under limits the job holds its slots until its attempt ends (lc, limits.lua), written with the lease;
-      -- without, the pair repeats 'state' (an HSET of a field twice keeps the last), so there is one call either way.
-      local lcF, lcV = 'state', 'active'
-      if L then lcF, lcV = 'lc', L.from[id] end
+      -- Under limits the job holds its slots until its attempt ends (lc, limits.lua), written with the lease in
+      -- the same call; without, the call has no lc pair at all (a repeated field costs a lookup per job).
       if start then
         -- Leased and started at once: 'started' alone says both (job-codec.ts reads the lease time from it).
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now, lcF, lcV)
+        if L then
+          redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now, 'lc', L.from[id])
+        else
+          redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'worker', worker, p .. 'started', now)
+        end
       elseif worker ~= '' then
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker, lcF, lcV)
+        if L then
+          redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker, 'lc', L.from[id])
+        else
+          redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, p .. 'worker', worker)
+        end
+      elseif L then
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, 'lc', L.from[id])
       else
-        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now, lcF, lcV)
+        redis.call('HSET', key, 'state', 'active', 'att', att, 'tok', token, p .. 'leased', now)
       end
       addEvent(events, id, 'a', att)
       active[#active + 1] = deadline
@@ -132,7 +142,10 @@ while leased < n and not drained do
       out[o + 6] = token
       out[o + 7] = deadline
       out[o + 8] = r[8] or false
-      out[o + 9] = metricsWait(id, att, now, r[9], r[10])
+      -- What the job's wait counts from (metrics.lua's mxWait: the latest of these), as stored: the adapter does the
+      -- arithmetic (a number read from a hash costs a conversion here). A retry's is its previous attempt's end.
+      out[o + 9] = att > 1 and redis.call('HGET', key, 'a:' .. (att - 1) .. ':ended') or r[9] or false
+      out[o + 10] = r[10] or false
       leased = leased + 1
     end
   end

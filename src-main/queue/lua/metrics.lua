@@ -80,13 +80,6 @@ local function mxWait(leased, ts, run, prev)
   return nil
 end
 
--- The wait of attempt `att` of job `id`, leased now, for the lease's reply (false, a nil reply, when unknown); ts and run
--- are read with the lease's own HMGET, the previous attempt's end only for a retry.
-local function metricsWait(id, att, now, ts, run)
-  local prev = att > 1 and redis.call('HGET', JOB .. id, 'a:' .. (att - 1) .. ':ended') or nil
-  return mxWait(now, ts, run, prev) or false
-end
-
 -- The sums of one agent in a call's table: per kind, W and T, and bucket i of wait at 100 + i, of run at 200 + i.
 local function mxOf(acc, agent)
   local a = acc[agent]
