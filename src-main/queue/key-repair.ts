@@ -115,16 +115,18 @@ export class KeyRepair {
    * adapter last saw them (else the defaults), its id counter past every job
    * id in use (a generated id must not land on a kept job), and its lease
    * counter at the clock in ms, past any token handed out before (a stale
-   * worker's token must never match a new lease), and `fkq` set, since nobody
-   * knows any more whether a job of the queue had children (retention then
-   * reads each trimmed job's). HSETNX: concurrent repairs agree.
+   * worker's token must never match a new lease), and the flags nobody can
+   * know any more set: `fkq` (a job had children: retention reads each trimmed
+   * job's), `fcq` (a job has a flow parent: complete reads par) and `lim`
+   * (limits in use: leases go through the limiter, and the slots a job holds
+   * are given back when it ends). HSETNX: concurrent repairs agree.
    */
   private async rebuildMeta(q: QueueKeys): Promise<void> {
     const known = this.known.get(q.queue);
     const settings: Record<string, string | number> = known ?? { ...metaFields(this.ctx.options.defaults), paused: '0' };
     const seq = await this.highestGeneratedId(q);
     const { client } = this.ctx.conn;
-    const fields: Record<string, string | number> = { created: Date.now(), ...settings, seq, lseq: Date.now(), fkq: 1 };
+    const fields: Record<string, string | number> = { created: Date.now(), ...settings, seq, lseq: Date.now(), fkq: 1, fcq: 1, lim: '1' };
     await this.ctx.conn.io(async () => {
       const tx = client.multi();
       for (const [k, v] of Object.entries(fields)) tx.hsetnx(q.key('meta'), k, v);

@@ -1,6 +1,7 @@
 --[[
   Completes held jobs and applies the completed retention rule once.
   KEYS[1] meta, KEYS[2] active, KEYS[3] completed, KEYS[4] events
+  Typed before the first write: meta
   ARGV[3] n, then n triples of id, token (the attempt's own; '' is never held), result JSON,
   then optionally the batch's metrics history as pairs of field and increment (metrics.lua's
   names), from an adapter that holds every one of these leases and knows each wait and run time:
@@ -11,8 +12,17 @@
 local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local n = tonumber(ARGV[3])
 local last = 3 + 3 * n
+-- The retention settings, and whether a job here can have a flow parent (fcq) or hold limit slots (lim):
+-- both flags stay set once set, so without them no job has par or lc, and reading those absent fields
+-- (a scan of the whole job hash each) is skipped.
+local m = redis.call('HMGET', kMeta, 'completed_count', 'completed_age_s', 'fkq', 'fcq', 'lim')
 -- Every job hash read before the first write (see common.lua).
-local read, bad = readJobs(ARGV, 4, last, 3, 'state', 'tok', 'att', 'par', 'lc')
+local read, bad
+if m[4] or m[5] then
+  read, bad = readJobs(ARGV, 4, last, 3, 'state', 'tok', 'att', 'par', 'lc')
+else
+  read, bad = readJobs(ARGV, 4, last, 3, 'state', 'tok', 'att')
+end
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -61,7 +71,7 @@ else
   for j = 1, #done do metricsJob(mx, done[j], counted[j], 'c', now) end
   metricsFlush(mx, kMeta, now)
 end
-retention(kMeta, kCompleted, 'completed', now)
+trim(kCompleted, tonumber(m[1]) or 1000, tonumber(m[2]) or 0, now, m[3] ~= false) -- retention, with the settings read above
 -- flows: one element past the jobs' codes says the outbox has an entry to apply now (a child ended, a parent was trimmed)
 if flowed or flowTrimWrote then out[#out + 1] = 'flow' end
 return out

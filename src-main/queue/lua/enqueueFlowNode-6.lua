@@ -41,7 +41,11 @@ redis.call('HSET', key, 'src', string.sub(m, 1, m1 - 1), 'dst', string.sub(m, m1
 if m3 then redis.call('HSET', key, 'tp', string.sub(m, m3 + 1)) end
 if prio ~= 0 then redis.call('HSET', key, 'prio', prio) end
 if to ~= '' then redis.call('HSET', key, 'to', to) end
-if ARGV[6] ~= '' then redis.call('HSET', key, 'par', ARGV[6]) end
+if ARGV[6] ~= '' then
+  redis.call('HSET', key, 'par', ARGV[6])
+  -- The queue has flow children now: complete-4 reads each job's par from here on.
+  redis.call('HSET', kMeta, 'fcq', 1)
+end
 local children = ARGV[7]
 if children == '' then
   local before = redis.call('ZCARD', kWait)

@@ -100,6 +100,19 @@ describe('a queue key of the wrong type never costs a job', () => {
     expect(lines.some((l) => l.includes('rebuilt its meta'))).toBe(true);
   });
 
+  test('a rebuilt meta sets the flags nobody knows any more (had parents, has flow children, limits in use), so nothing they guard is skipped', async ({
+    logged: { adapter },
+    redis,
+    prefix,
+    expect,
+  }) => {
+    await adapter.createQueue(Q);
+    await redis.del(key(prefix, 'meta'));
+    await redis.set(key(prefix, 'meta'), 'x');
+    await adapter.enqueue(Q, item('echo', 1));
+    expect(await redis.hmget(key(prefix, 'meta'), 'fkq', 'fcq', 'lim')).toEqual(['1', '1', '1']);
+  });
+
   test('meta of the wrong type seen first by another process: rebuilt from the defaults, not QUEUE_NOT_FOUND', async ({
     logged: { adapter },
     connect,
