@@ -13,16 +13,15 @@ local kMeta, kActive, kCompleted, kEvents = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local n = tonumber(ARGV[3])
 local last = 3 + 3 * n
 -- The retention settings, and whether a job here can have a flow parent (fcq) or hold limit slots (lim):
--- both flags stay set once set, so without them no job has par or lc, and reading those absent fields
--- (a scan of the whole job hash each) is skipped.
+-- both flags stay set once set, so without one no job has that field, and reading it (absent, a scan of
+-- the whole job hash) is skipped.
 local m = redis.call('HMGET', kMeta, 'completed_count', 'completed_age_s', 'fkq', 'fcq', 'lim')
+local fields = { 'state', 'tok', 'att' }
+if m[4] then fields[#fields + 1] = 'par' end
+if m[5] then fields[#fields + 1] = 'lc' end
+local iPar, iLc = m[4] and 4, m[5] and #fields
 -- Every job hash read before the first write (see common.lua).
-local read, bad
-if m[4] or m[5] then
-  read, bad = readJobs(ARGV, 4, last, 3, 'state', 'tok', 'att', 'par', 'lc')
-else
-  read, bad = readJobs(ARGV, 4, last, 3, 'state', 'tok', 'att')
-end
+local read, bad = readJobs(ARGV, 4, last, 3, unpack(fields))
 if not read then return bad end
 local now = nowMs()
 local out = {}
@@ -44,14 +43,15 @@ for i = 4, last, 3 do
     -- The last attempt's end and outcome are the job's own (fin, completed), not stored twice:
     -- every field of a kept job costs Redis memory and time (job-codec.ts fills them in).
     -- A job that held limit slots gives them back (lc blanked here, freed below).
-    if r[5] and r[5] ~= '' then
+    local lc = iLc and r[iLc]
+    if lc and lc ~= '' then
       redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '', 'lc', '')
-      limitsFree(freed, r[5])
+      limitsFree(freed, lc)
     else
       redis.call('HSET', JOB .. id, 'state', 'completed', 'fin', now, 'res', ARGV[i + 2], 'tok', '')
     end
     addEvent(events, id, 'a', r[3])
-    if r[4] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
+    if iPar and r[iPar] then flowed = flowFinal(id, 'completed', ARGV[i + 2], now) or flowed end -- flows
     done[#done + 1] = id
     finished[#finished + 1] = now
     finished[#finished + 1] = id
