@@ -54,3 +54,13 @@ export async function monitored(redis: Redis, act: () => Promise<unknown>, keep:
   }
   return seen;
 }
+
+/** The field lists of the HMGETs of a job hash (or any key) under `prefix` that name `field`, as Redis ran them while `act` ran. */
+export async function readsNaming(redis: Redis, prefix: string, field: string, act: () => Promise<unknown>): Promise<string[][]> {
+  const reads = await monitored(
+    redis,
+    act,
+    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes(field),
+  );
+  return reads.map((args) => args.slice(2));
+}

@@ -4,18 +4,12 @@ import { describe, expect } from 'vitest';
 import { QueueKeys } from '../../../src-main/queue/keys';
 import { metricsKey, rollupKey } from '../../../src-main/observability/history-keys';
 import { readHistoryTotals, setHistoryRetention } from '../../../src-main/observability/history';
-import { monitored } from '../../support/monitor';
+import { readsNaming } from '../../support/monitor';
 import { item, queueTest as test } from '../../support/queue';
 
 /** The reads of a job's timing fields (metrics.lua's slow path) Redis ran for `prefix` while `act` ran. */
-async function timingReads(redis: Redis, prefix: string, act: () => Promise<unknown>): Promise<number> {
-  const reads = await monitored(
-    redis,
-    act,
-    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('a:1:started'),
-  );
-  return reads.length;
-}
+const timingReads = async (redis: Redis, prefix: string, act: () => Promise<unknown>): Promise<number> =>
+  (await readsNaming(redis, prefix, 'a:1:started', act)).length;
 
 const minuteOf = async (redis: Redis): Promise<number> => Math.floor(Number((await redis.time())[0]) / 60);
 

@@ -1,18 +1,12 @@
 import { describe, expect } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
-import { monitored } from '../../support/monitor';
+import { readsNaming } from '../../support/monitor';
 import { item, queueTest as test } from '../../support/queue';
 
 /** The job-hash reads of complete (HMGET of `tok`) Redis ran for `prefix` while `act` ran, as their field lists. */
-async function completeReads(redis: Redis, prefix: string, act: () => Promise<void>): Promise<string[][]> {
-  const reads = await monitored(
-    redis,
-    act,
-    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('tok'),
-  );
-  return reads.map((args) => args.slice(2));
-}
+const completeReads = (redis: Redis, prefix: string, act: () => Promise<void>): Promise<string[][]> =>
+  readsNaming(redis, prefix, 'tok', act);
 
 async function leaseAndComplete(adapter: RedisQueueAdapter, queue: string): Promise<void> {
   const leased = await adapter.dequeueMany(queue, 10);

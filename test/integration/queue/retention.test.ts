@@ -1,20 +1,14 @@
 import { describe, expect } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { RedisQueueAdapter } from '../../../src-main/queue/redis-queue-adapter';
-import { monitored } from '../../support/monitor';
+import { readsNaming } from '../../support/monitor';
 import { item, queueTest as test } from '../../support/queue';
 
 const keep = (completed: { count: number; ageS: number }, dead: { count: number; ageS: number }) => ({ retention: { completed, dead } });
 
 /** The job-hash reads (HMGET of `fk`) Redis ran for `prefix` while `act` ran. */
-async function childReads(redis: Redis, prefix: string, act: () => Promise<void>): Promise<number> {
-  const reads = await monitored(
-    redis,
-    act,
-    (args) => String(args[0]).toLowerCase() === 'hmget' && String(args[1]).startsWith(`${prefix}:`) && args.includes('fk'),
-  );
-  return reads.length;
-}
+const childReads = async (redis: Redis, prefix: string, act: () => Promise<void>): Promise<number> =>
+  (await readsNaming(redis, prefix, 'fk', act)).length;
 
 async function completeAll(adapter: RedisQueueAdapter, queue: string, n: number): Promise<void> {
   await adapter.enqueueMany(
